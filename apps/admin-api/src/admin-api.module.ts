@@ -1,0 +1,33 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@tenantry/auth';
+import { ConfigModule, LoggingModule, RedisModule, type AppConfig } from '@tenantry/common';
+import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
+import { ClsModule } from 'nestjs-cls';
+import { HealthController } from './health/health.controller';
+import { OperationsController } from './operations/operations.controller';
+import { TenantsController } from './tenants/tenants.controller';
+import { TenantsService } from './tenants/tenants.service';
+
+@Module({})
+export class AdminApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AdminApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: requestId } }),
+        LoggingModule.forRoot(config, 'admin-api'),
+        RedisModule.forRoot(config),
+        RegistryModule.forRoot(config),
+        OperationQueueModule.forRoot(config),
+        AuthModule.forRoot(config.auth),
+      ],
+      controllers: [TenantsController, OperationsController, HealthController],
+      providers: [TenantsService],
+    };
+  }
+}
+
+function requestId(request: { id?: unknown }): string {
+  return String(request.id);
+}

@@ -1,0 +1,22 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { configureHttpApp, type AppConfig } from '@tenantry/common';
+import { AdminApiModule } from './admin-api.module';
+
+/** Builds the admin API exactly as production runs it; tests boot the same function. */
+export async function createAdminApp(config: AppConfig): Promise<INestApplication> {
+  const app = await NestFactory.create(AdminApiModule.forRoot(config), { bufferLogs: true });
+  configureHttpApp(app);
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Tenantry admin API')
+      .setDescription('Onboard, suspend, resume and offboard tenants; follow their operations.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  return app;
+}

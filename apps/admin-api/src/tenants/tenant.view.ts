@@ -1,0 +1,44 @@
+import type { OperationEntity, TenantDatabaseEntity, TenantEntity } from '@tenantry/registry';
+
+/** What the API shows of a tenant: never its credentials. */
+export function tenantView(tenant: TenantEntity, database?: TenantDatabaseEntity | null) {
+  return {
+    id: tenant.id,
+    code: tenant.code,
+    name: tenant.name,
+    plan: tenant.plan,
+    region: tenant.region,
+    status: tenant.status,
+    createdAt: tenant.createdAt,
+    updatedAt: tenant.updatedAt,
+    deletedAt: tenant.deletedAt,
+    database: database
+      ? {
+          engine: database.engine,
+          host: database.host,
+          port: database.port,
+          name: database.databaseName,
+          login: database.loginName,
+          schemaVersion: database.schemaVersion,
+        }
+      : null,
+    links: { self: `/tenants/${tenant.code}` },
+  };
+}
+
+export function operationView(operation: OperationEntity) {
+  return {
+    id: operation.id,
+    tenantId: operation.tenantId,
+    kind: operation.kind,
+    status: operation.status,
+    step: operation.step,
+    attempts: operation.attempts,
+    lastError: operation.lastError,
+    steps: operation.completedSteps,
+    createdAt: operation.createdAt,
+    startedAt: operation.startedAt,
+    finishedAt: operation.finishedAt,
+    links: { self: `/operations/${operation.id}` },
+  };
+}

@@ -1,0 +1,62 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentActor } from '../auth/current-actor.decorator';
+import { PlatformAdmin } from '../auth/platform-admin.decorator';
+import type { Actor } from './actor';
+import { CreateTenantDto } from './dto/create-tenant.dto';
+import { DeleteTenantQuery } from './dto/delete-tenant.query';
+import { ListTenantsQuery } from './dto/list-tenants.query';
+import { operationView, tenantView } from './tenant.view';
+import { TenantsService } from './tenants.service';
+
+@ApiTags('tenants')
+@ApiBearerAuth()
+@PlatformAdmin()
+@Controller('tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ description: 'Tenant registered; its provisioning operation is queued.' })
+  async create(@Body() body: CreateTenantDto, @CurrentActor() actor: Actor) {
+    const { tenant, operation } = await this.tenants.create(body, actor);
+    return { tenant: tenantView(tenant), operation: operationView(operation) };
+  }
+
+  @Get()
+  async list(@Query() query: ListTenantsQuery) {
+    const page = await this.tenants.list(query);
+    return {
+      items: page.items.map((tenant) => tenantView(tenant)),
+      page: query.page,
+      pageSize: query.pageSize,
+      total: page.total,
+    };
+  }
+
+  @Get(':code')
+  async get(@Param('code') code: string) {
+    const { tenant, database } = await this.tenants.get(code);
+    return tenantView(tenant, database);
+  }
+
+  @Post(':code/suspend')
+  @HttpCode(HttpStatus.OK)
+  async suspend(@Param('code') code: string, @CurrentActor() actor: Actor) {
+    return tenantView(await this.tenants.suspend(code, actor));
+  }
+
+  @Post(':code/resume')
+  @HttpCode(HttpStatus.OK)
+  async resume(@Param('code') code: string, @CurrentActor() actor: Actor) {
+    return tenantView(await this.tenants.resume(code, actor));
+  }
+
+  @Delete(':code')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ description: 'Offboarding queued: database and login are dropped, the audit trail is kept.' })
+  async remove(@Param('code') code: string, @Query() query: DeleteTenantQuery, @CurrentActor() actor: Actor) {
+    return operationView(await this.tenants.deprovision(code, actor, query));
+  }
+}

@@ -1,0 +1,155 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InvalidTenantTransition, TenantNotFound, withTimeout, type OperationKind } from '@tenantry/common';
+import { validateTenantCode } from '@tenantry/engines';
+import {
+  OperationInProgress,
+  OperationQueue,
+  RegistryUnitOfWork,
+  TenantCacheInvalidator,
+  type OperationEntity,
+  type RegistryRepositories,
+  type TenantEntity,
+  type TenantStatus,
+} from '@tenantry/registry';
+import type { Actor } from './actor';
+import type { CreateTenantDto } from './dto/create-tenant.dto';
+import type { ListTenantsQuery } from './dto/list-tenants.query';
+
+const SUSPENDABLE: TenantStatus[] = ['active'];
+const RESUMABLE: TenantStatus[] = ['suspended'];
+const DELETABLE: TenantStatus[] = ['active', 'suspended', 'failed'];
+
+@Injectable()
+export class TenantsService {
+  private readonly logger = new Logger(TenantsService.name);
+
+  constructor(
+    private readonly registry: RegistryUnitOfWork,
+    private readonly queue: OperationQueue,
+    private readonly invalidator: TenantCacheInvalidator,
+  ) {}
+
+  /** Tenant and provisioning operation are written in one transaction; the job is only a wake-up call. */
+  async create(input: CreateTenantDto, actor: Actor): Promise<{ tenant: TenantEntity; operation: OperationEntity }> {
+    validateTenantCode(input.code);
+    const created = await this.registry.transaction(async (r) => {
+      const tenant = await r.tenants.insert({
+        code: input.code,
+        name: input.name,
+        plan: input.plan ?? 'standard',
+        region: input.region ?? 'local',
+      });
+      const operation = await r.operations.insert({ tenantId: tenant.id, kind: 'provision', requestedBy: actor.name });
+      await this.audit(r, actor, 'tenant.create', tenant, operation, { name: tenant.name, plan: tenant.plan, region: tenant.region });
+      return { tenant, operation };
+    });
+    await this.dispatch(created.operation, created.tenant);
+    return created;
+  }
+
+  list(query: ListTenantsQuery) {
+    return this.registry.repositories.tenants.list({
+      status: query.status,
+      offset: (query.page - 1) * query.pageSize,
+      limit: query.pageSize,
+    });
+  }
+
+  async get(code: string) {
+    const tenant = await this.registry.repositories.tenants.findByCode(code);
+    if (!tenant) throw new TenantNotFound(code);
+    const database = await this.registry.repositories.databases.findByTenant(tenant.id);
+    return { tenant, database };
+  }
+
+  suspend(code: string, actor: Actor): Promise<TenantEntity> {
+    return this.transition(code, actor, 'suspend', SUSPENDABLE, 'suspended');
+  }
+
+  resume(code: string, actor: Actor): Promise<TenantEntity> {
+    return this.transition(code, actor, 'resume', RESUMABLE, 'active');
+  }
+
+  /** Starts offboarding: the tenant stops resolving at once, the worker drops its database. */
+  async deprovision(code: string, actor: Actor, options: { export?: boolean }): Promise<OperationEntity> {
+    const { tenant, operation } = await this.registry.transaction(async (r) => {
+      const locked = await this.lockLive(r, code);
+      if (!DELETABLE.includes(locked.status)) throw new InvalidTenantTransition(code, locked.status, 'delete');
+      const op = await this.insertOperation(r, locked, 'deprovision', actor, { export: options.export === true });
+      await r.tenants.setStatus(locked.id, 'deprovisioning');
+      await this.audit(r, actor, 'tenant.delete', locked, op, { export: options.export === true });
+      return { tenant: locked, operation: op };
+    });
+    await this.invalidator.invalidate(tenant.id);
+    await this.dispatch(operation, tenant);
+    return operation;
+  }
+
+  private async transition(
+    code: string,
+    actor: Actor,
+    action: 'suspend' | 'resume',
+    from: TenantStatus[],
+    to: TenantStatus,
+  ): Promise<TenantEntity> {
+    const tenant = await this.registry.transaction(async (r) => {
+      const locked = await this.lockLive(r, code);
+      if (!from.includes(locked.status)) throw new InvalidTenantTransition(code, locked.status, action);
+      await r.tenants.setStatus(locked.id, to);
+      await this.audit(r, actor, `tenant.${action}`, locked, null, { from: locked.status, to });
+      return { ...locked, status: to };
+    });
+    await this.invalidator.invalidate(tenant.id);
+    return tenant;
+  }
+
+  private async lockLive(r: RegistryRepositories, code: string): Promise<TenantEntity> {
+    const tenant = await r.tenants.findByCode(code, true);
+    if (!tenant || tenant.status === 'deleted') throw new TenantNotFound(code);
+    return tenant;
+  }
+
+  private async insertOperation(
+    r: RegistryRepositories,
+    tenant: TenantEntity,
+    kind: OperationKind,
+    actor: Actor,
+    params: Record<string, unknown>,
+  ): Promise<OperationEntity> {
+    try {
+      return await r.operations.insert({ tenantId: tenant.id, kind, requestedBy: actor.name, params });
+    } catch (error) {
+      if (error instanceof OperationInProgress) throw new InvalidTenantTransition(tenant.code, 'busy with another operation', kind);
+      throw error;
+    }
+  }
+
+  private audit(
+    r: RegistryRepositories,
+    actor: Actor,
+    action: string,
+    tenant: TenantEntity,
+    operation: OperationEntity | null,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    return r.audit.record({
+      actor: actor.name,
+      action,
+      tenantId: tenant.id,
+      tenantCode: tenant.code,
+      operationId: operation?.id ?? null,
+      details,
+      requestId: actor.requestId ?? null,
+    });
+  }
+
+  /** A failed enqueue is not the caller's problem: the committed operation is picked up by the reconciler. */
+  private async dispatch(operation: OperationEntity, tenant: TenantEntity): Promise<void> {
+    try {
+      // BullMQ's connection waits for Redis forever; an HTTP request must not.
+      await withTimeout(this.queue.enqueue(operation), 2000, 'enqueue');
+    } catch (error) {
+      this.logger.warn({ tenant_id: tenant.id, operation_id: operation.id, err: error }, 'enqueue failed; the reconciler will retry it');
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { LocalIssuer } from '@tenantry/auth/testing';
+import { migrateRegistry } from '@tenantry/registry';
+import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createWorker } from '../../provisioning-worker/src/create-worker';
+import { createBusinessApp } from '../../sample-business-api/src/create-business-app';
+import { createAdminApp } from '../src/create-admin-app';
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+}
+
+/** The whole control plane in one test process: a Keycloak-shaped issuer, the admin API, a worker and the sample service. */
+export interface ControlPlane {
+  env: TestEnv;
+  issuer: LocalIssuer;
+  adminUrl: string;
+  businessUrl: string;
+  adminToken(): Promise<string>;
+  tenantToken(tenantId: string): Promise<string>;
+  admin<T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<HttpResult<T>>;
+  business<T = any>(method: string, path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpResult<T>>;
+  /** Creates a tenant and waits for its provisioning to succeed; returns the tenant. */
+  provision(code: string): Promise<{ id: string; code: string }>;
+  waitForOperation(id: string, timeoutMs?: number): Promise<any>;
+  stop(): Promise<void>;
+}
+
+async function request<T>(url: string, method: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+export async function startControlPlane(options: { worker?: boolean } = {}): Promise<ControlPlane> {
+  const issuer = await LocalIssuer.start({ port: 0 });
+  const env = createTestEnv({ AUTH_ISSUER: issuer.issuer });
+  await migrateRegistry(env.config);
+  const admin: INestApplication = await createAdminApp(env.config);
+  await admin.listen(0, '127.0.0.1');
+  const business: INestApplication = await createBusinessApp(env.config);
+  await business.listen(0, '127.0.0.1');
+  const worker: INestApplicationContext | null = options.worker === false ? null : await createWorker(env.config);
+  const adminUrl = await admin.getUrl();
+  const businessUrl = await business.getUrl();
+  const adminToken = () => issuer.mint({ sub: 'test-admin', preferred_username: 'test-admin', roles: ['platform-admin'] });
+
+  const plane: ControlPlane = {
+    env,
+    issuer,
+    adminUrl,
+    businessUrl,
+    adminToken,
+    tenantToken: (tenantId) => issuer.mint({ sub: `user-${tenantId}`, tenantId }),
+    admin: async (method, path, body, token) =>
+      request(`${adminUrl}${path}`, method, token === undefined ? await adminToken() : token, body),
+    business: (method, path, token, body, headers) => request(`${businessUrl}${path}`, method, token, body, headers),
+    async waitForOperation(id, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { body } = await plane.admin('GET', `/operations/${id}`);
+        if (body.status === 'succeeded' || body.status === 'failed') return body;
+        if (Date.now() > deadline) throw new Error(`operation ${id} still ${body.status} at ${body.step}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async provision(code) {
+      const created = await plane.admin('POST', '/tenants', { code, name: `Tenant ${code}` });
+      if (created.status !== 202) throw new Error(`POST /tenants ${code}: ${created.status} ${JSON.stringify(created.body)}`);
+      const operation = await plane.waitForOperation(created.body.operation.id);
+      if (operation.status !== 'succeeded') throw new Error(`provisioning ${code} failed: ${operation.lastError}`);
+      return created.body.tenant;
+    },
+    async stop() {
+      await worker?.close();
+      await business.close();
+      await admin.close();
+      await issuer.stop();
+      await env.cleanup();
+    },
+  };
+  return plane;
+}

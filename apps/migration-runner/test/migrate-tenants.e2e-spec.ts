@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+
+const run = promisify(execFile);
+const cli = join(__dirname, '../../../dist/apps/migration-runner/main.js');
+
+describe('npm run migrate:tenants (the built CLI)', () => {
+  let plane: ControlPlane;
+
+  beforeAll(async () => {
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first (npm test does)`);
+    plane = await startControlPlane();
+    await Promise.all([plane.provision('alpha'), plane.provision('beta')]);
+  });
+
+  afterAll(async () => {
+    await plane?.stop();
+  });
+
+  const migrate = () =>
+    run(process.execPath, [cli], { env: { ...process.env, ...plane.env.rawEnv } }).then(
+      ({ stdout }) => ({ code: 0, stdout }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+    );
+  const db = (code: string) => `tenant_${code}_${plane.env.label}`;
+
+  it('reports every tenant current when nothing is pending', async () => {
+    const { code, stdout } = await migrate();
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/current\s+alpha/);
+    expect(stdout).toMatch(/current\s+beta/);
+    expect(stdout).toContain('2 tenants: 0 migrated, 2 already current, 0 failed');
+  });
+
+  it('applies a pending migration, records a failed tenant and goes on, and exits non-zero', async () => {
+    // alpha lacks its last migration; beta claims it lacks it too while the table exists, so re-applying fails.
+    await plane.env.sql(`DROP TABLE order_lines`, [], db('alpha'));
+    for (const code of ['alpha', 'beta']) {
+      await plane.env.sql(`DELETE FROM tenant_migrations WHERE name LIKE 'CreateOrderLines%'`, [], db(code));
+    }
+    const { code, stdout } = await migrate();
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/migrated\s+alpha/);
+    expect(stdout).toMatch(/failed\s+beta .*already exists/);
+    expect(stdout).toContain('2 tenants: 1 migrated, 0 already current, 1 failed');
+    const tables = await plane.env.sql(`SELECT 1 FROM pg_tables WHERE tablename = 'order_lines'`, [], db('alpha'));
+    expect(tables).toHaveLength(1);
+  });
+});

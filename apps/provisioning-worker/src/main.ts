@@ -1,0 +1,10 @@
+import 'reflect-metadata';
+import { loadConfigOrExit } from '@tenantry/common';
+import { createWorker } from './create-worker';
+
+createWorker(loadConfigOrExit())
+  .then(() => process.stdout.write('provisioning-worker consuming tenant-operations\n'))
+  .catch((error: unknown) => {
+    process.stderr.write(`provisioning-worker failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });

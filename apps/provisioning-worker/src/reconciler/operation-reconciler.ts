@@ -1,0 +1,55 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@tenantry/common';
+import { OperationQueue, RegistryUnitOfWork } from '@tenantry/registry';
+
+/**
+ * The admin DB, not Redis, is the source of truth: an unfinished operation with no live job (the
+ * enqueue failed after the commit, Redis was flushed, the job was removed) is enqueued again.
+ * Job ids derive from the operation, so racing reconcilers add one job, not two.
+ */
+@Injectable()
+export class OperationReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OperationReconciler.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(
+    private readonly registry: RegistryUnitOfWork,
+    private readonly queue: OperationQueue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const every = this.config.queue.reconcileIntervalMs;
+    if (every <= 0) return;
+    this.timer = setInterval(() => void this.reconcileOnce(), every);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; returns how many operations were enqueued again. */
+  reconcileOnce(): Promise<number> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<number> {
+    let requeued = 0;
+    try {
+      const stale = await this.registry.repositories.operations.findUnfinished(this.config.queue.reconcileAfterMs);
+      for (const operation of stale) {
+        if (await this.queue.hasJob(operation.id)) continue;
+        await this.queue.enqueue(operation);
+        requeued += 1;
+        this.logger.warn({ tenant_id: operation.tenantId, operation_id: operation.id }, 'operation had no live job; enqueued again');
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'reconciliation pass failed');
+    }
+    return requeued;
+  }
+}

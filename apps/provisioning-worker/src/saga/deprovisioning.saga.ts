@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EngineRegistry } from '@tenantry/engines';
+import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
+import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
+import { SYSTEM_ACTOR } from './provisioning.saga';
+import { SagaRunner, type SagaOutcome } from './saga-runner';
+import type { SagaContext, SagaStep } from './saga-step';
+import { targetOf } from './tenant-target';
+
+/** drop database -> drop login -> retire the secret -> tenant deleted (its audit trail stays) -> invalidate caches. */
+@Injectable()
+export class DeprovisioningSaga {
+  readonly steps: SagaStep[] = [
+    { name: 'invalidate_cache', run: (c) => this.invalidator.invalidate(c.tenant.id) },
+    { name: 'drop_database', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.pool.engine).dropDatabase(target)) },
+    { name: 'drop_login', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.pool.engine).dropLogin(target)) },
+    { name: 'retire_secret', run: (c) => this.retireSecret(c) },
+    { name: 'mark_deleted', run: (c) => this.markDeleted(c) },
+  ];
+
+  constructor(
+    private readonly runner: SagaRunner,
+    private readonly registry: RegistryUnitOfWork,
+    private readonly engines: EngineRegistry,
+    private readonly invalidator: TenantCacheInvalidator,
+    @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
+  ) {}
+
+  run(operationId: string, maxAttempts: number): Promise<SagaOutcome> {
+    return this.runner.run(operationId, this.steps, { maxAttempts, onFailed: async () => undefined });
+  }
+
+  /** A tenant whose provisioning failed before placement has nothing to drop. */
+  private async whenPlaced(context: SagaContext, action: (target: ReturnType<typeof targetOf>) => Promise<void>): Promise<void> {
+    if (context.database) await action(targetOf(context));
+  }
+
+  private async retireSecret(context: SagaContext): Promise<void> {
+    const secret = context.database?.secret;
+    if (!secret) return;
+    await this.protector.retire(secret, context.tenant.id);
+    await this.registry.repositories.databases.setSecret(context.tenant.id, null);
+  }
+
+  private async markDeleted(context: SagaContext): Promise<void> {
+    await this.registry.transaction(async (r) => {
+      await r.tenants.setStatus(context.tenant.id, 'deleted');
+      await r.audit.record({
+        actor: SYSTEM_ACTOR,
+        action: 'tenant.deleted',
+        tenantId: context.tenant.id,
+        tenantCode: context.tenant.code,
+        operationId: context.operation.id,
+      });
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, PoolCapacityExhausted, type AppConfig } from '@tenantry/common';
+import { EngineRegistry } from '@tenantry/engines';
+import { RegistryUnitOfWork, type TenantEntity } from '@tenantry/registry';
+
+/** Chooses where a new tenant database goes: the registered pool with the most room. */
+@Injectable()
+export class PlacementService {
+  constructor(
+    private readonly registry: RegistryUnitOfWork,
+    private readonly engines: EngineRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Registers the pool this deployment is configured with, so a fresh machine has somewhere to place tenants. */
+  async registerConfiguredPool(): Promise<void> {
+    const server = this.config.tenantServer;
+    await this.registry.repositories.pools.upsert({
+      name: server.pool,
+      engine: 'postgres',
+      host: server.host,
+      port: server.port,
+      maxDatabases: server.maxDatabases,
+    });
+  }
+
+  /** Idempotent: a tenant already placed keeps its place. Serialised so two tenants never take the last slot. */
+  async place(tenant: TenantEntity): Promise<void> {
+    await this.registry.transaction(async (r) => {
+      if (await r.databases.findByTenant(tenant.id)) return;
+      await r.pools.lockAll();
+      const candidates = (await r.pools.usage())
+        .map(({ pool, databases }) => ({ pool, room: pool.maxDatabases - databases }))
+        .filter(({ room }) => room > 0)
+        .sort((a, b) => b.room - a.room);
+      if (candidates.length === 0) {
+        throw new PoolCapacityExhausted('every database pool is full; register a pool or raise a capacity');
+      }
+      const { pool } = candidates[0];
+      const names = this.engines.get(pool.engine).namesFor(tenant.code, this.config.env);
+      await r.databases.place({
+        tenantId: tenant.id,
+        poolId: pool.id,
+        engine: pool.engine,
+        host: pool.host,
+        port: pool.port,
+        databaseName: names.databaseName,
+        loginName: names.loginName,
+      });
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { type DynamicModule, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigModule, LoggingModule, RedisModule, type AppConfig } from '@tenantry/common';
+import { EnginesModule } from '@tenantry/engines';
+import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
+import { SecretsModule } from '@tenantry/secrets';
+import { ClsModule } from 'nestjs-cls';
+import { TenantOperationsProcessor } from './queue/tenant-operations.processor';
+import { OperationReconciler } from './reconciler/operation-reconciler';
+import { DeprovisioningSaga } from './saga/deprovisioning.saga';
+import { PlacementService } from './saga/placement.service';
+import { ProvisioningSaga } from './saga/provisioning.saga';
+import { SagaRunner } from './saga/saga-runner';
+
+@Module({})
+export class WorkerModule implements OnApplicationBootstrap {
+  constructor(private readonly placement: PlacementService) {}
+
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ClsModule.forRoot({ global: true }),
+        LoggingModule.forRoot(config, 'provisioning-worker'),
+        RedisModule.forRoot(config),
+        RegistryModule.forRoot(config),
+        OperationQueueModule.forRoot(config),
+        EnginesModule.forRoot(config),
+        SecretsModule.forRoot(config),
+      ],
+      providers: [SagaRunner, PlacementService, ProvisioningSaga, DeprovisioningSaga, TenantOperationsProcessor, OperationReconciler],
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.placement.registerConfiguredPool();
+  }
+}

@@ -1,0 +1,34 @@
+import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Unauthenticated } from '@tenantry/common';
+import { ClsService } from 'nestjs-cls';
+import { bearerToken } from './bearer-token';
+import { TokenVerifier } from './token-verifier';
+import { PRINCIPAL_KEY, type VerifiedPrincipal } from './verified-principal';
+
+const PUBLIC_ROUTE = 'tenantry:public';
+
+/** Marks a route (health, docs) that needs no token. */
+export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+export type AuthenticatedRequest = { headers: Record<string, string | string[] | undefined>; principal?: VerifiedPrincipal };
+
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly verifier: TokenVerifier,
+    private readonly reflector: Reflector,
+    private readonly cls: ClsService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = bearerToken(request.headers.authorization);
+    if (!token) throw new Unauthenticated('missing bearer token (Authorization: Bearer <JWT>)');
+    const principal = await this.verifier.verify(token);
+    request.principal = principal;
+    if (this.cls.isActive()) this.cls.set(PRINCIPAL_KEY, principal);
+    return true;
+  }
+}

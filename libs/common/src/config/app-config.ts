@@ -1,0 +1,169 @@
+import { z } from 'zod';
+
+const csv = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
+    );
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// URL');
+
+// Every setting the processes read, with the default that works on a fresh machine.
+const envSchema = z.object({
+  TENANTRY_ENV: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,11}$/, 'must be 1-12 lowercase letters or digits, starting with a letter')
+    .default('dev'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/postgres'),
+  ADMIN_DB_NAME: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase PostgreSQL identifier')
+    .default('tenantry_admin'),
+  TENANT_PG_URL: postgresUrl.optional(),
+  TENANT_PG_HOST: z.string().optional(),
+  TENANT_POOL_NAME: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,39}$/)
+    .default('local-pg'),
+  TENANT_POOL_MAX_DATABASES: z.coerce.number().int().positive().default(500),
+  REDIS_URL: z
+    .string()
+    .url()
+    .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default(''),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('tenantry'),
+  SECRETS_KEY: z
+    .string({ error: 'is required: a base64-encoded 32-byte key (npm start writes one to .dev/env)' })
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be base64 of exactly 32 bytes'),
+  SECRETS_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .default('k1'),
+  AUTH_ISSUER: z.string().url().default('http://127.0.0.1:8081/realms/tenantry'),
+  AUTH_JWKS_URL: z.string().url().optional(),
+  AUTH_AUDIENCES: csv(''),
+  AUTH_CLIENTS: csv(''),
+  AUTH_ALGORITHMS: csv('RS256').pipe(
+    z
+      .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
+      .min(1, 'must name at least one asymmetric algorithm'),
+  ),
+  AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  AUTH_TENANT_CLAIM: z.string().min(1).default('tenant_id'),
+  AUTH_ADMIN_ROLE: z.string().min(1).default('platform-admin'),
+  ADMIN_API_PORT: port(3000),
+  BUSINESS_API_PORT: port(3001),
+  TENANT_CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(300),
+  TENANT_POOL_SIZE: z.coerce.number().int().positive().default(5),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().max(64).default(4),
+  OPERATION_MAX_ATTEMPTS: z.coerce.number().int().positive().max(50).default(5),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  RECONCILE_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
+});
+
+export type RawEnv = Record<string, string | undefined>;
+
+export interface AppConfig {
+  env: string;
+  logLevel: string;
+  adminDb: { url: string; name: string };
+  tenantServer: { pool: string; maxDatabases: number; adminUrl: string; host: string; port: number };
+  redis: { url: string; keyPrefix: string };
+  queue: { prefix: string; concurrency: number; maxAttempts: number; reconcileIntervalMs: number; reconcileAfterMs: number };
+  secrets: { key: Buffer; keyId: string };
+  auth: {
+    issuer: string;
+    jwksUrl: string;
+    audiences: string[];
+    clients: string[];
+    algorithms: string[];
+    clockToleranceSeconds: number;
+    tenantClaim: string;
+    adminRole: string;
+  };
+  http: { adminPort: number; businessPort: number };
+  tenancy: { cacheTtlSeconds: number; poolSize: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export function loadConfig(env: RawEnv): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const tenantAdminUrl = e.TENANT_PG_URL ?? e.DATABASE_URL;
+  const tenantServer = new URL(tenantAdminUrl);
+  return {
+    env: e.TENANTRY_ENV,
+    logLevel: e.LOG_LEVEL,
+    adminDb: { url: withDatabase(e.DATABASE_URL, e.ADMIN_DB_NAME), name: e.ADMIN_DB_NAME },
+    tenantServer: {
+      pool: e.TENANT_POOL_NAME,
+      maxDatabases: e.TENANT_POOL_MAX_DATABASES,
+      adminUrl: tenantAdminUrl,
+      host: e.TENANT_PG_HOST ?? tenantServer.hostname,
+      port: Number(tenantServer.port || 5432),
+    },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    queue: {
+      prefix: e.QUEUE_PREFIX,
+      concurrency: e.WORKER_CONCURRENCY,
+      maxAttempts: e.OPERATION_MAX_ATTEMPTS,
+      reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+      reconcileAfterMs: e.RECONCILE_AFTER_MS,
+    },
+    secrets: { key: Buffer.from(e.SECRETS_KEY, 'base64'), keyId: e.SECRETS_KEY_ID },
+    auth: {
+      issuer: e.AUTH_ISSUER.replace(/\/$/, ''),
+      jwksUrl: e.AUTH_JWKS_URL ?? `${e.AUTH_ISSUER.replace(/\/$/, '')}/protocol/openid-connect/certs`,
+      audiences: e.AUTH_AUDIENCES,
+      clients: e.AUTH_CLIENTS,
+      algorithms: e.AUTH_ALGORITHMS,
+      clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+      tenantClaim: e.AUTH_TENANT_CLAIM,
+      adminRole: e.AUTH_ADMIN_ROLE,
+    },
+    http: { adminPort: e.ADMIN_API_PORT, businessPort: e.BUSINESS_API_PORT },
+    tenancy: { cacheTtlSeconds: e.TENANT_CACHE_TTL_SECONDS, poolSize: e.TENANT_POOL_SIZE },
+  };
+}
+
+/** Reads the process environment once; a bad setting stops the process with every problem listed. */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,66 @@
+import { DomainError } from './domain-error';
+
+export class InvalidTenantCode extends DomainError {
+  readonly code = 'TENANT_CODE_INVALID';
+  readonly category = 'invalid';
+}
+
+export class TenantCodeTaken extends DomainError {
+  readonly code = 'TENANT_CODE_TAKEN';
+  readonly category = 'conflict';
+  constructor(code: string) {
+    super(`tenant code "${code}" is already taken`, { tenantCode: code });
+  }
+}
+
+export class TenantNotFound extends DomainError {
+  readonly code = 'TENANT_NOT_FOUND';
+  readonly category = 'not_found';
+  constructor(key: string) {
+    super(`tenant "${key}" does not exist`);
+  }
+}
+
+export class TenantNotActive extends DomainError {
+  readonly code = 'TENANT_NOT_ACTIVE';
+  readonly category = 'forbidden';
+  constructor(status: string) {
+    super(`tenant is ${status}; only active tenants can be used`, { status });
+  }
+}
+
+export class InvalidTenantTransition extends DomainError {
+  readonly code = 'TENANT_INVALID_TRANSITION';
+  readonly category = 'conflict';
+  constructor(code: string, from: string, action: string) {
+    super(`cannot ${action} tenant "${code}" while it is ${from}`, { tenantCode: code, status: from, action });
+  }
+}
+
+export class OperationNotFound extends DomainError {
+  readonly code = 'OPERATION_NOT_FOUND';
+  readonly category = 'not_found';
+  constructor(id: string) {
+    super(`operation "${id}" does not exist`);
+  }
+}
+
+export class PoolCapacityExhausted extends DomainError {
+  readonly code = 'POOL_CAPACITY_EXHAUSTED';
+  readonly category = 'capacity';
+}
+
+export class Unauthenticated extends DomainError {
+  readonly code = 'UNAUTHENTICATED';
+  readonly category = 'unauthenticated';
+}
+
+export class Forbidden extends DomainError {
+  readonly code = 'FORBIDDEN';
+  readonly category = 'forbidden';
+}
+
+export class DependencyUnavailable extends DomainError {
+  readonly code = 'DEPENDENCY_UNAVAILABLE';
+  readonly category = 'unavailable';
+}

@@ -1,0 +1,64 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { DomainError, type ErrorCategory } from '../errors/domain-error';
+
+const STATUS_BY_CATEGORY: Record<ErrorCategory, number> = {
+  invalid: HttpStatus.BAD_REQUEST,
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  capacity: HttpStatus.UNPROCESSABLE_ENTITY,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+  correlationId?: string;
+}
+
+/** The one place where failures become HTTP answers: domain errors by category, anything unknown as an opaque 500. */
+@Catch()
+export class DomainErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request & { id?: unknown }>();
+    const body = this.toBody(exception, request);
+    if (response.headersSent) return;
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown, request: Request & { id?: unknown }): ErrorBody {
+    if (exception instanceof DomainError) {
+      return { statusCode: STATUS_BY_CATEGORY[exception.category], error: exception.code, message: exception.message };
+    }
+    const parserStatus = (exception as { type?: string; status?: number }).type === 'entity.parse.failed' ? 400 : 0;
+    if (parserStatus) return { statusCode: parserStatus, error: 'BAD_REQUEST', message: 'request body is not valid JSON' };
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const payload = exception.getResponse();
+      const message =
+        typeof payload === 'object' && payload !== null && 'message' in payload
+          ? (payload as { message: string | string[] }).message
+          : exception.message;
+      if (status < 500) return { statusCode: status, error: HttpStatus[status] ?? 'ERROR', message };
+    }
+    const correlationId = typeof request.id === 'string' ? request.id : randomUUID();
+    this.logger.error(
+      { err: exception, correlationId, path: request.url },
+      exception instanceof Error ? exception.message : 'unexpected error',
+    );
+    return {
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      error: 'INTERNAL',
+      message: 'internal error; quote the correlation id when reporting it',
+      correlationId,
+    };
+  }
+}

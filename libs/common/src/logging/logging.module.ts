@@ -1,0 +1,38 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ClsServiceManager } from 'nestjs-cls';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AppConfig } from '../config/app-config';
+import { TENANT_ID_KEY } from './tenant-log-context';
+
+function tenantIdInContext(): Record<string, string> {
+  const cls = ClsServiceManager.getClsService();
+  const tenantId = cls.isActive() ? cls.get<string | undefined>(TENANT_ID_KEY) : undefined;
+  return tenantId ? { tenant_id: tenantId } : {};
+}
+
+/** JSON logs for every process; a line written inside a tenant's context carries its tenant_id. */
+@Module({})
+export class LoggingModule {
+  static forRoot(config: AppConfig, service: string): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            base: { service },
+            mixin: tenantIdInContext,
+            genReqId: (request: IncomingMessage) => {
+              const header = request.headers['x-request-id'];
+              return typeof header === 'string' && /^[\w-]{1,64}$/.test(header) ? header : randomUUID();
+            },
+            autoLogging: { ignore: (request: IncomingMessage) => request.url === '/health' },
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+          },
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,129 @@
+import { TENANT_MIGRATIONS, MIGRATIONS_TABLE, migrateTenantDatabase } from '@tenantry/tenant-schema';
+import { Client, escapeLiteral, Pool, type PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
+import { databaseNameFor, loginNameFor, quoteIdent } from '../tenant-names';
+
+// Lost creation races: duplicate_database / duplicate_object, or a unique_violation on the catalog when both committed at once.
+const ALREADY_EXISTS = new Set(['42P04', '42710', '23505']);
+
+function alreadyExists(error: unknown): boolean {
+  return ALREADY_EXISTS.has((error as { code?: string }).code ?? '');
+}
+
+/**
+ * Tenant databases on a PostgreSQL server. Every method checks before it acts and treats a lost
+ * race (the object appeared meanwhile) as success, so saga steps can be re-run freely.
+ */
+export class PostgresEngine implements TenantDatabaseEngine {
+  readonly kind = 'postgres' as const;
+  private readonly pool: Pool;
+
+  constructor(private readonly options: { adminUrl: string }) {
+    this.pool = new Pool({ connectionString: options.adminUrl, max: 4, idleTimeoutMillis: 10_000 });
+  }
+
+  namesFor(tenantCode: string, env: string) {
+    return { databaseName: databaseNameFor(tenantCode, env), loginName: loginNameFor(tenantCode, env) };
+  }
+
+  async databaseExists(target: TenantDatabaseTarget): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.databaseName]);
+    return rowCount === 1;
+  }
+
+  async loginExists(target: TenantDatabaseTarget): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [target.loginName]);
+    return rowCount === 1;
+  }
+
+  async createDatabase(target: TenantDatabaseTarget): Promise<void> {
+    const database = quoteIdent(target.databaseName);
+    if (!(await this.databaseExists(target))) {
+      try {
+        await this.pool.query(`CREATE DATABASE ${database}`);
+      } catch (error) {
+        if (!alreadyExists(error)) throw error;
+      }
+    }
+    await this.pool.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
+  }
+
+  async ensureLogin(target: TenantDatabaseTarget): Promise<void> {
+    const login = quoteIdent(target.loginName);
+    if (!(await this.loginExists(target))) {
+      try {
+        await this.pool.query(`CREATE ROLE ${login} LOGIN NOINHERIT`);
+      } catch (error) {
+        if (!alreadyExists(error)) throw error;
+      }
+    }
+    await this.pool.query(`GRANT CONNECT ON DATABASE ${quoteIdent(target.databaseName)} TO ${login}`);
+    await this.inTenantDatabase(target, (client) => this.grantDataAccess(client, login));
+  }
+
+  async setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<void> {
+    await this.pool.query(`ALTER ROLE ${quoteIdent(target.loginName)} WITH LOGIN PASSWORD ${escapeLiteral(password)}`);
+  }
+
+  async applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome> {
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: this.urlFor(target.databaseName),
+      migrations: TENANT_MIGRATIONS,
+      migrationsTableName: MIGRATIONS_TABLE,
+      synchronize: false,
+      logging: false,
+      extra: { max: 1 },
+    });
+    await dataSource.initialize();
+    try {
+      const outcome = await migrateTenantDatabase(dataSource);
+      if (!outcome.version) throw new Error(`tenant database ${target.databaseName} has no schema version after migrating`);
+      // Grants again, so the login can use tables whatever order the steps ran in.
+      if (await this.loginExists(target)) {
+        await this.inTenantDatabase(target, (client) => this.grantDataAccess(client, quoteIdent(target.loginName)));
+      }
+      return { applied: outcome.applied, version: outcome.version };
+    } finally {
+      await dataSource.destroy();
+    }
+  }
+
+  async dropDatabase(target: TenantDatabaseTarget): Promise<void> {
+    await this.pool.query(`DROP DATABASE IF EXISTS ${quoteIdent(target.databaseName)} WITH (FORCE)`);
+  }
+
+  async dropLogin(target: TenantDatabaseTarget): Promise<void> {
+    await this.pool.query(`DROP ROLE IF EXISTS ${quoteIdent(target.loginName)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Data rights only: the tenant login reads and writes rows but cannot change the schema. */
+  private async grantDataAccess(client: Client | PoolClient, login: string): Promise<void> {
+    await client.query(`GRANT USAGE ON SCHEMA public TO ${login}`);
+    await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${login}`);
+    await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${login}`);
+    await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${login}`);
+    await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${login}`);
+  }
+
+  private async inTenantDatabase<T>(target: TenantDatabaseTarget, work: (client: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ connectionString: this.urlFor(target.databaseName) });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  private urlFor(database: string): string {
+    const url = new URL(this.options.adminUrl);
+    url.pathname = `/${quoteIdent(database).slice(1, -1)}`;
+    return url.toString();
+  }
+}

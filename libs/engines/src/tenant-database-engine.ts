@@ -1,0 +1,54 @@
+/** Where one tenant's database lives and how its own login reaches it. */
+export interface TenantDatabaseTarget {
+  tenantId: string;
+  tenantCode: string;
+  /** The server or elastic pool chosen by placement. */
+  pool: PoolLocation;
+  databaseName: string;
+  loginName: string;
+}
+
+export type EngineKind = 'postgres' | 'azure-sql';
+
+export interface PoolLocation {
+  name: string;
+  engine: EngineKind;
+  host: string;
+  port: number;
+}
+
+/** What a business service needs to open a connection as the tenant's own login. */
+export interface TenantConnectionParams {
+  engine: EngineKind;
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+}
+
+export interface SchemaOutcome {
+  /** Migrations this call applied (empty when the database was already current). */
+  applied: string[];
+  version: string;
+}
+
+/**
+ * The port every engine adapter implements. Each method is idempotent: it checks what already
+ * exists before acting, so a retried or resumed saga step converges to the same end state.
+ */
+export interface TenantDatabaseEngine {
+  readonly kind: EngineKind;
+  /** Derives and validates the database and login names for a tenant code. */
+  namesFor(tenantCode: string, env: string): { databaseName: string; loginName: string };
+  databaseExists(target: TenantDatabaseTarget): Promise<boolean>;
+  createDatabase(target: TenantDatabaseTarget): Promise<void>;
+  /** Creates the tenant's login (if absent) with rights on its own database only. */
+  ensureLogin(target: TenantDatabaseTarget): Promise<void>;
+  setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<void>;
+  /** Brings the tenant database to the current tenant-schema version. */
+  applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome>;
+  dropDatabase(target: TenantDatabaseTarget): Promise<void>;
+  dropLogin(target: TenantDatabaseTarget): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,41 @@
+import { InvalidTenantCode } from '@tenantry/common';
+import { databaseNameFor, loginNameFor, quoteIdent, validateTenantCode } from './tenant-names';
+
+describe('tenant names', () => {
+  it.each(['acme', 'a1', 'acme_corp', 'x'.repeat(36)])('accepts %p', (code) => {
+    expect(() => validateTenantCode(code)).not.toThrow();
+  });
+
+  it.each([
+    ['', 'required'],
+    ['a', 'too short'],
+    ['x'.repeat(37), 'too long'],
+    ['1acme', 'must start with a lowercase letter'],
+    ['_acme', 'must start with a lowercase letter'],
+    ['Acme', 'must start with a lowercase letter'],
+    ['acMe', 'only lowercase letters, digits and _'],
+    ['acme-corp', 'only lowercase letters, digits and _'],
+    ['a"; drop database x; --', 'only lowercase letters, digits and _'],
+    ['acmé', 'only lowercase letters, digits and _'],
+    ['postgres', 'reserved'],
+    ['template1', 'reserved'],
+    ['pg_anything', 'reserved'],
+  ])('refuses %p (%s)', (code, reason) => {
+    expect(() => validateTenantCode(code)).toThrow(InvalidTenantCode);
+    expect(() => validateTenantCode(code)).toThrow(reason);
+  });
+
+  it('derives database and login names that fit in 63 bytes even for the longest code', () => {
+    const code = 'x'.repeat(36);
+    expect(databaseNameFor('acme', 'dev')).toBe('tenant_acme_dev');
+    expect(loginNameFor('acme', 'dev')).toBe('tenant_acme_dev_app');
+    expect(Buffer.byteLength(loginNameFor(code, 'production12'))).toBeLessThanOrEqual(63);
+  });
+
+  it('refuses names PostgreSQL would truncate, and quotes only allow-listed ones', () => {
+    expect(() => quoteIdent('a'.repeat(64))).toThrow('63 bytes');
+    expect(quoteIdent('tenant_acme_dev')).toBe('"tenant_acme_dev"');
+    expect(() => quoteIdent('x" OR 1=1')).toThrow(InvalidTenantCode);
+    expect(() => quoteIdent('Upper')).toThrow(InvalidTenantCode);
+  });
+});

@@ -1,0 +1,13 @@
+import type { TenantDatabaseEntity } from './entities/tenant-database.entity';
+import type { TenantEntity } from './entities/tenant.entity';
+
+/** The registry's record of a tenant database in the shape engines act on (TenantDatabaseTarget). */
+export function databaseTarget(tenant: Pick<TenantEntity, 'id' | 'code'>, database: TenantDatabaseEntity) {
+  return {
+    tenantId: tenant.id,
+    tenantCode: tenant.code,
+    pool: { name: database.poolId, engine: database.engine, host: database.host, port: database.port },
+    databaseName: database.databaseName,
+    loginName: database.loginName,
+  };
+}

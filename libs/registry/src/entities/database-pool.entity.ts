@@ -1,0 +1,27 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { EngineKind } from './engine-kind';
+
+/** A server (PostgreSQL) or elastic pool (Azure SQL) that holds tenant databases, with its capacity. */
+@Entity({ name: 'database_pools' })
+export class DatabasePoolEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ type: 'text', unique: true })
+  name: string;
+
+  @Column({ type: 'text' })
+  engine: EngineKind;
+
+  @Column({ type: 'text' })
+  host: string;
+
+  @Column({ type: 'int' })
+  port: number;
+
+  @Column({ name: 'max_databases', type: 'int' })
+  maxDatabases: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

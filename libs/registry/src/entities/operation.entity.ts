@@ -1,0 +1,57 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { OperationKind } from '@tenantry/common';
+
+export type OperationStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+
+export interface StepTiming {
+  step: string;
+  startedAt: string;
+  durationMs: number;
+}
+
+/** The outbox row and the saga's state: the queue may lose a job, this row is never lost. */
+@Entity({ name: 'operations' })
+export class OperationEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'tenant_id', type: 'uuid' })
+  tenantId: string;
+
+  @Column({ type: 'text' })
+  kind: OperationKind;
+
+  @Column({ type: 'text' })
+  status: OperationStatus;
+
+  /** The step running now, or the one that failed. */
+  @Column({ type: 'text', nullable: true })
+  step: string | null;
+
+  @Column({ name: 'completed_steps', type: 'jsonb', default: () => `'[]'` })
+  completedSteps: StepTiming[];
+
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  params: Record<string, unknown>;
+
+  @Column({ name: 'requested_by', type: 'text' })
+  requestedBy: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+}

@@ -1,0 +1,39 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { EngineKind } from './engine-kind';
+
+/** Where one tenant's database lives; `secret` is the protected credential (ciphertext or a vault reference), never plaintext. */
+@Entity({ name: 'tenant_databases' })
+export class TenantDatabaseEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'uuid' })
+  tenantId: string;
+
+  @Column({ name: 'pool_id', type: 'uuid' })
+  poolId: string;
+
+  @Column({ type: 'text' })
+  engine: EngineKind;
+
+  @Column({ type: 'text' })
+  host: string;
+
+  @Column({ type: 'int' })
+  port: number;
+
+  @Column({ name: 'database_name', type: 'text' })
+  databaseName: string;
+
+  @Column({ name: 'login_name', type: 'text' })
+  loginName: string;
+
+  @Column({ type: 'text', nullable: true })
+  secret: string | null;
+
+  @Column({ name: 'schema_version', type: 'text', nullable: true })
+  schemaVersion: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,25 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { jobIdFor, TENANT_OPERATIONS_QUEUE, type OperationKind, type TenantOperationJob } from '@tenantry/common';
+import type { Queue } from 'bullmq';
+
+/** Dispatches outbox rows to BullMQ. The operation row is already committed, so losing a job here only delays it. */
+@Injectable()
+export class OperationQueue {
+  constructor(@InjectQueue(TENANT_OPERATIONS_QUEUE) private readonly queue: Queue<TenantOperationJob>) {}
+
+  async enqueue(operation: { id: string; tenantId: string; kind: OperationKind }): Promise<void> {
+    await this.queue.add(
+      operation.kind,
+      { operationId: operation.id, tenantId: operation.tenantId },
+      { jobId: jobIdFor(operation.id) },
+    );
+  }
+
+  async hasJob(operationId: string): Promise<boolean> {
+    const job = await this.queue.getJob(jobIdFor(operationId));
+    if (!job) return false;
+    const state = await job.getState();
+    return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+  }
+}

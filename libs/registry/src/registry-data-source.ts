@@ -1,0 +1,67 @@
+import type { AppConfig } from '@tenantry/common';
+import { Client } from 'pg';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { AuditEventEntity } from './entities/audit-event.entity';
+import { DatabasePoolEntity } from './entities/database-pool.entity';
+import { OperationEntity } from './entities/operation.entity';
+import { TenantDatabaseEntity } from './entities/tenant-database.entity';
+import { TenantEntity } from './entities/tenant.entity';
+import { InitialRegistry1764000000000 } from './migrations/1764000000000-InitialRegistry';
+
+export const REGISTRY_ENTITIES = [DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
+export const REGISTRY_MIGRATIONS = [InitialRegistry1764000000000];
+
+export function registryDataSourceOptions(config: AppConfig, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.adminDb.url,
+    entities: REGISTRY_ENTITIES,
+    migrations: REGISTRY_MIGRATIONS,
+    migrationsTableName: 'registry_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    extra: { max: poolSize, connectionTimeoutMillis: 5000 },
+  };
+}
+
+/** Creates the admin database when it does not exist yet (a fresh machine has none). */
+export async function ensureAdminDatabase(config: AppConfig): Promise<boolean> {
+  const maintenance = new URL(config.adminDb.url);
+  maintenance.pathname = '/postgres';
+  const client = new Client({ connectionString: maintenance.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [config.adminDb.name]);
+    if (rowCount) return false;
+    try {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(config.adminDb.name)}`);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42P04') throw error;
+    }
+    return true;
+  } finally {
+    await client.end();
+  }
+}
+
+// Serialises concurrent migrators (several apps starting at once); TypeORM's own run takes no lock.
+const REGISTRY_MIGRATION_LOCK = 7_340_001;
+
+/** Creates the admin database if needed and applies pending registry migrations; returns their names. */
+export async function migrateRegistry(config: AppConfig): Promise<string[]> {
+  await ensureAdminDatabase(config);
+  const dataSource = new DataSource(registryDataSourceOptions(config, 2));
+  await dataSource.initialize();
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('SELECT pg_advisory_lock($1)', [REGISTRY_MIGRATION_LOCK]);
+    const applied = await dataSource.runMigrations({ transaction: 'all' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [REGISTRY_MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+    await dataSource.destroy();
+  }
+}

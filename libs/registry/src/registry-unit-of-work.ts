@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditRepository } from './repositories/audit.repository';
+import { OperationRepository } from './repositories/operation.repository';
+import { PoolRepository } from './repositories/pool.repository';
+import { TenantDatabaseRepository } from './repositories/tenant-database.repository';
+import { TenantRepository } from './repositories/tenant.repository';
+
+export interface RegistryRepositories {
+  tenants: TenantRepository;
+  operations: OperationRepository;
+  databases: TenantDatabaseRepository;
+  pools: PoolRepository;
+  audit: AuditRepository;
+}
+
+function repositoriesOn(em: EntityManager): RegistryRepositories {
+  return {
+    tenants: new TenantRepository(em),
+    operations: new OperationRepository(em),
+    databases: new TenantDatabaseRepository(em),
+    pools: new PoolRepository(em),
+    audit: new AuditRepository(em),
+  };
+}
+
+/** The registry's repositories, either on the shared pool or all inside one admin-DB transaction. */
+@Injectable()
+export class RegistryUnitOfWork {
+  readonly repositories: RegistryRepositories;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.repositories = repositoriesOn(dataSource.manager);
+  }
+
+  transaction<T>(work: (repositories: RegistryRepositories) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((em) => work(repositoriesOn(em)));
+  }
+
+  /**
+   * Runs `work` while holding a session advisory lock on a pinned admin-DB connection, so one
+   * tenant is never worked on by two workers at once; `acquired: false` when another holds it.
+   */
+  async withLock<T>(key: string, work: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [key])) as Array<{
+        locked: boolean;
+      }>;
+      if (!locked) return { acquired: false };
+      try {
+        return { acquired: true, value: await work() };
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
+  async pendingMigrations(): Promise<boolean> {
+    return this.dataSource.showMigrations();
+  }
+}

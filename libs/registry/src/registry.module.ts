@@ -1,0 +1,25 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '@tenantry/common';
+import { registryDataSourceOptions } from './registry-data-source';
+import { RegistryUnitOfWork } from './registry-unit-of-work';
+import { TenantCacheInvalidator } from './tenant-cache-invalidator';
+import { TenantDirectory } from './tenant-directory';
+
+/** The admin database. Needs RedisModule for cache invalidation on writes. */
+@Global()
+@Module({})
+export class RegistryModule {
+  static forRoot(config: AppConfig, options: { poolSize?: number } = {}): DynamicModule {
+    return {
+      module: RegistryModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...registryDataSourceOptions(config, options.poolSize), retryAttempts: 2, retryDelay: 1000 }),
+        }),
+      ],
+      providers: [RegistryUnitOfWork, TenantDirectory, TenantCacheInvalidator],
+      exports: [RegistryUnitOfWork, TenantDirectory, TenantCacheInvalidator],
+    };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './secret-protector';
+export * from './secret-unreadable.error';
+export * from './local-aes-gcm.protector';
+export * from './password';
+export * from './secrets.module';

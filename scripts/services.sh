@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Makes sure PostgreSQL and Redis answer before anything else runs. Uses DATABASE_URL / REDIS_URL
+# when given; otherwise starts the local servers, installing them from Debian packages if absent.
+set -euo pipefail
+
+log() { printf '[services] %s\n' "$*"; }
+
+url_host() { local rest=${1#*://}; rest=${rest#*@}; rest=${rest%%/*}; echo "${rest%%:*}"; }
+url_port() { local rest=${1#*://}; rest=${rest#*@}; rest=${rest%%/*}; [[ $rest == *:* ]] && echo "${rest##*:}" || echo "$2"; }
+
+reachable() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+
+wait_for() {
+  local name=$1 host=$2 port=$3
+  for _ in $(seq 1 60); do
+    reachable "$host" "$port" && return 0
+    sleep 0.5
+  done
+  log "$name did not come up on $host:$port"
+  return 1
+}
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  command -v apt-get >/dev/null || { log "no apt-get here: install $* yourself or set DATABASE_URL / REDIS_URL"; exit 1; }
+  log "installing $* from Debian packages"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+start_postgres() {
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    apt_install postgresql
+  fi
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  local hba=/etc/postgresql/$version/main/pg_hba.conf
+  # The local default is a passwordless superuser on loopback, as on the CI machines.
+  if ! as_root grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+    log "allowing passwordless loopback connections in $hba (local development only)"
+    as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\nlocal all postgres trust' "$hba"
+  fi
+  log "starting PostgreSQL $version"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || as_root pg_ctlcluster "$version" main restart
+}
+
+start_redis() {
+  command -v redis-server >/dev/null || apt_install redis-server
+  log "starting Redis (nothing kept on disk, noeviction as BullMQ needs)"
+  as_root mkdir -p /var/lib/redis
+  as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --maxmemory-policy noeviction --dir /var/lib/redis
+}
+
+pg_url=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+redis_url=${REDIS_URL:-redis://127.0.0.1:6379}
+pg_host=$(url_host "$pg_url"); pg_port=$(url_port "$pg_url" 5432)
+redis_host=$(url_host "$redis_url"); redis_port=$(url_port "$redis_url" 6379)
+
+if reachable "$pg_host" "$pg_port"; then
+  log "PostgreSQL reachable at $pg_host:$pg_port"
+elif [ -n "${DATABASE_URL:-}" ]; then
+  log "DATABASE_URL is set but $pg_host:$pg_port does not answer"; exit 1
+else
+  start_postgres
+  wait_for PostgreSQL "$pg_host" "$pg_port"
+fi
+
+if reachable "$redis_host" "$redis_port"; then
+  log "Redis reachable at $redis_host:$redis_port"
+elif [ -n "${REDIS_URL:-}" ]; then
+  log "REDIS_URL is set but $redis_host:$redis_port does not answer"; exit 1
+else
+  start_redis
+  wait_for Redis "$redis_host" "$redis_port"
+fi

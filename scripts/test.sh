@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: type check, then unit, integration and e2e tests against real PostgreSQL and Redis.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci
+bash scripts/services.sh
+echo "[test] type check"
+npx tsc -p tsconfig.base.json --noEmit
+echo "[test] build (e2e tests start the built processes)"
+npm run --silent build
+echo "[test] jest"
+npx jest --ci "$@"
