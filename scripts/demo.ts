@@ -103,6 +103,9 @@ async function main(): Promise<void> {
     leaked ||= sawGlobex;
     console.log(`  by ${how}: ${response.status}, ${ids.length} orders, globex's order visible: ${sawGlobex ? 'YES' : 'no'}`);
   }
+  const byPath = await call<{ message: string }>('GET', `${businessApi}/orders/${globexOrder.body.id}`, acmeToken);
+  leaked ||= byPath.status === 200;
+  console.log(`  by path /orders/<globex order id>: ${byPath.status} ${byPath.body.message ?? ''}`);
   const forged = await call<{ message: string }>('GET', `${businessApi}/orders`, `${acmeToken.slice(0, -4)}AAAA`);
   console.log(`  with a tampered token: ${forged.status} ${forged.body.message}`);
   if (leaked) throw new Error('tenant isolation broken: acme saw globex data');

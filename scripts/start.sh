@@ -33,7 +33,7 @@ log "building"
 npm run --silent build
 
 log "migrating the admin database"
-node dist/apps/admin-api/cli/migrate-admin.js
+node dist/apps/admin-api/src/cli/migrate-admin.js
 
 pids=()
 stop_all() {
@@ -52,9 +52,9 @@ run() {
 
 log "starting processes"
 run dev-issuer dist/scripts/dev-issuer.js
-run admin-api dist/apps/admin-api/main.js
-run provisioning-worker dist/apps/provisioning-worker/main.js
-run sample-business-api dist/apps/sample-business-api/main.js
+run admin-api dist/apps/admin-api/src/main.js
+run provisioning-worker dist/apps/provisioning-worker/src/main.js
+run sample-business-api dist/apps/sample-business-api/src/main.js
 
 log "demo: two tenants, one order each, and a cross-tenant attempt"
 node dist/scripts/demo.js

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
 
 const run = promisify(execFile);
-const cli = join(__dirname, '../../../dist/apps/migration-runner/main.js');
+const cli = join(__dirname, '../../../dist/apps/migration-runner/src/main.js');
 
 describe('npm run migrate:tenants (the built CLI)', () => {
   let plane: ControlPlane;

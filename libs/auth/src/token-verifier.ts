@@ -20,7 +20,11 @@ export class TokenVerifier {
     if (weak.length > 0 || options.algorithms.length === 0) {
       throw new Error(`token algorithms must be asymmetric; refusing ${weak.join(', ') || 'an empty list'}`);
     }
-    this.jwks = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000, timeoutDuration: 5000 });
+    this.jwks = createRemoteJWKSet(new URL(options.jwksUrl), {
+      cooldownDuration: options.jwksCooldownSeconds * 1000,
+      cacheMaxAge: 600_000,
+      timeoutDuration: 5000,
+    });
   }
 
   async verify(token: string): Promise<VerifiedPrincipal> {
@@ -91,6 +95,8 @@ function rolesOf(access: unknown): string[] {
   return Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : [];
 }
 
+// Compared by name: fetch's TypeError may come from another realm (a test sandbox), where instanceof fails.
 function isFetchFailure(error: unknown): boolean {
-  return error instanceof TypeError && /fetch failed/i.test(error.message);
+  const { name, message } = (error ?? {}) as { name?: string; message?: string };
+  return name === 'TypeError' && /fetch failed/i.test(message ?? '');
 }

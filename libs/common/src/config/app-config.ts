@@ -64,6 +64,7 @@ const envSchema = z.object({
       .min(1, 'must name at least one asymmetric algorithm'),
   ),
   AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  AUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   AUTH_TENANT_CLAIM: z.string().min(1).default('tenant_id'),
   AUTH_ADMIN_ROLE: z.string().min(1).default('platform-admin'),
   ADMIN_API_PORT: port(3000),
@@ -93,6 +94,7 @@ export interface AppConfig {
     clients: string[];
     algorithms: string[];
     clockToleranceSeconds: number;
+    jwksCooldownSeconds: number;
     tenantClaim: string;
     adminRole: string;
   };
@@ -147,6 +149,7 @@ export function loadConfig(env: RawEnv): AppConfig {
       clients: e.AUTH_CLIENTS,
       algorithms: e.AUTH_ALGORITHMS,
       clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+      jwksCooldownSeconds: e.AUTH_JWKS_COOLDOWN_SECONDS,
       tenantClaim: e.AUTH_TENANT_CLAIM,
       adminRole: e.AUTH_ADMIN_ROLE,
     },
