@@ -11,6 +11,20 @@ function alreadyExists(error: unknown): boolean {
   return ALREADY_EXISTS.has((error as { code?: string }).code ?? '');
 }
 
+/** Two sessions granting on one object at once fail with "tuple concurrently updated": take turns. */
+async function serialized<T>(client: Client | PoolClient, key: string, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`tenantry:grants:${key}`]);
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
 /**
  * Tenant databases on a PostgreSQL server. Every method checks before it acts and treats a lost
  * race (the object appeared meanwhile) as success, so saga steps can be re-run freely.
@@ -46,7 +60,9 @@ export class PostgresEngine implements TenantDatabaseEngine {
         if (!alreadyExists(error)) throw error;
       }
     }
-    await this.pool.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
+    await this.onMaintenanceDatabase((client) =>
+      serialized(client, target.databaseName, () => client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`)),
+    );
   }
 
   async ensureLogin(target: TenantDatabaseTarget): Promise<void> {
@@ -58,7 +74,9 @@ export class PostgresEngine implements TenantDatabaseEngine {
         if (!alreadyExists(error)) throw error;
       }
     }
-    await this.pool.query(`GRANT CONNECT ON DATABASE ${quoteIdent(target.databaseName)} TO ${login}`);
+    await this.onMaintenanceDatabase((client) =>
+      serialized(client, target.databaseName, () => client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(target.databaseName)} TO ${login}`)),
+    );
     await this.inTenantDatabase(target, (client) => this.grantDataAccess(client, login));
   }
 
@@ -103,12 +121,23 @@ export class PostgresEngine implements TenantDatabaseEngine {
   }
 
   /** Data rights only: the tenant login reads and writes rows but cannot change the schema. */
-  private async grantDataAccess(client: Client | PoolClient, login: string): Promise<void> {
-    await client.query(`GRANT USAGE ON SCHEMA public TO ${login}`);
-    await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${login}`);
-    await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${login}`);
-    await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${login}`);
-    await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${login}`);
+  private async grantDataAccess(client: Client, login: string): Promise<void> {
+    await serialized(client, login, async () => {
+      await client.query(`GRANT USAGE ON SCHEMA public TO ${login}`);
+      await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${login}`);
+      await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${login}`);
+      await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${login}`);
+      await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${login}`);
+    });
+  }
+
+  private async onMaintenanceDatabase<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
   }
 
   private async inTenantDatabase<T>(target: TenantDatabaseTarget, work: (client: Client) => Promise<T>): Promise<T> {
