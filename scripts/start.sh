@@ -10,14 +10,17 @@ log() { printf '\n\033[1m[start] %s\033[0m\n' "$*"; }
 bash scripts/services.sh
 
 mkdir -p .dev/logs
-if [ ! -f .dev/env ]; then
-  # A fresh machine gets its own encryption key; it is never committed.
-  printf 'SECRETS_KEY=%s\n' "$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")" > .dev/env
-  chmod 600 .dev/env
+# The local admin database is per machine, so its encryption key is too (shared by every clone, never committed).
+dev_env=${TENANTRY_DEV_ENV:-${XDG_CONFIG_HOME:-$HOME/.config}/tenantry/dev.env}
+if [ ! -f "$dev_env" ]; then
+  mkdir -p "$(dirname "$dev_env")"
+  printf 'SECRETS_KEY=%s\n' "$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")" > "$dev_env"
+  chmod 600 "$dev_env"
+  echo "[start] generated a local encryption key in $dev_env"
 fi
 set -a
-# shellcheck disable=SC1091
-. .dev/env
+# shellcheck disable=SC1090
+. "$dev_env"
 set +a
 export AUTH_ISSUER=${AUTH_ISSUER:-http://127.0.0.1:8081/realms/tenantry}
 export ADMIN_API_PORT=${ADMIN_API_PORT:-3000} BUSINESS_API_PORT=${BUSINESS_API_PORT:-3001} DEV_ISSUER_PORT=${DEV_ISSUER_PORT:-8081}

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs a command with the settings `npm start` generated in .dev/env (the local encryption key),
+# Runs a command with the local settings `npm start` generated (the machine's dev encryption key),
 # unless the caller already set them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -f .dev/env ] && [ -z "${SECRETS_KEY:-}" ]; then
+dev_env=${TENANTRY_DEV_ENV:-${XDG_CONFIG_HOME:-$HOME/.config}/tenantry/dev.env}
+if [ -f "$dev_env" ] && [ -z "${SECRETS_KEY:-}" ]; then
   set -a
-  # shellcheck disable=SC1091
-  . .dev/env
+  # shellcheck disable=SC1090
+  . "$dev_env"
   set +a
 fi
 exec "$@"

@@ -48,7 +48,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/)
     .default('tenantry'),
   SECRETS_KEY: z
-    .string({ error: 'is required: a base64-encoded 32-byte key (npm start writes one to .dev/env)' })
+    .string({ error: 'is required: a base64-encoded 32-byte key (npm start writes one to ~/.config/tenantry/dev.env)' })
     .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be base64 of exactly 32 bytes'),
   SECRETS_KEY_ID: z
     .string()
