@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EngineRegistry } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
-import { SYSTEM_ACTOR } from './provisioning.saga';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
 import type { SagaContext, SagaStep } from './saga-step';
+import { changeTenantStatus } from './tenant-status-change';
 import { targetOf } from './tenant-target';
 
 /** drop database -> drop login -> retire the secret -> tenant deleted (its audit trail stays) -> invalidate caches. */
@@ -15,7 +15,7 @@ export class DeprovisioningSaga {
     { name: 'drop_database', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.pool.engine).dropDatabase(target)) },
     { name: 'drop_login', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.pool.engine).dropLogin(target)) },
     { name: 'retire_secret', run: (c) => this.retireSecret(c) },
-    { name: 'mark_deleted', run: (c) => this.markDeleted(c) },
+    { name: 'mark_deleted', run: (c) => changeTenantStatus(this.registry, c, 'deleted', 'tenant.deleted') },
   ];
 
   constructor(
@@ -42,16 +42,4 @@ export class DeprovisioningSaga {
     await this.registry.repositories.databases.setSecret(context.tenant.id, null);
   }
 
-  private async markDeleted(context: SagaContext): Promise<void> {
-    await this.registry.transaction(async (r) => {
-      await r.tenants.setStatus(context.tenant.id, 'deleted');
-      await r.audit.record({
-        actor: SYSTEM_ACTOR,
-        action: 'tenant.deleted',
-        tenantId: context.tenant.id,
-        tenantCode: context.tenant.code,
-        operationId: context.operation.id,
-      });
-    });
-  }
 }

@@ -6,9 +6,8 @@ import { generatePassword, SECRET_PROTECTOR, type SecretProtector } from '@tenan
 import { PlacementService } from './placement.service';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
 import { PermanentStepFailure, type SagaContext, type SagaStep } from './saga-step';
+import { changeTenantStatus } from './tenant-status-change';
 import { targetOf } from './tenant-target';
-
-export const SYSTEM_ACTOR = 'system:provisioning-worker';
 
 /** place -> create database -> create login -> apply schema -> store credentials -> activate -> invalidate caches. */
 @Injectable()
@@ -19,7 +18,7 @@ export class ProvisioningSaga {
     { name: 'create_login', run: (c) => this.engineFor(c).ensureLogin(targetOf(c)) },
     { name: 'apply_schema', run: (c) => this.applySchema(c) },
     { name: 'store_credentials', run: (c) => this.storeCredentials(c) },
-    { name: 'activate', run: (c) => this.activate(c) },
+    { name: 'activate', run: (c) => changeTenantStatus(this.registry, c, 'active', 'tenant.activated') },
     { name: 'invalidate_cache', run: (c) => this.invalidator.invalidate(c.tenant.id) },
   ];
 
@@ -35,19 +34,8 @@ export class ProvisioningSaga {
   run(operationId: string, maxAttempts: number): Promise<SagaOutcome> {
     return this.runner.run(operationId, this.steps, {
       maxAttempts,
-      onFailed: async (context, error) => {
-        await this.registry.transaction(async (r) => {
-          await r.tenants.setStatus(context.tenant.id, 'failed');
-          await r.audit.record({
-            actor: SYSTEM_ACTOR,
-            action: 'tenant.provisioning_failed',
-            tenantId: context.tenant.id,
-            tenantCode: context.tenant.code,
-            operationId: context.operation.id,
-            details: { error: error.message },
-          });
-        });
-      },
+      onFailed: (context, error) =>
+        changeTenantStatus(this.registry, context, 'failed', 'tenant.provisioning_failed', { error: error.message }),
     });
   }
 
@@ -80,16 +68,4 @@ export class ProvisioningSaga {
     await this.engineFor(context).setLoginPassword(targetOf(context), password);
   }
 
-  private async activate(context: SagaContext): Promise<void> {
-    await this.registry.transaction(async (r) => {
-      await r.tenants.setStatus(context.tenant.id, 'active');
-      await r.audit.record({
-        actor: SYSTEM_ACTOR,
-        action: 'tenant.activated',
-        tenantId: context.tenant.id,
-        tenantCode: context.tenant.code,
-        operationId: context.operation.id,
-      });
-    });
-  }
 }
