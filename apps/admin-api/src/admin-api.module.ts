@@ -5,6 +5,7 @@ import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
 import { ClsModule } from 'nestjs-cls';
 import { HealthController } from './health/health.controller';
 import { OperationsController } from './operations/operations.controller';
+import { OperationsService } from './operations/operations.service';
 import { TenantsController } from './tenants/tenants.controller';
 import { TenantsService } from './tenants/tenants.service';
 
@@ -23,7 +24,7 @@ export class AdminApiModule {
         AuthModule.forRoot(config.auth),
       ],
       controllers: [TenantsController, OperationsController, HealthController],
-      providers: [TenantsService],
+      providers: [TenantsService, OperationsService],
     };
   }
 }

@@ -4,7 +4,8 @@ import { EnginesModule } from '@tenantry/engines';
 import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
-import { TenantOperationsProcessor } from './queue/tenant-operations.processor';
+import { OperationWorker } from './queue/operation-worker';
+import { FailPoints } from './saga/fail-points';
 import { OperationReconciler } from './reconciler/operation-reconciler';
 import { DeprovisioningSaga } from './saga/deprovisioning.saga';
 import { PlacementService } from './saga/placement.service';
@@ -28,7 +29,15 @@ export class WorkerModule implements OnApplicationBootstrap {
         EnginesModule.forRoot(config),
         SecretsModule.forRoot(config),
       ],
-      providers: [SagaRunner, PlacementService, ProvisioningSaga, DeprovisioningSaga, TenantOperationsProcessor, OperationReconciler],
+      providers: [
+        FailPoints,
+        SagaRunner,
+        PlacementService,
+        ProvisioningSaga,
+        DeprovisioningSaga,
+        OperationWorker,
+        OperationReconciler,
+      ],
     };
   }
 

@@ -1,21 +1,27 @@
-import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { OperationNotFound } from '@tenantry/common';
-import { RegistryUnitOfWork } from '@tenantry/registry';
+import { Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentActor } from '../auth/current-actor.decorator';
 import { PlatformAdmin } from '../auth/platform-admin.decorator';
+import type { Actor } from '../tenants/actor';
 import { operationView } from '../tenants/tenant.view';
+import { OperationsService } from './operations.service';
 
 @ApiTags('operations')
 @ApiBearerAuth()
 @PlatformAdmin()
 @Controller('operations')
 export class OperationsController {
-  constructor(private readonly registry: RegistryUnitOfWork) {}
+  constructor(private readonly operations: OperationsService) {}
 
   @Get(':id')
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
-    const operation = await this.registry.repositories.operations.findById(id);
-    if (!operation) throw new OperationNotFound(id);
-    return operationView(operation);
+    return operationView(await this.operations.get(id));
+  }
+
+  @Post(':id/retry')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ description: 'The failed operation is queued again and resumes at the step that failed.' })
+  async retry(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() actor: Actor) {
+    return operationView(await this.operations.retry(id, actor));
   }
 }

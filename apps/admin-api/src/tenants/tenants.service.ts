@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InvalidTenantTransition, TenantNotFound, withTimeout, type OperationKind } from '@tenantry/common';
+import { Injectable } from '@nestjs/common';
+import { InvalidTenantTransition, TenantNotFound, type OperationKind } from '@tenantry/common';
 import { validateTenantCode } from '@tenantry/engines';
 import {
   OperationInProgress,
@@ -11,6 +11,7 @@ import {
   type TenantEntity,
   type TenantStatus,
 } from '@tenantry/registry';
+import { dispatch } from '../operations/dispatch';
 import type { Actor } from './actor';
 import type { CreateTenantDto } from './dto/create-tenant.dto';
 import type { ListTenantsQuery } from './dto/list-tenants.query';
@@ -21,8 +22,6 @@ const DELETABLE: TenantStatus[] = ['active', 'suspended', 'failed'];
 
 @Injectable()
 export class TenantsService {
-  private readonly logger = new Logger(TenantsService.name);
-
   constructor(
     private readonly registry: RegistryUnitOfWork,
     private readonly queue: OperationQueue,
@@ -43,7 +42,7 @@ export class TenantsService {
       await this.audit(r, actor, 'tenant.create', tenant, operation, { name: tenant.name, plan: tenant.plan, region: tenant.region });
       return { tenant, operation };
     });
-    await this.dispatch(created.operation, created.tenant);
+    await dispatch(this.queue, created.operation);
     return created;
   }
 
@@ -81,7 +80,7 @@ export class TenantsService {
       return { tenant: locked, operation: op };
     });
     await this.invalidator.invalidate(tenant.id);
-    await this.dispatch(operation, tenant);
+    await dispatch(this.queue, operation);
     return operation;
   }
 
@@ -141,15 +140,5 @@ export class TenantsService {
       details,
       requestId: actor.requestId ?? null,
     });
-  }
-
-  /** A failed enqueue is not the caller's problem: the committed operation is picked up by the reconciler. */
-  private async dispatch(operation: OperationEntity, tenant: TenantEntity): Promise<void> {
-    try {
-      // BullMQ's connection waits for Redis forever; an HTTP request must not.
-      await withTimeout(this.queue.enqueue(operation), 2000, 'enqueue');
-    } catch (error) {
-      this.logger.warn({ tenant_id: tenant.id, operation_id: operation.id, err: error }, 'enqueue failed; the reconciler will retry it');
-    }
   }
 }

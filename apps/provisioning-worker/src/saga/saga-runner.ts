@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RegistryUnitOfWork, type OperationEntity } from '@tenantry/registry';
+import { FailPoints } from './fail-points';
 import { PermanentStepFailure, type SagaContext, type SagaStep } from './saga-step';
 
 export class TenantBusy extends Error {}
@@ -14,7 +15,10 @@ export type SagaOutcome = 'succeeded' | 'failed' | 'already-finished';
 export class SagaRunner {
   private readonly logger = new Logger(SagaRunner.name);
 
-  constructor(private readonly registry: RegistryUnitOfWork) {}
+  constructor(
+    private readonly registry: RegistryUnitOfWork,
+    private readonly failPoints: FailPoints,
+  ) {}
 
   async run(
     operationId: string,
@@ -66,6 +70,7 @@ export class SagaRunner {
       const durationMs = Date.now() - startedAt.getTime();
       await r.operations.completeStep(operation.id, { step: step.name, startedAt: startedAt.toISOString(), durationMs });
       this.logger.log({ tenant_id: tenant.id, operation_id: operation.id, step: step.name, durationMs }, `step ${step.name} done`);
+      this.failPoints.afterStep(step.name);
     }
     await r.operations.finish(operation.id, 'succeeded');
     return 'succeeded';

@@ -73,6 +73,17 @@ const envSchema = z.object({
   TENANT_POOL_SIZE: z.coerce.number().int().positive().default(5),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().max(64).default(4),
   OPERATION_MAX_ATTEMPTS: z.coerce.number().int().positive().max(50).default(5),
+  QUEUE_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
+  QUEUE_STALLED_INTERVAL_MS: z.coerce.number().int().min(200).default(30_000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  TEMPLATE_ENABLED: z.enum(['true', 'false']).default('true'),
+  WARM_POOL_SIZE: z.coerce.number().int().min(0).max(1000).default(0),
+  EXPORT_DIR: z.string().min(1).default('.dev/exports'),
+  WORKER_METRICS_PORT: port(9464),
+  TENANTRY_FAILPOINT: z
+    .string()
+    .regex(/^after:[a-z_]+$/, 'must be after:<step name>')
+    .optional(),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
   RECONCILE_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
 });
@@ -85,7 +96,24 @@ export interface AppConfig {
   adminDb: { url: string; name: string };
   tenantServer: { pool: string; maxDatabases: number; adminUrl: string; host: string; port: number };
   redis: { url: string; keyPrefix: string };
-  queue: { prefix: string; concurrency: number; maxAttempts: number; reconcileIntervalMs: number; reconcileAfterMs: number };
+  queue: {
+    prefix: string;
+    concurrency: number;
+    maxAttempts: number;
+    reconcileIntervalMs: number;
+    reconcileAfterMs: number;
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+  };
+  worker: {
+    shutdownTimeoutMs: number;
+    templateEnabled: boolean;
+    warmPoolSize: number;
+    exportDir: string;
+    metricsPort: number;
+    /** Test hook: the process kills itself (SIGKILL) right after the named saga step. */
+    failAfterStep?: string;
+  };
   secrets: { key: Buffer; keyId: string };
   auth: {
     issuer: string;
@@ -140,6 +168,16 @@ export function loadConfig(env: RawEnv): AppConfig {
       maxAttempts: e.OPERATION_MAX_ATTEMPTS,
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
       reconcileAfterMs: e.RECONCILE_AFTER_MS,
+      lockDurationMs: e.QUEUE_LOCK_DURATION_MS,
+      stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
+    },
+    worker: {
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      templateEnabled: e.TEMPLATE_ENABLED === 'true',
+      warmPoolSize: e.WARM_POOL_SIZE,
+      exportDir: e.EXPORT_DIR,
+      metricsPort: e.WORKER_METRICS_PORT,
+      failAfterStep: e.TENANTRY_FAILPOINT?.slice('after:'.length),
     },
     secrets: { key: Buffer.from(e.SECRETS_KEY, 'base64'), keyId: e.SECRETS_KEY_ID },
     auth: {

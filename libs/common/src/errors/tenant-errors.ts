@@ -64,3 +64,11 @@ export class DependencyUnavailable extends DomainError {
   readonly code = 'DEPENDENCY_UNAVAILABLE';
   readonly category = 'unavailable';
 }
+
+export class OperationNotRetryable extends DomainError {
+  readonly code = 'OPERATION_NOT_RETRYABLE';
+  readonly category = 'conflict';
+  constructor(id: string, status: string) {
+    super(`operation "${id}" is ${status}; only a failed operation can be retried`);
+  }
+}

@@ -8,7 +8,14 @@ import type { Queue } from 'bullmq';
 export class OperationQueue {
   constructor(@InjectQueue(TENANT_OPERATIONS_QUEUE) private readonly queue: Queue<TenantOperationJob>) {}
 
+  /** A live job for the operation is left alone; a finished one (an earlier attempt) is replaced. */
   async enqueue(operation: { id: string; tenantId: string; kind: OperationKind }): Promise<void> {
+    const existing = await this.queue.getJob(jobIdFor(operation.id));
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== 'completed' && state !== 'failed') return;
+      await existing.remove();
+    }
     await this.queue.add(
       operation.kind,
       { operationId: operation.id, tenantId: operation.tenantId },

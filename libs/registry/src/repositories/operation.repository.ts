@@ -61,6 +61,17 @@ export class OperationRepository {
     await this.repo.update({ id }, { status, finishedAt: new Date(), ...(status === 'succeeded' ? { step: null } : {}) });
   }
 
+  /** Puts a failed operation back in line; its checkpoints stay, so it resumes at the step that failed. */
+  async reopen(id: string): Promise<boolean> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'pending', attempts: 0, finishedAt: null })
+      .where(`id = :id AND status = 'failed'`, { id })
+      .execute();
+    return Boolean(result.affected);
+  }
+
   /** Unfinished operations older than `olderThanMs`: the candidates the queue may have lost. */
   findUnfinished(olderThanMs: number, limit = 500): Promise<OperationEntity[]> {
     return this.repo

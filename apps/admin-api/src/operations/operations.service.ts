@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { OperationNotFound, OperationNotRetryable } from '@tenantry/common';
+import { OperationQueue, RegistryUnitOfWork, type OperationEntity } from '@tenantry/registry';
+import type { Actor } from '../tenants/actor';
+import { dispatch } from './dispatch';
+
+@Injectable()
+export class OperationsService {
+  constructor(
+    private readonly registry: RegistryUnitOfWork,
+    private readonly queue: OperationQueue,
+  ) {}
+
+  async get(id: string): Promise<OperationEntity> {
+    const operation = await this.registry.repositories.operations.findById(id);
+    if (!operation) throw new OperationNotFound(id);
+    return operation;
+  }
+
+  /** Resumes a failed operation from the step that failed; the steps before it are not run again. */
+  async retry(id: string, actor: Actor): Promise<OperationEntity> {
+    const operation = await this.registry.transaction(async (r) => {
+      const found = await r.operations.findById(id);
+      if (!found) throw new OperationNotFound(id);
+      if (!(await r.operations.reopen(id))) {
+        throw new OperationNotRetryable(id, found.status);
+      }
+      await r.tenants.setStatus(found.tenantId, found.kind === 'provision' ? 'provisioning' : 'deprovisioning');
+      await r.audit.record({
+        actor: actor.name,
+        action: 'operation.retry',
+        tenantId: found.tenantId,
+        operationId: id,
+        details: { failedStep: found.step, lastError: found.lastError },
+        requestId: actor.requestId ?? null,
+      });
+      return (await r.operations.findById(id)) as OperationEntity;
+    });
+    await dispatch(this.queue, operation);
+    return operation;
+  }
+}

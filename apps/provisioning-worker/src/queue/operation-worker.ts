@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  APP_CONFIG,
+  queueConnectionOptions,
+  TENANT_ID_KEY,
+  TENANT_OPERATIONS_QUEUE,
+  withTimeout,
+  type AppConfig,
+  type TenantOperationJob,
+} from '@tenantry/common';
+import { Worker, type Job } from 'bullmq';
+import { ClsService } from 'nestjs-cls';
+import { DeprovisioningSaga } from '../saga/deprovisioning.saga';
+import { ProvisioningSaga } from '../saga/provisioning.saga';
+import type { SagaOutcome } from '../saga/saga-runner';
+
+/**
+ * The BullMQ consumer, built here rather than with @Processor so lock duration, stall detection,
+ * concurrency and the shutdown bound come from configuration. Jobs only name an operation; the
+ * sagas own its state, so a job lost or run twice changes nothing.
+ */
+@Injectable()
+export class OperationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OperationWorker.name);
+  private worker?: Worker<TenantOperationJob, SagaOutcome>;
+
+  constructor(
+    private readonly provisioning: ProvisioningSaga,
+    private readonly deprovisioning: DeprovisioningSaga,
+    private readonly cls: ClsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const { queue } = this.config;
+    this.worker = new Worker<TenantOperationJob, SagaOutcome>(TENANT_OPERATIONS_QUEUE, (job) => this.process(job), {
+      connection: queueConnectionOptions(this.config.redis.url),
+      prefix: queue.prefix,
+      concurrency: queue.concurrency,
+      lockDuration: queue.lockDurationMs,
+      stalledInterval: queue.stalledIntervalMs,
+      maxStalledCount: 5,
+    });
+    this.worker.on('error', (error) => this.logger.error({ err: error }, 'queue worker error'));
+    this.worker.on('failed', (job, error) =>
+      this.logger.warn({ tenant_id: job?.data.tenantId, operation_id: job?.data.operationId, err: error }, 'job attempt failed'),
+    );
+  }
+
+  /** Finishes the jobs in hand within the bound; past it, closes anyway and their locks expire so another worker resumes them. */
+  async onApplicationShutdown(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    try {
+      await withTimeout(worker.close(), this.config.worker.shutdownTimeoutMs, 'worker close');
+    } catch {
+      this.logger.warn('jobs still running at the shutdown bound; releasing them to other workers');
+      await worker.close(true);
+    }
+  }
+
+  private process(job: Job<TenantOperationJob>): Promise<SagaOutcome> {
+    return this.cls.run(async () => {
+      this.cls.set(TENANT_ID_KEY, job.data.tenantId);
+      const maxAttempts = this.config.queue.maxAttempts;
+      const outcome =
+        job.name === 'deprovision'
+          ? await this.deprovisioning.run(job.data.operationId, maxAttempts)
+          : await this.provisioning.run(job.data.operationId, maxAttempts);
+      this.logger.log({ operation_id: job.data.operationId, kind: job.name, outcome }, `operation ${outcome}`);
+      return outcome;
+    });
+  }
+}
