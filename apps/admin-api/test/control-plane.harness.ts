@@ -1,5 +1,6 @@
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { LocalIssuer } from '@tenantry/auth/testing';
+import type { RawEnv } from '@tenantry/common';
 import { migrateRegistry } from '@tenantry/registry';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
 import { createWorker } from '../../provisioning-worker/src/create-worker';
@@ -37,9 +38,9 @@ async function request<T>(url: string, method: string, token: string | null, bod
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-export async function startControlPlane(options: { worker?: boolean } = {}): Promise<ControlPlane> {
+export async function startControlPlane(options: { worker?: boolean; env?: RawEnv } = {}): Promise<ControlPlane> {
   const issuer = await LocalIssuer.start({ port: 0 });
-  const env = createTestEnv({ AUTH_ISSUER: issuer.issuer });
+  const env = createTestEnv({ AUTH_ISSUER: issuer.issuer, ...options.env });
   await migrateRegistry(env.config);
   const admin: INestApplication = await createAdminApp(env.config);
   await admin.listen(0, '127.0.0.1');

@@ -56,7 +56,7 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
     rawEnv,
     sql,
     redis() {
-      const client = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
+      const client = new Redis(config.redis.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
       clients.push(client);
       return client;
     },
@@ -72,7 +72,7 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
       for (const { rolname } of roles) {
         await sql(`DROP ROLE IF EXISTS "${rolname}"`);
       }
-      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+      const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
       try {
         for (const pattern of [`${label}:*`, `q${label}:*`]) {
           let cursor = '0';
