@@ -53,6 +53,8 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
       'invalidate_cache',
     ]);
     for (const step of operation.steps) expect(step.durationMs).toBeGreaterThanOrEqual(0);
+    // The default fast path: a clone of the template built for the current tenant-schema version.
+    expect(operation.steps[1]).toMatchObject({ step: 'create_database', detail: 'template' });
   });
 
   it('writes and reads orders in the tenant database named by the token', async () => {

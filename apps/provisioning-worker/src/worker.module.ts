@@ -4,6 +4,8 @@ import { EnginesModule } from '@tenantry/engines';
 import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
+import { DatabaseCreator } from './fast-path/database-creator';
+import { WarmPoolKeeper } from './fast-path/warm-pool-keeper';
 import { OperationWorker } from './queue/operation-worker';
 import { FailPoints } from './saga/fail-points';
 import { OperationReconciler } from './reconciler/operation-reconciler';
@@ -31,6 +33,8 @@ export class WorkerModule implements OnApplicationBootstrap {
       ],
       providers: [
         FailPoints,
+        WarmPoolKeeper,
+        DatabaseCreator,
         SagaRunner,
         PlacementService,
         ProvisioningSaga,

@@ -66,6 +66,7 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
         [`%\\_${label}%`, config.adminDb.name],
       );
       for (const { datname } of databases) {
+        await sql(`ALTER DATABASE "${datname}" WITH IS_TEMPLATE false`);
         await sql(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
       }
       const roles = await sql<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [`%\\_${label}%`]);

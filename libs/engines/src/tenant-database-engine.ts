@@ -49,6 +49,17 @@ export interface TenantDatabaseEngine {
   /** Brings the tenant database to the current tenant-schema version. */
   applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome>;
   dropDatabase(target: TenantDatabaseTarget): Promise<void>;
+  /** Engines that can clone a pre-migrated template or hand out warm spares; absent where they cannot. */
+  readonly fastPath?: FastPathEngine;
   dropLogin(target: TenantDatabaseTarget): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Provisioning shortcuts: a template per schema version, and spare databases claimed by rename. */
+export interface FastPathEngine {
+  ensureTemplate(env: string): Promise<string>;
+  createFromTemplate(target: TenantDatabaseTarget, template: string): Promise<void>;
+  claimSpare(target: TenantDatabaseTarget, env: string): Promise<boolean>;
+  refillSpares(env: string, size: number): Promise<number>;
+  spareCount(env: string): Promise<number>;
 }

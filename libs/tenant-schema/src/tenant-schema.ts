@@ -20,18 +20,19 @@ export interface TenantMigrationOutcome {
   version: string | null;
 }
 
+/** Runs SQL and returns rows: a DataSource's query, or a pg client's wrapped to return rows. */
+export type RowQuery = (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+
 /** Applies pending tenant migrations, each in its own transaction; the data source must use TENANT_MIGRATIONS. */
 export async function migrateTenantDatabase(dataSource: DataSource): Promise<TenantMigrationOutcome> {
   const applied = await dataSource.runMigrations({ transaction: 'each' });
-  return { applied: applied.map((migration) => migration.name), version: await schemaVersion(dataSource) };
+  return { applied: applied.map((migration) => migration.name), version: await schemaVersion((sql, params) => dataSource.query(sql, params)) };
 }
 
 /** The newest migration recorded in the tenant database, or null for an empty one. */
-export async function schemaVersion(dataSource: DataSource): Promise<string | null> {
-  const exists: Array<{ present: boolean }> = await dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [MIGRATIONS_TABLE]);
-  if (!exists[0]?.present) return null;
-  const rows: Array<{ name: string }> = await dataSource.query(
-    `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY timestamp DESC, id DESC LIMIT 1`,
-  );
-  return rows[0]?.name ?? null;
+export async function schemaVersion(query: RowQuery): Promise<string | null> {
+  const [table] = await query(`SELECT to_regclass($1) IS NOT NULL AS present`, [MIGRATIONS_TABLE]);
+  if (!table?.present) return null;
+  const [latest] = await query(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY timestamp DESC, id DESC LIMIT 1`);
+  return (latest?.name as string | undefined) ?? null;
 }

@@ -3,6 +3,7 @@ import { PoolCapacityExhausted } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { generatePassword, SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
+import { DatabaseCreator } from '../fast-path/database-creator';
 import { PlacementService } from './placement.service';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
 import { PermanentStepFailure, type SagaContext, type SagaStep } from './saga-step';
@@ -14,7 +15,7 @@ import { targetOf } from './tenant-target';
 export class ProvisioningSaga {
   readonly steps: SagaStep[] = [
     { name: 'place', run: (c) => this.place(c) },
-    { name: 'create_database', run: (c) => this.engineFor(c).createDatabase(targetOf(c)) },
+    { name: 'create_database', run: (c) => this.databases.create(targetOf(c)) },
     { name: 'create_login', run: (c) => this.engineFor(c).ensureLogin(targetOf(c)) },
     { name: 'apply_schema', run: (c) => this.applySchema(c) },
     { name: 'store_credentials', run: (c) => this.storeCredentials(c) },
@@ -28,6 +29,7 @@ export class ProvisioningSaga {
     private readonly placement: PlacementService,
     private readonly engines: EngineRegistry,
     private readonly invalidator: TenantCacheInvalidator,
+    private readonly databases: DatabaseCreator,
     @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
   ) {}
 

@@ -52,8 +52,9 @@ export class SagaRunner {
       const context: SagaContext = { operation, tenant, database: await r.databases.findByTenant(tenant.id) };
       const startedAt = new Date();
       await r.operations.startStep(operation.id, step.name);
+      let detail: unknown;
       try {
-        await step.run(context);
+        detail = await step.run(context);
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
         await r.operations.recordError(operation.id, step.name, failure.message);
@@ -68,7 +69,12 @@ export class SagaRunner {
         return 'failed';
       }
       const durationMs = Date.now() - startedAt.getTime();
-      await r.operations.completeStep(operation.id, { step: step.name, startedAt: startedAt.toISOString(), durationMs });
+      await r.operations.completeStep(operation.id, {
+        step: step.name,
+        startedAt: startedAt.toISOString(),
+        durationMs,
+        ...(typeof detail === 'string' ? { detail } : {}),
+      });
       this.logger.log({ tenant_id: tenant.id, operation_id: operation.id, step: step.name, durationMs }, `step ${step.name} done`);
       this.failPoints.afterStep(step.name);
     }

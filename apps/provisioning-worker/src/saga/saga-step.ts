@@ -10,7 +10,8 @@ export interface SagaContext {
 /** One idempotent step: safe to run again after a crash anywhere inside it. */
 export interface SagaStep {
   name: string;
-  run(context: SagaContext): Promise<void>;
+  /** May return a word about how it went (e.g. which creation path), kept with the step's timing. */
+  run(context: SagaContext): Promise<unknown>;
 }
 
 /** A failure that retrying cannot fix: the operation fails at once instead of using up its attempts. */

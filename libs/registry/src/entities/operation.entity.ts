@@ -7,6 +7,7 @@ export interface StepTiming {
   step: string;
   startedAt: string;
   durationMs: number;
+  detail?: string;
 }
 
 /** The outbox row and the saga's state: the queue may lose a job, this row is never lost. */

@@ -1,0 +1,50 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@tenantry/common';
+import { EngineRegistry, type TenantDatabaseTarget } from '@tenantry/engines';
+import { WarmPoolKeeper } from './warm-pool-keeper';
+
+export type CreationPath = 'existing' | 'spare' | 'template' | 'plain';
+
+/**
+ * The create-database step: a warm spare (a rename), else a clone of the current template, else
+ * a plain CREATE DATABASE that the schema step then migrates. Any fast path that fails falls
+ * back to the plain one; the tenant is never left without a database because a shortcut broke.
+ */
+@Injectable()
+export class DatabaseCreator {
+  private readonly logger = new Logger(DatabaseCreator.name);
+
+  constructor(
+    private readonly engines: EngineRegistry,
+    private readonly warmPool: WarmPoolKeeper,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(target: TenantDatabaseTarget): Promise<CreationPath> {
+    const engine = this.engines.get(target.pool.engine);
+    let path: CreationPath = (await engine.databaseExists(target)) ? 'existing' : 'plain';
+    if (path === 'plain' && engine.fastPath) path = await this.tryFastPaths(target, engine.fastPath);
+    await engine.createDatabase(target);
+    return path;
+  }
+
+  private async tryFastPaths(
+    target: TenantDatabaseTarget,
+    fastPath: NonNullable<ReturnType<EngineRegistry['get']>['fastPath']>,
+  ): Promise<CreationPath> {
+    const { env, worker } = this.config;
+    try {
+      if (worker.warmPoolSize > 0 && (await fastPath.claimSpare(target, env))) {
+        this.warmPool.kick();
+        return 'spare';
+      }
+      if (worker.templateEnabled) {
+        await fastPath.createFromTemplate(target, await fastPath.ensureTemplate(env));
+        return 'template';
+      }
+    } catch (error) {
+      this.logger.warn({ tenant_id: target.tenantId, err: error }, 'fast path unusable; creating the database the plain way');
+    }
+    return 'plain';
+  }
+}
