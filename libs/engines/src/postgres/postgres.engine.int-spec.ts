@@ -1,18 +1,14 @@
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import type { TestEnv } from '@tenantry/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { Client } from 'pg';
-import type { TenantDatabaseTarget } from '../tenant-database-engine';
-import { PostgresEngine } from './postgres.engine';
+import type { PostgresEngine } from './postgres.engine';
+import { usePostgresEngine } from './postgres-engine.fixture';
 
 describe('PostgresEngine (real server)', () => {
+  const fixture = usePostgresEngine();
   let env: TestEnv;
   let engine: PostgresEngine;
-  const target = (code: string): TenantDatabaseTarget => ({
-    tenantId: `id-${code}`,
-    tenantCode: code,
-    pool: { name: 'local', engine: 'postgres', host: '127.0.0.1', port: 5432 },
-    ...engine.namesFor(code, env.label),
-  });
+  const target = fixture.target;
 
   async function provision(code: string, password: string) {
     const t = target(code);
@@ -30,13 +26,8 @@ describe('PostgresEngine (real server)', () => {
   }
 
   beforeAll(() => {
-    env = createTestEnv();
-    engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl });
-  });
-
-  afterAll(async () => {
-    await engine?.close();
-    await env.cleanup();
+    env = fixture.env();
+    engine = fixture.engine();
   });
 
   it('creates a database, a login and the schema; each step run twice is harmless', async () => {

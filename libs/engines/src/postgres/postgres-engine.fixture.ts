@@ -1,0 +1,30 @@
+import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import type { TenantDatabaseTarget } from '../tenant-database-engine';
+import { PostgresEngine } from './postgres.engine';
+
+/** A PostgresEngine on the test server, in a test env of its own; `target(code)` names a tenant database in it. */
+export function usePostgresEngine(): { env: () => TestEnv; engine: () => PostgresEngine; target: (code: string) => TenantDatabaseTarget } {
+  let env: TestEnv;
+  let engine: PostgresEngine;
+
+  beforeAll(() => {
+    env = createTestEnv();
+    engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl });
+  });
+
+  afterAll(async () => {
+    await engine?.close();
+    await env?.cleanup();
+  });
+
+  return {
+    env: () => env,
+    engine: () => engine,
+    target: (code) => ({
+      tenantId: `id-${code}`,
+      tenantCode: code,
+      pool: { name: 'local', engine: 'postgres', host: '127.0.0.1', port: 5432 },
+      ...engine.namesFor(code, env.label),
+    }),
+  };
+}
