@@ -47,9 +47,11 @@ export class SagaRunner {
     const done = new Set(operation.completedSteps.map((timing) => timing.step));
     const tenant = await r.tenants.findById(operation.tenantId);
     if (!tenant) throw new PermanentStepFailure(`tenant ${operation.tenantId} of operation ${operation.id} is gone`);
+    const context: SagaContext = { operation, tenant, database: await r.databases.findByTenant(tenant.id) };
     for (const step of steps) {
       if (done.has(step.name)) continue;
-      const context: SagaContext = { operation, tenant, database: await r.databases.findByTenant(tenant.id) };
+      // Placement is the one step that changes where the tenant lives; later steps need to see it.
+      if (!context.database) context.database = await r.databases.findByTenant(tenant.id);
       const startedAt = new Date();
       await r.operations.startStep(operation.id, step.name);
       let detail: unknown;

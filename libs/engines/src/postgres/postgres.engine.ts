@@ -96,8 +96,9 @@ export class PostgresEngine implements TenantDatabaseEngine {
     const current = await this.inTenantDatabase(target, (client) =>
       schemaVersion(async (sql, params) => (await client.query(sql, params)).rows),
     );
-    const outcome = current === CURRENT_TENANT_SCHEMA_VERSION ? { applied: [], version: current } : await this.migrate(target.databaseName);
-    // Grants again, so the login can use new tables whatever order the steps ran in.
+    if (current === CURRENT_TENANT_SCHEMA_VERSION) return { applied: [], version: current };
+    const outcome = await this.migrate(target.databaseName);
+    // Grants again, so the login can use the new tables whatever order the steps ran in.
     if (await this.loginExists(target)) {
       await this.inTenantDatabase(target, (client) => this.grantDataAccess(client, quoteIdent(target.loginName)));
     }
