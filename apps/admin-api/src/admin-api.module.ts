@@ -6,6 +6,8 @@ import { ClsModule } from 'nestjs-cls';
 import { HealthController } from './health/health.controller';
 import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
+import { PoolsController } from './pools/pools.controller';
+import { PoolsService } from './pools/pools.service';
 import { TenantsController } from './tenants/tenants.controller';
 import { TenantsService } from './tenants/tenants.service';
 
@@ -23,8 +25,8 @@ export class AdminApiModule {
         OperationQueueModule.forRoot(config),
         AuthModule.forRoot(config.auth),
       ],
-      controllers: [TenantsController, OperationsController, HealthController],
-      providers: [TenantsService, OperationsService],
+      controllers: [TenantsController, OperationsController, PoolsController, HealthController],
+      providers: [TenantsService, OperationsService, PoolsService],
     };
   }
 }

@@ -17,3 +17,4 @@ export type { RegistryRepositories } from './registry-unit-of-work';
 export * from './queue/operation-queue';
 export * from './queue/operation-queue.module';
 export * from './database-target';
+export * from './placement/pool-choice';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InvalidTenantTransition, TenantNotFound, type OperationKind } from '@tenantry/common';
 import { validateTenantCode } from '@tenantry/engines';
 import {
+  assertRoomFor,
   OperationInProgress,
   OperationQueue,
   RegistryUnitOfWork,
@@ -32,14 +33,17 @@ export class TenantsService {
   async create(input: CreateTenantDto, actor: Actor): Promise<{ tenant: TenantEntity; operation: OperationEntity }> {
     validateTenantCode(input.code);
     const created = await this.registry.transaction(async (r) => {
+      await r.pools.lockAll();
+      assertRoomFor(await r.pools.usage(), input.pool, await r.pools.unplacedAutomatic());
       const tenant = await r.tenants.insert({
         code: input.code,
         name: input.name,
         plan: input.plan ?? 'standard',
         region: input.region ?? 'local',
       });
-      const operation = await r.operations.insert({ tenantId: tenant.id, kind: 'provision', requestedBy: actor.name });
-      await this.audit(r, actor, 'tenant.create', tenant, operation, { name: tenant.name, plan: tenant.plan, region: tenant.region });
+      const params = input.pool ? { pool: input.pool } : {};
+      const operation = await r.operations.insert({ tenantId: tenant.id, kind: 'provision', requestedBy: actor.name, params });
+      await this.audit(r, actor, 'tenant.create', tenant, operation, { name: tenant.name, plan: tenant.plan, region: tenant.region, ...params });
       return { tenant, operation };
     });
     await dispatch(this.queue, created.operation);

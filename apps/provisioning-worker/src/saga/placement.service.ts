@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, PoolCapacityExhausted, type AppConfig } from '@tenantry/common';
+import { APP_CONFIG, type AppConfig } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
-import { RegistryUnitOfWork, type TenantEntity } from '@tenantry/registry';
+import { choosePool, RegistryUnitOfWork, type TenantEntity } from '@tenantry/registry';
 
-/** Chooses where a new tenant database goes: the registered pool with the most room. */
+/** Chooses where a new tenant database goes: the pool it named, else the shared pool with the most room. */
 @Injectable()
 export class PlacementService {
   constructor(
@@ -21,22 +21,16 @@ export class PlacementService {
       host: server.host,
       port: server.port,
       maxDatabases: server.maxDatabases,
+      dedicated: false,
     });
   }
 
   /** Idempotent: a tenant already placed keeps its place. Serialised so two tenants never take the last slot. */
-  async place(tenant: TenantEntity): Promise<void> {
+  async place(tenant: TenantEntity, requestedPool?: string): Promise<void> {
     await this.registry.transaction(async (r) => {
       if (await r.databases.findByTenant(tenant.id)) return;
       await r.pools.lockAll();
-      const candidates = (await r.pools.usage())
-        .map(({ pool, databases }) => ({ pool, room: pool.maxDatabases - databases }))
-        .filter(({ room }) => room > 0)
-        .sort((a, b) => b.room - a.room);
-      if (candidates.length === 0) {
-        throw new PoolCapacityExhausted('every database pool is full; register a pool or raise a capacity');
-      }
-      const { pool } = candidates[0];
+      const pool = choosePool(await r.pools.usage(), requestedPool);
       const names = this.engines.get(pool.engine).namesFor(tenant.code, this.config.env);
       await r.databases.place({
         tenantId: tenant.id,

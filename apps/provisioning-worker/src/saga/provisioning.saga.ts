@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PoolCapacityExhausted } from '@tenantry/common';
+import { PoolCapacityExhausted, PoolNotRegistered } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { generatePassword, SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
@@ -47,9 +47,10 @@ export class ProvisioningSaga {
 
   private async place(context: SagaContext): Promise<void> {
     try {
-      await this.placement.place(context.tenant);
+      const requested = context.operation.params.pool;
+      await this.placement.place(context.tenant, typeof requested === 'string' ? requested : undefined);
     } catch (error) {
-      if (error instanceof PoolCapacityExhausted) throw new PermanentStepFailure(error.message);
+      if (error instanceof PoolCapacityExhausted || error instanceof PoolNotRegistered) throw new PermanentStepFailure(error.message);
       throw error;
     }
   }

@@ -72,3 +72,16 @@ export class OperationNotRetryable extends DomainError {
     super(`operation "${id}" is ${status}; only a failed operation can be retried`);
   }
 }
+
+export class PoolNotRegistered extends DomainError {
+  readonly code = 'POOL_NOT_REGISTERED';
+  readonly category = 'invalid';
+  constructor(name: string) {
+    super(`database pool "${name}" is not registered (see GET /pools)`);
+  }
+}
+
+export class InvalidPoolAddress extends DomainError {
+  readonly code = 'POOL_ADDRESS_INVALID';
+  readonly category = 'invalid';
+}

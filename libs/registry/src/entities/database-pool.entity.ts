@@ -22,6 +22,10 @@ export class DatabasePoolEntity {
   @Column({ name: 'max_databases', type: 'int' })
   maxDatabases: number;
 
+  /** Reserved for tenants that name it; automatic placement never uses it. */
+  @Column({ type: 'boolean', default: false })
+  dedicated: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -4,6 +4,8 @@ import { DatabasePoolEntity } from '../entities/database-pool.entity';
 export interface PoolUsage {
   pool: DatabasePoolEntity;
   databases: number;
+  /** Tenants accepted for this pool by name and not placed yet. */
+  reserved: number;
 }
 
 export class PoolRepository {
@@ -16,7 +18,7 @@ export class PoolRepository {
       .createQueryBuilder()
       .insert()
       .values(pool)
-      .orUpdate(['engine', 'host', 'port', 'max_databases'], ['name'])
+      .orUpdate(['engine', 'host', 'port', 'max_databases', 'dedicated'], ['name'])
       .execute();
     return this.em.getRepository(DatabasePoolEntity).findOneOrFail({ where: { name: pool.name } });
   }
@@ -30,17 +32,36 @@ export class PoolRepository {
     return this.em.getRepository(DatabasePoolEntity).findOne({ where: { id } });
   }
 
-  /** Every pool with the number of tenant databases placed on it (deleted tenants no longer count). */
+  findByName(name: string): Promise<DatabasePoolEntity | null> {
+    return this.em.getRepository(DatabasePoolEntity).findOne({ where: { name } });
+  }
+
+  /**
+   * Every pool with the tenant databases placed on it (deleted tenants no longer count) and the
+   * tenants still waiting for placement that asked for it by name.
+   */
   async usage(): Promise<PoolUsage[]> {
-    const rows: Array<{ id: string; databases: number }> = await this.em.query(
-      `SELECT p.id, count(t.id)::int AS databases
-         FROM database_pools p
-         LEFT JOIN tenant_databases d ON d.pool_id = p.id
-         LEFT JOIN tenants t ON t.id = d.tenant_id AND t.status <> 'deleted'
-        GROUP BY p.id`,
+    const rows: Array<{ id: string; databases: number; reserved: number }> = await this.em.query(
+      `SELECT p.id,
+              (SELECT count(*)::int FROM tenant_databases d JOIN tenants t ON t.id = d.tenant_id
+                WHERE d.pool_id = p.id AND t.status <> 'deleted') AS databases,
+              (SELECT count(*)::int FROM operations o
+                WHERE o.kind = 'provision' AND o.status IN ('pending', 'running') AND o.params ->> 'pool' = p.name
+                  AND NOT EXISTS (SELECT 1 FROM tenant_databases d WHERE d.tenant_id = o.tenant_id)) AS reserved
+         FROM database_pools p`,
     );
     const pools = await this.em.getRepository(DatabasePoolEntity).find({ order: { name: 'ASC' } });
-    const counts = new Map(rows.map((row) => [row.id, row.databases]));
-    return pools.map((pool) => ({ pool, databases: counts.get(pool.id) ?? 0 }));
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return pools.map((pool) => ({ pool, databases: byId.get(pool.id)?.databases ?? 0, reserved: byId.get(pool.id)?.reserved ?? 0 }));
+  }
+
+  /** Tenants waiting for automatic placement (they named no pool). */
+  async unplacedAutomatic(): Promise<number> {
+    const [row]: Array<{ n: number }> = await this.em.query(
+      `SELECT count(*)::int AS n FROM operations o
+        WHERE o.kind = 'provision' AND o.status IN ('pending', 'running') AND o.params ->> 'pool' IS NULL
+          AND NOT EXISTS (SELECT 1 FROM tenant_databases d WHERE d.tenant_id = o.tenant_id)`,
+    );
+    return row.n;
   }
 }

@@ -25,4 +25,10 @@ export class CreateTenantDto {
   @IsString()
   @Matches(/^[a-z][a-z0-9-]{0,31}$/, { message: 'region must be a lowercase word of at most 32 characters' })
   region?: string;
+
+  @ApiPropertyOptional({ example: 'acme-dedicated', description: 'Place the database on this registered pool (e.g. an enterprise tenant’s own).' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z][a-z0-9-]{0,39}$/, { message: 'pool must be a registered pool name' })
+  pool?: string;
 }

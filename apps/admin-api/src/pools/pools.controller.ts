@@ -1,0 +1,41 @@
+import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { PoolUsage } from '@tenantry/registry';
+import { CurrentActor } from '../auth/current-actor.decorator';
+import { PlatformAdmin } from '../auth/platform-admin.decorator';
+import type { Actor } from '../tenants/actor';
+import { PoolNameParam } from './dto/pool-name.param';
+import { RegisterPoolDto } from './dto/register-pool.dto';
+import { PoolsService } from './pools.service';
+
+function poolView({ pool, databases, reserved }: PoolUsage) {
+  return {
+    name: pool.name,
+    engine: pool.engine,
+    host: pool.host,
+    port: pool.port,
+    maxDatabases: pool.maxDatabases,
+    dedicated: pool.dedicated,
+    databases,
+    reserved,
+    room: Math.max(0, pool.maxDatabases - databases - reserved),
+  };
+}
+
+@ApiTags('pools')
+@ApiBearerAuth()
+@PlatformAdmin()
+@Controller('pools')
+export class PoolsController {
+  constructor(private readonly pools: PoolsService) {}
+
+  @Get()
+  async list() {
+    return (await this.pools.list()).map(poolView);
+  }
+
+  @Put(':name')
+  async register(@Param() { name }: PoolNameParam, @Body() body: RegisterPoolDto, @CurrentActor() actor: Actor) {
+    return poolView(await this.pools.register(name, body, actor));
+  }
+}

@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, InvalidPoolAddress, type AppConfig } from '@tenantry/common';
+import { RegistryUnitOfWork, type PoolUsage } from '@tenantry/registry';
+import type { Actor } from '../tenants/actor';
+import type { RegisterPoolDto } from './dto/register-pool.dto';
+
+@Injectable()
+export class PoolsService {
+  constructor(
+    private readonly registry: RegistryUnitOfWork,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  list(): Promise<PoolUsage[]> {
+    return this.registry.repositories.pools.usage();
+  }
+
+  /** Registers a pool or changes its capacity; the PostgreSQL engine of a deployment drives one server. */
+  async register(name: string, input: RegisterPoolDto, actor: Actor): Promise<PoolUsage> {
+    const server = this.config.tenantServer;
+    if (input.engine === 'postgres' && (input.host !== server.host || input.port !== server.port)) {
+      throw new InvalidPoolAddress(`postgres pools must be on the server this deployment manages (${server.host}:${server.port})`);
+    }
+    await this.registry.transaction(async (r) => {
+      await r.pools.upsert({ name, ...input, dedicated: input.dedicated ?? false });
+      await r.audit.record({ actor: actor.name, action: 'pool.register', details: { name, ...input }, requestId: actor.requestId ?? null });
+    });
+    return (await this.list()).find(({ pool }) => pool.name === name) as PoolUsage;
+  }
+}
