@@ -48,6 +48,8 @@ export interface TenantDatabaseEngine {
   setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<void>;
   /** Brings the tenant database to the current tenant-schema version. */
   applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome>;
+  /** Writes a restorable copy of the tenant database to `destination` (a file path, or a storage URI for cloud engines). */
+  exportDatabase(target: TenantDatabaseTarget, destination: string): Promise<void>;
   dropDatabase(target: TenantDatabaseTarget): Promise<void>;
   /** Engines that can clone a pre-migrated template or hand out warm spares; absent where they cannot. */
   readonly fastPath?: FastPathEngine;

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@tenantry/common';
+import { resolve } from 'node:path';
 import { EngineRegistry } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
@@ -7,11 +9,12 @@ import type { SagaContext, SagaStep } from './saga-step';
 import { changeTenantStatus } from './tenant-status-change';
 import { targetOf } from './tenant-target';
 
-/** drop database -> drop login -> retire the secret -> tenant deleted (its audit trail stays) -> invalidate caches. */
+/** invalidate caches (the tenant stops resolving) -> export if asked -> drop database -> drop login -> retire the secret -> tenant deleted, its audit trail kept. */
 @Injectable()
 export class DeprovisioningSaga {
   readonly steps: SagaStep[] = [
     { name: 'invalidate_cache', run: (c) => this.invalidator.invalidate(c.tenant.id) },
+    { name: 'export', run: (c) => this.exportIfAsked(c) },
     { name: 'drop_database', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.pool.engine).dropDatabase(target)) },
     { name: 'drop_login', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.pool.engine).dropLogin(target)) },
     { name: 'retire_secret', run: (c) => this.retireSecret(c) },
@@ -24,6 +27,7 @@ export class DeprovisioningSaga {
     private readonly engines: EngineRegistry,
     private readonly invalidator: TenantCacheInvalidator,
     @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   run(operationId: string, maxAttempts: number): Promise<SagaOutcome> {
@@ -33,6 +37,15 @@ export class DeprovisioningSaga {
   /** A tenant whose provisioning failed before placement has nothing to drop. */
   private async whenPlaced(context: SagaContext, action: (target: ReturnType<typeof targetOf>) => Promise<void>): Promise<void> {
     if (context.database) await action(targetOf(context));
+  }
+
+  /** Returns where the export went, kept on the operation as the step's detail. */
+  private async exportIfAsked(context: SagaContext): Promise<string | undefined> {
+    if (context.operation.params.export !== true || !context.database) return undefined;
+    const target = targetOf(context);
+    const file = resolve(this.config.worker.exportDir, `${target.databaseName}-${context.operation.id}.dump`);
+    await this.engines.get(target.pool.engine).exportDatabase(target, file);
+    return file;
   }
 
   private async retireSecret(context: SagaContext): Promise<void> {

@@ -1,5 +1,10 @@
 import { CURRENT_TENANT_SCHEMA_VERSION, MIGRATIONS_TABLE, migrateTenantDatabase, schemaVersion, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { Client, escapeLiteral, Pool, type PoolClient } from 'pg';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { PostgresTemplates } from './postgres-templates';
@@ -11,6 +16,8 @@ const ALREADY_EXISTS = new Set(['42P04', '42710', '23505']);
 function alreadyExists(error: unknown): boolean {
   return ALREADY_EXISTS.has((error as { code?: string }).code ?? '');
 }
+
+const run = promisify(execFile);
 
 /** Two sessions granting on one object at once fail with "tuple concurrently updated": take turns. */
 async function serialized<T>(client: Client | PoolClient, key: string, work: () => Promise<T>): Promise<T> {
@@ -123,6 +130,20 @@ export class PostgresEngine implements TenantDatabaseEngine {
     } finally {
       await dataSource.destroy();
     }
+  }
+
+  /** pg_dump in custom format; written beside the destination and renamed, so a file that exists is complete. */
+  async exportDatabase(target: TenantDatabaseTarget, destination: string): Promise<void> {
+    if (existsSync(destination)) return;
+    await mkdir(dirname(destination), { recursive: true });
+    const partial = `${destination}.partial`;
+    try {
+      await run('pg_dump', ['--format=custom', '--no-owner', '--no-acl', '--file', partial, '--dbname', this.urlFor(target.databaseName)]);
+    } catch (error) {
+      const missing = (error as { code?: string }).code === 'ENOENT';
+      throw new Error(missing ? 'pg_dump is not installed here (Debian: apt-get install postgresql-client)' : `pg_dump failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+    }
+    await rename(partial, destination);
   }
 
   async dropDatabase(target: TenantDatabaseTarget): Promise<void> {

@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startControlPlane, type ControlPlane } from './control-plane.harness';
+
+const run = promisify(execFile);
+
+describe('placement on pools with a capacity, and offboarding with an export', () => {
+  let plane: ControlPlane;
+  const exportDir = join(tmpdir(), `tenantry-exports-${process.pid}-${Date.now()}`);
+
+  beforeAll(async () => {
+    // The configured shared pool holds two tenant databases.
+    plane = await startControlPlane({ env: { TENANT_POOL_MAX_DATABASES: '2', EXPORT_DIR: exportDir, OPERATION_MAX_ATTEMPTS: '1' } });
+  });
+
+  afterAll(async () => {
+    await plane?.stop();
+    rmSync(exportDir, { recursive: true, force: true });
+  });
+
+  const tenantsNamed = async (code: string) =>
+    plane.env.sql(`SELECT 1 FROM tenants WHERE code = $1`, [code], plane.env.config.adminDb.name);
+  const databaseOf = (code: string) => `tenant_${code}_${plane.env.label}`;
+
+  it('fills the shared pool, then refuses a tenant with a clear error and creates nothing', async () => {
+    await plane.provision('first');
+    await plane.provision('second');
+    const refused = await plane.admin('POST', '/tenants', { code: 'third', name: 'third' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toMatch(/every shared database pool is full \(pool-t[0-9a-f]+ 2\/2\)/);
+    expect(await tenantsNamed('third')).toHaveLength(0);
+    expect(await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [databaseOf('third')])).toHaveLength(0);
+  });
+
+  it("places an enterprise tenant on its own dedicated pool, which shared placement never uses", async () => {
+    const { host, port } = plane.env.config.tenantServer;
+    const registered = await plane.admin('PUT', '/pools/acme-own', { engine: 'postgres', host, port, maxDatabases: 1, dedicated: true });
+    expect(registered.status).toBe(200);
+    expect(registered.body).toMatchObject({ name: 'acme-own', dedicated: true, databases: 0, room: 1 });
+
+    const created = await plane.admin('POST', '/tenants', { code: 'bigcorp', name: 'Big Corp', pool: 'acme-own' });
+    expect(created.status).toBe(202);
+    expect((await plane.waitForOperation(created.body.operation.id)).status).toBe('succeeded');
+    const pools = await plane.admin('GET', '/pools');
+    expect(pools.body.find((p: { name: string }) => p.name === 'acme-own')).toMatchObject({ databases: 1, room: 0 });
+
+    const full = await plane.admin('POST', '/tenants', { code: 'bigcorp_two', name: 'Big Corp 2', pool: 'acme-own' });
+    expect(full.status).toBe(422);
+    expect(full.body.message).toContain('database pool acme-own 1/1 is full');
+    const unknown = await plane.admin('POST', '/tenants', { code: 'lost', name: 'Lost', pool: 'nowhere' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toContain('"nowhere" is not registered');
+    expect(await tenantsNamed('bigcorp_two')).toHaveLength(0);
+  });
+
+  it('refuses a postgres pool on a server this deployment does not manage', async () => {
+    const answer = await plane.admin('PUT', '/pools/elsewhere', { engine: 'postgres', host: '10.9.9.9', port: 5432, maxDatabases: 10 });
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toContain('must be on the server this deployment manages');
+  });
+
+  it('exports the tenant database before dropping it; the file restores into a fresh database', async () => {
+    const tenant = await plane.admin('GET', '/tenants/first');
+    const token = await plane.tenantToken(tenant.body.id);
+    const order = await plane.business('POST', '/orders', token, { lines: [{ sku: 'KEEP-1', quantity: 4, unitPriceCents: 250 }] });
+    expect(order.status).toBe(201);
+
+    const deleted = await plane.admin('DELETE', '/tenants/first?export=true');
+    expect(deleted.status).toBe(202);
+    const operation = await plane.waitForOperation(deleted.body.id);
+    expect(operation.status).toBe('succeeded');
+    const exported = operation.steps.find((s: { step: string }) => s.step === 'export');
+    expect(exported.detail).toContain(exportDir);
+    expect(existsSync(exported.detail)).toBe(true);
+    expect(await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [databaseOf('first')])).toHaveLength(0);
+
+    const restored = `restored_${plane.env.label}`;
+    await plane.env.sql(`CREATE DATABASE ${restored}`);
+    await run('pg_restore', ['--no-owner', '--no-acl', '--dbname', `postgres://postgres@127.0.0.1:5432/${restored}`, exported.detail]);
+    const rows = await plane.env.sql<{ sku: string; quantity: number }>('SELECT sku, quantity FROM order_lines', [], restored);
+    expect(rows).toEqual([{ sku: 'KEEP-1', quantity: 4 }]);
+
+    const again = await plane.admin('POST', '/tenants', { code: 'third', name: 'third' });
+    expect(again.status).toBe(202);
+  });
+
+  it('retries a failed operation from the step that failed', async () => {
+    // A stray table where the tenant database will be makes the schema step fail; one attempt makes it final.
+    await plane.env.sql(`CREATE DATABASE ${databaseOf('retried')}`);
+    await plane.env.sql('CREATE TABLE customers (stray int)', [], databaseOf('retried'));
+    const { host, port } = plane.env.config.tenantServer;
+    await plane.admin('PUT', '/pools/retry-room', { engine: 'postgres', host, port, maxDatabases: 5, dedicated: true });
+    const created = await plane.admin('POST', '/tenants', { code: 'retried', name: 'retried', pool: 'retry-room' });
+    const failed = await plane.waitForOperation(created.body.operation.id);
+    expect(failed).toMatchObject({ status: 'failed', step: 'apply_schema' });
+    expect(failed.lastError).toContain('already exists');
+    expect((await plane.admin('GET', '/tenants/retried')).body.status).toBe('failed');
+
+    await plane.env.sql('DROP TABLE customers', [], databaseOf('retried'));
+    const retried = await plane.admin('POST', `/operations/${created.body.operation.id}/retry`);
+    expect(retried.status).toBe(202);
+    const done = await plane.waitForOperation(created.body.operation.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.map((s: { step: string }) => s.step).filter((step: string) => step === 'create_database')).toHaveLength(1);
+    expect((await plane.admin('GET', '/tenants/retried')).body.status).toBe('active');
+    const again = await plane.admin('POST', `/operations/${created.body.operation.id}/retry`);
+    expect(again.status).toBe(409);
+    expect(again.body.message).toContain('only a failed operation can be retried');
+  });
+});
