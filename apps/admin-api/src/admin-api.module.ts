@@ -1,9 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@tenantry/auth';
-import { ConfigModule, LoggingModule, RedisModule, type AppConfig } from '@tenantry/common';
+import { ConfigModule, createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule, type AppConfig } from '@tenantry/common';
 import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
 import { ClsModule } from 'nestjs-cls';
 import { HealthController } from './health/health.controller';
+import { FleetMetrics } from './metrics/fleet-metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
 import { PoolsController } from './pools/pools.controller';
@@ -21,12 +23,18 @@ export class AdminApiModule {
         ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: requestId } }),
         LoggingModule.forRoot(config, 'admin-api'),
         RedisModule.forRoot(config),
-        RegistryModule.forRoot(config),
+        RegistryModule.forRoot(config, { registerConfiguredPool: true }),
         OperationQueueModule.forRoot(config),
         AuthModule.forRoot(config.auth),
       ],
-      controllers: [TenantsController, OperationsController, PoolsController, HealthController],
-      providers: [TenantsService, OperationsService, PoolsService],
+      controllers: [TenantsController, OperationsController, PoolsController, HealthController, MetricsController],
+      providers: [
+        { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('admin-api') },
+        FleetMetrics,
+        TenantsService,
+        OperationsService,
+        PoolsService,
+      ],
     };
   }
 }

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { configureHttpApp, type AppConfig } from '@tenantry/common';
 import { AdminApiModule } from './admin-api.module';
+import { mountBullBoard } from './bull-board';
 
 /** Builds the admin API exactly as production runs it; tests boot the same function. */
 export async function createAdminApp(config: AppConfig): Promise<INestApplication> {
@@ -18,5 +19,6 @@ export async function createAdminApp(config: AppConfig): Promise<INestApplicatio
       .build(),
   );
   SwaggerModule.setup('docs', app, document);
+  mountBullBoard(app, config.http.bullBoardPassword);
   return app;
 }

@@ -18,6 +18,8 @@ export interface ControlPlane {
   issuer: LocalIssuer;
   adminUrl: string;
   businessUrl: string;
+  /** The in-process worker, when started. */
+  worker: INestApplicationContext | null;
   adminToken(): Promise<string>;
   tenantToken(tenantId: string): Promise<string>;
   admin<T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<HttpResult<T>>;
@@ -56,6 +58,7 @@ export async function startControlPlane(options: { worker?: boolean; env?: RawEn
     issuer,
     adminUrl,
     businessUrl,
+    worker,
     adminToken,
     tenantToken: (tenantId) => issuer.mint({ sub: `user-${tenantId}`, tenantId }),
     admin: async (method, path, body, token) =>

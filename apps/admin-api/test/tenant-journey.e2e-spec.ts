@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { MetricsServer } from '../../provisioning-worker/src/metrics/metrics-server';
 import { startControlPlane, type ControlPlane } from './control-plane.harness';
 
 describe('a tenant, end to end: admin API -> worker -> its own database -> sample service', () => {
@@ -7,7 +8,7 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
   let globex: { id: string; code: string };
 
   beforeAll(async () => {
-    plane = await startControlPlane();
+    plane = await startControlPlane({ env: { BULL_BOARD_PASSWORD: 'board-password-for-tests' } });
     [acme, globex] = await Promise.all([plane.provision('acme'), plane.provision('globex')]);
   });
 
@@ -231,6 +232,25 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
     expect(audit.map((a) => a.action)).toEqual(['tenant.create', 'tenant.activated', 'tenant.delete', 'tenant.deleted']);
     expect(audit[0].actor).toBe('test-admin');
     expect((await plane.admin('DELETE', '/tenants/umbrella')).status).toBe(404);
+  });
+
+  it('exposes Prometheus metrics: tenants by status and queue depth on the API, step durations on the worker', async () => {
+    const api = await (await fetch(`${plane.adminUrl}/metrics`)).text();
+    expect(api).toMatch(/tenantry_tenants\{[^}]*status="active"[^}]*\} [1-9]/);
+    expect(api).toMatch(/tenantry_queue_jobs\{[^}]*state="waiting"[^}]*\} \d+/);
+    const port = plane.worker?.get(MetricsServer).port;
+    const worker = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(worker).toMatch(/tenantry_saga_step_duration_seconds_count\{[^}]*kind="provision",step="create_database"[^}]*\} [1-9]/);
+    expect(worker).toMatch(/tenantry_operations_finished_total\{[^}]*kind="provision",outcome="succeeded"[^}]*\} [1-9]/);
+  });
+
+  it('serves the Bull Board page behind its password', async () => {
+    expect((await fetch(`${plane.adminUrl}/queues`)).status).toBe(401);
+    const page = await fetch(`${plane.adminUrl}/queues`, {
+      headers: { authorization: `Basic ${Buffer.from('admin:board-password-for-tests').toString('base64')}` },
+    });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
   });
 
   it('answers /health and serves the OpenAPI document at /docs', async () => {

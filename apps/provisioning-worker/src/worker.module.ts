@@ -1,11 +1,13 @@
-import { type DynamicModule, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { ConfigModule, LoggingModule, RedisModule, type AppConfig } from '@tenantry/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule, type AppConfig } from '@tenantry/common';
 import { EnginesModule } from '@tenantry/engines';
 import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
 import { DatabaseCreator } from './fast-path/database-creator';
 import { WarmPoolKeeper } from './fast-path/warm-pool-keeper';
+import { MetricsServer } from './metrics/metrics-server';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { OperationWorker } from './queue/operation-worker';
 import { FailPoints } from './saga/fail-points';
 import { OperationReconciler } from './reconciler/operation-reconciler';
@@ -15,9 +17,7 @@ import { ProvisioningSaga } from './saga/provisioning.saga';
 import { SagaRunner } from './saga/saga-runner';
 
 @Module({})
-export class WorkerModule implements OnApplicationBootstrap {
-  constructor(private readonly placement: PlacementService) {}
-
+export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
@@ -26,12 +26,15 @@ export class WorkerModule implements OnApplicationBootstrap {
         ClsModule.forRoot({ global: true }),
         LoggingModule.forRoot(config, 'provisioning-worker'),
         RedisModule.forRoot(config),
-        RegistryModule.forRoot(config),
+        RegistryModule.forRoot(config, { registerConfiguredPool: true }),
         OperationQueueModule.forRoot(config),
         EnginesModule.forRoot(config),
         SecretsModule.forRoot(config),
       ],
       providers: [
+        { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('provisioning-worker') },
+        WorkerMetrics,
+        MetricsServer,
         FailPoints,
         WarmPoolKeeper,
         DatabaseCreator,
@@ -43,9 +46,5 @@ export class WorkerModule implements OnApplicationBootstrap {
         OperationReconciler,
       ],
     };
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.placement.registerConfiguredPool();
   }
 }

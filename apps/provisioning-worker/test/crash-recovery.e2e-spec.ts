@@ -39,7 +39,7 @@ describe('a worker killed with SIGKILL right after each saga step', () => {
 
     const database = `tenant_${code}_${plane.env.label}`;
     expect(await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [database])).toHaveLength(1);
-    expect(await plane.env.sql('SELECT 1 FROM pg_roles WHERE rolname LIKE $1', [`tenant\\_${code}\\_%`])).toHaveLength(1);
+    expect(await plane.env.sql('SELECT 1 FROM pg_roles WHERE rolname = $1', [`${database}_app`])).toHaveLength(1);
     const tenant = await plane.admin('GET', `/tenants/${code}`);
     expect(tenant.body.status).toBe('active');
     const orders = await plane.business('GET', '/orders', await plane.tenantToken(tenant.body.id));
@@ -49,11 +49,11 @@ describe('a worker killed with SIGKILL right after each saga step', () => {
   it('finishes the job in hand on SIGTERM before exiting', async () => {
     const worker = spawnWorker(plane.env.rawEnv);
     await worker.ready;
-    // Hold the placement step (it locks database_pools) so SIGTERM arrives mid-job.
+    // Hold the placement step (its insert into tenant_databases waits; reads do not) so SIGTERM arrives mid-job.
     const blocker = new Client({ connectionString: plane.env.config.adminDb.url });
     await blocker.connect();
     await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE database_pools IN ACCESS EXCLUSIVE MODE');
+    await blocker.query('LOCK TABLE tenant_databases IN EXCLUSIVE MODE');
     const created = await plane.admin('POST', '/tenants', { code: 'graceful', name: 'graceful' });
     const deadline = Date.now() + 10_000;
     while ((await plane.admin('GET', `/operations/${created.body.operation.id}`)).body.step !== 'place') {

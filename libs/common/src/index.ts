@@ -12,3 +12,4 @@ export * from './redis/redis-options';
 export * from './redis/redis.module';
 export * from './util/with-timeout';
 export * from './http/configure-http-app';
+export * from './metrics/metrics-registry';

@@ -33,6 +33,7 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
     QUEUE_PREFIX: `q${label}`,
     SECRETS_KEY: randomBytes(32).toString('base64'),
     TENANT_POOL_NAME: `pool-${label}`,
+    WORKER_METRICS_PORT: '0',
     ...overrides,
   };
   const config = loadConfig(rawEnv);

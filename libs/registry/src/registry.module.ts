@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '@tenantry/common';
+import { ConfiguredPool } from './configured-pool';
 import { registryDataSourceOptions } from './registry-data-source';
 import { RegistryUnitOfWork } from './registry-unit-of-work';
 import { TenantCacheInvalidator } from './tenant-cache-invalidator';
@@ -10,7 +11,8 @@ import { TenantDirectory } from './tenant-directory';
 @Global()
 @Module({})
 export class RegistryModule {
-  static forRoot(config: AppConfig, options: { poolSize?: number } = {}): DynamicModule {
+  /** `registerConfiguredPool`: the control-plane processes make sure the configured server is a pool. */
+  static forRoot(config: AppConfig, options: { poolSize?: number; registerConfiguredPool?: boolean } = {}): DynamicModule {
     return {
       module: RegistryModule,
       imports: [
@@ -18,7 +20,7 @@ export class RegistryModule {
           useFactory: () => ({ ...registryDataSourceOptions(config, options.poolSize), retryAttempts: 2, retryDelay: 1000 }),
         }),
       ],
-      providers: [RegistryUnitOfWork, TenantDirectory, TenantCacheInvalidator],
+      providers: [RegistryUnitOfWork, TenantDirectory, TenantCacheInvalidator, ...(options.registerConfiguredPool ? [ConfiguredPool] : [])],
       exports: [RegistryUnitOfWork, TenantDirectory, TenantCacheInvalidator],
     };
   }

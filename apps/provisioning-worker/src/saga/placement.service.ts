@@ -12,19 +12,6 @@ export class PlacementService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Registers the pool this deployment is configured with, so a fresh machine has somewhere to place tenants. */
-  async registerConfiguredPool(): Promise<void> {
-    const server = this.config.tenantServer;
-    await this.registry.repositories.pools.upsert({
-      name: server.pool,
-      engine: 'postgres',
-      host: server.host,
-      port: server.port,
-      maxDatabases: server.maxDatabases,
-      dedicated: false,
-    });
-  }
-
   /** Idempotent: a tenant already placed keeps its place. Serialised so two tenants never take the last slot. */
   async place(tenant: TenantEntity, requestedPool?: string): Promise<void> {
     await this.registry.transaction(async (r) => {

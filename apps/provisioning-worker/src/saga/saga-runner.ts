@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RegistryUnitOfWork, type OperationEntity } from '@tenantry/registry';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { FailPoints } from './fail-points';
 import { PermanentStepFailure, type SagaContext, type SagaStep } from './saga-step';
 
@@ -18,6 +19,7 @@ export class SagaRunner {
   constructor(
     private readonly registry: RegistryUnitOfWork,
     private readonly failPoints: FailPoints,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async run(
@@ -61,6 +63,7 @@ export class SagaRunner {
         const failure = error instanceof Error ? error : new Error(String(error));
         await r.operations.recordError(operation.id, step.name, failure.message);
         const permanent = failure instanceof PermanentStepFailure || operation.attempts >= options.maxAttempts;
+        this.metrics.stepFailures.inc({ kind: operation.kind, step: step.name });
         this.logger.error(
           { tenant_id: tenant.id, operation_id: operation.id, step: step.name, attempt: operation.attempts, permanent, err: failure },
           `step ${step.name} failed`,
@@ -68,9 +71,11 @@ export class SagaRunner {
         if (!permanent) throw failure;
         await r.operations.finish(operation.id, 'failed');
         await options.onFailed(context, failure);
+        this.metrics.operations.inc({ kind: operation.kind, outcome: 'failed' });
         return 'failed';
       }
       const durationMs = Date.now() - startedAt.getTime();
+      this.metrics.stepDuration.observe({ kind: operation.kind, step: step.name }, durationMs / 1000);
       await r.operations.completeStep(operation.id, {
         step: step.name,
         startedAt: startedAt.toISOString(),
@@ -81,6 +86,7 @@ export class SagaRunner {
       this.failPoints.afterStep(step.name);
     }
     await r.operations.finish(operation.id, 'succeeded');
+    this.metrics.operations.inc({ kind: operation.kind, outcome: 'succeeded' });
     return 'succeeded';
   }
 }

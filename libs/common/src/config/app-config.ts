@@ -80,6 +80,7 @@ const envSchema = z.object({
   WARM_POOL_SIZE: z.coerce.number().int().min(0).max(1000).default(0),
   EXPORT_DIR: z.string().min(1).default('.dev/exports'),
   WORKER_METRICS_PORT: port(9464),
+  BULL_BOARD_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   TENANTRY_FAILPOINT: z
     .string()
     .regex(/^after:[a-z_]+$/, 'must be after:<step name>')
@@ -126,7 +127,7 @@ export interface AppConfig {
     tenantClaim: string;
     adminRole: string;
   };
-  http: { adminPort: number; businessPort: number };
+  http: { adminPort: number; businessPort: number; bullBoardPassword?: string };
   tenancy: { cacheTtlSeconds: number; poolSize: number };
 }
 
@@ -191,7 +192,7 @@ export function loadConfig(env: RawEnv): AppConfig {
       tenantClaim: e.AUTH_TENANT_CLAIM,
       adminRole: e.AUTH_ADMIN_ROLE,
     },
-    http: { adminPort: e.ADMIN_API_PORT, businessPort: e.BUSINESS_API_PORT },
+    http: { adminPort: e.ADMIN_API_PORT, businessPort: e.BUSINESS_API_PORT, bullBoardPassword: e.BULL_BOARD_PASSWORD },
     tenancy: { cacheTtlSeconds: e.TENANT_CACHE_TTL_SECONDS, poolSize: e.TENANT_POOL_SIZE },
   };
 }

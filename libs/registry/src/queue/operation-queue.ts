@@ -23,6 +23,16 @@ export class OperationQueue {
     );
   }
 
+  /** Jobs by state, for the queue-depth gauge. */
+  counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+  }
+
+  /** The BullMQ queue itself, for the Bull Board page. */
+  get bullQueue(): Queue<TenantOperationJob> {
+    return this.queue;
+  }
+
   async hasJob(operationId: string): Promise<boolean> {
     const job = await this.queue.getJob(jobIdFor(operationId));
     if (!job) return false;

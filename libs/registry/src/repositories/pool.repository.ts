@@ -28,6 +28,10 @@ export class PoolRepository {
     await this.em.query('LOCK TABLE database_pools IN SHARE ROW EXCLUSIVE MODE');
   }
 
+  async insertIfAbsent(pool: Omit<DatabasePoolEntity, 'id' | 'createdAt'>): Promise<void> {
+    await this.em.getRepository(DatabasePoolEntity).createQueryBuilder().insert().values(pool).orIgnore().execute();
+  }
+
   findById(id: string): Promise<DatabasePoolEntity | null> {
     return this.em.getRepository(DatabasePoolEntity).findOne({ where: { id } });
   }
