@@ -18,6 +18,9 @@ if [ ! -f "$dev_env" ]; then
   chmod 600 "$dev_env"
   echo "[start] generated a local encryption key in $dev_env"
 fi
+if ! grep -q '^BULL_BOARD_PASSWORD=' "$dev_env"; then
+  printf 'BULL_BOARD_PASSWORD=%s\n' "$(node -e "process.stdout.write(require('crypto').randomBytes(12).toString('hex'))")" >> "$dev_env"
+fi
 set -a
 # shellcheck disable=SC1090
 . "$dev_env"
@@ -65,7 +68,9 @@ node dist/scripts/demo.js
 cat <<TXT
 
 Tenantry is running (Ctrl-C stops it):
-  admin API            http://127.0.0.1:$ADMIN_API_PORT        (Swagger UI: http://127.0.0.1:$ADMIN_API_PORT/docs)
+  admin API            http://127.0.0.1:$ADMIN_API_PORT        (Swagger UI: http://127.0.0.1:$ADMIN_API_PORT/docs, metrics: /metrics)
+  queue (Bull Board)   http://127.0.0.1:$ADMIN_API_PORT/queues  (user admin, password ${BULL_BOARD_PASSWORD:-unset: see $dev_env})
+  worker metrics       http://127.0.0.1:${WORKER_METRICS_PORT:-9464}/metrics
   sample business API  http://127.0.0.1:$BUSINESS_API_PORT     (Swagger UI: http://127.0.0.1:$BUSINESS_API_PORT/docs)
   local token issuer   $AUTH_ISSUER
   logs                 .dev/logs/

@@ -35,7 +35,7 @@ export class DatabaseCreator {
     const { env, worker } = this.config;
     try {
       if (worker.warmPoolSize > 0 && (await fastPath.claimSpare(target, env))) {
-        this.warmPool.kick();
+        this.warmPool.noteClaim();
         return 'spare';
       }
       if (worker.templateEnabled) {

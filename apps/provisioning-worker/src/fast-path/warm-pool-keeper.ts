@@ -2,12 +2,17 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { APP_CONFIG, type AppConfig } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
 
-/** Builds the current template at start-up and keeps WARM_POOL_SIZE spare databases ready, refilling in the background. */
+// Refilling is a CREATE DATABASE per spare: done off the hot path, once claims pause, unless the pool runs low.
+const QUIET_MS = 1000;
+const LOW_WATER = 0.25;
+
+/** Builds the current template at start-up and keeps WARM_POOL_SIZE spare databases ready. */
 @Injectable()
 export class WarmPoolKeeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WarmPoolKeeper.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private lastClaimAt = 0;
   private stopped = false;
 
   constructor(
@@ -18,9 +23,9 @@ export class WarmPoolKeeper implements OnApplicationBootstrap, OnApplicationShut
   onApplicationBootstrap(): void {
     const { templateEnabled, warmPoolSize } = this.config.worker;
     if (!templateEnabled && warmPoolSize === 0) return;
-    this.kick();
+    this.start(() => this.refill());
     if (warmPoolSize > 0) {
-      this.timer = setInterval(() => this.kick(), 2000);
+      this.timer = setInterval(() => this.start(() => this.refillWhenDue()), 500);
       this.timer.unref();
     }
   }
@@ -31,10 +36,22 @@ export class WarmPoolKeeper implements OnApplicationBootstrap, OnApplicationShut
     await this.running;
   }
 
-  /** Starts a refill unless one is under way. */
-  kick(): void {
+  /** A spare was just taken: refilling waits until claims pause, so it does not slow the onboardings under way. */
+  noteClaim(): void {
+    this.lastClaimAt = Date.now();
+  }
+
+  private start(work: () => Promise<void>): void {
     if (this.stopped || this.running) return;
-    this.running = this.refill().finally(() => (this.running = undefined));
+    this.running = work().finally(() => (this.running = undefined));
+  }
+
+  private async refillWhenDue(): Promise<void> {
+    const fastPath = this.engines.get('postgres').fastPath;
+    if (!fastPath) return;
+    const size = this.config.worker.warmPoolSize;
+    const quiet = Date.now() - this.lastClaimAt >= QUIET_MS;
+    if (quiet || (await fastPath.spareCount(this.config.env)) < size * LOW_WATER) await this.refill();
   }
 
   private async refill(): Promise<void> {
