@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { childProcessEnv } from '@tenantry/testing';
 import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
 
 const run = promisify(execFile);
@@ -21,7 +22,7 @@ describe('npm run migrate:tenants (the built CLI)', () => {
   });
 
   const migrate = () =>
-    run(process.execPath, [cli], { env: { ...process.env, ...plane.env.rawEnv } }).then(
+    run(process.execPath, [cli], { env: childProcessEnv(plane.env.rawEnv) }).then(
       ({ stdout }) => ({ code: 0, stdout }),
       (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
     );

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RawEnv } from '@tenantry/common';
+import { childProcessEnv } from '@tenantry/testing';
 
 const entry = join(__dirname, '../../../dist/apps/provisioning-worker/src/main.js');
 
@@ -18,8 +19,7 @@ export interface WorkerProcess {
 export function spawnWorker(env: RawEnv): WorkerProcess {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm test does)`);
   const child = spawn(process.execPath, [entry], {
-    env: {
-      ...process.env,
+    env: childProcessEnv({
       QUEUE_LOCK_DURATION_MS: '1000',
       QUEUE_STALLED_INTERVAL_MS: '300',
       RECONCILE_INTERVAL_MS: '500',
@@ -27,7 +27,7 @@ export function spawnWorker(env: RawEnv): WorkerProcess {
       SHUTDOWN_TIMEOUT_MS: '3000',
       WORKER_METRICS_PORT: '0',
       ...env,
-    },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

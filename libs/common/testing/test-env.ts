@@ -91,3 +91,8 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
     },
   };
 }
+
+/** The environment for a child process under test: this process's (PATH and the like) with `overrides` on top. */
+export function childProcessEnv(overrides: RawEnv): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}

@@ -10,7 +10,9 @@ export class EnginesModule implements OnApplicationShutdown {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: EnginesModule,
-      providers: [{ provide: EngineRegistry, useFactory: () => new EngineRegistry([new PostgresEngine({ adminUrl: config.tenantServer.adminUrl })]) }],
+      providers: [
+        { provide: EngineRegistry, useFactory: () => new EngineRegistry([new PostgresEngine({ adminUrl: config.tenantServer.adminUrl })]) },
+      ],
       exports: [EngineRegistry],
     };
   }

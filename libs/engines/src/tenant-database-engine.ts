@@ -46,14 +46,16 @@ export interface TenantDatabaseEngine {
   /** Creates the tenant's login (if absent) with rights on its own database only. */
   ensureLogin(target: TenantDatabaseTarget): Promise<void>;
   setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<void>;
+  /** How a business service reaches the tenant database as the tenant's own login. */
+  connectionParams(target: TenantDatabaseTarget, password: string): TenantConnectionParams;
   /** Brings the tenant database to the current tenant-schema version. */
   applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome>;
   /** Writes a restorable copy of the tenant database to `destination` (a file path, or a storage URI for cloud engines). */
   exportDatabase(target: TenantDatabaseTarget, destination: string): Promise<void>;
   dropDatabase(target: TenantDatabaseTarget): Promise<void>;
+  dropLogin(target: TenantDatabaseTarget): Promise<void>;
   /** Engines that can clone a pre-migrated template or hand out warm spares; absent where they cannot. */
   readonly fastPath?: FastPathEngine;
-  dropLogin(target: TenantDatabaseTarget): Promise<void>;
   close(): Promise<void>;
 }
 

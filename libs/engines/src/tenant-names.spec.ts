@@ -30,6 +30,8 @@ describe('tenant names', () => {
     expect(databaseNameFor('acme', 'dev')).toBe('tenant_acme_dev');
     expect(loginNameFor('acme', 'dev')).toBe('tenant_acme_dev_app');
     expect(Buffer.byteLength(loginNameFor(code, 'production12'))).toBeLessThanOrEqual(63);
+    expect(() => loginNameFor(code, 'e'.repeat(16))).toThrow('63 bytes');
+    expect(() => databaseNameFor('acme', 'Prod')).toThrow('not an allowed identifier');
   });
 
   it('refuses names PostgreSQL would truncate, and quotes only allow-listed ones', () => {

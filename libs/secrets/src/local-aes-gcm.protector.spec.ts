@@ -33,6 +33,13 @@ describe('LocalAesGcmProtector', () => {
     await expect(new LocalAesGcmProtector(randomBytes(32), 'k1').unprotect(sealed, 'tenant-a')).rejects.toBeInstanceOf(SecretUnreadable);
     await expect(new LocalAesGcmProtector(key, 'k2').unprotect(sealed, 'tenant-a')).rejects.toThrow('key "k1"');
     await expect(protector.unprotect('plain-text', 'tenant-a')).rejects.toThrow('unknown format');
+    await expect(protector.unprotect(`${sealed}.extra`, 'tenant-a')).rejects.toThrow('unknown format');
+  });
+
+  it('refuses a genuine tag cut short', async () => {
+    const parts = (await protector.protect('password', 'tenant-a')).split('.');
+    parts[3] = Buffer.from(parts[3], 'base64url').subarray(0, 4).toString('base64url');
+    await expect(protector.unprotect(parts.join('.'), 'tenant-a')).rejects.toBeInstanceOf(SecretUnreadable);
   });
 
   it('refuses a key that is not 32 bytes', () => {

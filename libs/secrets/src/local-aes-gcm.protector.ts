@@ -3,6 +3,10 @@ import type { SecretProtector } from './secret-protector';
 import { SecretUnreadable } from './secret-unreadable.error';
 
 const VERSION = 'v1';
+const ALGORITHM = 'aes-256-gcm';
+const IV_BYTES = 12;
+// Pinned on decryption: otherwise GCM accepts a tag cut down to 4 bytes, leaving 32 bits against forgery.
+const TAG_BYTES = 16;
 
 /**
  * AES-256-GCM with the key from configuration. The tenant id is authenticated data, so a
@@ -18,8 +22,8 @@ export class LocalAesGcmProtector implements SecretProtector {
   }
 
   async protect(plaintext: string, context: string): Promise<string> {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, this.key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(`tenant:${context}`));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [VERSION, this.keyId, iv, cipher.getAuthTag(), ciphertext]
@@ -28,11 +32,12 @@ export class LocalAesGcmProtector implements SecretProtector {
   }
 
   async unprotect(protectedValue: string, context: string): Promise<string> {
-    const [version, keyId, iv, tag, ciphertext] = protectedValue.split('.');
-    if (version !== VERSION || ciphertext === undefined) throw new SecretUnreadable('stored secret has an unknown format');
+    const parts = protectedValue.split('.');
+    const [version, keyId, iv, tag, ciphertext] = parts;
+    if (version !== VERSION || parts.length !== 5) throw new SecretUnreadable('stored secret has an unknown format');
     if (keyId !== this.keyId) throw new SecretUnreadable(`stored secret was protected with key "${keyId}", not the configured one`);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+      const decipher = createDecipheriv(ALGORITHM, this.key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(`tenant:${context}`));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');

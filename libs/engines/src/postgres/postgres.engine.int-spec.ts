@@ -1,6 +1,7 @@
 import type { TestEnv } from '@tenantry/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { Client } from 'pg';
+import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import type { PostgresEngine } from './postgres.engine';
 import { usePostgresEngine } from './postgres-engine.fixture';
 
@@ -19,8 +20,11 @@ describe('PostgresEngine (real server)', () => {
     return { t, outcome };
   }
 
-  async function connectAs(login: string, password: string, database: string): Promise<Client> {
-    const client = new Client({ host: '127.0.0.1', port: 5432, user: login, password, database });
+  /** Connects with the parameters a business service would get; `database` overrides the tenant's own. */
+  async function connectAs(t: TenantDatabaseTarget, password: string, database?: string): Promise<Client> {
+    const params = engine.connectionParams(t, password);
+    const { host, port, username: user } = params;
+    const client = new Client({ host, port, user, password, database: database ?? params.database });
     await client.connect();
     return client;
   }
@@ -53,23 +57,39 @@ describe('PostgresEngine (real server)', () => {
   it('lets the tenant login use rows but not change the schema, nor reach another tenant', async () => {
     const { t: alpha } = await provision('alpha', 'pw-alpha');
     const { t: beta } = await provision('beta', 'pw-beta');
-    const client = await connectAs(alpha.loginName, 'pw-alpha', alpha.databaseName);
+    expect(engine.connectionParams(alpha, 'pw-alpha')).toEqual({
+      engine: 'postgres',
+      host: '127.0.0.1',
+      port: 5432,
+      database: alpha.databaseName,
+      username: alpha.loginName,
+      password: 'pw-alpha',
+    });
+    const client = await connectAs(alpha, 'pw-alpha');
     try {
-      await client.query(`INSERT INTO customers (name) VALUES ('ann')`);
-      expect((await client.query('SELECT count(*)::int AS n FROM customers')).rows[0].n).toBe(1);
+      const customer = (await client.query(`INSERT INTO customers (name) VALUES ('ann') RETURNING id`)).rows[0];
+      const order = (
+        await client.query(`INSERT INTO orders (customer_id, total_cents) VALUES ($1, 900) RETURNING id, number`, [customer.id])
+      ).rows[0];
+      await client.query(`INSERT INTO order_lines (order_id, sku, quantity, unit_price_cents) VALUES ($1, 'pen', 3, 300)`, [order.id]);
+      await client.query(`UPDATE orders SET status = 'paid' WHERE id = $1`, [order.id]);
+      const { rows } = await client.query(
+        `SELECT o.status, o.number, count(l.*)::int AS lines FROM orders o JOIN order_lines l ON l.order_id = o.id GROUP BY o.id`,
+      );
+      expect(rows).toEqual([{ status: 'paid', number: order.number, lines: 1 }]);
       await expect(client.query('CREATE TABLE sneaky (id int)')).rejects.toThrow(/permission denied/);
       await expect(client.query('DROP TABLE orders')).rejects.toThrow(/must be owner/);
     } finally {
       await client.end();
     }
-    await expect(connectAs(alpha.loginName, 'pw-alpha', beta.databaseName)).rejects.toThrow(/permission denied/);
+    await expect(connectAs(alpha, 'pw-alpha', beta.databaseName)).rejects.toThrow(/permission denied/);
   });
 
   it('revokes CONNECT from PUBLIC: a role without a grant cannot connect', async () => {
     const { t } = await provision('gamma', 'pw-gamma');
     const stranger = `stranger_${env.label}`;
     await env.sql(`CREATE ROLE ${stranger} LOGIN PASSWORD 'pw'`);
-    await expect(connectAs(stranger, 'pw', t.databaseName)).rejects.toThrow(/permission denied/);
+    await expect(connectAs({ ...t, loginName: stranger }, 'pw')).rejects.toThrow(/permission denied/);
   });
 
   it('drops database and login, twice without complaint', async () => {

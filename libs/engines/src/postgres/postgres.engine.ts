@@ -6,9 +6,10 @@ import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
-import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
+import type { SchemaOutcome, TenantConnectionParams, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { PostgresTemplates } from './postgres-templates';
-import { databaseNameFor, loginNameFor, quoteIdent } from '../tenant-names';
+import { scramVerifier } from './scram-verifier';
+import { assertIdentifier, databaseNameFor, loginNameFor, quoteIdent } from '../tenant-names';
 
 // Lost creation races: duplicate_database / duplicate_object, or a unique_violation on the catalog when both committed at once.
 const ALREADY_EXISTS = new Set(['42P04', '42710', '23505']);
@@ -19,11 +20,9 @@ function alreadyExists(error: unknown): boolean {
 
 const run = promisify(execFile);
 
-/** Two sessions granting on one object at once fail with "tuple concurrently updated": take turns. */
-async function serialized<T>(client: Client | PoolClient, key: string, work: () => Promise<T>): Promise<T> {
+async function inTransaction<T>(client: Client | PoolClient, work: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`tenantry:grants:${key}`]);
     const result = await work();
     await client.query('COMMIT');
     return result;
@@ -32,6 +31,15 @@ async function serialized<T>(client: Client | PoolClient, key: string, work: () 
     throw error;
   }
 }
+
+/** Two sessions granting on one object at once fail with "tuple concurrently updated": take turns. */
+async function serialized<T>(client: Client | PoolClient, key: string, work: () => Promise<T>): Promise<T> {
+  return inTransaction(client, async () => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`tenantry:grants:${key}`]);
+    return work();
+  });
+}
+
 
 /**
  * Tenant databases on a PostgreSQL server. Every method checks before it acts and treats a lost
@@ -95,7 +103,13 @@ export class PostgresEngine implements TenantDatabaseEngine {
   }
 
   async setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<void> {
-    await this.pool.query(`ALTER ROLE ${quoteIdent(target.loginName)} WITH LOGIN PASSWORD ${escapeLiteral(password)}`);
+    // Only the SCRAM verifier reaches the server, so no log setting can ever record the password itself.
+    await this.pool.query(`ALTER ROLE ${quoteIdent(target.loginName)} WITH LOGIN PASSWORD ${escapeLiteral(scramVerifier(password))}`);
+  }
+
+  connectionParams(target: TenantDatabaseTarget, password: string): TenantConnectionParams {
+    const { host, port } = target.pool;
+    return { engine: this.kind, host, port, database: target.databaseName, username: target.loginName, password };
   }
 
   async applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome> {
@@ -124,9 +138,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
     });
     await dataSource.initialize();
     try {
-      const { applied, version } = await migrateTenantDatabase(dataSource);
-      if (!version) throw new Error(`tenant database ${database} has no schema version after migrating`);
-      return { applied, version };
+      return await migrateTenantDatabase(dataSource);
     } finally {
       await dataSource.destroy();
     }
@@ -189,8 +201,9 @@ export class PostgresEngine implements TenantDatabaseEngine {
   }
 
   private urlFor(database: string): string {
+    assertIdentifier(database);
     const url = new URL(this.options.adminUrl);
-    url.pathname = `/${quoteIdent(database).slice(1, -1)}`;
+    url.pathname = `/${database}`;
     return url.toString();
   }
 }
