@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TENANT_ID_KEY } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
 import { databaseTarget, RegistryUnitOfWork } from '@tenantry/registry';
+import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { ClsService } from 'nestjs-cls';
 
 export interface TenantMigrationResult {
@@ -26,6 +27,13 @@ export class FleetMigrator {
     const fleet = await this.registry.repositories.tenants.activeWithDatabases();
     const results: TenantMigrationResult[] = [];
     for (const { tenant, database } of fleet) {
+      // The registry records each tenant's version: a tenant already current is not even connected to.
+      if (database.schemaVersion === CURRENT_TENANT_SCHEMA_VERSION) {
+        const current = { code: tenant.code, tenantId: tenant.id, outcome: 'current' as const, version: database.schemaVersion, durationMs: 0 };
+        onResult(current);
+        results.push(current);
+        continue;
+      }
       const result = await this.cls.run(async () => {
         this.cls.set(TENANT_ID_KEY, tenant.id);
         const started = Date.now();

@@ -42,6 +42,7 @@ describe('npm run migrate:tenants (the built CLI)', () => {
     for (const code of ['alpha', 'beta']) {
       await plane.env.sql(`DELETE FROM tenant_migrations WHERE name LIKE 'CreateOrderLines%'`, [], db(code));
     }
+    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrders1764000001000'`, [], plane.env.config.adminDb.name);
     const { code, stdout } = await migrate();
     expect(code).toBe(1);
     expect(stdout).toMatch(/migrated\s+alpha/);
@@ -49,5 +50,16 @@ describe('npm run migrate:tenants (the built CLI)', () => {
     expect(stdout).toContain('2 tenants: 1 migrated, 0 already current, 1 failed');
     const tables = await plane.env.sql(`SELECT 1 FROM pg_tables WHERE tablename = 'order_lines'`, [], db('alpha'));
     expect(tables).toHaveLength(1);
+  });
+
+  it('decides from the registry: a re-run touches only the tenant not yet at the current version', async () => {
+    // Fix what broke beta; alpha is recorded as current and must not even be connected to.
+    await plane.env.sql('DROP TABLE order_lines', [], db('beta'));
+    const { code, stdout } = await migrate();
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/current\s+alpha\s+0 ms/);
+    expect(stdout).toMatch(/migrated\s+beta/);
+    const versions = await plane.env.sql<{ v: string }>('SELECT DISTINCT schema_version AS v FROM tenant_databases', [], plane.env.config.adminDb.name);
+    expect(versions.map((row) => row.v)).toEqual(['CreateOrderLines1764000002000']);
   });
 });

@@ -47,6 +47,15 @@ describe('PostgresEngine (real server)', () => {
     expect(await engine.loginExists(t)).toBe(true);
   });
 
+  it('two concurrent schema runs on one database migrate it once, and neither fails', async () => {
+    const t = target('twice');
+    await engine.createDatabase(t);
+    const [a, b] = await Promise.all([engine.applySchema(t), engine.applySchema(t)]);
+    expect([a.applied.length, b.applied.length].sort()).toEqual([0, 3]);
+    expect(a.version).toBe(CURRENT_TENANT_SCHEMA_VERSION);
+    expect(b.version).toBe(CURRENT_TENANT_SCHEMA_VERSION);
+  });
+
   it('two concurrent creations of one database converge on one', async () => {
     const t = target('racer');
     await Promise.all([engine.createDatabase(t), engine.createDatabase(t)]);

@@ -20,6 +20,8 @@ function alreadyExists(error: unknown): boolean {
 
 const run = promisify(execFile);
 
+const MIGRATION_LOCK = 'tenantry:tenant-migrations';
+
 async function inTransaction<T>(client: Client | PoolClient, work: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
   try {
@@ -112,18 +114,26 @@ export class PostgresEngine implements TenantDatabaseEngine {
     return { engine: this.kind, host, port, database: target.databaseName, username: target.loginName, password };
   }
 
+  /**
+   * Migrates under a session advisory lock held in the tenant database (TypeORM's own run takes
+   * none), so two runners, or a runner and a provisioning step, never migrate one database at once:
+   * the second waits, then finds it current.
+   */
   async applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome> {
-    // A clone of the current template is already there: one query instead of a migration run.
-    const current = await this.inTenantDatabase(target, (client) =>
-      schemaVersion(async (sql, params) => (await client.query(sql, params)).rows),
-    );
-    if (current === CURRENT_TENANT_SCHEMA_VERSION) return { applied: [], version: current };
-    const outcome = await this.migrate(target.databaseName);
-    // Grants again, so the login can use the new tables whatever order the steps ran in.
-    if (await this.loginExists(target)) {
-      await this.inTenantDatabase(target, (client) => this.grantDataAccess(client, quoteIdent(target.loginName)));
-    }
-    return outcome;
+    return this.inTenantDatabase(target, async (client) => {
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [MIGRATION_LOCK]);
+      try {
+        // A clone of the current template is already there: one query instead of a migration run.
+        const current = await schemaVersion(async (sql, params) => (await client.query(sql, params)).rows);
+        if (current === CURRENT_TENANT_SCHEMA_VERSION) return { applied: [], version: current };
+        const outcome = await this.migrate(target.databaseName);
+        // Grants again, so the login can use the new tables whatever order the steps ran in.
+        if (await this.loginExists(target)) await this.grantDataAccess(client, quoteIdent(target.loginName));
+        return outcome;
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [MIGRATION_LOCK]);
+      }
+    });
   }
 
   private async migrate(database: string): Promise<SchemaOutcome> {
