@@ -1,20 +1,47 @@
 import { Injectable } from '@nestjs/common';
 import { TENANT_ID_KEY } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
-import { databaseTarget, RegistryUnitOfWork } from '@tenantry/registry';
+import { databaseTarget, RegistryUnitOfWork, type TenantDatabaseEntity, type TenantEntity } from '@tenantry/registry';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { ClsService } from 'nestjs-cls';
+import { runWithConcurrency } from './run-with-concurrency';
+
+export type TenantOutcome = 'migrated' | 'current' | 'failed' | 'skipped' | 'planned';
 
 export interface TenantMigrationResult {
   code: string;
   tenantId: string;
-  outcome: 'migrated' | 'current' | 'failed';
+  outcome: TenantOutcome;
+  wave: 'canary' | 'fleet' | 'none';
   version: string | null;
+  /** Dry run: the migrations that would run. */
+  pending?: string[];
   error?: string;
   durationMs: number;
 }
 
-/** Brings every active tenant database to the current tenant schema, one tenant at a time; a failure is recorded, not fatal. */
+export interface FleetRunOptions {
+  tenant?: string;
+  dryRun: boolean;
+  concurrency: number;
+  /** Tenants migrated first; any failure among them halts the run. */
+  canary: number;
+  /** Failures tolerated in the rest of the fleet before the run halts. */
+  maxFailures: number;
+}
+
+export class UnknownTenant extends Error {}
+
+interface Member {
+  tenant: TenantEntity;
+  database: TenantDatabaseEntity;
+}
+
+/**
+ * Brings every active tenant database to the current tenant schema: a canary wave first, then
+ * the rest with a concurrency cap. A failed tenant is recorded and the others go on, until the
+ * failures pass the threshold; the run then halts and the tenants not reached are `skipped`.
+ */
 @Injectable()
 export class FleetMigrator {
   constructor(
@@ -23,40 +50,79 @@ export class FleetMigrator {
     private readonly cls: ClsService,
   ) {}
 
-  async migrateAll(onResult: (result: TenantMigrationResult) => void): Promise<TenantMigrationResult[]> {
-    const fleet = await this.registry.repositories.tenants.activeWithDatabases();
+  async run(
+    options: FleetRunOptions,
+    onResult: (result: TenantMigrationResult) => void,
+    onTotal: (tenants: number) => void = () => undefined,
+  ): Promise<TenantMigrationResult[]> {
+    let fleet: Member[] = await this.registry.repositories.tenants.activeWithDatabases();
+    if (options.tenant) {
+      fleet = fleet.filter(({ tenant }) => tenant.code === options.tenant);
+      if (fleet.length === 0) throw new UnknownTenant(`tenant "${options.tenant}" is not an active tenant`);
+    }
+    onTotal(fleet.length);
     const results: TenantMigrationResult[] = [];
-    for (const { tenant, database } of fleet) {
-      // The registry records each tenant's version: a tenant already current is not even connected to.
-      if (database.schemaVersion === CURRENT_TENANT_SCHEMA_VERSION) {
-        const current = { code: tenant.code, tenantId: tenant.id, outcome: 'current' as const, version: database.schemaVersion, durationMs: 0 };
-        onResult(current);
-        results.push(current);
-        continue;
-      }
-      const result = await this.cls.run(async () => {
-        this.cls.set(TENANT_ID_KEY, tenant.id);
-        const started = Date.now();
-        try {
-          const { applied, version } = await this.engines.get(database.engine).applySchema(databaseTarget(tenant, database));
-          await this.registry.repositories.databases.setSchemaVersion(tenant.id, version);
-          const outcome = applied.length > 0 ? ('migrated' as const) : ('current' as const);
-          return { code: tenant.code, tenantId: tenant.id, outcome, version, durationMs: Date.now() - started };
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          return {
-            code: tenant.code,
-            tenantId: tenant.id,
-            outcome: 'failed' as const,
-            version: database.schemaVersion,
-            error: message,
-            durationMs: Date.now() - started,
-          };
-        }
-      });
-      onResult(result);
+    const report = (result: TenantMigrationResult) => {
       results.push(result);
+      onResult(result);
+    };
+    // The registry records each tenant's version: a tenant already current is not even connected to.
+    const behind = fleet.filter(({ database }) => database.schemaVersion !== CURRENT_TENANT_SCHEMA_VERSION);
+    for (const { tenant, database } of fleet.filter((member) => !behind.includes(member))) {
+      report(this.result(tenant, 'current', 'none', database.schemaVersion, 0));
+    }
+    if (options.dryRun) {
+      await runWithConcurrency(behind, options.concurrency, async (member) => report(await this.plan(member)));
+      return results;
+    }
+    const canary = behind.slice(0, options.canary);
+    const rest = behind.slice(options.canary);
+    let failures = 0;
+    const migrate = (wave: 'canary' | 'fleet') => async (member: Member) => {
+      const result = await this.migrate(member, wave);
+      if (result.outcome === 'failed') failures += 1;
+      report(result);
+    };
+    await runWithConcurrency(canary, options.concurrency, migrate('canary'));
+    const halted = failures > 0 ? 'the canary wave failed' : undefined;
+    const skipped = await runWithConcurrency(rest, options.concurrency, migrate('fleet'), () =>
+      halted !== undefined || failures > options.maxFailures,
+    );
+    for (const { tenant, database } of skipped) {
+      report({ ...this.result(tenant, 'skipped', 'none', database.schemaVersion, 0), error: halted ?? `halted after ${failures} failures` });
     }
     return results;
   }
+
+  private async plan({ tenant, database }: Member): Promise<TenantMigrationResult> {
+    const started = Date.now();
+    try {
+      const pending = await this.engines.get(database.engine).pendingMigrations(databaseTarget(tenant, database));
+      return { ...this.result(tenant, 'planned', 'none', database.schemaVersion, Date.now() - started), pending };
+    } catch (error) {
+      return { ...this.result(tenant, 'failed', 'none', database.schemaVersion, Date.now() - started), error: messageOf(error) };
+    }
+  }
+
+  private migrate({ tenant, database }: Member, wave: 'canary' | 'fleet'): Promise<TenantMigrationResult> {
+    return this.cls.run(async () => {
+      this.cls.set(TENANT_ID_KEY, tenant.id);
+      const started = Date.now();
+      try {
+        const { applied, version } = await this.engines.get(database.engine).applySchema(databaseTarget(tenant, database));
+        await this.registry.repositories.databases.setSchemaVersion(tenant.id, version);
+        return this.result(tenant, applied.length > 0 ? 'migrated' : 'current', wave, version, Date.now() - started);
+      } catch (error) {
+        return { ...this.result(tenant, 'failed', wave, database.schemaVersion, Date.now() - started), error: messageOf(error) };
+      }
+    });
+  }
+
+  private result(tenant: TenantEntity, outcome: TenantOutcome, wave: TenantMigrationResult['wave'], version: string | null, durationMs: number) {
+    return { code: tenant.code, tenantId: tenant.id, outcome, wave, version, durationMs };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

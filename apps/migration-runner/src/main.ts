@@ -1,25 +1,51 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit } from '@tenantry/common';
-import { FleetMigrator, type TenantMigrationResult } from './fleet-migrator';
+import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { CliUsageError, parseCliOptions } from './cli-options';
+import { FleetMigrator, UnknownTenant, type TenantMigrationResult } from './fleet-migrator';
 import { MigrationRunnerModule } from './migration-runner.module';
-
-function line(result: TenantMigrationResult): string {
-  const detail = result.outcome === 'failed' ? `error: ${result.error}` : `version ${result.version}`;
-  return `${result.outcome.padEnd(8)} ${result.code.padEnd(36)} ${String(result.durationMs).padStart(6)} ms  ${detail}\n`;
-}
+import { progressBar, resultLine, summaryTable } from './run-report';
 
 async function main(): Promise<number> {
+  const options = parseCliOptions(process.argv.slice(2));
   const config = loadConfigOrExit();
   const app = await NestFactory.createApplicationContext(MigrationRunnerModule.forRoot(config), { logger: ['error', 'warn'] });
+  const started = Date.now();
+  const terminal = process.stdout.isTTY === true;
+  const seen: TenantMigrationResult[] = [];
+  let total = 0;
   try {
-    const results = await app.get(FleetMigrator).migrateAll((result) => process.stdout.write(line(result)));
-    const failed = results.filter((result) => result.outcome === 'failed').length;
-    const migrated = results.filter((result) => result.outcome === 'migrated').length;
     process.stdout.write(
-      `${results.length} tenants: ${migrated} migrated, ${results.length - migrated - failed} already current, ${failed} failed\n`,
+      `target version ${CURRENT_TENANT_SCHEMA_VERSION}${options.dryRun ? ' (dry run: nothing changes)' : ''}, ` +
+        `concurrency ${options.concurrency}, canary ${options.canary}, halt after ${options.maxFailures} failures\n`,
     );
-    return failed > 0 ? 1 : 0;
+    const results = await app.get(FleetMigrator).run(
+      options,
+      (result) => {
+        seen.push(result);
+        if (!terminal) {
+          process.stdout.write(resultLine(result));
+          return;
+        }
+        if (result.outcome === 'failed') process.stdout.write(`\r${resultLine(result)}`);
+        process.stdout.write(progressBar(seen.length, total, seen.filter((r) => r.outcome === 'failed').length));
+      },
+      (tenants) => (total = tenants),
+    );
+    if (terminal) process.stdout.write('\n');
+    const wallMs = Date.now() - started;
+    process.stdout.write(summaryTable(results, wallMs));
+    const reportFile = resolve(options.report ?? `.dev/migration-reports/${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
+    mkdirSync(dirname(reportFile), { recursive: true });
+    writeFileSync(
+      reportFile,
+      `${JSON.stringify({ targetVersion: CURRENT_TENANT_SCHEMA_VERSION, options, startedAt: new Date(started).toISOString(), wallMs, results }, null, 2)}\n`,
+    );
+    process.stdout.write(`report: ${reportFile}\n`);
+    return results.some((result) => result.outcome === 'failed' || result.outcome === 'skipped') ? 1 : 0;
   } finally {
     await app.close();
   }
@@ -28,7 +54,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`migration run failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    const expected = error instanceof CliUsageError || error instanceof UnknownTenant;
+    process.stderr.write(`${expected ? '' : 'migration run failed: '}${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
   },
 );

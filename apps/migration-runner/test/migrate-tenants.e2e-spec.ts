@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { childProcessEnv } from '@tenantry/testing';
@@ -21,8 +22,9 @@ describe('npm run migrate:tenants (the built CLI)', () => {
     await plane?.stop();
   });
 
-  const migrate = () =>
-    run(process.execPath, [cli], { env: childProcessEnv(plane.env.rawEnv) }).then(
+  const reportFile = join(tmpdir(), `tenantry-migration-report-${process.pid}.json`);
+  const migrate = (...args: string[]) =>
+    run(process.execPath, [cli, '--report', reportFile, ...args], { env: childProcessEnv(plane.env.rawEnv) }).then(
       ({ stdout }) => ({ code: 0, stdout }),
       (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
     );
@@ -33,7 +35,7 @@ describe('npm run migrate:tenants (the built CLI)', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/current\s+alpha/);
     expect(stdout).toMatch(/current\s+beta/);
-    expect(stdout).toContain('2 tenants: 0 migrated, 2 already current, 0 failed');
+    expect(stdout).toMatch(/2 tenants in [\d.]+ s: 0 migrated, 2 already current, 0 failed, 0 skipped/);
   });
 
   it('applies a pending migration, records a failed tenant and goes on, and exits non-zero', async () => {
@@ -47,9 +49,27 @@ describe('npm run migrate:tenants (the built CLI)', () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/migrated\s+alpha/);
     expect(stdout).toMatch(/failed\s+beta .*already exists/);
-    expect(stdout).toContain('2 tenants: 1 migrated, 0 already current, 1 failed');
+    expect(stdout).toMatch(/2 tenants in [\d.]+ s: 1 migrated, 0 already current, 1 failed, 0 skipped/);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { results: Array<{ code: string; outcome: string; error?: string }> };
+    expect(report.results.find((r) => r.code === 'beta')).toMatchObject({ outcome: 'failed', error: expect.stringContaining('already exists') });
     const tables = await plane.env.sql(`SELECT 1 FROM pg_tables WHERE tablename = 'order_lines'`, [], db('alpha'));
     expect(tables).toHaveLength(1);
+  });
+
+  it('plans with --dry-run and changes nothing; refuses an unknown tenant and a bad flag', async () => {
+    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrders1764000001000'`, [], plane.env.config.adminDb.name);
+    await plane.env.sql(`DELETE FROM tenant_migrations WHERE name LIKE 'CreateOrderLines%'`, [], db('beta'));
+    const before = await plane.env.sql(`SELECT count(*)::int AS n FROM tenant_migrations`, [], db('beta'));
+    const plan = await migrate('--dry-run', '--tenant', 'beta');
+    expect(plan.stdout).toMatch(/planned\s+beta .*would apply: CreateOrderLines1764000002000/);
+    expect(plan.stdout).not.toContain('alpha');
+    expect(await plane.env.sql(`SELECT count(*)::int AS n FROM tenant_migrations`, [], db('beta'))).toEqual(before);
+    const versions = await plane.env.sql<{ v: string }>('SELECT DISTINCT schema_version AS v FROM tenant_databases', [], plane.env.config.adminDb.name);
+    expect(versions.map((row) => row.v)).toEqual(['CreateOrders1764000001000']);
+    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrderLines1764000002000' WHERE database_name = $1`, [db('alpha')], plane.env.config.adminDb.name);
+
+    expect((await migrate('--tenant', 'nobody')).code).toBe(2);
+    expect((await migrate('--concurrency', '0')).code).toBe(2);
   });
 
   it('decides from the registry: a re-run touches only the tenant not yet at the current version', async () => {

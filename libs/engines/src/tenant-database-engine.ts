@@ -48,6 +48,8 @@ export interface TenantDatabaseEngine {
   setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<void>;
   /** How a business service reaches the tenant database as the tenant's own login. */
   connectionParams(target: TenantDatabaseTarget, password: string): TenantConnectionParams;
+  /** The tenant migrations not applied yet, in order; reads only. */
+  pendingMigrations(target: TenantDatabaseTarget): Promise<string[]>;
   /** Brings the tenant database to the current tenant-schema version. */
   applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome>;
   /** Writes a restorable copy of the tenant database to `destination` (a file path, or a storage URI for cloud engines). */

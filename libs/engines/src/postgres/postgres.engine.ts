@@ -1,4 +1,11 @@
-import { CURRENT_TENANT_SCHEMA_VERSION, MIGRATIONS_TABLE, migrateTenantDatabase, schemaVersion, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
+import {
+  CURRENT_TENANT_SCHEMA_VERSION,
+  MIGRATIONS_TABLE,
+  migrateTenantDatabase,
+  pendingMigrations,
+  schemaVersion,
+  TENANT_MIGRATIONS,
+} from '@tenantry/tenant-schema';
 import { Client, escapeLiteral, Pool, type PoolClient } from 'pg';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -136,7 +143,15 @@ export class PostgresEngine implements TenantDatabaseEngine {
     });
   }
 
-  private async migrate(database: string): Promise<SchemaOutcome> {
+  async pendingMigrations(target: TenantDatabaseTarget): Promise<string[]> {
+    return this.withMigrationDataSource(target.databaseName, (dataSource) => pendingMigrations(dataSource));
+  }
+
+  private migrate(database: string): Promise<SchemaOutcome> {
+    return this.withMigrationDataSource(database, (dataSource) => migrateTenantDatabase(dataSource));
+  }
+
+  private async withMigrationDataSource<T>(database: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
     const dataSource = new DataSource({
       type: 'postgres',
       url: this.urlFor(database),
@@ -148,7 +163,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
     });
     await dataSource.initialize();
     try {
-      return await migrateTenantDatabase(dataSource);
+      return await work(dataSource);
     } finally {
       await dataSource.destroy();
     }

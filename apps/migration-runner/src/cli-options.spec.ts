@@ -1,0 +1,23 @@
+import { CliUsageError, parseCliOptions } from './cli-options';
+
+describe('parseCliOptions', () => {
+  it('has defaults an operator can run with', () => {
+    expect(parseCliOptions([])).toEqual({ dryRun: false, concurrency: 8, canary: 1, maxFailures: 10, tenant: undefined, report: undefined });
+  });
+
+  it('reads every flag', () => {
+    expect(parseCliOptions(['--tenant', 'acme', '--dry-run', '--concurrency', '4', '--canary', '0', '--report', 'r.json'])).toMatchObject({
+      tenant: 'acme',
+      dryRun: true,
+      concurrency: 4,
+      canary: 0,
+      report: 'r.json',
+    });
+  });
+
+  it('refuses unknown flags and bad numbers, naming them', () => {
+    expect(() => parseCliOptions(['--concurency', '4'])).toThrow(CliUsageError);
+    expect(() => parseCliOptions(['--concurrency', '0'])).toThrow('--concurrency must be a whole number >= 1');
+    expect(() => parseCliOptions(['--canary', 'x'])).toThrow('--canary');
+  });
+});
