@@ -8,5 +8,7 @@ echo "[test] type check"
 npx tsc -p tsconfig.base.json --noEmit
 echo "[test] build (e2e tests start the built processes)"
 npm run --silent build
+echo "[test] lint of tenant migrations (expand/contract)"
+node dist/apps/migration-runner/src/cli/lint-migrations.js
 echo "[test] jest"
 npx jest --ci "$@"

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TENANT_ID_KEY } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
 import { databaseTarget, RegistryUnitOfWork, type TenantDatabaseEntity, type TenantEntity } from '@tenantry/registry';
-import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
+import { blockedContracts, CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { ClsService } from 'nestjs-cls';
 import { runWithConcurrency } from './run-with-concurrency';
 
@@ -32,6 +32,8 @@ export interface FleetRunOptions {
 
 export class UnknownTenant extends Error {}
 
+export class ContractBlocked extends Error {}
+
 interface Member {
   tenant: TenantEntity;
   database: TenantDatabaseEntity;
@@ -56,6 +58,18 @@ export class FleetMigrator {
     onTotal: (tenants: number) => void = () => undefined,
   ): Promise<TenantMigrationResult[]> {
     let fleet: Member[] = await this.registry.repositories.tenants.activeWithDatabases();
+    // Judged on the whole fleet, even for a one-tenant run: a contract waits for every tenant.
+    const blocks = blockedContracts(
+      TENANT_MIGRATIONS,
+      fleet.map(({ tenant, database }) => ({ code: tenant.code, version: database.schemaVersion })),
+    );
+    if (blocks.length > 0) {
+      throw new ContractBlocked(
+        blocks
+          .map((block) => `contract migration ${block.contract} needs ${block.dependsOn} on every tenant first; lagging: ${block.lagging.join(', ')}`)
+          .join('\n'),
+      );
+    }
     if (options.tenant) {
       fleet = fleet.filter(({ tenant }) => tenant.code === options.tenant);
       if (fleet.length === 0) throw new UnknownTenant(`tenant "${options.tenant}" is not an active tenant`);

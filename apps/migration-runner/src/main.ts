@@ -5,7 +5,7 @@ import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CliUsageError, parseCliOptions } from './cli-options';
-import { FleetMigrator, UnknownTenant, type TenantMigrationResult } from './fleet-migrator';
+import { ContractBlocked, FleetMigrator, UnknownTenant, type TenantMigrationResult } from './fleet-migrator';
 import { MigrationRunnerModule } from './migration-runner.module';
 import { progressBar, resultLine, summaryTable } from './run-report';
 
@@ -54,7 +54,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const expected = error instanceof CliUsageError || error instanceof UnknownTenant;
+    const expected = error instanceof CliUsageError || error instanceof UnknownTenant || error instanceof ContractBlocked;
     process.stderr.write(`${expected ? '' : 'migration run failed: '}${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
   },

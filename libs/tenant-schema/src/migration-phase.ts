@@ -9,4 +9,6 @@ export type MigrationPhase = 'expand' | 'contract';
 
 export interface TenantMigration extends MigrationInterface {
   readonly phase: MigrationPhase;
+  /** A contract migration names the expand migration that made it safe; it runs only once every tenant has that one. */
+  readonly dependsOn?: string;
 }

@@ -209,3 +209,13 @@ export function loadConfigOrExit(): AppConfig {
     throw error;
   }
 }
+
+/** Tools that only need the PostgreSQL server (the migration lint) read just DATABASE_URL, validated the same way. */
+export function loadDatabaseUrlOrExit(): string {
+  const parsed = envSchema.shape.DATABASE_URL.safeParse(process.env.DATABASE_URL);
+  if (!parsed.success) {
+    process.stderr.write(`Invalid configuration:\n  - DATABASE_URL: ${parsed.error.issues.map((issue) => issue.message).join('; ')}\n`);
+    process.exit(1);
+  }
+  return parsed.data;
+}
