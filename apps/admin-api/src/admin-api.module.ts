@@ -5,6 +5,7 @@ import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
 import { ClsModule } from 'nestjs-cls';
 import { HealthController } from './health/health.controller';
 import { FleetMetrics } from './metrics/fleet-metrics';
+import { MigrationsController } from './migrations/migrations.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
@@ -27,7 +28,7 @@ export class AdminApiModule {
         OperationQueueModule.forRoot(config),
         AuthModule.forRoot(config.auth),
       ],
-      controllers: [TenantsController, OperationsController, PoolsController, HealthController, MetricsController],
+      controllers: [TenantsController, OperationsController, PoolsController, MigrationsController, HealthController, MetricsController],
       providers: [
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('admin-api') },
         FleetMetrics,

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { TENANT_ID_KEY } from '@tenantry/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, TENANT_ID_KEY, type AppConfig } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
 import { databaseTarget, RegistryUnitOfWork, type TenantDatabaseEntity, type TenantEntity } from '@tenantry/registry';
 import { blockedContracts, CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
@@ -50,14 +50,53 @@ export class FleetMigrator {
     private readonly registry: RegistryUnitOfWork,
     private readonly engines: EngineRegistry,
     private readonly cls: ClsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * A run recorded in the registry (visible through GET /migrations/runs), each tenant's result
+   * written as it finishes. After a complete, successful fleet run the provisioning template is
+   * brought to the new version too, so new tenants start where the fleet is.
+   */
   async run(
     options: FleetRunOptions,
+    triggeredBy: string,
     onResult: (result: TenantMigrationResult) => void,
-    onTotal: (tenants: number) => void = () => undefined,
-  ): Promise<TenantMigrationResult[]> {
-    let fleet: Member[] = await this.registry.repositories.tenants.activeWithDatabases();
+    onTotal?: (tenants: number) => void,
+  ): Promise<{ runId: string; results: TenantMigrationResult[] }> {
+    const fleet = await this.selectFleet(options);
+    const runs = this.registry.repositories.migrationRuns;
+    const runId = await runs.start({ targetVersion: CURRENT_TENANT_SCHEMA_VERSION, options: { ...options }, triggeredBy });
+    const writes: Array<Promise<void>> = [];
+    try {
+      const results = await this.runFleet(
+        fleet,
+        options,
+        (result) => {
+          writes.push(
+            runs.record(runId, { ...result, tenantCode: result.code, pending: result.pending ?? null, error: result.error ?? null }),
+          );
+          onResult(result);
+        },
+        onTotal,
+      );
+      await Promise.all(writes);
+      const counts: Record<string, number> = {};
+      for (const result of results) counts[result.outcome] = (counts[result.outcome] ?? 0) + 1;
+      const clean = !results.some((result) => result.outcome === 'failed' || result.outcome === 'skipped');
+      await runs.finish(runId, options.dryRun ? 'planned' : clean ? 'succeeded' : 'failed', counts);
+      if (clean && !options.dryRun && !options.tenant) await this.engines.get('postgres').fastPath?.ensureTemplate(this.config.env);
+      return { runId, results };
+    } catch (error) {
+      await Promise.allSettled(writes);
+      await runs.finish(runId, 'failed', {});
+      throw error;
+    }
+  }
+
+  /** The tenants this run covers; refuses (before anything is recorded) an unknown tenant or a contract that must wait. */
+  private async selectFleet(options: FleetRunOptions): Promise<Member[]> {
+    const fleet: Member[] = await this.registry.repositories.tenants.activeWithDatabases();
     // Judged on the whole fleet, even for a one-tenant run: a contract waits for every tenant.
     const blocks = blockedContracts(
       TENANT_MIGRATIONS,
@@ -70,10 +109,18 @@ export class FleetMigrator {
           .join('\n'),
       );
     }
-    if (options.tenant) {
-      fleet = fleet.filter(({ tenant }) => tenant.code === options.tenant);
-      if (fleet.length === 0) throw new UnknownTenant(`tenant "${options.tenant}" is not an active tenant`);
-    }
+    if (!options.tenant) return fleet;
+    const selected = fleet.filter(({ tenant }) => tenant.code === options.tenant);
+    if (selected.length === 0) throw new UnknownTenant(`tenant "${options.tenant}" is not an active tenant`);
+    return selected;
+  }
+
+  private async runFleet(
+    fleet: Member[],
+    options: FleetRunOptions,
+    onResult: (result: TenantMigrationResult) => void,
+    onTotal: (tenants: number) => void = () => undefined,
+  ): Promise<TenantMigrationResult[]> {
     onTotal(fleet.length);
     const results: TenantMigrationResult[] = [];
     const report = (result: TenantMigrationResult) => {

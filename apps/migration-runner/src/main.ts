@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit } from '@tenantry/common';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { CliUsageError, parseCliOptions } from './cli-options';
 import { ContractBlocked, FleetMigrator, UnknownTenant, type TenantMigrationResult } from './fleet-migrator';
@@ -22,8 +23,9 @@ async function main(): Promise<number> {
       `target version ${CURRENT_TENANT_SCHEMA_VERSION}${options.dryRun ? ' (dry run: nothing changes)' : ''}, ` +
         `concurrency ${options.concurrency}, canary ${options.canary}, halt after ${options.maxFailures} failures\n`,
     );
-    const results = await app.get(FleetMigrator).run(
+    const { runId, results } = await app.get(FleetMigrator).run(
       options,
+      `cli:${userInfo().username}`,
       (result) => {
         seen.push(result);
         if (!terminal) {
@@ -44,7 +46,7 @@ async function main(): Promise<number> {
       reportFile,
       `${JSON.stringify({ targetVersion: CURRENT_TENANT_SCHEMA_VERSION, options, startedAt: new Date(started).toISOString(), wallMs, results }, null, 2)}\n`,
     );
-    process.stdout.write(`report: ${reportFile}\n`);
+    process.stdout.write(`report: ${reportFile} (run ${runId}, also at GET /migrations/runs/${runId})\n`);
     return results.some((result) => result.outcome === 'failed' || result.outcome === 'skipped') ? 1 : 0;
   } finally {
     await app.close();

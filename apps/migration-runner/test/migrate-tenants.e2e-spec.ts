@@ -81,5 +81,16 @@ describe('npm run migrate:tenants (the built CLI)', () => {
     expect(stdout).toMatch(/migrated\s+beta/);
     const versions = await plane.env.sql<{ v: string }>('SELECT DISTINCT schema_version AS v FROM tenant_databases', [], plane.env.config.adminDb.name);
     expect(versions.map((row) => row.v)).toEqual(['CreateOrderLines1764000002000']);
+
+    const runs = await plane.admin('GET', '/migrations/runs?pageSize=100');
+    expect(runs.status).toBe(200);
+    expect(runs.body.items.map((run: { status: string }) => run.status)).toEqual(['succeeded', 'planned', 'failed', 'succeeded']);
+    const latest = await plane.admin('GET', `/migrations/runs/${runs.body.items[0].id}`);
+    expect(latest.body).toMatchObject({ status: 'succeeded', counts: { migrated: 1, current: 1 }, targetVersion: 'CreateOrderLines1764000002000' });
+    expect(latest.body.results.map((r: { tenantCode: string; outcome: string }) => [r.tenantCode, r.outcome])).toEqual([
+      ['alpha', 'current'],
+      ['beta', 'migrated'],
+    ]);
+    expect((await plane.admin('GET', '/migrations/runs/6f1d2c3b-0000-4000-8000-000000000000')).status).toBe(404);
   });
 });

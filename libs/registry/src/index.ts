@@ -18,3 +18,4 @@ export * from './queue/operation-queue';
 export * from './queue/operation-queue.module';
 export * from './database-target';
 export * from './placement/pool-choice';
+export type { MigrationRunRow, MigrationRunResultRow, MigrationRunStatus } from './repositories/migration-run.repository';

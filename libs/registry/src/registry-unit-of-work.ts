@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditRepository } from './repositories/audit.repository';
+import { MigrationRunRepository } from './repositories/migration-run.repository';
 import { OperationRepository } from './repositories/operation.repository';
 import { PoolRepository } from './repositories/pool.repository';
 import { TenantDatabaseRepository } from './repositories/tenant-database.repository';
@@ -13,6 +14,7 @@ export interface RegistryRepositories {
   databases: TenantDatabaseRepository;
   pools: PoolRepository;
   audit: AuditRepository;
+  migrationRuns: MigrationRunRepository;
 }
 
 function repositoriesOn(em: EntityManager): RegistryRepositories {
@@ -22,6 +24,7 @@ function repositoriesOn(em: EntityManager): RegistryRepositories {
     databases: new TenantDatabaseRepository(em),
     pools: new PoolRepository(em),
     audit: new AuditRepository(em),
+    migrationRuns: new MigrationRunRepository(em),
   };
 }
 

@@ -31,6 +31,8 @@ describe('registry (admin database)', () => {
     expect(tables.map((t: { tablename: string }) => t.tablename)).toEqual([
       'audit_events',
       'database_pools',
+      'migration_run_results',
+      'migration_runs',
       'operations',
       'registry_migrations',
       'tenant_databases',

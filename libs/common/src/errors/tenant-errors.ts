@@ -85,3 +85,11 @@ export class InvalidPoolAddress extends DomainError {
   readonly code = 'POOL_ADDRESS_INVALID';
   readonly category = 'invalid';
 }
+
+export class MigrationRunNotFound extends DomainError {
+  readonly code = 'MIGRATION_RUN_NOT_FOUND';
+  readonly category = 'not_found';
+  constructor(id: string) {
+    super(`migration run "${id}" does not exist`);
+  }
+}
