@@ -2,7 +2,7 @@ import { CliUsageError, parseCliOptions } from './cli-options';
 
 describe('parseCliOptions', () => {
   it('has defaults an operator can run with', () => {
-    expect(parseCliOptions([])).toEqual({ dryRun: false, concurrency: 8, canary: 1, maxFailures: 10, tenant: undefined, report: undefined });
+    expect(parseCliOptions([])).toEqual({ dryRun: false, concurrency: 8, canary: 1, maxFailures: 10, tenant: undefined, report: undefined, schedule: undefined });
   });
 
   it('reads every flag', () => {

@@ -3,12 +3,14 @@ import type { FleetRunOptions } from './fleet-migrator';
 
 export interface CliOptions extends FleetRunOptions {
   report?: string;
+  /** Cron pattern: stay up and run the fleet on this schedule (a BullMQ job scheduler, one run per tick across replicas). */
+  schedule?: string;
 }
 
 export class CliUsageError extends Error {}
 
 const USAGE =
-  'usage: migrate:tenants [--tenant <code>] [--dry-run] [--concurrency N] [--canary N] [--max-failures N] [--report <file.json>]';
+  'usage: migrate:tenants [--tenant <code>] [--dry-run] [--concurrency N] [--canary N] [--max-failures N] [--report <file.json>] [--schedule "<cron>"]';
 
 function positive(name: string, value: string, min: number): number {
   const number = Number(value);
@@ -29,6 +31,7 @@ export function parseCliOptions(argv: string[]): CliOptions {
         canary: { type: 'string', default: '1' },
         'max-failures': { type: 'string', default: '10' },
         report: { type: 'string' },
+        schedule: { type: 'string' },
       },
       strict: true,
     }));
@@ -42,5 +45,6 @@ export function parseCliOptions(argv: string[]): CliOptions {
     canary: positive('canary', values.canary ?? '1', 0),
     maxFailures: positive('max-failures', values['max-failures'] ?? '10', 0),
     report: values.report,
+    schedule: values.schedule,
   };
 }

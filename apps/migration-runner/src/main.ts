@@ -6,14 +6,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { CliUsageError, parseCliOptions } from './cli-options';
-import { ContractBlocked, FleetMigrator, UnknownTenant, type TenantMigrationResult } from './fleet-migrator';
+import { ContractBlocked, FleetMigrator, UnknownTenant, type FleetRunOptions, type TenantMigrationResult } from './fleet-migrator';
 import { MigrationRunnerModule } from './migration-runner.module';
 import { progressBar, resultLine, summaryTable } from './run-report';
+import { ScheduledRuns } from './scheduled-runs';
 
 async function main(): Promise<number> {
   const options = parseCliOptions(process.argv.slice(2));
   const config = loadConfigOrExit();
-  const app = await NestFactory.createApplicationContext(MigrationRunnerModule.forRoot(config), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(MigrationRunnerModule.forRoot(config), { logger: ['error', 'warn', 'log'] });
+  if (options.schedule) return runOnSchedule(app.get(ScheduledRuns), options.schedule, options, () => app.close());
   const started = Date.now();
   const terminal = process.stdout.isTTY === true;
   const seen: TenantMigrationResult[] = [];
@@ -51,6 +53,19 @@ async function main(): Promise<number> {
   } finally {
     await app.close();
   }
+}
+
+/** Stays up, running the fleet on the cron pattern, until SIGTERM or SIGINT. */
+async function runOnSchedule(scheduled: ScheduledRuns, pattern: string, options: FleetRunOptions, close: () => Promise<void>): Promise<number> {
+  await scheduled.start(pattern, options);
+  process.stdout.write(`scheduled: fleet run on "${pattern}"; runs at GET /migrations/runs\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await scheduled.stop();
+  await close();
+  return 0;
 }
 
 main().then(

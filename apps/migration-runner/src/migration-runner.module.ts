@@ -4,6 +4,7 @@ import { EnginesModule } from '@tenantry/engines';
 import { RegistryModule } from '@tenantry/registry';
 import { ClsModule } from 'nestjs-cls';
 import { FleetMigrator } from './fleet-migrator';
+import { ScheduledRuns } from './scheduled-runs';
 
 @Module({})
 export class MigrationRunnerModule {
@@ -18,8 +19,8 @@ export class MigrationRunnerModule {
         RegistryModule.forRoot(config, { poolSize: 2 }),
         EnginesModule.forRoot(config),
       ],
-      providers: [FleetMigrator],
-      exports: [FleetMigrator],
+      providers: [FleetMigrator, ScheduledRuns],
+      exports: [FleetMigrator, ScheduledRuns],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,5 +92,24 @@ describe('npm run migrate:tenants (the built CLI)', () => {
       ['beta', 'migrated'],
     ]);
     expect((await plane.admin('GET', '/migrations/runs/6f1d2c3b-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+
+  it('scheduled mode: runs the fleet on a cron pattern, recorded like any run, and stops cleanly on SIGTERM', async () => {
+    const runner = spawn(process.execPath, [cli, '--schedule', '*/1 * * * * *'], { env: childProcessEnv(plane.env.rawEnv), stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 20_000;
+      let scheduled: { triggeredBy: string; status: string } | undefined;
+      while (!scheduled) {
+        if (Date.now() > deadline) throw new Error('no scheduled run was recorded within 20 s');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const runs = await plane.admin('GET', '/migrations/runs?pageSize=100');
+        scheduled = runs.body.items.find((run: { triggeredBy: string; status: string }) => run.triggeredBy.startsWith('schedule:') && run.status !== 'running');
+      }
+      expect(scheduled).toMatchObject({ triggeredBy: 'schedule:*/1 * * * * *', status: 'succeeded' });
+    } finally {
+      runner.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });
