@@ -1,4 +1,5 @@
 import { CliUsageError, parseCliOptions } from './cli-options';
+import { canaryCount } from './fleet-migrator';
 
 describe('parseCliOptions', () => {
   it('has defaults an operator can run with', () => {
@@ -19,5 +20,13 @@ describe('parseCliOptions', () => {
     expect(() => parseCliOptions(['--concurency', '4'])).toThrow(CliUsageError);
     expect(() => parseCliOptions(['--concurrency', '0'])).toThrow('--concurrency must be a whole number >= 1');
     expect(() => parseCliOptions(['--canary', 'x'])).toThrow('--canary');
+    expect(() => parseCliOptions(['--canary', '150%'])).toThrow('at most 100%');
+  });
+
+  it('takes the canary as a count or a percent of the tenants behind', () => {
+    expect(parseCliOptions(['--canary', '10%']).canary).toBe('10%');
+    expect(canaryCount('10%', 95)).toBe(10);
+    expect(canaryCount('1%', 30)).toBe(1);
+    expect(canaryCount(3, 30)).toBe(3);
   });
 });

@@ -24,8 +24,8 @@ export interface FleetRunOptions {
   tenant?: string;
   dryRun: boolean;
   concurrency: number;
-  /** Tenants migrated first; any failure among them halts the run. */
-  canary: number;
+  /** Tenants migrated first (a count, or a percent of the tenants behind); any failure among them halts the run. */
+  canary: number | `${number}%`;
   /** Failures tolerated in the rest of the fleet before the run halts. */
   maxFailures: number;
 }
@@ -136,8 +136,9 @@ export class FleetMigrator {
       await runWithConcurrency(behind, options.concurrency, async (member) => report(await this.plan(member)));
       return results;
     }
-    const canary = behind.slice(0, options.canary);
-    const rest = behind.slice(options.canary);
+    const canarySize = canaryCount(options.canary, behind.length);
+    const canary = behind.slice(0, canarySize);
+    const rest = behind.slice(canarySize);
     let failures = 0;
     const migrate = (wave: 'canary' | 'fleet') => async (member: Member) => {
       const result = await this.migrate(member, wave);
@@ -182,6 +183,10 @@ export class FleetMigrator {
   private result(tenant: TenantEntity, outcome: TenantOutcome, wave: TenantMigrationResult['wave'], version: string | null, durationMs: number) {
     return { code: tenant.code, tenantId: tenant.id, outcome, wave, version, durationMs };
   }
+}
+
+export function canaryCount(canary: FleetRunOptions['canary'], behind: number): number {
+  return typeof canary === 'number' ? canary : Math.ceil((behind * Number(canary.slice(0, -1))) / 100);
 }
 
 function messageOf(error: unknown): string {
