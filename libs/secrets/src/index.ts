@@ -3,3 +3,4 @@ export * from './secret-unreadable.error';
 export * from './local-aes-gcm.protector';
 export * from './password';
 export * from './secrets.module';
+export * from './create-secret-protector';

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '@tenantry/common';
-import { LocalAesGcmProtector } from './local-aes-gcm.protector';
+import { createSecretProtector } from './create-secret-protector';
 import { SECRET_PROTECTOR } from './secret-protector';
 
 @Module({})
@@ -9,7 +9,7 @@ export class SecretsModule {
     return {
       module: SecretsModule,
       global: true,
-      providers: [{ provide: SECRET_PROTECTOR, useFactory: () => new LocalAesGcmProtector(config.secrets.key, config.secrets.keyId) }],
+      providers: [{ provide: SECRET_PROTECTOR, useFactory: () => createSecretProtector(config.secrets) }],
       exports: [SECRET_PROTECTOR],
     };
   }
