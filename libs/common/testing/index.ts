@@ -1,2 +1,3 @@
 export * from './test-env';
 export * from './https-double';
+export * from './tcp-proxy';

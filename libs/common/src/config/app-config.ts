@@ -70,7 +70,14 @@ const envSchema = z.object({
   ADMIN_API_PORT: port(3000),
   BUSINESS_API_PORT: port(3001),
   TENANT_CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(300),
+  TENANT_LOCAL_CACHE_TTL_SECONDS: z.coerce.number().positive().max(60).default(5),
+  TENANT_LOCAL_CACHE_SIZE: z.coerce.number().int().positive().default(10_000),
   TENANT_POOL_SIZE: z.coerce.number().int().positive().default(5),
+  TENANT_MAX_POOLS: z.coerce.number().int().positive().default(1_000),
+  TENANT_MAX_CONNECTIONS: z.coerce.number().int().positive().default(50),
+  TENANT_POOL_IDLE_SECONDS: z.coerce.number().int().positive().default(300),
+  TENANT_CONNECTION_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  REGISTRY_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().max(64).default(4),
   OPERATION_MAX_ATTEMPTS: z.coerce.number().int().positive().max(50).default(5),
   QUEUE_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
@@ -128,7 +135,17 @@ export interface AppConfig {
     adminRole: string;
   };
   http: { adminPort: number; businessPort: number; bullBoardPassword?: string };
-  tenancy: { cacheTtlSeconds: number; poolSize: number };
+  tenancy: {
+    cacheTtlSeconds: number;
+    localCacheTtlSeconds: number;
+    localCacheSize: number;
+    poolSize: number;
+    maxPools: number;
+    maxConnections: number;
+    poolIdleSeconds: number;
+    acquireTimeoutMs: number;
+    registryTimeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -149,6 +166,9 @@ export function loadConfig(env: RawEnv): AppConfig {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
+  if (e.TENANT_POOL_SIZE > e.TENANT_MAX_CONNECTIONS) {
+    throw new ConfigError([`TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS})`]);
+  }
   const tenantAdminUrl = e.TENANT_PG_URL ?? e.DATABASE_URL;
   const tenantServer = new URL(tenantAdminUrl);
   return {
@@ -193,7 +213,17 @@ export function loadConfig(env: RawEnv): AppConfig {
       adminRole: e.AUTH_ADMIN_ROLE,
     },
     http: { adminPort: e.ADMIN_API_PORT, businessPort: e.BUSINESS_API_PORT, bullBoardPassword: e.BULL_BOARD_PASSWORD },
-    tenancy: { cacheTtlSeconds: e.TENANT_CACHE_TTL_SECONDS, poolSize: e.TENANT_POOL_SIZE },
+    tenancy: {
+      cacheTtlSeconds: e.TENANT_CACHE_TTL_SECONDS,
+      localCacheTtlSeconds: e.TENANT_LOCAL_CACHE_TTL_SECONDS,
+      localCacheSize: e.TENANT_LOCAL_CACHE_SIZE,
+      poolSize: e.TENANT_POOL_SIZE,
+      maxPools: e.TENANT_MAX_POOLS,
+      maxConnections: e.TENANT_MAX_CONNECTIONS,
+      poolIdleSeconds: e.TENANT_POOL_IDLE_SECONDS,
+      acquireTimeoutMs: e.TENANT_CONNECTION_ACQUIRE_TIMEOUT_MS,
+      registryTimeoutMs: e.REGISTRY_TIMEOUT_MS,
+    },
   };
 }
 
