@@ -5,6 +5,7 @@ import { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { TenantContext } from '../context/tenant-context';
 import { TenantResolver } from '../resolution/tenant-resolver';
+import type { TenancyModuleOptions } from '../tenancy-options';
 import { bootTenancy, createTenantLogins, dropTenantLogins, seedTenants, type SeededTenant } from '../tenancy.fixture';
 import { closeLongestIdleConnection } from './pg-idle-connections';
 import { TenantConnectionManager } from './tenant-connection-manager';
@@ -23,7 +24,7 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
   let monitor: Client;
   const apps: INestApplicationContext[] = [];
 
-  const boot = async (connections: Parameters<typeof bootTenancy>[1]['connections']) => {
+  const boot = async (connections: TenancyModuleOptions['connections']) => {
     const app = await bootTenancy(env, { connections });
     apps.push(app);
     return { context: app.get(TenantContext), manager: app.get(TenantConnectionManager), resolver: app.get(TenantResolver) };
