@@ -6,3 +6,4 @@ export * from './connections/tenant-connection-manager';
 export * from './connections/tenant-connections-exhausted.error';
 export * from './http/tenant-active.guard';
 export * from './http/tenant-scoped.decorator';
+export * from './context/tenant-scope.interceptor';

@@ -7,7 +7,7 @@ describe('ConnectionBudget', () => {
   });
 
   it('grants up to its capacity at once, then makes callers wait and asks for a reclaim', async () => {
-    const reclaim = jest.fn();
+    const reclaim = jest.fn(() => true);
     const budget = new ConnectionBudget(2, 1_000, reclaim);
     await budget.acquire();
     await budget.acquire();
@@ -23,7 +23,7 @@ describe('ConnectionBudget', () => {
   });
 
   it('serves waiters in order, and a newcomer does not jump a waiting queue', async () => {
-    const budget = new ConnectionBudget(1, 1_000, () => undefined);
+    const budget = new ConnectionBudget(1, 1_000, () => false);
     await budget.acquire();
     const order: string[] = [];
     const first = budget.acquire().then(() => order.push('first'));
@@ -37,7 +37,7 @@ describe('ConnectionBudget', () => {
 
   it('a waiter gives up after the timeout with a 503-category error and leaves the queue', async () => {
     jest.useFakeTimers();
-    const budget = new ConnectionBudget(1, 50, () => undefined);
+    const budget = new ConnectionBudget(1, 50, () => false);
     await budget.acquire();
     const waiting = budget.acquire();
     jest.advanceTimersByTime(50);
@@ -48,7 +48,7 @@ describe('ConnectionBudget', () => {
   });
 
   it('takes several permits at once for pools that reserve their whole size, never past the cap', async () => {
-    const budget = new ConnectionBudget(5, 1_000, () => undefined);
+    const budget = new ConnectionBudget(5, 1_000, () => false);
     await budget.acquire(4);
     let granted = false;
     const next = budget.acquire(3).then(() => (granted = true));
@@ -61,13 +61,31 @@ describe('ConnectionBudget', () => {
     await expect(budget.acquire(6)).rejects.toThrow('does not fit the cap of 5');
   });
 
-  it('asks for a reclaim when relieved only while someone waits', async () => {
-    const reclaim = jest.fn();
-    const budget = new ConnectionBudget(1, 1_000, reclaim);
+  it('closes exactly as many idle connections as waiters lack, however often it is relieved', async () => {
+    const reclaim = jest.fn(() => true);
+    const budget = new ConnectionBudget(2, 1_000, reclaim);
     budget.relieve();
     expect(reclaim).not.toHaveBeenCalled();
     await budget.acquire();
+    await budget.acquire();
+    const waiting = [budget.acquire(), budget.acquire()];
+    for (let i = 0; i < 5; i += 1) budget.relieve();
+    expect(reclaim).toHaveBeenCalledTimes(2);
+    budget.release();
+    budget.release();
+    await Promise.all(waiting);
+    budget.relieve();
+    expect(reclaim).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps asking when nothing idle could be closed, so a later idle connection serves the waiter', async () => {
+    let idle = false;
+    const reclaim = jest.fn(() => idle);
+    const budget = new ConnectionBudget(1, 1_000, reclaim);
+    await budget.acquire();
     const waiting = budget.acquire();
+    expect(reclaim).toHaveBeenCalledTimes(1);
+    idle = true;
     budget.relieve();
     expect(reclaim).toHaveBeenCalledTimes(2);
     budget.release();

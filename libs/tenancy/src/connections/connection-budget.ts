@@ -15,11 +15,14 @@ interface Waiter {
 export class ConnectionBudget {
   private used = 0;
   private readonly waiters: Waiter[] = [];
+  /** Connections already being closed for waiters: asking for more would close one too many. */
+  private reclaiming = 0;
 
+  /** `reclaim` closes one idle connection somewhere and says whether it found one. */
   constructor(
     readonly capacity: number,
     private readonly acquireTimeoutMs: number,
-    private readonly reclaim: () => void,
+    private readonly reclaim: () => boolean,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error('the connection cap must be at least 1');
   }
@@ -30,6 +33,11 @@ export class ConnectionBudget {
 
   get waiting(): number {
     return this.waiters.length;
+  }
+
+  /** Whether a connection could be opened now without waiting or closing another one. */
+  hasRoom(): boolean {
+    return this.waiters.length === 0 && this.used < this.capacity;
   }
 
   acquire(permits = 1): Promise<void> {
@@ -58,18 +66,23 @@ export class ConnectionBudget {
         }, this.acquireTimeoutMs),
       };
       this.waiters.push(waiter);
-      this.reclaim();
+      this.relieve();
     });
   }
 
   release(permits = 1): void {
     this.used = Math.max(0, this.used - permits);
+    this.reclaiming = Math.max(0, this.reclaiming - permits);
     this.serveWaiters();
   }
 
-  /** Asks for idle connections to be closed while someone waits (a connection just went idle, say). */
+  /** Closes idle connections for the permits waiters still lack (called too when a connection goes idle). */
   relieve(): void {
-    if (this.waiters.length > 0) this.reclaim();
+    let missing = this.used + this.waiters.reduce((sum, waiter) => sum + waiter.permits, 0) - this.capacity - this.reclaiming;
+    while (missing > 0 && this.reclaim()) {
+      this.reclaiming += 1;
+      missing -= 1;
+    }
   }
 
   private serveWaiters(): void {

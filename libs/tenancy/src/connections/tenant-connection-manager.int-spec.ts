@@ -1,13 +1,14 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { createSecretProtector } from '@tenantry/secrets';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
-import { Client, Pool } from 'pg';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { TenantContext } from '../context/tenant-context';
 import { TenantResolver } from '../resolution/tenant-resolver';
 import type { TenancyModuleOptions } from '../tenancy-options';
 import { bootTenancy, createTenantLogins, dropTenantLogins, seedTenants, type SeededTenant } from '../tenancy.fixture';
-import { closeLongestIdleConnection } from './pg-idle-connections';
+import { budgetedPgDriver, type BudgetedPool } from './budgeted-pg-driver';
+import { ConnectionBudget } from './connection-budget';
 import { TenantConnectionManager } from './tenant-connection-manager';
 import { TenantConnectionsExhausted } from './tenant-connections-exhausted.error';
 
@@ -183,19 +184,56 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
     await waitFor(async () => manager.budget.inUse === 0, 5_000);
   });
 
-  it('pg-pool still lets a single idle connection be closed (the internals the cap relies on)', async () => {
-    const pool = new Pool({ connectionString: env.config.tenantServer.adminUrl, max: 2 });
-    const [one, two] = await Promise.all([pool.connect(), pool.connect()]);
-    one.release();
-    two.release();
-    expect(pool.idleCount).toBe(2);
-    expect(closeLongestIdleConnection(pool)).toBe(true);
-    expect(pool.idleCount).toBe(1);
+  it('keeps the connections of tenants that fit under the cap: once warm, no connection is opened again', async () => {
+    const { context } = await boot({ maxConnections: 50, poolSize: 5 });
+    const busy = tenants.slice(100, 120);
+    const run = async (queries: number) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          while (next < queries) await whoAmI(context, busy[next++ % busy.length]);
+        }),
+      );
+    };
+    const sessions = async () =>
+      Number(
+        (await monitor.query<{ n: string }>(`SELECT sum(sessions) AS n FROM pg_stat_database WHERE datname LIKE $1`, [`tenant\\_cap%\\_${env.label}`]))
+          .rows[0].n,
+      );
+    await run(2_000);
+    const before = await sessions();
+    await run(2_000);
+    // Twenty tenants at 2-3 requests each in flight want more than 50 connections in all; growing a
+    // pool by closing another's connection would reconnect on nearly every request.
+    expect((await sessions()) - before).toBeLessThanOrEqual(2);
+  });
+
+  it("pg-pool's internals the cap relies on: one idle connection can be closed, and a pool can be held at its size", async () => {
+    let reclaims = 0;
+    const budget = new ConnectionBudget(1, 2_000, () => {
+      reclaims += 1;
+      return false;
+    });
+    const driver = budgetedPgDriver(budget);
+    const pool = new driver.Pool({ connectionString: env.config.tenantServer.adminUrl, max: 3 }) as BudgetedPool;
+    const first = await pool.connect();
+    // The cap is reached and this pool holds a connection: a second checkout waits for it, it does not grow.
+    const second = pool.connect();
+    await sleep(50);
     expect(pool.totalCount).toBe(1);
+    expect(reclaims).toBe(0);
+    first.release();
+    (await second).release();
+    expect(pool.totalCount).toBe(1);
+    expect(pool.idleCount).toBe(1);
+    expect(pool.closeLongestIdle()).toBe(true);
+    await waitFor(async () => budget.inUse === 0);
+    expect(pool.totalCount).toBe(0);
+    expect(pool.closeLongestIdle()).toBe(false);
     expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
-    expect(closeLongestIdleConnection(pool)).toBe(true);
-    expect(closeLongestIdleConnection(pool)).toBe(false);
+    expect(budget.inUse).toBe(1);
     await pool.end();
+    await waitFor(async () => budget.inUse === 0);
   });
 });
 

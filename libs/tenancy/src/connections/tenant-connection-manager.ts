@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
-import type { Client, Pool } from 'pg';
+import type * as pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { ActiveTenant } from '../resolution/tenant-resolver';
 import { TENANCY_OPTIONS, type ResolvedTenancyOptions } from '../tenancy-options';
-import { budgetedClientClass } from './budgeted-pg-client';
+import { budgetedPgDriver, type BudgetedPool } from './budgeted-pg-driver';
 import { ConnectionBudget } from './connection-budget';
-import { closeLongestIdleConnection } from './pg-idle-connections';
 import { tenantDataSource } from './tenant-data-source.factory';
 
 /** A tenant's DataSource held for one unit of work; release it when the work is done. */
@@ -42,9 +41,11 @@ export class TenantConnectionManager implements OnApplicationShutdown {
   private readonly logger = new Logger(TenantConnectionManager.name);
   private readonly pools = new Map<string, PoolEntry>();
   private readonly retiring = new Set<PoolEntry>();
+  /** Pools holding at least one connection: the only ones a reclaim can take from (at most the cap of them). */
+  private readonly connected = new Set<PoolEntry>();
   private readonly destroyed = new Set<Promise<void>>();
   readonly budget: ConnectionBudget;
-  private readonly budgetedClient: typeof Client;
+  private readonly budgetedDriver: typeof pg;
   private readonly idleSweep: NodeJS.Timeout;
 
   constructor(
@@ -53,7 +54,7 @@ export class TenantConnectionManager implements OnApplicationShutdown {
   ) {
     const { maxConnections, acquireTimeoutMs, poolIdleMs } = options.connections;
     this.budget = new ConnectionBudget(maxConnections, acquireTimeoutMs, () => this.reclaimIdleConnection());
-    this.budgetedClient = budgetedClientClass(this.budget);
+    this.budgetedDriver = budgetedPgDriver(this.budget);
     this.idleSweep = setInterval(() => this.closeIdlePools(), Math.max(1_000, Math.min(poolIdleMs / 2, 30_000)));
     this.idleSweep.unref();
   }
@@ -135,7 +136,7 @@ export class TenantConnectionManager implements OnApplicationShutdown {
 
   private async initialize(entry: PoolEntry, tenant: ActiveTenant): Promise<DataSource> {
     const password = await this.protector.unprotect(tenant.database.secret, tenant.tenantId);
-    const dataSource = tenantDataSource(tenant, password, this.options, this.budgetedClient);
+    const dataSource = tenantDataSource(tenant, password, this.options, this.budgetedDriver);
     if (tenant.database.engine !== 'postgres') {
       // The budget cannot see inside other drivers' pools: reserve their whole size up front.
       await this.budget.acquire(this.options.connections.poolSize);
@@ -147,8 +148,14 @@ export class TenantConnectionManager implements OnApplicationShutdown {
       this.releaseReserved(entry);
       throw error;
     }
-    // A connection going idle while someone waits for a slot is the moment to free one.
-    this.pgPoolOf(dataSource)?.on('release', () => this.budget.relieve());
+    const pool = this.pgPoolOf(dataSource);
+    if (pool) {
+      if (pool.totalCount > 0) this.connected.add(entry);
+      pool.on('connect', () => this.connected.add(entry));
+      pool.on('remove', () => pool.totalCount === 0 && this.connected.delete(entry));
+      // A connection going idle while someone waits for a slot is the moment to free one.
+      pool.on('release', () => this.budget.relieve());
+    }
     entry.dataSource = dataSource;
     return dataSource;
   }
@@ -172,6 +179,7 @@ export class TenantConnectionManager implements OnApplicationShutdown {
       .catch((error: unknown) => this.logger.warn({ tenant_id: entry.tenantId, err: error }, 'closing the tenant pool failed'))
       .finally(() => {
         this.retiring.delete(entry);
+        this.connected.delete(entry);
         this.releaseReserved(entry);
         this.destroyed.delete(done);
       });
@@ -198,18 +206,35 @@ export class TenantConnectionManager implements OnApplicationShutdown {
     }
   }
 
-  /** Frees one slot under the cap: the longest idle connection, least recently used pools first. */
-  private reclaimIdleConnection(): void {
-    for (const entries of [this.retiring.values(), this.pools.values()]) {
-      for (const entry of entries) {
-        const pool = entry.dataSource && this.pgPoolOf(entry.dataSource);
-        if (pool && closeLongestIdleConnection(pool)) return;
+  /**
+   * Frees one slot under the cap by closing an idle connection. A pool holding several gives one up
+   * first; while such a pool exists, a pool's only connection is left alone even if that means
+   * waiting for one of the others to go idle (a pool left with none would soon need one back, and
+   * every such swap is a reconnect). Only when every pool is down to one does the least recently
+   * used pool give up its last.
+   */
+  private reclaimIdleConnection(): boolean {
+    let spare: { pool: BudgetedPool; lastUsedAt: number } | undefined;
+    let sole: { pool: BudgetedPool; lastUsedAt: number } | undefined;
+    let sparesExist = false;
+    for (const entry of this.connected) {
+      const pool = entry.dataSource && this.pgPoolOf(entry.dataSource);
+      if (!pool) continue;
+      if (pool.totalCount > 1) sparesExist = true;
+      if (pool.idleCount === 0) continue;
+      const candidate = { pool, lastUsedAt: entry.lastUsedAt };
+      if (pool.totalCount > 1) {
+        if (!spare || candidate.lastUsedAt < spare.lastUsedAt) spare = candidate;
+      } else if (!sole || candidate.lastUsedAt < sole.lastUsedAt) {
+        sole = candidate;
       }
     }
+    const chosen = spare ?? (sparesExist ? undefined : sole);
+    return chosen?.pool.closeLongestIdle() ?? false;
   }
 
-  private pgPoolOf(dataSource: DataSource): Pool | undefined {
+  private pgPoolOf(dataSource: DataSource): BudgetedPool | undefined {
     if (dataSource.options.type !== 'postgres' || !dataSource.isInitialized) return undefined;
-    return (dataSource.driver as unknown as { master?: Pool }).master;
+    return (dataSource.driver as unknown as { master?: BudgetedPool }).master;
   }
 }

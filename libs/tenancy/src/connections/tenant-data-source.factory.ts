@@ -1,4 +1,4 @@
-import type { Client } from 'pg';
+import type * as pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { ActiveTenant } from '../resolution/tenant-resolver';
 import type { ResolvedTenancyOptions } from '../tenancy-options';
@@ -11,7 +11,7 @@ export function tenantDataSource(
   tenant: ActiveTenant,
   password: string,
   options: ResolvedTenancyOptions,
-  budgetedClient: typeof Client,
+  budgetedDriver: typeof pg,
 ): DataSource {
   const { database } = tenant;
   const { poolSize, connectionIdleMs, acquireTimeoutMs } = options.connections;
@@ -36,8 +36,8 @@ export function tenantDataSource(
   return new DataSource({
     type: 'postgres',
     ...common,
+    driver: budgetedDriver,
     extra: {
-      Client: budgetedClient,
       max: poolSize,
       idleTimeoutMillis: connectionIdleMs,
       // Past the budget's own wait, so a full cap fails with its 503 rather than pg-pool's generic timeout.
