@@ -5,7 +5,7 @@
 param name string
 param location string
 param tags object
-@description('e.g. Balanced_B0, Balanced_B1, Balanced_B3. NoCluster (below) is offered up to the 25 GB SKUs.')
+@description('e.g. Balanced_B0, Balanced_B1, Balanced_B3.')
 param skuName string
 param highAvailability bool
 param keyVaultName string
