@@ -51,8 +51,12 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
     await monitor.connect();
   }, 120_000);
 
+  // Each test's apps close with it: their pools hold real connections, and the server has a hundred.
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+  });
+
   afterAll(async () => {
-    for (const app of apps) await app.close();
     await monitor?.end();
     if (tenants) await dropTenantLogins(env, tenants);
     await env.cleanup();

@@ -43,8 +43,12 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
     invalidator = new TenantCacheInvalidator(redis, env.config);
   });
 
+  // Each test's apps close with it: their pools hold real connections, and the server has a hundred.
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+  });
+
   afterAll(async () => {
-    for (const app of apps) await app.close();
     invalidator?.onApplicationShutdown();
     redis?.disconnect();
     await env.cleanup();
