@@ -18,7 +18,7 @@ const PREVIOUS = TENANT_MIGRATIONS[TENANT_MIGRATIONS.length - 2].name;
 async function fleetOf(size: number): Promise<{ env: TestEnv; databases: string[] }> {
   const env = createTestEnv({ LOG_LEVEL: 'warn' });
   await migrateRegistry(env.config);
-  const engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl });
+  const engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl, exportDir: env.config.worker.exportDir });
   const template = await engine.fastPath.ensureTemplate(env.label);
   const [pool] = await env.sql<{ id: string }>(
     `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('bench', 'postgres', '127.0.0.1', 5432, 100000) RETURNING id`,
