@@ -28,7 +28,7 @@ export interface FleetOptions {
  */
 export async function createFleet(env: TestEnv, size: number, options: FleetOptions = {}): Promise<FleetTenant[]> {
   await migrateRegistry(env.config);
-  const engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl });
+  const engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl, exportDir: env.config.worker.exportDir });
   const protector = createSecretProtector(env.config.secrets);
   const admin = env.config.adminDb.name;
   try {

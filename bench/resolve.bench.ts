@@ -210,7 +210,7 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`setting up ${TENANTS} tenants (database cloned from a template with ${ORDERS_PER_TENANT} orders, own login, protected secret)\n`);
     const data = `tenant_benchdata_${env.label}`;
-    const engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl });
+    const engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl, exportDir: env.config.worker.exportDir });
     const schema = await engine.fastPath.ensureTemplate(env.label);
     await engine.close();
     await env.sql(`CREATE DATABASE "${data}" TEMPLATE "${schema}"`);

@@ -10,6 +10,7 @@ import { InitialRegistry1764000000000 } from './migrations/1764000000000-Initial
 import { DedicatedPools1764000100000 } from './migrations/1764000100000-DedicatedPools';
 import { MigrationRuns1764000200000 } from './migrations/1764000200000-MigrationRuns';
 import { CredentialRotation1764000300000 } from './migrations/1764000300000-CredentialRotation';
+import { AzurePools1764000400000 } from './migrations/1764000400000-AzurePools';
 
 export const REGISTRY_ENTITIES = [DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
 export const REGISTRY_MIGRATIONS = [
@@ -17,6 +18,7 @@ export const REGISTRY_MIGRATIONS = [
   DedicatedPools1764000100000,
   MigrationRuns1764000200000,
   CredentialRotation1764000300000,
+  AzurePools1764000400000,
 ];
 
 export function registryDataSourceOptions(config: AppConfig, poolSize = 10): DataSourceOptions {

@@ -17,6 +17,8 @@ export interface TenancyModuleOptions {
   connections?: Partial<TenancyConnectionOptions>;
   /** The entities of the tenant databases (default: the sample orders schema). */
   entities?: DataSourceOptions['entities'];
+  /** Tenants on SQL Server (the azure-sql engine): accept a self-signed server certificate (a local server only). */
+  sqlServer?: { trustServerCertificate: boolean };
 }
 
 export interface TenancyCacheOptions {
@@ -55,6 +57,7 @@ export interface ResolvedTenancyOptions {
   cache: TenancyCacheOptions;
   connections: TenancyConnectionOptions;
   entities: NonNullable<DataSourceOptions['entities']>;
+  sqlServer: { trustServerCertificate: boolean };
 }
 
 export const TENANCY_OPTIONS = Symbol('TENANCY_OPTIONS');
@@ -84,6 +87,7 @@ export function resolveTenancyOptions(options: TenancyModuleOptions): ResolvedTe
       ...options.connections,
     },
     entities: options.entities ?? TENANT_ENTITIES,
+    sqlServer: options.sqlServer ?? { trustServerCertificate: false },
   };
   if (resolved.connections.poolSize > resolved.connections.maxConnections) {
     throw new Error(
@@ -113,5 +117,6 @@ export function tenancyOptionsFromConfig(config: AppConfig): TenancyModuleOption
       poolIdleMs: tenancy.poolIdleSeconds * 1000,
       acquireTimeoutMs: tenancy.acquireTimeoutMs,
     },
+    sqlServer: { trustServerCertificate: config.azureSql?.trustServerCertificate ?? false },
   };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PoolCapacityExhausted, PoolNotRegistered } from '@tenantry/common';
-import { EngineRegistry } from '@tenantry/engines';
+import { EngineNotConfigured, EngineRegistry } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { DatabaseCreator } from '../fast-path/database-creator';
 import { Credentials } from './credentials';
@@ -50,7 +50,8 @@ export class ProvisioningSaga {
       const requested = context.operation.params.pool;
       await this.placement.place(context.tenant, typeof requested === 'string' ? requested : undefined);
     } catch (error) {
-      if (error instanceof PoolCapacityExhausted || error instanceof PoolNotRegistered) throw new PermanentStepFailure(error.message);
+      const permanent = error instanceof PoolCapacityExhausted || error instanceof PoolNotRegistered || error instanceof EngineNotConfigured;
+      if (permanent) throw new PermanentStepFailure(error.message);
       throw error;
     }
   }

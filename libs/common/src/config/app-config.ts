@@ -94,9 +94,39 @@ const envSchema = z.object({
     .optional(),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
   RECONCILE_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
+  // The azure-sql engine: absent from every process unless AZURE_SQL_AUTH is set.
+  AZURE_SQL_AUTH: z.enum(['entra', 'sql']).optional(),
+  AZURE_ARM_ENDPOINT: z
+    .string()
+    .url()
+    .refine((value) => value.startsWith('https://'), 'must be an https:// URL (the SDK sends tokens only over TLS)')
+    .default('https://management.azure.com'),
+  AZURE_SQL_ADMIN_LOGIN: z.string().min(1).optional(),
+  AZURE_SQL_ADMIN_PASSWORD: z.string().min(1).optional(),
+  AZURE_SQL_TENANT_USERS: z.enum(['contained', 'entra']).default('contained'),
+  AZURE_SQL_TRUST_SERVER_CERTIFICATE: z.enum(['true', 'false']).default('false'),
+  AZURE_SQL_EXPORT_URL: z
+    .string()
+    .url()
+    .refine((value) => value.startsWith('https://'), 'must be the https:// URL of a blob container')
+    .optional(),
+  AZURE_SQL_EXPORT_STORAGE_KEY_TYPE: z.enum(['SharedAccessKey', 'StorageAccessKey']).default('SharedAccessKey'),
+  AZURE_SQL_EXPORT_STORAGE_KEY: z.string().min(1).optional(),
 });
 
 export type RawEnv = Record<string, string | undefined>;
+
+/** How the azure-sql engine reaches ARM and SQL; see AZURE_SQL_* in the README. */
+export interface AzureSqlConfig {
+  armEndpoint: string;
+  /** entra: tokens from DefaultAzureCredential; sql: the server's admin login (a plain SQL Server, or Azure with SQL auth). */
+  sqlAuth: { kind: 'entra' } | { kind: 'sql'; login: string; password: string };
+  /** contained: a database user with a password; entra: a user FROM EXTERNAL PROVIDER, which signs in with tokens. */
+  tenantUsers: 'contained' | 'entra';
+  trustServerCertificate: boolean;
+  /** Where offboarding exports go (.bacpac blobs); absent: exports are refused. */
+  export?: { containerUrl: string; storageKeyType: 'SharedAccessKey' | 'StorageAccessKey'; storageKey: string; adminLogin: string; adminPassword: string };
+}
 
 export interface AppConfig {
   env: string;
@@ -135,6 +165,7 @@ export interface AppConfig {
     adminRole: string;
   };
   http: { adminPort: number; businessPort: number; bullBoardPassword?: string };
+  azureSql?: AzureSqlConfig;
   tenancy: {
     cacheTtlSeconds: number;
     localCacheTtlSeconds: number;
@@ -154,6 +185,35 @@ export class ConfigError extends Error {
   }
 }
 
+type ParsedEnv = z.infer<typeof envSchema>;
+
+function azureSqlConfig(e: ParsedEnv, problems: string[]): AzureSqlConfig | undefined {
+  if (!e.AZURE_SQL_AUTH) return undefined;
+  const login = e.AZURE_SQL_ADMIN_LOGIN;
+  const password = e.AZURE_SQL_ADMIN_PASSWORD;
+  if (e.AZURE_SQL_AUTH === 'sql' && !(login && password)) {
+    problems.push('AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD: are required when AZURE_SQL_AUTH is sql');
+  }
+  if (e.AZURE_SQL_EXPORT_URL && !(e.AZURE_SQL_EXPORT_STORAGE_KEY && login && password)) {
+    problems.push('AZURE_SQL_EXPORT_URL: needs AZURE_SQL_EXPORT_STORAGE_KEY, AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD (ARM exports sign in with SQL authentication)');
+  }
+  return {
+    armEndpoint: e.AZURE_ARM_ENDPOINT.replace(/\/$/, ''),
+    sqlAuth: e.AZURE_SQL_AUTH === 'sql' ? { kind: 'sql', login: login ?? '', password: password ?? '' } : { kind: 'entra' },
+    tenantUsers: e.AZURE_SQL_TENANT_USERS,
+    trustServerCertificate: e.AZURE_SQL_TRUST_SERVER_CERTIFICATE === 'true',
+    export: e.AZURE_SQL_EXPORT_URL
+      ? {
+          containerUrl: e.AZURE_SQL_EXPORT_URL.replace(/\/$/, ''),
+          storageKeyType: e.AZURE_SQL_EXPORT_STORAGE_KEY_TYPE,
+          storageKey: e.AZURE_SQL_EXPORT_STORAGE_KEY ?? '',
+          adminLogin: login ?? '',
+          adminPassword: password ?? '',
+        }
+      : undefined,
+  };
+}
+
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
@@ -166,9 +226,12 @@ export function loadConfig(env: RawEnv): AppConfig {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
+  const problems: string[] = [];
   if (e.TENANT_POOL_SIZE > e.TENANT_MAX_CONNECTIONS) {
-    throw new ConfigError([`TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS})`]);
+    problems.push(`TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS})`);
   }
+  const azureSql = azureSqlConfig(e, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   const tenantAdminUrl = e.TENANT_PG_URL ?? e.DATABASE_URL;
   const tenantServer = new URL(tenantAdminUrl);
   return {
@@ -213,6 +276,7 @@ export function loadConfig(env: RawEnv): AppConfig {
       adminRole: e.AUTH_ADMIN_ROLE,
     },
     http: { adminPort: e.ADMIN_API_PORT, businessPort: e.BUSINESS_API_PORT, bullBoardPassword: e.BULL_BOARD_PASSWORD },
+    azureSql,
     tenancy: {
       cacheTtlSeconds: e.TENANT_CACHE_TTL_SECONDS,
       localCacheTtlSeconds: e.TENANT_LOCAL_CACHE_TTL_SECONDS,

@@ -98,3 +98,8 @@ export class InvalidTenantKey extends DomainError {
   readonly code = 'TENANT_KEY_INVALID';
   readonly category = 'invalid';
 }
+
+export class InvalidPoolCapacity extends DomainError {
+  readonly code = 'POOL_CAPACITY_INVALID';
+  readonly category = 'invalid';
+}

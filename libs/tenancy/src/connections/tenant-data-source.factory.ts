@@ -29,7 +29,7 @@ export function tenantDataSource(
     return new DataSource({
       type: 'mssql',
       ...common,
-      options: { encrypt: true, appName: `tenantry:${tenant.code}` },
+      options: { encrypt: true, trustServerCertificate: options.sqlServer.trustServerCertificate, appName: `tenantry:${tenant.code}` },
       pool: { max: poolSize, min: 0, idleTimeoutMillis: connectionIdleMs, acquireTimeoutMillis: acquireTimeoutMs },
     });
   }
