@@ -77,5 +77,6 @@ export function budgetedPgDriver(budget: ConnectionBudget): typeof pg {
     }
   }
 
-  return Object.assign(Object.create(pg) as typeof pg, { Pool, Client: BudgetedClient });
+  // A plain copy: compiled to CommonJS, `pg` here is a namespace of read-only getters.
+  return { ...pg, Pool, Client: BudgetedClient } as typeof pg;
 }
