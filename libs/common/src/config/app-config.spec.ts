@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       tenantClaim: 'tenant_id',
       adminRole: 'platform-admin',
     });
+    expect(config.secrets).toMatchObject({ provider: 'local', keyId: 'k1' });
     expect(config.secrets.key).toHaveLength(32);
   });
 
@@ -34,7 +35,46 @@ describe('loadConfig', () => {
   });
 
   it('refuses to start without a secrets key and says how to get one', () => {
-    expect(() => loadConfig({})).toThrow(/SECRETS_KEY: is required/);
+    expect(() => loadConfig({})).toThrow(/SECRETS_KEY: is required with SECRETS_PROVIDER=local \(the default\).*npm start/);
+  });
+
+  it('takes Key Vault without a local key, and keeps the local key to open older ciphertexts', () => {
+    expect(loadConfig({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: 'https://tenantry-prod.vault.azure.net/' }).secrets).toEqual({
+      provider: 'key-vault',
+      keyVaultUrl: 'https://tenantry-prod.vault.azure.net',
+      key: undefined,
+      keyId: 'k1',
+    });
+    const switching = loadConfig({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: 'https://kv.vault.azure.net', SECRETS_KEY: key });
+    expect(switching.secrets).toMatchObject({ provider: 'key-vault', keyVaultUrl: 'https://kv.vault.azure.net' });
+    expect(switching.secrets.key).toHaveLength(32);
+  });
+
+  it('names the setting a provider is missing, with every other problem', () => {
+    let thrown: unknown;
+    try {
+      loadConfig({ SECRETS_PROVIDER: 'key-vault', REDIS_URL: 'http://nope' });
+    } catch (error) {
+      thrown = error;
+    }
+    const problems = (thrown as ConfigError).problems.join('\n');
+    expect(problems).toContain('KEY_VAULT_URL: is required with SECRETS_PROVIDER=key-vault');
+    expect(problems).toContain('REDIS_URL');
+    expect(problems).not.toContain('SECRETS_KEY');
+  });
+
+  it('refuses a vault URL that is not https or carries a path, and an unknown provider', () => {
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(problemsOf({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: 'http://kv.vault.azure.net' })).toContain('KEY_VAULT_URL: must be the https URL');
+    expect(problemsOf({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: 'https://kv.vault.azure.net/secrets/x' })).toContain('KEY_VAULT_URL');
+    expect(problemsOf({ SECRETS_PROVIDER: 'vault', SECRETS_KEY: key })).toContain('SECRETS_PROVIDER');
   });
 
   it('derives the tenant server from TENANT_PG_URL and splits list settings', () => {

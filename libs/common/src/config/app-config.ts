@@ -47,13 +47,21 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
     .default('tenantry'),
+  SECRETS_PROVIDER: z.enum(['local', 'key-vault']).default('local'),
+  // Required for one provider only: secretsProviderProblems says which is missing for which.
   SECRETS_KEY: z
-    .string({ error: 'is required: a base64-encoded 32-byte key (npm start writes one to ~/.config/tenantry/dev.env)' })
-    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be base64 of exactly 32 bytes'),
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be base64 of exactly 32 bytes')
+    .optional(),
   SECRETS_KEY_ID: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/)
     .default('k1'),
+  KEY_VAULT_URL: z
+    .string()
+    .url()
+    .refine((value) => /^https:\/\/[^/]+\/?$/.test(value), 'must be the https URL of the vault, e.g. https://<name>.vault.azure.net')
+    .optional(),
   AUTH_ISSUER: z.string().url().default('http://127.0.0.1:8081/realms/tenantry'),
   AUTH_JWKS_URL: z.string().url().optional(),
   AUTH_AUDIENCES: csv(''),
@@ -128,6 +136,14 @@ export interface AzureSqlConfig {
   export?: { containerUrl: string; storageKeyType: 'SharedAccessKey' | 'StorageAccessKey'; storageKey: string; adminLogin: string; adminPassword: string };
 }
 
+/**
+ * The provider named writes new secrets; the other one, when configured too, still opens what it
+ * wrote, so switching needs no migration of existing rows.
+ */
+export type SecretsConfig =
+  | { provider: 'local'; key: Buffer; keyId: string; keyVaultUrl?: string }
+  | { provider: 'key-vault'; keyVaultUrl: string; key?: Buffer; keyId: string };
+
 export interface AppConfig {
   env: string;
   logLevel: string;
@@ -152,7 +168,7 @@ export interface AppConfig {
     /** Test hook: the process kills itself (SIGKILL) right after the named saga step. */
     failAfterStep?: string;
   };
-  secrets: { key: Buffer; keyId: string };
+  secrets: SecretsConfig;
   auth: {
     issuer: string;
     jwksUrl: string;
@@ -220,13 +236,32 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
+// Read from the raw env so that these are listed together with every other problem.
+function secretsProviderProblems(env: RawEnv): string[] {
+  if ((env.SECRETS_PROVIDER ?? 'local') === 'local' && env.SECRETS_KEY === undefined) {
+    return ['SECRETS_KEY: is required with SECRETS_PROVIDER=local (the default): a base64-encoded 32-byte key (npm start writes one to ~/.config/tenantry/dev.env)'];
+  }
+  if (env.SECRETS_PROVIDER === 'key-vault' && env.KEY_VAULT_URL === undefined) {
+    return ['KEY_VAULT_URL: is required with SECRETS_PROVIDER=key-vault: the https URL of the vault, e.g. https://<name>.vault.azure.net'];
+  }
+  return [];
+}
+
+function secretsConfig(e: z.infer<typeof envSchema>): SecretsConfig {
+  const key = e.SECRETS_KEY === undefined ? undefined : Buffer.from(e.SECRETS_KEY, 'base64');
+  const keyVaultUrl = e.KEY_VAULT_URL === undefined ? undefined : new URL(e.KEY_VAULT_URL).origin;
+  // secretsProviderProblems has already refused a provider without its setting.
+  if (e.SECRETS_PROVIDER === 'key-vault') return { provider: 'key-vault', keyVaultUrl: keyVaultUrl!, key, keyId: e.SECRETS_KEY_ID };
+  return { provider: 'local', key: key!, keyId: e.SECRETS_KEY_ID, keyVaultUrl };
+}
+
 export function loadConfig(env: RawEnv): AppConfig {
   const parsed = envSchema.safeParse(env);
+  const problems = secretsProviderProblems(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+    throw new ConfigError([...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`), ...problems]);
   }
   const e = parsed.data;
-  const problems: string[] = [];
   if (e.TENANT_POOL_SIZE > e.TENANT_MAX_CONNECTIONS) {
     problems.push(`TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS})`);
   }
@@ -263,7 +298,7 @@ export function loadConfig(env: RawEnv): AppConfig {
       metricsPort: e.WORKER_METRICS_PORT,
       failAfterStep: e.TENANTRY_FAILPOINT?.slice('after:'.length),
     },
-    secrets: { key: Buffer.from(e.SECRETS_KEY, 'base64'), keyId: e.SECRETS_KEY_ID },
+    secrets: secretsConfig(e),
     auth: {
       issuer: e.AUTH_ISSUER.replace(/\/$/, ''),
       jwksUrl: e.AUTH_JWKS_URL ?? `${e.AUTH_ISSUER.replace(/\/$/, '')}/protocol/openid-connect/certs`,

@@ -1,0 +1,150 @@
+import type { SecretClient } from '@azure/keyvault-secrets';
+import { DependencyUnavailable, DomainError } from '@tenantry/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatKeyVaultReference, parseKeyVaultReference, secretNameFor } from './key-vault-reference';
+import type { SecretProtector } from './secret-protector';
+import { SecretUnreadable } from './secret-unreadable.error';
+
+export const KEY_VAULT_CONTENT_TYPE = 'application/vnd.tenantry.database-password';
+export const KEY_VAULT_TENANT_TAG = 'tenant_id';
+
+// A name soft-deleted by an earlier offboarding or a retried step: recover it, then add a version.
+const DELETED_BUT_RECOVERABLE = 'ObjectIsDeletedButRecoverable';
+// Key Vault finishes deletes and recoveries in the background and refuses a write until then.
+const STILL_BUSY = new Set(['ObjectIsBeingDeleted', 'ObjectIsBeingRecovered']);
+const MAX_SET_ATTEMPTS = 10;
+
+type VaultAction = 'store' | 'read' | 'delete';
+// Readers (business services) need only Secrets User; the worker, which writes and deletes, needs Secrets Officer.
+const ROLE_NEEDED: Record<VaultAction, string> = {
+  store: 'Key Vault Secrets Officer',
+  read: 'Key Vault Secrets User',
+  delete: 'Key Vault Secrets Officer',
+};
+
+export interface KeyVaultProtectorOptions {
+  /** Longest one protect, unprotect or retire may take, the SDK's own retries and polls included. */
+  timeoutMs?: number;
+  /** Pause between polls of a delete or a recovery, and before writing again to a name still busy. */
+  pollIntervalMs?: number;
+}
+
+interface VaultError {
+  name?: string;
+  statusCode?: number;
+  code?: string;
+  details?: { error?: { code?: string; innerError?: { code?: string } } };
+}
+
+/**
+ * Keeps each tenant's secret in Azure Key Vault, one secret per tenant (`tenant-<id>`, tagged with
+ * the id); the registry stores only `kv:<vault>/secrets/<name>/<version>`. Messages and errors
+ * carry names and status codes only: the SDK's error objects hold the request, body included, so
+ * they are never passed on.
+ */
+export class KeyVaultProtector implements SecretProtector {
+  private readonly vaultUrl: string;
+  private readonly timeoutMs: number;
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    private readonly client: SecretClient,
+    options: KeyVaultProtectorOptions = {},
+  ) {
+    this.vaultUrl = new URL(client.vaultUrl).origin;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+  }
+
+  async protect(plaintext: string, context: string): Promise<string> {
+    const name = secretNameFor(context);
+    const secret = await this.call('store', (abortSignal) => this.setSecret(name, plaintext, context, abortSignal));
+    if (!secret.properties.id) throw new DependencyUnavailable('Key Vault stored the secret but returned no id');
+    return formatKeyVaultReference(secret.properties.id);
+  }
+
+  async unprotect(protectedValue: string, context: string): Promise<string> {
+    const { name, version } = parseKeyVaultReference(protectedValue, this.vaultUrl, context);
+    const secret = await this.call(
+      'read',
+      (abortSignal) => this.client.getSecret(name, { version, abortSignal }),
+      () => {
+        throw new SecretUnreadable('the secret version the registry names is not in the vault (deleted or purged)');
+      },
+    );
+    if (secret.properties.tags?.[KEY_VAULT_TENANT_TAG] !== context) throw new SecretUnreadable('the secret in the vault is not tagged for this tenant');
+    if (secret.value === undefined) throw new SecretUnreadable('the secret in the vault has no value');
+    return secret.value;
+  }
+
+  /** Soft delete: the secret stays recoverable for the vault's retention days. A name already deleted is done. */
+  async retire(protectedValue: string, context: string): Promise<void> {
+    const { name } = parseKeyVaultReference(protectedValue, this.vaultUrl, context);
+    await this.call(
+      'delete',
+      async (abortSignal) => {
+        const poller = await this.client.beginDeleteSecret(name, { abortSignal, intervalInMs: this.pollIntervalMs });
+        await poller.pollUntilDone({ abortSignal });
+      },
+      () => undefined,
+    );
+  }
+
+  private async setSecret(name: string, value: string, tenantId: string, abortSignal: AbortSignal) {
+    for (let attempt = 1; attempt <= MAX_SET_ATTEMPTS; attempt += 1) {
+      try {
+        return await this.client.setSecret(name, value, {
+          contentType: KEY_VAULT_CONTENT_TYPE,
+          tags: { [KEY_VAULT_TENANT_TAG]: tenantId },
+          abortSignal,
+        });
+      } catch (error) {
+        const conflict = conflictOf(error as VaultError);
+        if (conflict === DELETED_BUT_RECOVERABLE) await this.recover(name, abortSignal);
+        else if (conflict && STILL_BUSY.has(conflict)) await sleep(this.pollIntervalMs, undefined, { signal: abortSignal });
+        else throw error;
+      }
+    }
+    throw new DependencyUnavailable(`Key Vault kept the secret name busy (being deleted or recovered) through ${MAX_SET_ATTEMPTS} attempts`);
+  }
+
+  private async recover(name: string, abortSignal: AbortSignal): Promise<void> {
+    const poller = await this.client.beginRecoverDeletedSecret(name, { abortSignal, intervalInMs: this.pollIntervalMs });
+    await poller.pollUntilDone({ abortSignal });
+  }
+
+  /** Runs one vault operation under the timeout; a 404 goes to `onNotFound`, any other failure becomes a domain error. */
+  private async call<T>(action: VaultAction, run: (abortSignal: AbortSignal) => Promise<T>, onNotFound?: () => T): Promise<T> {
+    try {
+      return await run(AbortSignal.timeout(this.timeoutMs));
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      if ((error as VaultError).statusCode === 404 && onNotFound) return onNotFound();
+      throw this.failure(action, error as VaultError);
+    }
+  }
+
+  private failure(action: VaultAction, error: VaultError): DomainError {
+    const { statusCode, code, name } = error;
+    const details = { vault: this.vaultUrl, statusCode, code };
+    // An operator disables a version on purpose (a leaked password): that is this secret's state, not the vault's.
+    if (innerCodeOf(error) === 'SecretDisabled') return new SecretUnreadable('the secret version the registry names is disabled in the vault');
+    if (name === 'AbortError') return new DependencyUnavailable(`Key Vault did not answer within ${this.timeoutMs} ms (${action} the secret)`, details);
+    if (statusCode === undefined) return new DependencyUnavailable(`Key Vault cannot be reached (${code ?? 'network error'}) to ${action} the secret`, details);
+    if (statusCode === 401 || statusCode === 403) {
+      return new DependencyUnavailable(
+        `Key Vault refused to ${action} the secret (HTTP ${statusCode}): the identity needs the "${ROLE_NEEDED[action]}" role on the vault`,
+        details,
+      );
+    }
+    return new DependencyUnavailable(`Key Vault failed to ${action} the secret (HTTP ${statusCode}${code ? ` ${code}` : ''})`, details);
+  }
+}
+
+function innerCodeOf(error: VaultError): string | undefined {
+  return error.details?.error?.innerError?.code;
+}
+
+function conflictOf(error: VaultError): string | undefined {
+  return error.statusCode === 409 ? innerCodeOf(error) : undefined;
+}

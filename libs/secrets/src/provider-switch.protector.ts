@@ -1,0 +1,48 @@
+import { isKeyVaultReference } from './key-vault-reference';
+import type { SecretProtector } from './secret-protector';
+import { SecretUnreadable } from './secret-unreadable.error';
+
+export type SecretFormat = 'local' | 'key-vault';
+
+const WHAT: Record<SecretFormat, string> = {
+  local: 'a local AES-GCM ciphertext, and this process has no SECRETS_KEY',
+  'key-vault': 'a Key Vault reference, and this process has no KEY_VAULT_URL',
+};
+
+/**
+ * Writes with the configured provider and opens each stored value with the provider that wrote it,
+ * so rows written before a switch of SECRETS_PROVIDER keep working while new rows use the new one.
+ */
+export class ProviderSwitchProtector implements SecretProtector {
+  constructor(
+    private readonly writer: SecretFormat,
+    private readonly readers: Partial<Record<SecretFormat, SecretProtector>>,
+  ) {
+    if (!readers[writer]) throw new Error(`the ${writer} secret protector is not configured`);
+  }
+
+  async protect(plaintext: string, context: string): Promise<string> {
+    return this.readerFor(this.writer).protect(plaintext, context);
+  }
+
+  async unprotect(protectedValue: string, context: string): Promise<string> {
+    return this.readerFor(formatOf(protectedValue)).unprotect(protectedValue, context);
+  }
+
+  async retire(protectedValue: string, context: string): Promise<void> {
+    const format = formatOf(protectedValue);
+    // A local ciphertext lives only in the registry row, which the caller clears: no key is needed to retire it.
+    if (format === 'local' && !this.readers.local) return;
+    await this.readerFor(format).retire(protectedValue, context);
+  }
+
+  private readerFor(format: SecretFormat): SecretProtector {
+    const reader = this.readers[format];
+    if (!reader) throw new SecretUnreadable(`stored secret is ${WHAT[format]} to open it`);
+    return reader;
+  }
+}
+
+function formatOf(protectedValue: string): SecretFormat {
+  return isKeyVaultReference(protectedValue) ? 'key-vault' : 'local';
+}

@@ -1,0 +1,226 @@
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { TokenCredential } from '@azure/identity';
+import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
+import { startHttpsDouble, type RecordedRequest } from '@tenantry/testing';
+
+/** The api-version the SDK in the lock file speaks; the double refuses any other, so an SDK upgrade is noticed here. */
+export const KEY_VAULT_API_VERSION = '2025-07-01';
+/** The scope a Key Vault challenge leads the SDK to ask its credential for. */
+export const KEY_VAULT_SCOPE = 'https://vault.azure.net/.default';
+
+const NAME = /^[0-9a-zA-Z-]{1,127}$/;
+const SET_BODY_KEYS = new Set(['value', 'contentType', 'tags', 'attributes']);
+
+export interface DoubleSecretVersion {
+  version: string;
+  value: string;
+  contentType?: string;
+  tags?: Record<string, string>;
+  created: number;
+  enabled: boolean;
+}
+
+interface DoubleSecret {
+  versions: DoubleSecretVersion[];
+  deletedDate?: number;
+  /** Writes still refused as ObjectIsBeingRecovered after a recovery. */
+  busyWrites: number;
+}
+
+/**
+ * A local stand-in for the Key Vault secrets REST API the protector uses (set, get, delete, get
+ * deleted, recover) with soft-delete semantics, reached through the real SecretClient.
+ */
+export interface KeyVaultDouble {
+  url: string;
+  requests: RecordedRequest[];
+  /** Protocol mistakes seen (wrong api-version or token, a body Key Vault would refuse, an unknown route): a test expects none. */
+  violations: string[];
+  /** Scopes the credential was asked for. */
+  scopes: string[];
+  credential: TokenCredential;
+  /** TLS trust for the double, challenge verification off (the URL is not *.vault.azure.net), quick retries. */
+  clientOptions: SecretClientOptions;
+  client(): SecretClient;
+  /** What the vault holds under a name, live or soft-deleted. */
+  inspect(name: string): { state: 'active' | 'deleted'; versions: DoubleSecretVersion[] } | undefined;
+  /** Disables one version, as an operator does with a leaked password: reading it answers 403 SecretDisabled. */
+  disable(name: string, version: string): void;
+  /** The next `count` authenticated requests answer `status`, as a vault in trouble does. */
+  failNext(status: number, count: number): void;
+  /** After each recovery, this many writes to the name answer 409 ObjectIsBeingRecovered, as Key Vault does while it finishes. */
+  busyWritesAfterRecover(count: number): void;
+  /** From now on requests get no answer (a vault that accepts connections and never replies). */
+  hang(): void;
+  close(): Promise<void>;
+}
+
+export async function startKeyVaultDouble(): Promise<KeyVaultDouble> {
+  const token = `double-token-${randomBytes(8).toString('hex')}`;
+  const secrets = new Map<string, DoubleSecret>();
+  const violations: string[] = [];
+  const scopes: string[] = [];
+  let failures: { status: number; count: number } = { status: 0, count: 0 };
+  let busyAfterRecover = 0;
+  let hanging = false;
+  let url = '';
+
+  const now = () => Math.floor(Date.now() / 1000);
+  const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    response.end(JSON.stringify(body));
+  };
+  const error = (response: ServerResponse, status: number, code: string, message: string, inner?: string) =>
+    send(response, status, { error: { code, message, ...(inner ? { innererror: { code: inner } } : {}) } });
+  const refuse = (response: ServerResponse, violation: string) => {
+    violations.push(violation);
+    error(response, 400, 'BadParameter', violation);
+  };
+
+  const bundle = (name: string, version: DoubleSecretVersion, withValue: boolean) => ({
+    ...(withValue ? { value: version.value } : {}),
+    id: `${url}/secrets/${name}/${version.version}`,
+    ...(version.contentType ? { contentType: version.contentType } : {}),
+    attributes: { enabled: version.enabled, created: version.created, updated: version.created, recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 },
+    tags: version.tags ?? {},
+  });
+  const deletedBundle = (name: string, secret: DoubleSecret) => ({
+    ...bundle(name, secret.versions[secret.versions.length - 1], false),
+    recoveryId: `${url}/deletedsecrets/${name}`,
+    deletedDate: secret.deletedDate,
+    scheduledPurgeDate: (secret.deletedDate ?? now()) + 90 * 86_400,
+  });
+
+  function setSecret(response: ServerResponse, name: string, body: unknown): void {
+    const problem = setBodyProblem(body);
+    if (problem) return refuse(response, `PUT /secrets/${name}: ${problem}`);
+    const existing = secrets.get(name);
+    if (existing?.deletedDate !== undefined) {
+      return error(
+        response,
+        409,
+        'Conflict',
+        `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+        'ObjectIsDeletedButRecoverable',
+      );
+    }
+    if (existing && existing.busyWrites > 0) {
+      existing.busyWrites -= 1;
+      return error(response, 409, 'Conflict', `Secret ${name} is currently being recovered and cannot be re-created; retry later.`, 'ObjectIsBeingRecovered');
+    }
+    const { value, contentType, tags } = body as { value: string; contentType?: string; tags?: Record<string, string> };
+    const version: DoubleSecretVersion = { version: randomBytes(16).toString('hex'), value, contentType, tags, created: now(), enabled: true };
+    const secret = existing ?? { versions: [], busyWrites: 0 };
+    secret.versions.push(version);
+    secrets.set(name, secret);
+    send(response, 200, bundle(name, version, true));
+  }
+
+  async function handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
+    if (hanging) return;
+    if (request.headers.authorization !== `Bearer ${token}`) {
+      if (request.headers.authorization) violations.push(`${request.method} ${request.url}: unexpected authorization header`);
+      return send(response, 401, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } }, {
+        'www-authenticate': 'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"',
+      });
+    }
+    const target = new URL(request.url, 'https://vault.invalid');
+    if (target.searchParams.get('api-version') !== KEY_VAULT_API_VERSION) {
+      return refuse(response, `${request.method} ${request.url}: api-version is not ${KEY_VAULT_API_VERSION}`);
+    }
+    if (request.method !== 'PUT' && request.body !== undefined) return refuse(response, `${request.method} ${request.url}: unexpected body`);
+    if (failures.count > 0) {
+      failures.count -= 1;
+      return error(response, failures.status, 'ServiceUnavailable', 'The double was told to fail.');
+    }
+    const [collection, name, ...rest] = target.pathname.split('/').slice(1);
+    if (!NAME.test(name ?? '')) return refuse(response, `${request.method} ${request.url}: not a valid secret name`);
+    const secret = secrets.get(name);
+    const live = secret && secret.deletedDate === undefined ? secret : undefined;
+    const deleted = secret && secret.deletedDate !== undefined ? secret : undefined;
+    const route = `${request.method} ${collection}${rest.length ? `/{name}/${rest.join('/')}` : '/{name}'}`;
+
+    if (route === 'PUT secrets/{name}') return setSecret(response, name, request.body);
+    if (request.method === 'GET' && collection === 'secrets' && rest.length <= 1) {
+      const wanted = rest[0] ?? '';
+      const version = live && (wanted ? live.versions.find((v) => v.version === wanted) : live.versions[live.versions.length - 1]);
+      if (!version) return error(response, 404, 'SecretNotFound', `A secret with (name/id) ${name}/${wanted} was not found in this key vault.`);
+      if (!version.enabled) return error(response, 403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
+      return send(response, 200, bundle(name, version, true));
+    }
+    if (route === 'DELETE secrets/{name}') {
+      if (!live) return error(response, 404, 'SecretNotFound', `A secret with (name/id) ${name} was not found in this key vault.`);
+      live.deletedDate = now();
+      return send(response, 200, deletedBundle(name, live));
+    }
+    if (route === 'GET deletedsecrets/{name}') {
+      if (!deleted) return error(response, 404, 'SecretNotFound', `Deleted Secret not found: ${name}`);
+      return send(response, 200, deletedBundle(name, deleted));
+    }
+    if (route === 'POST deletedsecrets/{name}/recover') {
+      if (!deleted) return error(response, 404, 'SecretNotFound', `Deleted Secret not found: ${name}`);
+      deleted.deletedDate = undefined;
+      deleted.busyWrites = busyAfterRecover;
+      return send(response, 200, bundle(name, deleted.versions[deleted.versions.length - 1], false));
+    }
+    refuse(response, `${request.method} ${request.url}: no such operation`);
+  }
+
+  const https = await startHttpsDouble(handle);
+  url = https.url;
+  const credential: TokenCredential = {
+    async getToken(requested) {
+      scopes.push(...[requested].flat());
+      return { token, expiresOnTimestamp: Date.now() + 3_600_000 };
+    },
+  };
+  const clientOptions: SecretClientOptions = {
+    tlsOptions: { ca: https.ca },
+    disableChallengeResourceVerification: true,
+    retryOptions: { maxRetries: 2, retryDelayInMs: 5, maxRetryDelayInMs: 20 },
+  };
+
+  return {
+    url,
+    requests: https.requests,
+    violations,
+    scopes,
+    credential,
+    clientOptions,
+    client: () => new SecretClient(url, credential, clientOptions),
+    inspect(name) {
+      const secret = secrets.get(name);
+      if (!secret) return undefined;
+      return { state: secret.deletedDate === undefined ? 'active' : 'deleted', versions: [...secret.versions] };
+    },
+    disable(name, version) {
+      const found = secrets.get(name)?.versions.find((candidate) => candidate.version === version);
+      if (!found) throw new Error(`the double holds no version ${version} of ${name}`);
+      found.enabled = false;
+    },
+    failNext(status, count) {
+      failures = { status, count };
+    },
+    busyWritesAfterRecover(count) {
+      busyAfterRecover = count;
+    },
+    hang() {
+      hanging = true;
+    },
+    close: () => https.close(),
+  };
+}
+
+function setBodyProblem(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return 'the body is not a JSON object';
+  const { value, contentType, tags } = body as Record<string, unknown>;
+  const unknownKeys = Object.keys(body).filter((key) => !SET_BODY_KEYS.has(key));
+  if (unknownKeys.length > 0) return `unknown fields ${unknownKeys.join(', ')}`;
+  if (typeof value !== 'string') return 'value must be a string';
+  if (contentType !== undefined && typeof contentType !== 'string') return 'contentType must be a string';
+  if (tags !== undefined && (typeof tags !== 'object' || tags === null || Object.values(tags).some((tag) => typeof tag !== 'string'))) {
+    return 'tags must map names to strings';
+  }
+  return undefined;
+}
