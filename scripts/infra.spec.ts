@@ -189,12 +189,9 @@ describe('infra and the code agree', () => {
     const known = new Set([...schema.matchAll(/^\s{2}([A-Z][A-Z0-9_]+):/gm)].map(([, name]) => name));
     // Read by DefaultAzureCredential (@azure/identity) to pick the user-assigned identity.
     known.add('AZURE_CLIENT_ID');
-    // Settings of the Key Vault protector and the azure-sql engine, validated in app-config.ts once
-    // those branches are merged; then this set is empty and goes.
-    const awaitingMerge = new Set(['SECRETS_PROVIDER', 'KEY_VAULT_URL', 'AZURE_SQL_AUTH', 'AZURE_SQL_TENANT_USERS']);
     const set = [...new Set([...main.matchAll(/\{ name: '([A-Z][A-Z0-9_]+)', (?:value|secretRef):/g)].map(([, name]) => name))];
     expect(set.length).toBeGreaterThan(10);
-    expect(set.filter((name) => !known.has(name) && !awaitingMerge.has(name))).toEqual([]);
+    expect(set.filter((name) => !known.has(name))).toEqual([]);
   });
 
   it('every container runs an entry point the build produces', () => {
