@@ -252,11 +252,8 @@ var commonEnv = [
   { name: 'AUTH_ISSUER', value: authIssuer }
   { name: 'AUTH_CLIENTS', value: join(authClients, ',') }
   { name: 'AUTH_AUDIENCES', value: join(authAudiences, ',') }
-  // The PostgreSQL engine registers its server (here the registry's) as a pool at start-up; with
-  // room for one database, and marked dedicated after the first deployment (README), automatic
-  // placement never puts a tenant there.
-  { name: 'TENANT_POOL_NAME', value: 'registry-server' }
-  { name: 'TENANT_POOL_MAX_DATABASES', value: '1' }
+  // The PostgreSQL server here holds the registry only: tenants go to the elastic pools.
+  { name: 'TENANT_PG_POOL_REGISTER', value: 'false' }
 ]
 var baseSecrets = ['database-url', 'redis-url']
 

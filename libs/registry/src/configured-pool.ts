@@ -5,6 +5,7 @@ import { RegistryUnitOfWork } from './registry-unit-of-work';
 /**
  * Registers the server this deployment is configured with as a pool, so a fresh machine has
  * somewhere to place tenants. Only when absent: a capacity changed later through PUT /pools stays.
+ * Off (TENANT_PG_POOL_REGISTER=false) where that server only holds the registry, as on Azure.
  */
 @Injectable()
 export class ConfiguredPool implements OnApplicationBootstrap {
@@ -15,6 +16,7 @@ export class ConfiguredPool implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const server = this.config.tenantServer;
+    if (!server.register) return;
     await this.registry.repositories.pools.insertIfAbsent({
       name: server.pool,
       engine: 'postgres',

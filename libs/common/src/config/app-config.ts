@@ -37,6 +37,7 @@ const envSchema = z.object({
     .regex(/^[a-z][a-z0-9-]{0,39}$/)
     .default('local-pg'),
   TENANT_POOL_MAX_DATABASES: z.coerce.number().int().positive().default(500),
+  TENANT_PG_POOL_REGISTER: z.enum(['true', 'false']).default('true'),
   REDIS_URL: z
     .string()
     .url()
@@ -148,7 +149,8 @@ export interface AppConfig {
   env: string;
   logLevel: string;
   adminDb: { url: string; name: string };
-  tenantServer: { pool: string; maxDatabases: number; adminUrl: string; host: string; port: number };
+  /** `register`: whether the processes register this server as a pool (not when it only holds the registry). */
+  tenantServer: { pool: string; maxDatabases: number; register: boolean; adminUrl: string; host: string; port: number };
   redis: { url: string; keyPrefix: string };
   queue: {
     prefix: string;
@@ -276,6 +278,7 @@ export function loadConfig(env: RawEnv): AppConfig {
     tenantServer: {
       pool: e.TENANT_POOL_NAME,
       maxDatabases: e.TENANT_POOL_MAX_DATABASES,
+      register: e.TENANT_PG_POOL_REGISTER === 'true',
       adminUrl: tenantAdminUrl,
       host: e.TENANT_PG_HOST ?? tenantServer.hostname,
       port: Number(tenantServer.port || 5432),
