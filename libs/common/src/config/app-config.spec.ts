@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError, loadConfig, loadLintServers } from './app-config';
 
 const key = randomBytes(32).toString('base64');
 
@@ -45,5 +45,19 @@ describe('loadConfig', () => {
     });
     expect(config.tenantServer).toMatchObject({ host: 'db.internal', port: 6543, adminUrl: 'postgres://admin:pw@db.internal:6543/postgres' });
     expect(config.auth.audiences).toEqual(['orders-api', 'billing-api']);
+  });
+});
+
+describe('loadLintServers', () => {
+  it('needs no SQL Server: an unset or empty MSSQL_URL means the T-SQL is recorded', () => {
+    expect(loadLintServers({})).toEqual({ postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres', mssqlUrl: undefined });
+    expect(loadLintServers({ MSSQL_URL: '' }).mssqlUrl).toBeUndefined();
+    expect(loadLintServers({ MSSQL_URL: 'mssql://sa:Secret%21@127.0.0.1:1433' }).mssqlUrl).toBe('mssql://sa:Secret%21@127.0.0.1:1433');
+  });
+
+  it('lists every bad setting, naming it', () => {
+    expect(() => loadLintServers({ DATABASE_URL: 'mysql://x', MSSQL_URL: 'postgres://127.0.0.1' })).toThrow(
+      expect.objectContaining({ problems: [expect.stringMatching(/^DATABASE_URL: /), expect.stringMatching(/^MSSQL_URL: must be an mssql:\/\/ URL/)] }),
+    );
   });
 });
