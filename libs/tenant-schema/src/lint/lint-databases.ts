@@ -91,7 +91,7 @@ export function sqlServerRecorder(): LintDatabase {
   return {
     dialect: 'mssql',
     mode: 'recorded',
-    where: 'no server (MSSQL_URL unset): T-SQL recorded, not run',
+    where: 'an mssql QueryRunner without a server (MSSQL_URL unset), nothing run',
     async record(work) {
       const executed: string[] = [];
       try {
