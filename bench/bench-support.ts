@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { RawEnv } from '@tenantry/common';
+import { spawnBuiltApp, type BuiltApp } from '@tenantry/testing';
 
 // Compiled into dist/bench, so the built apps sit one level up.
 const root = join(__dirname, '..', '..');
@@ -17,35 +17,13 @@ export function machine(): string {
   return `${cpus().length} cores (${cpus()[0]?.model.trim()}), node ${process.version}`;
 }
 
-export interface Proc {
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
+export type Proc = BuiltApp;
 
-/** Starts one of the built apps as its own process, as production runs it. */
-export function startApp(relativeEntry: string, env: RawEnv, readyLine: string): Promise<Proc> {
-  const child = spawn(process.execPath, [join(root, relativeEntry)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(readyLine)) {
-        resolve({
-          child,
-          output: () => output,
-          stop: async () => {
-            child.kill('SIGTERM');
-            await exited;
-          },
-        });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void exited.then(() => reject(new Error(`${relativeEntry} exited before it was ready:\n${output}`)));
-  });
+/** Starts one of the built apps as its own process, as production runs it; resolves once its output matches `ready`. */
+export async function startApp(relativeEntry: string, env: RawEnv, ready: RegExp): Promise<Proc> {
+  const app = spawnBuiltApp(join(root, relativeEntry), env, ready);
+  await app.ready;
+  return app;
 }
 
 export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {

@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PostgresEngine } from '@tenantry/engines';
-import { migrateRegistry } from '@tenantry/registry';
 import { CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { childProcessEnv, createTestEnv, type TestEnv } from '@tenantry/testing';
-import { closedLoop, machine } from './bench-support';
+import { machine } from './bench-support';
+import { createFleet } from './fleet';
 
 // Fleet migrations, through the real runner CLI, against tenant databases on the local PostgreSQL.
 const run = promisify(execFile);
@@ -17,35 +16,15 @@ const PREVIOUS = TENANT_MIGRATIONS[TENANT_MIGRATIONS.length - 2].name;
 
 async function fleetOf(size: number): Promise<{ env: TestEnv; databases: string[] }> {
   const env = createTestEnv({ LOG_LEVEL: 'warn' });
-  await migrateRegistry(env.config);
-  const engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl });
-  const template = await engine.fastPath.ensureTemplate(env.label);
-  const [pool] = await env.sql<{ id: string }>(
-    `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('bench', 'postgres', '127.0.0.1', 5432, 100000) RETURNING id`,
-    [],
-    env.config.adminDb.name,
-  );
-  const databases = await closedLoop(Array.from({ length: size }, (_, i) => `m${String(i).padStart(4, '0')}`), 4, async (code) => {
-    const target = { tenantId: '', tenantCode: code, pool: { name: 'bench', engine: 'postgres' as const, host: '127.0.0.1', port: 5432 }, ...engine.namesFor(code, env.label) };
-    await engine.fastPath.createFromTemplate(target, template);
+  const tenants = await createFleet(env, size, {
+    schemaVersion: PREVIOUS,
     // One release behind: the last tenant migration is not applied yet.
-    await env.sql(`DROP TABLE order_lines`, [], target.databaseName);
-    await env.sql(`DELETE FROM tenant_migrations WHERE name = $1`, [LAST], target.databaseName);
-    const [tenant] = await env.sql<{ id: string }>(
-      `INSERT INTO tenants (code, name, plan, region, status) VALUES ($1, $1, 'standard', 'local', 'active') RETURNING id`,
-      [code],
-      env.config.adminDb.name,
-    );
-    await env.sql(
-      `INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name, secret, schema_version)
-       VALUES ($1, $2, 'postgres', '127.0.0.1', 5432, $3, $4, 'unused', $5)`,
-      [tenant.id, pool.id, target.databaseName, target.loginName, PREVIOUS],
-      env.config.adminDb.name,
-    );
-    return target.databaseName;
+    prepare: async (target) => {
+      await env.sql(`DROP TABLE order_lines`, [], target.databaseName);
+      await env.sql(`DELETE FROM tenant_migrations WHERE name = $1`, [LAST], target.databaseName);
+    },
   });
-  await engine.close();
-  return { env, databases };
+  return { env, databases: tenants.map((tenant) => tenant.target.databaseName) };
 }
 
 async function runner(env: TestEnv, ...args: string[]): Promise<{ ms: number; summary: string }> {

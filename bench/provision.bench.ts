@@ -38,9 +38,9 @@ async function runMode(mode: Mode, port: number): Promise<ModeResult> {
   const procs: Proc[] = [];
   try {
     await migrateRegistry(env.config);
-    procs.push(await startApp('dist/apps/admin-api/src/main.js', env.rawEnv, 'admin-api listening'));
+    procs.push(await startApp('dist/apps/admin-api/src/main.js', env.rawEnv, /admin-api listening/));
     for (let i = 0; i < WORKERS; i += 1) {
-      procs.push(await startApp('dist/apps/provisioning-worker/src/main.js', env.rawEnv, 'consuming tenant-operations'));
+      procs.push(await startApp('dist/apps/provisioning-worker/src/main.js', env.rawEnv, /consuming tenant-operations/));
     }
     if (mode === 'template') {
       await until(async () => (await env.sql(`SELECT 1 FROM pg_database WHERE datistemplate AND datname LIKE $1`, [`tenantry\\_tpl\\_${env.label}\\_%`])).length === 1, 'the template');

@@ -110,4 +110,30 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     expect(again.status).toBe(409);
     expect(again.body.message).toContain('only a failed operation can be retried');
   });
+
+  it('registers an Azure SQL elastic pool, checking its resource id and capacity, and lists it', async () => {
+    const elasticPoolId = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
+    const malformed = await plane.admin('PUT', '/pools/weu-a', { engine: 'azure-sql', elasticPoolId: '/subscriptions/x/pools/a', location: 'westeurope', maxDatabases: 100 });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.message).toContain('is not an elastic pool resource id');
+    const tooBig = await plane.admin('PUT', '/pools/weu-a', { engine: 'azure-sql', elasticPoolId, location: 'westeurope', maxDatabases: 501 });
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.message).toContain('more than Azure allows in one elastic pool (500)');
+
+    const registered = await plane.admin('PUT', '/pools/weu-a', { engine: 'azure-sql', elasticPoolId, location: 'westeurope', maxDatabases: 500, dedicated: true });
+    expect(registered.status).toBe(200);
+    const expected = { name: 'weu-a', engine: 'azure-sql', host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId, location: 'westeurope', room: 500 };
+    expect(registered.body).toMatchObject(expected);
+    const pools = await plane.admin('GET', '/pools');
+    expect(pools.body.find((p: { name: string }) => p.name === 'weu-a')).toMatchObject(expected);
+  });
+
+  it('fails a tenant naming an azure-sql pool at placement, saying the worker has no azure-sql engine', async () => {
+    const created = await plane.admin('POST', '/tenants', { code: 'azured', name: 'Azured', pool: 'weu-a' });
+    expect(created.status).toBe(202);
+    const failed = await plane.waitForOperation(created.body.operation.id);
+    expect(failed).toMatchObject({ status: 'failed', step: 'place' });
+    expect(failed.lastError).toContain('no azure-sql engine is configured in this process');
+    expect((await plane.admin('GET', '/tenants/azured')).body.status).toBe('failed');
+  });
 });

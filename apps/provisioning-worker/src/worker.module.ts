@@ -11,6 +11,8 @@ import { WorkerMetrics } from './metrics/worker-metrics';
 import { OperationWorker } from './queue/operation-worker';
 import { FailPoints } from './saga/fail-points';
 import { OperationReconciler } from './reconciler/operation-reconciler';
+import { CredentialRotationSaga } from './saga/credential-rotation.saga';
+import { Credentials } from './saga/credentials';
 import { DeprovisioningSaga } from './saga/deprovisioning.saga';
 import { PlacementService } from './saga/placement.service';
 import { ProvisioningSaga } from './saga/provisioning.saga';
@@ -42,6 +44,8 @@ export class WorkerModule {
         PlacementService,
         ProvisioningSaga,
         DeprovisioningSaga,
+        Credentials,
+        CredentialRotationSaga,
         OperationWorker,
         OperationReconciler,
       ],

@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from '@tenantry/auth';
-import { ConfigModule, LoggingModule, RedisModule, type AppConfig } from '@tenantry/common';
-import { TenancyModule } from '@tenantry/tenancy';
+import { APP_CONFIG, ConfigModule, LoggingModule, type AppConfig } from '@tenantry/common';
+import { TenancyModule, tenancyOptionsFromConfig } from '@tenantry/tenancy';
 import { ClsModule } from 'nestjs-cls';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
@@ -16,9 +15,7 @@ export class BusinessApiModule {
         ConfigModule.forRoot(config),
         ClsModule.forRoot({ global: true, middleware: { mount: true } }),
         LoggingModule.forRoot(config, 'sample-business-api'),
-        RedisModule.forRoot(config),
-        AuthModule.forRoot(config.auth),
-        TenancyModule.forRoot(config),
+        TenancyModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (appConfig: AppConfig) => tenancyOptionsFromConfig(appConfig) }),
       ],
       controllers: [OrdersController],
       providers: [OrdersService],

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@tenantry/common';
+import type { AddressInfo } from 'node:net';
 import { createBusinessApp } from './create-business-app';
 
 async function main(): Promise<void> {
@@ -7,7 +8,9 @@ async function main(): Promise<void> {
   const app = await createBusinessApp(config);
   app.enableShutdownHooks();
   await app.listen(config.http.businessPort, '0.0.0.0');
-  process.stdout.write(`sample-business-api listening on http://127.0.0.1:${config.http.businessPort}\n`);
+  // The bound port, not the configured one: 0 asks for any free port (tests run several of these).
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  process.stdout.write(`sample-business-api listening on http://127.0.0.1:${port}\n`);
 }
 
 void main();

@@ -1,2 +1,4 @@
 export * from './test-env';
 export * from './https-double';
+export * from './tcp-proxy';
+export * from './built-app';

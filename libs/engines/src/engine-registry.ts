@@ -1,4 +1,10 @@
+import { EngineNotConfigured } from './engine-errors';
 import type { EngineKind, TenantDatabaseEngine } from './tenant-database-engine';
+
+const HOW_TO_CONFIGURE: Record<EngineKind, string> = {
+  postgres: 'TENANT_PG_URL',
+  'azure-sql': 'AZURE_SQL_AUTH and the AZURE_SQL_* settings',
+};
 
 /** The engine adapters this process can drive, by kind; a pool names its engine and placement picks from here. */
 export class EngineRegistry {
@@ -10,8 +16,12 @@ export class EngineRegistry {
 
   get(kind: EngineKind): TenantDatabaseEngine {
     const engine = this.engines.get(kind);
-    if (!engine) throw new Error(`no ${kind} engine is configured in this process`);
+    if (!engine) throw new EngineNotConfigured(`no ${kind} engine is configured in this process (see ${HOW_TO_CONFIGURE[kind]})`);
     return engine;
+  }
+
+  has(kind: EngineKind): boolean {
+    return this.engines.has(kind);
   }
 
   async close(): Promise<void> {

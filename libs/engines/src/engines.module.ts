@@ -1,7 +1,19 @@
+import { DefaultAzureCredential } from '@azure/identity';
 import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '@tenantry/common';
+import { AzureSqlEngine } from './azure-sql/azure-sql.engine';
 import { EngineRegistry } from './engine-registry';
 import { PostgresEngine } from './postgres/postgres.engine';
+import type { TenantDatabaseEngine } from './tenant-database-engine';
+
+/** Every engine this process is configured for: PostgreSQL always, azure-sql when AZURE_SQL_AUTH is set. */
+function configuredEngines(config: AppConfig): TenantDatabaseEngine[] {
+  const engines: TenantDatabaseEngine[] = [new PostgresEngine({ adminUrl: config.tenantServer.adminUrl, exportDir: config.worker.exportDir })];
+  if (config.azureSql) {
+    engines.push(new AzureSqlEngine({ ...config.azureSql, environment: config.env, credential: new DefaultAzureCredential() }));
+  }
+  return engines;
+}
 
 @Module({})
 export class EnginesModule implements OnApplicationShutdown {
@@ -10,9 +22,7 @@ export class EnginesModule implements OnApplicationShutdown {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: EnginesModule,
-      providers: [
-        { provide: EngineRegistry, useFactory: () => new EngineRegistry([new PostgresEngine({ adminUrl: config.tenantServer.adminUrl })]) },
-      ],
+      providers: [{ provide: EngineRegistry, useFactory: () => new EngineRegistry(configuredEngines(config)) }],
       exports: [EngineRegistry],
     };
   }

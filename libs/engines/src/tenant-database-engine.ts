@@ -15,6 +15,8 @@ export interface PoolLocation {
   engine: EngineKind;
   host: string;
   port: number;
+  /** Azure SQL: the elastic pool (ARM resource id) and its region; absent for a PostgreSQL server or a plain SQL Server. */
+  elasticPool?: { id: string; location: string };
 }
 
 /** What a business service needs to open a connection as the tenant's own login. */
@@ -52,8 +54,11 @@ export interface TenantDatabaseEngine {
   pendingMigrations(target: TenantDatabaseTarget): Promise<string[]>;
   /** Brings the tenant database to the current tenant-schema version. */
   applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome>;
-  /** Writes a restorable copy of the tenant database to `destination` (a file path, or a storage URI for cloud engines). */
-  exportDatabase(target: TenantDatabaseTarget, destination: string): Promise<void>;
+  /**
+   * Writes a restorable copy of the tenant database, called `name`, where this engine keeps exports
+   * (a pg_dump file, a .bacpac blob in a storage container, ...) and returns its location.
+   */
+  exportDatabase(target: TenantDatabaseTarget, name: string): Promise<string>;
   dropDatabase(target: TenantDatabaseTarget): Promise<void>;
   dropLogin(target: TenantDatabaseTarget): Promise<void>;
   /** Engines that can clone a pre-migrated template or hand out warm spares; absent where they cannot. */

@@ -69,3 +69,8 @@ export function loginNameFor(code: string, env: string): string {
   assertIdentifier(name);
   return name;
 }
+
+/** The database and login names every engine gives a tenant: `tenant_{code}_{env}` and `tenant_{code}_{env}_app`. */
+export function tenantDatabaseNames(code: string, env: string): { databaseName: string; loginName: string } {
+  return { databaseName: databaseNameFor(code, env), loginName: loginNameFor(code, env) };
+}

@@ -20,6 +20,8 @@ export class ConfiguredPool implements OnApplicationBootstrap {
       engine: 'postgres',
       host: server.host,
       port: server.port,
+      elasticPoolId: null,
+      location: null,
       maxDatabases: server.maxDatabases,
       dedicated: false,
     });

@@ -3,10 +3,17 @@ import type { TenantEntity } from './entities/tenant.entity';
 
 /** The registry's record of a tenant database in the shape engines act on (TenantDatabaseTarget). */
 export function databaseTarget(tenant: Pick<TenantEntity, 'id' | 'code'>, database: TenantDatabaseEntity) {
+  const { elasticPoolId, location } = database;
   return {
     tenantId: tenant.id,
     tenantCode: tenant.code,
-    pool: { name: database.poolId, engine: database.engine, host: database.host, port: database.port },
+    pool: {
+      name: database.poolId,
+      engine: database.engine,
+      host: database.host,
+      port: database.port,
+      ...(elasticPoolId && location ? { elasticPool: { id: elasticPoolId, location } } : {}),
+    },
     databaseName: database.databaseName,
     loginName: database.loginName,
   };

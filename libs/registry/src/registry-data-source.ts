@@ -9,9 +9,17 @@ import { TenantEntity } from './entities/tenant.entity';
 import { InitialRegistry1764000000000 } from './migrations/1764000000000-InitialRegistry';
 import { DedicatedPools1764000100000 } from './migrations/1764000100000-DedicatedPools';
 import { MigrationRuns1764000200000 } from './migrations/1764000200000-MigrationRuns';
+import { CredentialRotation1764000300000 } from './migrations/1764000300000-CredentialRotation';
+import { AzurePools1764000400000 } from './migrations/1764000400000-AzurePools';
 
 export const REGISTRY_ENTITIES = [DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
-export const REGISTRY_MIGRATIONS = [InitialRegistry1764000000000, DedicatedPools1764000100000, MigrationRuns1764000200000];
+export const REGISTRY_MIGRATIONS = [
+  InitialRegistry1764000000000,
+  DedicatedPools1764000100000,
+  MigrationRuns1764000200000,
+  CredentialRotation1764000300000,
+  AzurePools1764000400000,
+];
 
 export function registryDataSourceOptions(config: AppConfig, poolSize = 10): DataSourceOptions {
   return {

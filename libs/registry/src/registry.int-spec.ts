@@ -1,6 +1,7 @@
 import { TenantCodeTaken } from '@tenantry/common';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
 import { DataSource } from 'typeorm';
+import { databaseTarget } from './database-target';
 import { migrateRegistry, registryDataSourceOptions } from './registry-data-source';
 import { RegistryUnitOfWork } from './registry-unit-of-work';
 import { OperationInProgress } from './repositories/operation.repository';
@@ -92,6 +93,42 @@ describe('registry (admin database)', () => {
     expect((await registry.repositories.tenants.findByCode('reused'))?.status).toBe('deleted');
     const fresh = await registry.repositories.tenants.insert(newTenant('reused'));
     expect((await registry.repositories.tenants.findByCode('reused'))?.id).toBe(fresh.id);
+  });
+
+  it('keeps an elastic pool with its resource id and region, and hands them to the engine with each tenant placed on it', async () => {
+    const elasticPoolId = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
+    const azure = { engine: 'azure-sql' as const, host: 'sql-weu-1.database.windows.net', port: 1433, maxDatabases: 500, dedicated: false };
+    const pool = await registry.repositories.pools.upsert({ name: 'weu-a', ...azure, elasticPoolId, location: 'westeurope' });
+    expect(pool).toMatchObject({ elasticPoolId, location: 'westeurope' });
+
+    const tenant = await registry.repositories.tenants.insert(newTenant('pooled'));
+    await registry.repositories.databases.place({
+      tenantId: tenant.id,
+      poolId: pool.id,
+      ...azure,
+      elasticPoolId,
+      location: 'westeurope',
+      databaseName: 'tenant_pooled_x',
+      loginName: 'tenant_pooled_x_app',
+    });
+    const placed = await registry.repositories.databases.findByTenant(tenant.id);
+    expect(databaseTarget(tenant, placed!).pool).toEqual({
+      name: pool.id,
+      engine: 'azure-sql',
+      host: 'sql-weu-1.database.windows.net',
+      port: 1433,
+      elasticPool: { id: elasticPoolId, location: 'westeurope' },
+    });
+  });
+
+  it('refuses half an elastic pool, or one on a postgres pool', async () => {
+    const postgres = { engine: 'postgres' as const, host: 'h', port: 5432, maxDatabases: 5, dedicated: false };
+    await expect(registry.repositories.pools.upsert({ name: 'half', ...postgres, engine: 'azure-sql', elasticPoolId: '/x', location: null })).rejects.toThrow(
+      /database_pools_elastic_pool/,
+    );
+    await expect(registry.repositories.pools.upsert({ name: 'mixed', ...postgres, elasticPoolId: '/x', location: 'westeurope' })).rejects.toThrow(
+      /database_pools_elastic_pool/,
+    );
   });
 
   it('holds a per-tenant lock that a second taker cannot get', async () => {

@@ -5,7 +5,6 @@ import { ConfiguredPool } from './configured-pool';
 import { registryDataSourceOptions } from './registry-data-source';
 import { RegistryUnitOfWork } from './registry-unit-of-work';
 import { TenantCacheInvalidator } from './tenant-cache-invalidator';
-import { TenantDirectory } from './tenant-directory';
 
 /** The admin database. Needs RedisModule for cache invalidation on writes. */
 @Global()
@@ -20,8 +19,8 @@ export class RegistryModule {
           useFactory: () => ({ ...registryDataSourceOptions(config, options.poolSize), retryAttempts: 2, retryDelay: 1000 }),
         }),
       ],
-      providers: [RegistryUnitOfWork, TenantDirectory, TenantCacheInvalidator, ...(options.registerConfiguredPool ? [ConfiguredPool] : [])],
-      exports: [RegistryUnitOfWork, TenantDirectory, TenantCacheInvalidator],
+      providers: [RegistryUnitOfWork, TenantCacheInvalidator, ...(options.registerConfiguredPool ? [ConfiguredPool] : [])],
+      exports: [RegistryUnitOfWork, TenantCacheInvalidator],
     };
   }
 }

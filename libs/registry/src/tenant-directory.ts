@@ -1,50 +1,73 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import type { EngineKind } from './entities/engine-kind';
 import type { TenantStatus } from './entities/tenant.entity';
 
-/** What a business service needs to reach a tenant's database; `secret` is still protected. */
-export interface TenantConnectionRecord {
-  tenantId: string;
-  code: string;
-  status: TenantStatus;
+/** Where an active tenant's database is and how its own login reaches it; `secret` is still protected. */
+export interface TenantDatabaseRoute {
   engine: EngineKind;
   host: string;
   port: number;
-  database: string;
-  username: string;
+  name: string;
+  login: string;
   secret: string;
   schemaVersion: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** What a business service needs to know about a tenant: whether it may be served, and where. */
+export interface TenantRoute {
+  tenantId: string;
+  code: string;
+  status: TenantStatus;
+  /** Null until provisioning has stored the tenant's credentials (and again once they are retired). */
+  database: TenantDatabaseRoute | null;
+}
 
-/** The registry's read side for tenant resolution: one indexed query by tenant id. */
-@Injectable()
+/** Runs one SQL statement on the admin database and returns its rows. */
+export type RegistryQuery = (sql: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+// The registry's ids are lowercase UUIDs. PostgreSQL would also accept upper case, braces or no
+// hyphens for the same tenant: each of those spellings would be a cache key of its own, which an
+// invalidation of the canonical id would not reach. Only the canonical spelling resolves.
+const CANONICAL_TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isCanonicalTenantId(tenantId: string): boolean {
+  return CANONICAL_TENANT_ID.test(tenantId);
+}
+
+/**
+ * The registry's read side for tenant resolution: one indexed query by tenant id. It takes a query
+ * function rather than a DataSource, so a business service reaches the admin database through a
+ * small pool of its own and never through the application's default TypeORM connection.
+ */
 export class TenantDirectory {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly query: RegistryQuery) {}
 
-  /** Null for an unknown id, a malformed id, or a tenant that has no usable database yet. */
-  async findConnection(tenantId: string): Promise<TenantConnectionRecord | null> {
-    if (!UUID.test(tenantId)) return null;
-    const rows: TenantConnectionRecord[] = await this.dataSource.query(
-      `SELECT t.id AS "tenantId", t.code, t.status, d.engine, d.host, d.port,
-              d.database_name AS database, d.login_name AS username, d.secret, d.schema_version AS "schemaVersion"
+  /** Null for an unknown or malformed id. */
+  async lookup(tenantId: string): Promise<TenantRoute | null> {
+    if (!isCanonicalTenantId(tenantId)) return null;
+    const [row] = await this.query(
+      `SELECT t.id, t.code, t.status, d.engine, d.host, d.port, d.database_name, d.login_name, d.secret, d.schema_version
          FROM tenants t
-         JOIN tenant_databases d ON d.tenant_id = t.id
-        WHERE t.id = $1 AND d.secret IS NOT NULL`,
+         LEFT JOIN tenant_databases d ON d.tenant_id = t.id AND d.secret IS NOT NULL
+        WHERE t.id = $1`,
       [tenantId],
     );
-    return rows[0] ?? null;
-  }
-
-  /** Whether any tenant row exists for the id, usable or not. */
-  async exists(tenantId: string): Promise<{ status: TenantStatus } | null> {
-    if (!UUID.test(tenantId)) return null;
-    const rows: Array<{ status: TenantStatus }> = await this.dataSource.query(`SELECT status FROM tenants WHERE id = $1`, [
-      tenantId,
-    ]);
-    return rows[0] ?? null;
+    if (!row) return null;
+    return {
+      tenantId: row.id as string,
+      code: row.code as string,
+      status: row.status as TenantStatus,
+      database:
+        row.secret === null
+          ? null
+          : {
+              engine: row.engine as EngineKind,
+              host: row.host as string,
+              port: row.port as number,
+              name: row.database_name as string,
+              login: row.login_name as string,
+              secret: row.secret as string,
+              schemaVersion: row.schema_version as string | null,
+            },
+    };
   }
 }

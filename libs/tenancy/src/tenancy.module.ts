@@ -1,40 +1,85 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import type { AppConfig } from '@tenantry/common';
-import { RegistryModule } from '@tenantry/registry';
-import { SecretsModule } from '@tenantry/secrets';
-import { TenantActiveGuard } from './tenant-active.guard';
-import { TenantConnectionManager } from './tenant-connection-manager';
-import { TenantContext } from './tenant-context';
-import { TenantInvalidationListener } from './tenant-invalidation.listener';
-import { TenantResolver } from './tenant-resolver';
-import { TENANCY_OPTIONS, type TenancyOptions } from './tenancy-options';
+import { type DynamicModule, Inject, Module, type ModuleMetadata, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
+import { AUTH_OPTIONS, JwtAuthGuard, TenantClaimGuard, TokenVerifier } from '@tenantry/auth';
+import { withTimeout } from '@tenantry/common';
+import { TenantDirectory } from '@tenantry/registry';
+import { createSecretProtector, SECRET_PROTECTOR } from '@tenantry/secrets';
+import type Redis from 'ioredis';
+import type { Pool } from 'pg';
+import { TenantConnectionManager } from './connections/tenant-connection-manager';
+import { TenantContext } from './context/tenant-context';
+import { TenantScopeInterceptor } from './context/tenant-scope.interceptor';
+import { TenantActiveGuard } from './http/tenant-active.guard';
+import { TenantInvalidationListener } from './invalidation/tenant-invalidation.listener';
+import { createRegistryPool, createTenantDirectory, TENANCY_REGISTRY_POOL } from './resolution/tenancy-registry';
+import { createTenancyRedis, TENANCY_REDIS } from './resolution/tenancy-redis';
+import { TenantResolver } from './resolution/tenant-resolver';
+import { TenantRouteCache } from './resolution/tenant-route.cache';
+import { resolveTenancyOptions, TENANCY_OPTIONS, type ResolvedTenancyOptions, type TenancyModuleOptions } from './tenancy-options';
+
+export interface TenancyModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  inject?: Array<string | symbol | (abstract new (...args: never[]) => unknown)>;
+  useFactory: (...args: never[]) => TenancyModuleOptions | Promise<TenancyModuleOptions>;
+}
+
+const fromOptions = <T>(build: (options: ResolvedTenancyOptions) => T) => ({ useFactory: build, inject: [TENANCY_OPTIONS] });
 
 /**
- * What a business service imports: token -> tenant -> that tenant's DataSource. Needs ClsModule,
- * RedisModule and AuthModule in the application (they are application-wide, not tenancy's own).
+ * What a business service imports: token -> tenant -> that tenant's DataSource. It brings its own
+ * Redis connection, its own small pool to the registry and its own token verification, so an
+ * application adds only ClsModule (AsyncLocalStorage) beside it.
  */
 @Module({})
-export class TenancyModule {
-  static forRoot(config: AppConfig, overrides: Partial<TenancyOptions> = {}): DynamicModule {
-    const options: TenancyOptions = {
-      cacheTtlSeconds: config.tenancy.cacheTtlSeconds,
-      poolSize: config.tenancy.poolSize,
-      maxPools: 100,
-      ...overrides,
-    };
+export class TenancyModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(TENANCY_REDIS) private readonly redis: Redis,
+    @Inject(TENANCY_REGISTRY_POOL) private readonly registryPool: Pool,
+  ) {}
+
+  static forRoot(options: TenancyModuleOptions): DynamicModule {
+    return TenancyModule.build([], { provide: TENANCY_OPTIONS, useValue: resolveTenancyOptions(options) });
+  }
+
+  static forRootAsync(options: TenancyModuleAsyncOptions): DynamicModule {
+    return TenancyModule.build(options.imports ?? [], {
+      provide: TENANCY_OPTIONS,
+      useFactory: async (...args: never[]) => resolveTenancyOptions(await options.useFactory(...args)),
+      inject: options.inject ?? [],
+    });
+  }
+
+  private static build(imports: ModuleMetadata['imports'], optionsProvider: Provider): DynamicModule {
+    const exported = [TenantContext, TenantResolver, TenantConnectionManager, TenantActiveGuard, TenantScopeInterceptor];
+    const auth = [TokenVerifier, JwtAuthGuard, TenantClaimGuard];
     return {
       module: TenancyModule,
       global: true,
-      imports: [RegistryModule.forRoot(config, { poolSize: 4 }), SecretsModule.forRoot(config)],
+      imports,
       providers: [
-        { provide: TENANCY_OPTIONS, useValue: options },
-        TenantResolver,
-        TenantConnectionManager,
-        TenantContext,
-        TenantActiveGuard,
+        optionsProvider,
+        { provide: AUTH_OPTIONS, ...fromOptions((o) => o.auth) },
+        { provide: SECRET_PROTECTOR, ...fromOptions((o) => createSecretProtector(o.secrets)) },
+        { provide: TENANCY_REDIS, ...fromOptions(createTenancyRedis) },
+        { provide: TENANCY_REGISTRY_POOL, ...fromOptions(createRegistryPool) },
+        { provide: TenantDirectory, useFactory: createTenantDirectory, inject: [TENANCY_REGISTRY_POOL] },
+        TenantRouteCache,
         TenantInvalidationListener,
+        ...auth,
+        ...exported,
       ],
-      exports: [TenantContext, TenantResolver, TenantConnectionManager, TenantActiveGuard],
+      exports: [TENANCY_OPTIONS, AUTH_OPTIONS, ...auth, ...exported],
     };
+  }
+
+  /** The first requests should find the cache connected; a Redis that is down does not stop the service. */
+  async onModuleInit(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await withTimeout(new Promise((resolve) => this.redis.once('ready', resolve)), 2_000, 'connecting to the tenant cache').catch(
+      () => undefined,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
+    await this.registryPool.end();
   }
 }

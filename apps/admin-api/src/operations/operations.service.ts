@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { OperationNotFound, OperationNotRetryable } from '@tenantry/common';
-import { OperationQueue, RegistryUnitOfWork, type OperationEntity } from '@tenantry/registry';
+import { OperationNotFound, OperationNotRetryable, type OperationKind } from '@tenantry/common';
+import { OperationQueue, RegistryUnitOfWork, type OperationEntity, type TenantStatus } from '@tenantry/registry';
 import type { Actor } from '../tenants/actor';
 import { dispatch } from './dispatch';
+
+/** What a tenant is while its operation runs again; a rotation leaves the tenant as it is. */
+const STATUS_WHILE_RUNNING: Record<OperationKind, TenantStatus | null> = {
+  provision: 'provisioning',
+  deprovision: 'deprovisioning',
+  rotate_credentials: null,
+};
 
 @Injectable()
 export class OperationsService {
@@ -25,7 +32,8 @@ export class OperationsService {
       if (!(await r.operations.reopen(id))) {
         throw new OperationNotRetryable(id, found.status);
       }
-      await r.tenants.setStatus(found.tenantId, found.kind === 'provision' ? 'provisioning' : 'deprovisioning');
+      const status = STATUS_WHILE_RUNNING[found.kind];
+      if (status) await r.tenants.setStatus(found.tenantId, status);
       await r.audit.record({
         actor: actor.name,
         action: 'operation.retry',

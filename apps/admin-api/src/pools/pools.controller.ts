@@ -14,6 +14,8 @@ function poolView({ pool, databases, reserved }: PoolUsage) {
     engine: pool.engine,
     host: pool.host,
     port: pool.port,
+    elasticPoolId: pool.elasticPoolId,
+    location: pool.location,
     maxDatabases: pool.maxDatabases,
     dedicated: pool.dedicated,
     databases,

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, InvalidPoolAddress, type AppConfig } from '@tenantry/common';
+import { APP_CONFIG, type AppConfig } from '@tenantry/common';
 import { RegistryUnitOfWork, type PoolUsage } from '@tenantry/registry';
 import type { Actor } from '../tenants/actor';
 import type { RegisterPoolDto } from './dto/register-pool.dto';
+import { poolAddress } from './pool-address';
 
 @Injectable()
 export class PoolsService {
@@ -17,12 +18,9 @@ export class PoolsService {
 
   /** Registers a pool or changes its capacity; the PostgreSQL engine of a deployment drives one server. */
   async register(name: string, input: RegisterPoolDto, actor: Actor): Promise<PoolUsage> {
-    const server = this.config.tenantServer;
-    if (input.engine === 'postgres' && (input.host !== server.host || input.port !== server.port)) {
-      throw new InvalidPoolAddress(`postgres pools must be on the server this deployment manages (${server.host}:${server.port})`);
-    }
+    const address = poolAddress(input, this.config.tenantServer);
     await this.registry.transaction(async (r) => {
-      await r.pools.upsert({ name, ...input, dedicated: input.dedicated ?? false });
+      await r.pools.upsert({ name, ...address, maxDatabases: input.maxDatabases, dedicated: input.dedicated ?? false });
       await r.audit.record({ actor: actor.name, action: 'pool.register', details: { name, ...input }, requestId: actor.requestId ?? null });
     });
     return (await this.list()).find(({ pool }) => pool.name === name) as PoolUsage;

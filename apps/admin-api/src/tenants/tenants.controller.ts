@@ -53,6 +53,13 @@ export class TenantsController {
     return tenantView(await this.tenants.resume(code, actor));
   }
 
+  @Post(':code/rotate-credentials')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ description: 'A new database password is queued; business services switch to it once it is stored.' })
+  async rotateCredentials(@Param('code') code: string, @CurrentActor() actor: Actor) {
+    return operationView(await this.tenants.rotateCredentials(code, actor));
+  }
+
   @Delete(':code')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ description: 'Offboarding queued: database and login are dropped, the audit trail is kept.' })

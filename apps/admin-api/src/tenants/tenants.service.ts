@@ -20,6 +20,7 @@ import type { ListTenantsQuery } from './dto/list-tenants.query';
 const SUSPENDABLE: TenantStatus[] = ['active'];
 const RESUMABLE: TenantStatus[] = ['suspended'];
 const DELETABLE: TenantStatus[] = ['active', 'suspended', 'failed'];
+const ROTATABLE: TenantStatus[] = ['active', 'suspended'];
 
 @Injectable()
 export class TenantsService {
@@ -84,6 +85,19 @@ export class TenantsService {
       return { tenant: locked, operation: op };
     });
     await this.invalidator.invalidate(tenant.id);
+    await dispatch(this.queue, operation);
+    return operation;
+  }
+
+  /** Queues a new password for the tenant's login; business services switch to it when the worker invalidates their caches. */
+  async rotateCredentials(code: string, actor: Actor): Promise<OperationEntity> {
+    const operation = await this.registry.transaction(async (r) => {
+      const locked = await this.lockLive(r, code);
+      if (!ROTATABLE.includes(locked.status)) throw new InvalidTenantTransition(code, locked.status, 'rotate the credentials of');
+      const op = await this.insertOperation(r, locked, 'rotate_credentials', actor, {});
+      await this.audit(r, actor, 'tenant.rotate_credentials', locked, op, {});
+      return op;
+    });
     await dispatch(this.queue, operation);
     return operation;
   }

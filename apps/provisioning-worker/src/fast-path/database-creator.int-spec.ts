@@ -9,7 +9,7 @@ describe('DatabaseCreator falls back to the plain path when a fast path is unusa
 
   beforeAll(() => {
     env = createTestEnv({ WARM_POOL_SIZE: '2' });
-    engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl });
+    engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl, exportDir: env.config.worker.exportDir });
   });
 
   afterAll(async () => {

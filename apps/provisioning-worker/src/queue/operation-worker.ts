@@ -6,10 +6,12 @@ import {
   TENANT_OPERATIONS_QUEUE,
   withTimeout,
   type AppConfig,
+  type OperationKind,
   type TenantOperationJob,
 } from '@tenantry/common';
 import { Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
+import { CredentialRotationSaga } from '../saga/credential-rotation.saga';
 import { DeprovisioningSaga } from '../saga/deprovisioning.saga';
 import { ProvisioningSaga } from '../saga/provisioning.saga';
 import type { SagaOutcome } from '../saga/saga-runner';
@@ -27,6 +29,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly provisioning: ProvisioningSaga,
     private readonly deprovisioning: DeprovisioningSaga,
+    private readonly rotation: CredentialRotationSaga,
     private readonly cls: ClsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -59,14 +62,17 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
+  private sagaFor(kind: OperationKind): { run(operationId: string, maxAttempts: number): Promise<SagaOutcome> } {
+    if (kind === 'deprovision') return this.deprovisioning;
+    if (kind === 'rotate_credentials') return this.rotation;
+    return this.provisioning;
+  }
+
   private process(job: Job<TenantOperationJob>): Promise<SagaOutcome> {
     return this.cls.run(async () => {
       this.cls.set(TENANT_ID_KEY, job.data.tenantId);
       const maxAttempts = this.config.queue.maxAttempts;
-      const outcome =
-        job.name === 'deprovision'
-          ? await this.deprovisioning.run(job.data.operationId, maxAttempts)
-          : await this.provisioning.run(job.data.operationId, maxAttempts);
+      const outcome = await this.sagaFor(job.name as OperationKind).run(job.data.operationId, maxAttempts);
       this.logger.log({ operation_id: job.data.operationId, kind: job.name, outcome }, `operation ${outcome}`);
       return outcome;
     });

@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@tenantry/common';
-import { resolve } from 'node:path';
 import { EngineRegistry } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
@@ -27,7 +25,6 @@ export class DeprovisioningSaga {
     private readonly engines: EngineRegistry,
     private readonly invalidator: TenantCacheInvalidator,
     @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   run(operationId: string, maxAttempts: number): Promise<SagaOutcome> {
@@ -43,9 +40,7 @@ export class DeprovisioningSaga {
   private async exportIfAsked(context: SagaContext): Promise<string | undefined> {
     if (context.operation.params.export !== true || !context.database) return undefined;
     const target = targetOf(context);
-    const file = resolve(this.config.worker.exportDir, `${target.databaseName}-${context.operation.id}.dump`);
-    await this.engines.get(target.pool.engine).exportDatabase(target, file);
-    return file;
+    return this.engines.get(target.pool.engine).exportDatabase(target, `${target.databaseName}-${context.operation.id}`);
   }
 
   private async retireSecret(context: SagaContext): Promise<void> {

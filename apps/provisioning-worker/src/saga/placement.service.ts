@@ -3,7 +3,11 @@ import { APP_CONFIG, type AppConfig } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
 import { choosePool, RegistryUnitOfWork, type TenantEntity } from '@tenantry/registry';
 
-/** Chooses where a new tenant database goes: the pool it named, else the shared pool with the most room. */
+/**
+ * Chooses where a new tenant database goes: the pool it named, else the shared pool with the most
+ * room among those whose engine this worker drives (a pool of an engine it lacks is never chosen
+ * automatically; naming one fails with EngineNotConfigured).
+ */
 @Injectable()
 export class PlacementService {
   constructor(
@@ -17,7 +21,8 @@ export class PlacementService {
     await this.registry.transaction(async (r) => {
       if (await r.databases.findByTenant(tenant.id)) return;
       await r.pools.lockAll();
-      const pool = choosePool(await r.pools.usage(), requestedPool);
+      const usage = await r.pools.usage();
+      const pool = choosePool(requestedPool ? usage : usage.filter(({ pool }) => this.engines.has(pool.engine)), requestedPool);
       const names = this.engines.get(pool.engine).namesFor(tenant.code, this.config.env);
       await r.databases.place({
         tenantId: tenant.id,
@@ -25,6 +30,8 @@ export class PlacementService {
         engine: pool.engine,
         host: pool.host,
         port: pool.port,
+        elasticPoolId: pool.elasticPoolId,
+        location: pool.location,
         databaseName: names.databaseName,
         loginName: names.loginName,
       });

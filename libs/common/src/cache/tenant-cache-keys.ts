@@ -1,6 +1,23 @@
+import { InvalidTenantKey } from '../errors/tenant-errors';
+
+/**
+ * The id as it appears inside a key: percent-encoded, so no id can contain the separator or spell
+ * another id's key, and refused when it is not well-formed Unicode (two different lone surrogates
+ * would otherwise both become U+FFFD on the wire and share a key).
+ */
+function keyPart(tenantId: string): string {
+  if (tenantId.length === 0 || tenantId.length > 128 || !tenantId.isWellFormed()) {
+    throw new InvalidTenantKey('tenant id is empty, longer than 128 characters or not well-formed Unicode');
+  }
+  return encodeURIComponent(tenantId);
+}
+
 /** Every tenant-scoped Redis key is built here, so none can be written without its tenant prefix. */
 export const tenantCacheKeys = {
-  connection: (tenantId: string) => `tenant:connstr:${tenantId}`,
+  /** Where a tenant's database is (the secret in it still protected). */
+  connection: (tenantId: string) => `tenant:connstr:${keyPart(tenantId)}`,
+  /** Bumped by every invalidation, so a resolver that read the registry before it cannot cache what it read. */
+  generation: (tenantId: string) => `tenant:gen:${keyPart(tenantId)}`,
 };
 
 /**

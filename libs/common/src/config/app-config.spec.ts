@@ -46,6 +46,48 @@ describe('loadConfig', () => {
     expect(config.tenantServer).toMatchObject({ host: 'db.internal', port: 6543, adminUrl: 'postgres://admin:pw@db.internal:6543/postgres' });
     expect(config.auth.audiences).toEqual(['orders-api', 'billing-api']);
   });
+
+  describe('the azure-sql engine', () => {
+    it('is absent unless AZURE_SQL_AUTH is set', () => {
+      expect(loadConfig({ SECRETS_KEY: key }).azureSql).toBeUndefined();
+    });
+
+    it('uses Entra tokens against the public ARM endpoint by default', () => {
+      expect(loadConfig({ SECRETS_KEY: key, AZURE_SQL_AUTH: 'entra' }).azureSql).toEqual({
+        armEndpoint: 'https://management.azure.com',
+        sqlAuth: { kind: 'entra' },
+        tenantUsers: 'contained',
+        trustServerCertificate: false,
+        export: undefined,
+      });
+    });
+
+    it('takes an admin login for SQL authentication and a storage container for exports', () => {
+      const config = loadConfig({
+        SECRETS_KEY: key,
+        AZURE_SQL_AUTH: 'sql',
+        AZURE_SQL_ADMIN_LOGIN: 'sa',
+        AZURE_SQL_ADMIN_PASSWORD: 'Passw0rd!',
+        AZURE_SQL_TRUST_SERVER_CERTIFICATE: 'true',
+        AZURE_SQL_EXPORT_URL: 'https://acct.blob.core.windows.net/exports/',
+        AZURE_SQL_EXPORT_STORAGE_KEY: '?sv=x&sig=y',
+      });
+      expect(config.azureSql).toMatchObject({
+        sqlAuth: { kind: 'sql', login: 'sa', password: 'Passw0rd!' },
+        trustServerCertificate: true,
+        export: { containerUrl: 'https://acct.blob.core.windows.net/exports', storageKeyType: 'SharedAccessKey', adminLogin: 'sa' },
+      });
+    });
+
+    it('says what is missing for SQL authentication and for exports', () => {
+      expect(() => loadConfig({ SECRETS_KEY: key, AZURE_SQL_AUTH: 'sql' })).toThrow(/AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD: are required/);
+      expect(() => loadConfig({ SECRETS_KEY: key, AZURE_SQL_AUTH: 'entra', AZURE_SQL_EXPORT_URL: 'https://acct.blob.core.windows.net/x' })).toThrow(
+        /AZURE_SQL_EXPORT_URL: needs AZURE_SQL_EXPORT_STORAGE_KEY/,
+      );
+      expect(() => loadConfig({ SECRETS_KEY: key, AZURE_SQL_AUTH: 'kerberos' })).toThrow(/AZURE_SQL_AUTH/);
+      expect(() => loadConfig({ SECRETS_KEY: key, AZURE_ARM_ENDPOINT: 'http://management.azure.com' })).toThrow(/AZURE_ARM_ENDPOINT: must be an https/);
+    });
+  });
 });
 
 describe('loadLintServers', () => {

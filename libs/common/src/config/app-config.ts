@@ -70,7 +70,14 @@ const envSchema = z.object({
   ADMIN_API_PORT: port(3000),
   BUSINESS_API_PORT: port(3001),
   TENANT_CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(300),
+  TENANT_LOCAL_CACHE_TTL_SECONDS: z.coerce.number().positive().max(60).default(5),
+  TENANT_LOCAL_CACHE_SIZE: z.coerce.number().int().positive().default(10_000),
   TENANT_POOL_SIZE: z.coerce.number().int().positive().default(5),
+  TENANT_MAX_POOLS: z.coerce.number().int().positive().default(1_000),
+  TENANT_MAX_CONNECTIONS: z.coerce.number().int().positive().default(50),
+  TENANT_POOL_IDLE_SECONDS: z.coerce.number().int().positive().default(300),
+  TENANT_CONNECTION_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  REGISTRY_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().max(64).default(4),
   OPERATION_MAX_ATTEMPTS: z.coerce.number().int().positive().max(50).default(5),
   QUEUE_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
@@ -87,9 +94,39 @@ const envSchema = z.object({
     .optional(),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
   RECONCILE_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
+  // The azure-sql engine: absent from every process unless AZURE_SQL_AUTH is set.
+  AZURE_SQL_AUTH: z.enum(['entra', 'sql']).optional(),
+  AZURE_ARM_ENDPOINT: z
+    .string()
+    .url()
+    .refine((value) => value.startsWith('https://'), 'must be an https:// URL (the SDK sends tokens only over TLS)')
+    .default('https://management.azure.com'),
+  AZURE_SQL_ADMIN_LOGIN: z.string().min(1).optional(),
+  AZURE_SQL_ADMIN_PASSWORD: z.string().min(1).optional(),
+  AZURE_SQL_TENANT_USERS: z.enum(['contained', 'entra']).default('contained'),
+  AZURE_SQL_TRUST_SERVER_CERTIFICATE: z.enum(['true', 'false']).default('false'),
+  AZURE_SQL_EXPORT_URL: z
+    .string()
+    .url()
+    .refine((value) => value.startsWith('https://'), 'must be the https:// URL of a blob container')
+    .optional(),
+  AZURE_SQL_EXPORT_STORAGE_KEY_TYPE: z.enum(['SharedAccessKey', 'StorageAccessKey']).default('SharedAccessKey'),
+  AZURE_SQL_EXPORT_STORAGE_KEY: z.string().min(1).optional(),
 });
 
 export type RawEnv = Record<string, string | undefined>;
+
+/** How the azure-sql engine reaches ARM and SQL; see AZURE_SQL_* in the README. */
+export interface AzureSqlConfig {
+  armEndpoint: string;
+  /** entra: tokens from DefaultAzureCredential; sql: the server's admin login (a plain SQL Server, or Azure with SQL auth). */
+  sqlAuth: { kind: 'entra' } | { kind: 'sql'; login: string; password: string };
+  /** contained: a database user with a password; entra: a user FROM EXTERNAL PROVIDER, which signs in with tokens. */
+  tenantUsers: 'contained' | 'entra';
+  trustServerCertificate: boolean;
+  /** Where offboarding exports go (.bacpac blobs); absent: exports are refused. */
+  export?: { containerUrl: string; storageKeyType: 'SharedAccessKey' | 'StorageAccessKey'; storageKey: string; adminLogin: string; adminPassword: string };
+}
 
 export interface AppConfig {
   env: string;
@@ -128,13 +165,53 @@ export interface AppConfig {
     adminRole: string;
   };
   http: { adminPort: number; businessPort: number; bullBoardPassword?: string };
-  tenancy: { cacheTtlSeconds: number; poolSize: number };
+  azureSql?: AzureSqlConfig;
+  tenancy: {
+    cacheTtlSeconds: number;
+    localCacheTtlSeconds: number;
+    localCacheSize: number;
+    poolSize: number;
+    maxPools: number;
+    maxConnections: number;
+    poolIdleSeconds: number;
+    acquireTimeoutMs: number;
+    registryTimeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
   }
+}
+
+type ParsedEnv = z.infer<typeof envSchema>;
+
+function azureSqlConfig(e: ParsedEnv, problems: string[]): AzureSqlConfig | undefined {
+  if (!e.AZURE_SQL_AUTH) return undefined;
+  const login = e.AZURE_SQL_ADMIN_LOGIN;
+  const password = e.AZURE_SQL_ADMIN_PASSWORD;
+  if (e.AZURE_SQL_AUTH === 'sql' && !(login && password)) {
+    problems.push('AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD: are required when AZURE_SQL_AUTH is sql');
+  }
+  if (e.AZURE_SQL_EXPORT_URL && !(e.AZURE_SQL_EXPORT_STORAGE_KEY && login && password)) {
+    problems.push('AZURE_SQL_EXPORT_URL: needs AZURE_SQL_EXPORT_STORAGE_KEY, AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD (ARM exports sign in with SQL authentication)');
+  }
+  return {
+    armEndpoint: e.AZURE_ARM_ENDPOINT.replace(/\/$/, ''),
+    sqlAuth: e.AZURE_SQL_AUTH === 'sql' ? { kind: 'sql', login: login ?? '', password: password ?? '' } : { kind: 'entra' },
+    tenantUsers: e.AZURE_SQL_TENANT_USERS,
+    trustServerCertificate: e.AZURE_SQL_TRUST_SERVER_CERTIFICATE === 'true',
+    export: e.AZURE_SQL_EXPORT_URL
+      ? {
+          containerUrl: e.AZURE_SQL_EXPORT_URL.replace(/\/$/, ''),
+          storageKeyType: e.AZURE_SQL_EXPORT_STORAGE_KEY_TYPE,
+          storageKey: e.AZURE_SQL_EXPORT_STORAGE_KEY ?? '',
+          adminLogin: login ?? '',
+          adminPassword: password ?? '',
+        }
+      : undefined,
+  };
 }
 
 function withDatabase(url: string, database: string): string {
@@ -145,6 +222,12 @@ function withDatabase(url: string, database: string): string {
 
 export function loadConfig(env: RawEnv): AppConfig {
   const e = parseEnv(envSchema, env);
+  const problems: string[] = [];
+  if (e.TENANT_POOL_SIZE > e.TENANT_MAX_CONNECTIONS) {
+    problems.push(`TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS})`);
+  }
+  const azureSql = azureSqlConfig(e, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   const tenantAdminUrl = e.TENANT_PG_URL ?? e.DATABASE_URL;
   const tenantServer = new URL(tenantAdminUrl);
   return {
@@ -189,7 +272,18 @@ export function loadConfig(env: RawEnv): AppConfig {
       adminRole: e.AUTH_ADMIN_ROLE,
     },
     http: { adminPort: e.ADMIN_API_PORT, businessPort: e.BUSINESS_API_PORT, bullBoardPassword: e.BULL_BOARD_PASSWORD },
-    tenancy: { cacheTtlSeconds: e.TENANT_CACHE_TTL_SECONDS, poolSize: e.TENANT_POOL_SIZE },
+    azureSql,
+    tenancy: {
+      cacheTtlSeconds: e.TENANT_CACHE_TTL_SECONDS,
+      localCacheTtlSeconds: e.TENANT_LOCAL_CACHE_TTL_SECONDS,
+      localCacheSize: e.TENANT_LOCAL_CACHE_SIZE,
+      poolSize: e.TENANT_POOL_SIZE,
+      maxPools: e.TENANT_MAX_POOLS,
+      maxConnections: e.TENANT_MAX_CONNECTIONS,
+      poolIdleSeconds: e.TENANT_POOL_IDLE_SECONDS,
+      acquireTimeoutMs: e.TENANT_CONNECTION_ACQUIRE_TIMEOUT_MS,
+      registryTimeoutMs: e.REGISTRY_TIMEOUT_MS,
+    },
   };
 }
 

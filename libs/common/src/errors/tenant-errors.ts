@@ -93,3 +93,13 @@ export class MigrationRunNotFound extends DomainError {
     super(`migration run "${id}" does not exist`);
   }
 }
+
+export class InvalidTenantKey extends DomainError {
+  readonly code = 'TENANT_KEY_INVALID';
+  readonly category = 'invalid';
+}
+
+export class InvalidPoolCapacity extends DomainError {
+  readonly code = 'POOL_CAPACITY_INVALID';
+  readonly category = 'invalid';
+}

@@ -9,7 +9,7 @@ export function usePostgresEngine(): { env: () => TestEnv; engine: () => Postgre
 
   beforeAll(() => {
     env = createTestEnv();
-    engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl });
+    engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl, exportDir: env.config.worker.exportDir });
   });
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import type { TestEnv } from '@tenantry/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { Client } from 'pg';
+import { provisionTenant } from '../../testing';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import type { PostgresEngine } from './postgres.engine';
 import { usePostgresEngine } from './postgres-engine.fixture';
@@ -13,11 +14,7 @@ describe('PostgresEngine (real server)', () => {
 
   async function provision(code: string, password: string) {
     const t = target(code);
-    await engine.createDatabase(t);
-    await engine.ensureLogin(t);
-    const outcome = await engine.applySchema(t);
-    await engine.setLoginPassword(t, password);
-    return { t, outcome };
+    return { t, outcome: await provisionTenant(engine, t, password) };
   }
 
   /** Connects with the parameters a business service would get; `database` overrides the tenant's own. */

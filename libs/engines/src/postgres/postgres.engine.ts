@@ -10,13 +10,13 @@ import { Client, escapeLiteral, Pool, type PoolClient } from 'pg';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import type { SchemaOutcome, TenantConnectionParams, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { PostgresTemplates } from './postgres-templates';
 import { scramVerifier } from './scram-verifier';
-import { assertIdentifier, databaseNameFor, loginNameFor, quoteIdent } from '../tenant-names';
+import { assertIdentifier, quoteIdent, tenantDatabaseNames } from '../tenant-names';
 
 // Lost creation races: duplicate_database / duplicate_object, or a unique_violation on the catalog when both committed at once.
 const ALREADY_EXISTS = new Set(['42P04', '42710', '23505']);
@@ -59,7 +59,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
   readonly fastPath: PostgresTemplates;
   private readonly pool: Pool;
 
-  constructor(private readonly options: { adminUrl: string }) {
+  constructor(private readonly options: { adminUrl: string; exportDir: string }) {
     this.pool = new Pool({ connectionString: options.adminUrl, max: 8, idleTimeoutMillis: 10_000 });
     this.fastPath = new PostgresTemplates(
       this.pool,
@@ -69,7 +69,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
   }
 
   namesFor(tenantCode: string, env: string) {
-    return { databaseName: databaseNameFor(tenantCode, env), loginName: loginNameFor(tenantCode, env) };
+    return tenantDatabaseNames(tenantCode, env);
   }
 
   async databaseExists(target: TenantDatabaseTarget): Promise<boolean> {
@@ -169,9 +169,10 @@ export class PostgresEngine implements TenantDatabaseEngine {
     }
   }
 
-  /** pg_dump in custom format; written beside the destination and renamed, so a file that exists is complete. */
-  async exportDatabase(target: TenantDatabaseTarget, destination: string): Promise<void> {
-    if (existsSync(destination)) return;
+  /** pg_dump in custom format under the export directory; written beside its final name and renamed, so a file that exists is complete. */
+  async exportDatabase(target: TenantDatabaseTarget, name: string): Promise<string> {
+    const destination = resolve(this.options.exportDir, `${name}.dump`);
+    if (existsSync(destination)) return destination;
     await mkdir(dirname(destination), { recursive: true });
     const partial = `${destination}.partial`;
     try {
@@ -181,6 +182,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
       throw new Error(missing ? 'pg_dump is not installed here (Debian: apt-get install postgresql-client)' : `pg_dump failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
     }
     await rename(partial, destination);
+    return destination;
   }
 
   async dropDatabase(target: TenantDatabaseTarget): Promise<void> {

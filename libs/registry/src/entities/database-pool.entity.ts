@@ -19,6 +19,14 @@ export class DatabasePoolEntity {
   @Column({ type: 'int' })
   port: number;
 
+  /** Azure SQL: the elastic pool's ARM resource id; null for a PostgreSQL server or a plain SQL Server. */
+  @Column({ name: 'elastic_pool_id', type: 'text', nullable: true })
+  elasticPoolId: string | null;
+
+  /** The Azure region of that elastic pool. */
+  @Column({ type: 'text', nullable: true })
+  location: string | null;
+
   @Column({ name: 'max_databases', type: 'int' })
   maxDatabases: number;
 

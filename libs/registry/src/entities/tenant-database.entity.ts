@@ -19,6 +19,14 @@ export class TenantDatabaseEntity {
   @Column({ type: 'int' })
   port: number;
 
+  /** The elastic pool the database was created in (Azure SQL), copied from its pool at placement like host and port. */
+  @Column({ name: 'elastic_pool_id', type: 'text', nullable: true })
+  elasticPoolId: string | null;
+
+  /** The Azure region of that elastic pool. */
+  @Column({ type: 'text', nullable: true })
+  location: string | null;
+
   @Column({ name: 'database_name', type: 'text' })
   databaseName: string;
 

@@ -11,14 +11,14 @@ export interface PoolUsage {
 export class PoolRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Registers a pool or updates its address and capacity. */
+  /** Registers a pool or updates its address (and elastic pool) and capacity. */
   async upsert(pool: Omit<DatabasePoolEntity, 'id' | 'createdAt'>): Promise<DatabasePoolEntity> {
     await this.em
       .getRepository(DatabasePoolEntity)
       .createQueryBuilder()
       .insert()
       .values(pool)
-      .orUpdate(['engine', 'host', 'port', 'max_databases', 'dedicated'], ['name'])
+      .orUpdate(['engine', 'host', 'port', 'elastic_pool_id', 'location', 'max_databases', 'dedicated'], ['name'])
       .execute();
     return this.em.getRepository(DatabasePoolEntity).findOneOrFail({ where: { name: pool.name } });
   }

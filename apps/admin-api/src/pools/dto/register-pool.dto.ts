@@ -1,23 +1,45 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
 export class RegisterPoolDto {
   @ApiProperty({ enum: ['postgres', 'azure-sql'], example: 'postgres' })
   @IsIn(['postgres', 'azure-sql'], { message: 'engine must be postgres or azure-sql' })
   engine: 'postgres' | 'azure-sql';
 
-  @ApiProperty({ example: '127.0.0.1' })
+  @ApiPropertyOptional({
+    example: '127.0.0.1',
+    description: 'Required for postgres and for a plain SQL Server; an elastic pool defaults to <server>.database.windows.net.',
+  })
+  @IsOptional()
   @IsString()
   @Length(1, 255)
-  host: string;
+  host?: string;
 
-  @ApiProperty({ example: 5432 })
+  @ApiPropertyOptional({ example: 5432, description: 'Required for postgres; azure-sql defaults to 1433.' })
+  @IsOptional()
   @IsInt()
   @Min(1)
   @Max(65535)
-  port: number;
+  port?: number;
 
-  @ApiProperty({ example: 500, description: 'Most tenant databases this pool may hold (Azure SQL pools have a fixed limit).' })
+  @ApiPropertyOptional({
+    example: '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a',
+    description: 'azure-sql only: the ARM resource id of the elastic pool the tenant databases are created in. Absent: a plain SQL Server.',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 512)
+  elasticPoolId?: string;
+
+  @ApiPropertyOptional({ example: 'westeurope', description: 'azure-sql elastic pools only: the Azure region of the pool.' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9]{1,39}$/, { message: 'location must be an Azure region name such as westeurope' })
+  location?: string;
+
+  @ApiProperty({
+    example: 500,
+    description: 'Most tenant databases this pool may hold; an Azure SQL elastic pool holds at most 500 (fewer in small, Premium or Hyperscale pools).',
+  })
   @IsInt()
   @Min(1)
   @Max(100_000)

@@ -1,5 +1,5 @@
 import { type CanActivate, Injectable } from '@nestjs/common';
-import { TenantContext } from './tenant-context';
+import { TenantContext } from '../context/tenant-context';
 
 /** Runs after the tenant claim is in context: an unknown tenant is a 404, a suspended one a 403, before any handler. */
 @Injectable()

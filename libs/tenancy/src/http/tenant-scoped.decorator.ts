@@ -1,12 +1,13 @@
-import { applyDecorators, createParamDecorator, UseGuards } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, UseGuards, UseInterceptors } from '@nestjs/common';
 import { JwtAuthGuard, TenantClaimGuard } from '@tenantry/auth';
 import { TENANT_ID_KEY } from '@tenantry/common';
 import { ClsServiceManager } from 'nestjs-cls';
+import { TenantScopeInterceptor } from '../context/tenant-scope.interceptor';
 import { TenantActiveGuard } from './tenant-active.guard';
 
 /** The route needs a verified token with a tenant claim naming an active tenant; the tenant comes from nowhere else. */
 export function TenantScoped(): ClassDecorator & MethodDecorator {
-  return applyDecorators(UseGuards(JwtAuthGuard, TenantClaimGuard, TenantActiveGuard));
+  return applyDecorators(UseGuards(JwtAuthGuard, TenantClaimGuard, TenantActiveGuard), UseInterceptors(TenantScopeInterceptor));
 }
 
 /** The current tenant's id, as verified from the token. */

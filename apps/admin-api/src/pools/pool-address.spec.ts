@@ -1,0 +1,55 @@
+import { InvalidPoolAddress, InvalidPoolCapacity } from '@tenantry/common';
+import type { RegisterPoolDto } from './dto/register-pool.dto';
+import { poolAddress } from './pool-address';
+
+const managed = { host: '127.0.0.1', port: 5432 };
+const ELASTIC_POOL = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
+const address = (input: Partial<RegisterPoolDto>) => poolAddress({ engine: 'azure-sql', maxDatabases: 100, ...input }, managed);
+
+describe('poolAddress', () => {
+  it('takes a postgres pool on the managed server only, without Azure fields', () => {
+    expect(poolAddress({ engine: 'postgres', host: '127.0.0.1', port: 5432, maxDatabases: 10 }, managed)).toEqual({
+      engine: 'postgres',
+      host: '127.0.0.1',
+      port: 5432,
+      elasticPoolId: null,
+      location: null,
+    });
+    expect(() => poolAddress({ engine: 'postgres', host: '10.0.0.9', port: 5432, maxDatabases: 10 }, managed)).toThrow('must be on the server this deployment manages');
+    expect(() => poolAddress({ engine: 'postgres', ...managed, maxDatabases: 10, location: 'westeurope' }, managed)).toThrow('belong to azure-sql pools');
+  });
+
+  it('derives the host and port of an elastic pool from its resource id', () => {
+    expect(address({ elasticPoolId: ELASTIC_POOL, location: 'westeurope', maxDatabases: 500 })).toEqual({
+      engine: 'azure-sql',
+      host: 'sql-weu-1.database.windows.net',
+      port: 1433,
+      elasticPoolId: ELASTIC_POOL,
+      location: 'westeurope',
+    });
+    // Another cloud's DNS suffix, given explicitly.
+    expect(address({ elasticPoolId: ELASTIC_POOL, location: 'chinanorth3', host: 'sql-weu-1.database.chinacloudapi.cn' }).host).toBe(
+      'sql-weu-1.database.chinacloudapi.cn',
+    );
+  });
+
+  it.each<[string, Partial<RegisterPoolDto>, string]>([
+    ['a malformed resource id', { elasticPoolId: '/subscriptions/x/elasticPools/p', location: 'westeurope' }, 'is not an elastic pool resource id'],
+    ['an elastic pool without its region', { elasticPoolId: ELASTIC_POOL }, 'needs its location'],
+    ['a host that is not the pool\'s server', { elasticPoolId: ELASTIC_POOL, location: 'westeurope', host: 'other.database.windows.net' }, 'is not the server of the elastic pool'],
+    ['a region without an elastic pool', { host: 'sql.local', location: 'westeurope' }, 'give its elasticPoolId too'],
+    ['a plain SQL Server without a host', {}, 'needs the host'],
+  ])('refuses %s', (_, input, message) => {
+    expect(() => address(input)).toThrow(InvalidPoolAddress);
+    expect(() => address(input)).toThrow(message);
+  });
+
+  it('takes a plain SQL Server at host:port, 1433 by default', () => {
+    expect(address({ host: 'sqlserver' })).toEqual({ engine: 'azure-sql', host: 'sqlserver', port: 1433, elasticPoolId: null, location: null });
+  });
+
+  it('refuses more databases than Azure allows in one elastic pool', () => {
+    expect(() => address({ elasticPoolId: ELASTIC_POOL, location: 'westeurope', maxDatabases: 501 })).toThrow(InvalidPoolCapacity);
+    expect(() => address({ host: 'sqlserver', maxDatabases: 501 })).not.toThrow();
+  });
+});

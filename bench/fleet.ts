@@ -1,0 +1,78 @@
+import { PostgresEngine, type TenantDatabaseTarget } from '@tenantry/engines';
+import { migrateRegistry } from '@tenantry/registry';
+import { createSecretProtector, generatePassword } from '@tenantry/secrets';
+import type { TestEnv } from '@tenantry/testing';
+import { closedLoop } from './bench-support';
+
+export interface FleetTenant {
+  id: string;
+  code: string;
+  target: TenantDatabaseTarget;
+}
+
+export interface FleetOptions {
+  /** Template to clone (default: the engine's template for the current tenant-schema version). */
+  template?: string;
+  /** Runs on each tenant database after it is cloned. */
+  prepare?: (target: TenantDatabaseTarget) => Promise<void>;
+  /** Give each tenant its own login, password and protected secret, as provisioning does. */
+  logins?: boolean;
+  schemaVersion?: string | null;
+  codePrefix?: string;
+}
+
+/**
+ * `size` tenants the way the provisioning worker leaves them (cloned database, registry rows; with
+ * `logins`, their own login and protected secret too), made directly through the PostgreSQL engine
+ * because a benchmark of something else should not wait for a thousand sagas.
+ */
+export async function createFleet(env: TestEnv, size: number, options: FleetOptions = {}): Promise<FleetTenant[]> {
+  await migrateRegistry(env.config);
+  const engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl, exportDir: env.config.worker.exportDir });
+  const protector = createSecretProtector(env.config.secrets);
+  const admin = env.config.adminDb.name;
+  try {
+    const template = options.template ?? (await engine.fastPath.ensureTemplate(env.label));
+    const [pool] = await env.sql<{ id: string }>(
+      `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('bench', 'postgres', '127.0.0.1', 5432, 100000)
+       ON CONFLICT (name) DO UPDATE SET max_databases = EXCLUDED.max_databases RETURNING id`,
+      [],
+      admin,
+    );
+    const codes = Array.from({ length: size }, (_, i) => `${options.codePrefix ?? 'm'}${String(i).padStart(4, '0')}`);
+    let done = 0;
+    return await closedLoop(codes, 4, async (code) => {
+      const [tenant] = await env.sql<{ id: string }>(
+        `INSERT INTO tenants (code, name, plan, region, status) VALUES ($1, $1, 'standard', 'local', 'active') RETURNING id`,
+        [code],
+        admin,
+      );
+      const target: TenantDatabaseTarget = {
+        tenantId: tenant.id,
+        tenantCode: code,
+        pool: { name: 'bench', engine: 'postgres', host: '127.0.0.1', port: 5432 },
+        ...engine.namesFor(code, env.label),
+      };
+      await engine.fastPath.createFromTemplate(target, template);
+      await options.prepare?.(target);
+      let secret = 'unused';
+      if (options.logins) {
+        const password = generatePassword();
+        await engine.ensureLogin(target);
+        await engine.setLoginPassword(target, password);
+        secret = await protector.protect(password, tenant.id);
+      }
+      await env.sql(
+        `INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name, secret, schema_version)
+         VALUES ($1, $2, 'postgres', '127.0.0.1', 5432, $3, $4, $5, $6)`,
+        [tenant.id, pool.id, target.databaseName, target.loginName, secret, options.schemaVersion ?? null],
+        admin,
+      );
+      done += 1;
+      if (done % 100 === 0) process.stdout.write(`  ${done}/${size} tenants ready\n`);
+      return { id: tenant.id, code, target };
+    });
+  } finally {
+    await engine.close();
+  }
+}

@@ -1,0 +1,52 @@
+// Definitions every module imports: built-in role ids, parameter shapes, Key Vault references.
+
+// Built-in role definition ids are the same in every subscription
+// (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+@export()
+var builtInRoles = {
+  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  sqlServerContributor: '6d8ee4ec-f05a-4a1d-8b00-a9b17e38b437'
+}
+
+@export()
+@description('An Azure SQL elastic pool that tenant databases are placed in.')
+type elasticPoolSpec = {
+  @description('Pool name in Azure; register it under the same name with PUT /pools/:name.')
+  name: string
+  @description('SKU, e.g. { name: \'GP_Gen5\', tier: \'GeneralPurpose\', family: \'Gen5\', capacity: 2 } or { name: \'StandardPool\', tier: \'Standard\', capacity: 50 }.')
+  sku: {
+    name: string
+    tier: string
+    family: string?
+    capacity: int
+  }
+  @description('vCores (or eDTUs) one database may take at least / at most.')
+  perDatabaseMinCapacity: int
+  perDatabaseMaxCapacity: int
+  @description('Storage of the whole pool.')
+  maxSizeGB: int
+  @description('Tenant databases Tenantry places here: at most what Azure allows for the SKU (e.g. 100 for GP_Gen5 with 2 vCores).')
+  maxDatabases: int
+  zoneRedundant: bool?
+}
+
+@export()
+@description('The Entra principal that administers the SQL server.')
+type entraPrincipal = {
+  @description('Display name of the user, group or managed identity.')
+  login: string
+  @description('Its object id (for a managed identity: the principal id).')
+  objectId: string
+  principalType: 'Application' | 'Group' | 'User'
+}
+
+@export()
+@description('Container Apps secrets that Container Apps reads from Key Vault with the given identity (no value in the template).')
+func keyVaultSecretRefs(secretNames string[], vaultUri string, identityId string) object[] =>
+  map(secretNames, secretName => {
+    name: secretName
+    keyVaultUrl: '${vaultUri}secrets/${secretName}'
+    identity: identityId
+  })

@@ -1,0 +1,107 @@
+import type { SqlManagementClientOptionalParams } from '@azure/arm-sql';
+import type { TokenCredential } from '@azure/identity';
+import type { AzureSqlConfig } from '@tenantry/common';
+import type { SchemaOutcome, TenantConnectionParams, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
+import { tenantDatabaseNames } from '../tenant-names';
+import { ArmDatabases } from './arm-databases';
+import type { DatabaseLifecycle } from './database-lifecycle';
+import { SqlServerConnections } from './sql-server-connections';
+import { SqlServerDatabases } from './sql-server-databases';
+import { SqlServerMigrations } from './sql-server-migrations';
+import { SqlServerUsers } from './sql-server-users';
+
+export interface AzureSqlEngineOptions extends AzureSqlConfig {
+  /** TENANTRY_ENV, written on every database as its `environment` tag. */
+  environment: string;
+  /** DefaultAzureCredential in the apps (managed identity in Container Apps, the Azure CLI on a laptop). */
+  credential: TokenCredential;
+  /** Test seams: options for the ARM client (e.g. `tlsOptions` to trust a local double) and the LRO poll interval. */
+  armClientOptions?: SqlManagementClientOptionalParams;
+  armPollIntervalMs?: number;
+}
+
+/**
+ * Tenant databases on SQL Server. A pool with an elastic pool id is Azure SQL: the database is
+ * created, dropped and exported through ARM. A pool without one is a plain SQL Server (docker-compose's):
+ * the same lifecycle in T-SQL on master. Inside the database it is the same either way: the
+ * tenant's contained (or Entra) user with data roles, and migrations under an application lock.
+ */
+export class AzureSqlEngine implements TenantDatabaseEngine {
+  readonly kind = 'azure-sql' as const;
+  private readonly arm: ArmDatabases;
+  private readonly server: SqlServerDatabases;
+  private readonly users: SqlServerUsers;
+  private readonly migrations: SqlServerMigrations;
+
+  constructor(options: AzureSqlEngineOptions) {
+    const connections = new SqlServerConnections({
+      auth: options.sqlAuth,
+      credential: options.credential,
+      trustServerCertificate: options.trustServerCertificate,
+    });
+    this.arm = new ArmDatabases({
+      credential: options.credential,
+      endpoint: options.armEndpoint,
+      environment: options.environment,
+      export: options.export,
+      clientOptions: options.armClientOptions,
+      pollIntervalMs: options.armPollIntervalMs,
+    });
+    this.server = new SqlServerDatabases(connections);
+    this.users = new SqlServerUsers(connections, options.tenantUsers);
+    this.migrations = new SqlServerMigrations(connections);
+  }
+
+  namesFor(tenantCode: string, env: string) {
+    return tenantDatabaseNames(tenantCode, env);
+  }
+
+  databaseExists(target: TenantDatabaseTarget): Promise<boolean> {
+    return this.lifecycle(target).exists(target);
+  }
+
+  createDatabase(target: TenantDatabaseTarget): Promise<void> {
+    return this.lifecycle(target).create(target);
+  }
+
+  ensureLogin(target: TenantDatabaseTarget): Promise<void> {
+    return this.users.ensure(target);
+  }
+
+  setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<void> {
+    return this.users.setPassword(target, password);
+  }
+
+  connectionParams(target: TenantDatabaseTarget, password: string): TenantConnectionParams {
+    const { host, port } = target.pool;
+    return { engine: this.kind, host, port, database: target.databaseName, username: target.loginName, password };
+  }
+
+  pendingMigrations(target: TenantDatabaseTarget): Promise<string[]> {
+    return this.migrations.pending(target);
+  }
+
+  applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome> {
+    return this.migrations.apply(target);
+  }
+
+  exportDatabase(target: TenantDatabaseTarget, name: string): Promise<string> {
+    return this.lifecycle(target).export(target, name);
+  }
+
+  dropDatabase(target: TenantDatabaseTarget): Promise<void> {
+    return this.lifecycle(target).drop(target);
+  }
+
+  /** A contained user goes with its database; one still there (offboarding stopped in between) is dropped. */
+  async dropLogin(target: TenantDatabaseTarget): Promise<void> {
+    if (await this.databaseExists(target)) await this.users.drop(target);
+  }
+
+  /** Every connection is closed by the call that opened it. */
+  async close(): Promise<void> {}
+
+  private lifecycle(target: TenantDatabaseTarget): DatabaseLifecycle {
+    return target.pool.elasticPool ? this.arm : this.server;
+  }
+}

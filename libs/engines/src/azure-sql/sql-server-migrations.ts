@@ -1,0 +1,49 @@
+import { CURRENT_TENANT_SCHEMA_VERSION, pendingMigrations } from '@tenantry/tenant-schema';
+import { Int, NVarChar } from 'mssql';
+import type { SchemaOutcome, TenantDatabaseTarget } from '../tenant-database-engine';
+import { LONG_REQUEST_MS, type SqlServerConnections } from './sql-server-connections';
+
+const MIGRATION_LOCK = 'tenantry:tenant-migrations';
+const LOCK_WAIT_MS = 10 * 60_000;
+
+/**
+ * Tenant migrations on SQL Server, through a TypeORM `mssql` data source, under an exclusive
+ * application lock held by a session of its own in the tenant database (the SQL Server twin of the
+ * PostgreSQL engine's advisory lock): a second runner waits, then finds the database current.
+ */
+export class SqlServerMigrations {
+  constructor(private readonly connections: SqlServerConnections) {}
+
+  pending(target: TenantDatabaseTarget): Promise<string[]> {
+    return this.connections.withMigrationDataSource(target.pool, target.databaseName, (dataSource) => pendingMigrations(dataSource));
+  }
+
+  async apply(target: TenantDatabaseTarget): Promise<SchemaOutcome> {
+    return this.connections.withConnection(
+      target.pool,
+      target.databaseName,
+      async (lock) => {
+        const { recordset } = await lock
+          .request()
+          .input('resource', NVarChar(255), MIGRATION_LOCK)
+          .input('wait', Int, LOCK_WAIT_MS)
+          .query(`DECLARE @granted int;
+            EXEC @granted = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = @wait;
+            SELECT @granted AS granted`);
+        const granted = recordset[0].granted as number;
+        if (granted < 0) throw new Error(`could not take the migration lock on ${target.databaseName} (sp_getapplock returned ${granted})`);
+        try {
+          return await this.connections.withMigrationDataSource(target.pool, target.databaseName, async (dataSource) => {
+            if ((await pendingMigrations(dataSource)).length === 0) return { applied: [], version: CURRENT_TENANT_SCHEMA_VERSION };
+            // runMigrations applies every pending migration or throws, so afterwards the database is at the newest this code knows.
+            const applied = await dataSource.runMigrations({ transaction: 'each' });
+            return { applied: applied.map((migration) => migration.name), version: CURRENT_TENANT_SCHEMA_VERSION };
+          });
+        } finally {
+          await lock.request().input('resource', NVarChar(255), MIGRATION_LOCK).query(`EXEC sp_releaseapplock @Resource = @resource, @LockOwner = 'Session'`);
+        }
+      },
+      LOCK_WAIT_MS + LONG_REQUEST_MS,
+    );
+  }
+}

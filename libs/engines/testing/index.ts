@@ -1,0 +1,2 @@
+export * from './arm-sql-double';
+export * from './provision-tenant';

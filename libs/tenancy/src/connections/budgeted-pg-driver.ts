@@ -1,0 +1,81 @@
+import * as pg from 'pg';
+import type { ConnectionBudget } from './connection-budget';
+
+interface PoolInternals {
+  _idle?: Array<{ client: unknown }>;
+  _remove?: (client: unknown) => void;
+}
+
+/** The pg Pool every tenant DataSource gets, with the two things the process-wide cap needs from it. */
+export interface BudgetedPool extends pg.Pool {
+  /** Closes the longest-idle connection, freeing its slot under the cap; false when none is idle. */
+  closeLongestIdle(): boolean;
+}
+
+/**
+ * The `pg` module as TypeORM sees it (its `driver` option), with a Pool whose connections take a
+ * permit from `budget` before they connect and give it back once closed, so the cap holds across
+ * every tenant pool without the pools knowing of each other.
+ *
+ * pg-pool offers no public way to close one idle client or to stop growing for a moment, so two
+ * of its internals are used, both exercised by tenant-connection-manager.int-spec.ts: `_remove`
+ * (what its own idle timer calls) and `_isFull` (its one test of whether it may open a connection).
+ */
+export function budgetedPgDriver(budget: ConnectionBudget): typeof pg {
+  class BudgetedClient extends pg.Client {
+    private holdsPermit = false;
+
+    override connect(): Promise<pg.Client>;
+    override connect(callback: (err: Error) => void): void;
+    override connect(callback?: (err: Error) => void): Promise<pg.Client> | void {
+      const connecting = budget.acquire().then(async () => {
+        this.holdsPermit = true;
+        this.once('end', () => this.releasePermit());
+        try {
+          await super.connect();
+        } catch (error) {
+          this.releasePermit();
+          throw error;
+        }
+        return this as pg.Client;
+      });
+      if (!callback) return connecting;
+      const done = callback as (err: Error | null) => void;
+      connecting.then(
+        () => done(null),
+        (error: Error) => done(error),
+      );
+    }
+
+    private releasePermit(): void {
+      if (!this.holdsPermit) return;
+      this.holdsPermit = false;
+      budget.release();
+    }
+  }
+
+  class Pool extends pg.Pool implements BudgetedPool {
+    constructor(config?: pg.PoolConfig) {
+      super({ ...config, Client: BudgetedClient });
+    }
+
+    // While the cap is reached, a pool that already holds a connection counts as full, so it waits
+    // for one of its own rather than growing: growing would mean closing another tenant's connection
+    // (a reconnect, milliseconds of server work) only to have this one go idle a moment later.
+    // pg-pool asks this on every checkout and every time it serves its queue.
+    _isFull(): boolean {
+      const held = this.totalCount;
+      return held >= (this.options.max ?? 10) || (held > 0 && !budget.hasRoom());
+    }
+
+    closeLongestIdle(): boolean {
+      const internals = this as unknown as PoolInternals;
+      const longestIdle = internals._idle?.[0];
+      if (!longestIdle || typeof internals._remove !== 'function') return false;
+      internals._remove.call(this, longestIdle.client);
+      return true;
+    }
+  }
+
+  return Object.assign(Object.create(pg) as typeof pg, { Pool, Client: BudgetedClient });
+}

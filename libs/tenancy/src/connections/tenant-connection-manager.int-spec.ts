@@ -1,0 +1,250 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { createSecretProtector } from '@tenantry/secrets';
+import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { TenantContext } from '../context/tenant-context';
+import { TenantResolver } from '../resolution/tenant-resolver';
+import type { TenancyModuleOptions } from '../tenancy-options';
+import { bootTenancy, createTenantLogins, dropTenantLogins, seedTenants, type SeededTenant } from '../tenancy.fixture';
+import { budgetedPgDriver, type BudgetedPool } from './budgeted-pg-driver';
+import { ConnectionBudget } from './connection-budget';
+import { TenantConnectionManager } from './tenant-connection-manager';
+import { TenantConnectionsExhausted } from './tenant-connections-exhausted.error';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Identity {
+  login: string;
+  db: string;
+}
+
+describe('TenantConnectionManager: bounded pools, a global connection cap, never another tenant\'s connection', () => {
+  let env: TestEnv;
+  let tenants: SeededTenant[];
+  let monitor: Client;
+  const apps: INestApplicationContext[] = [];
+
+  const boot = async (connections: TenancyModuleOptions['connections']) => {
+    const app = await bootTenancy(env, { connections });
+    apps.push(app);
+    return { context: app.get(TenantContext), manager: app.get(TenantConnectionManager), resolver: app.get(TenantResolver) };
+  };
+
+  const whoAmI = (context: TenantContext, tenant: SeededTenant, sql = 'SELECT current_user AS login, current_database() AS db') =>
+    context.runInTenant(tenant.id, async () => ((await (await context.dataSource()).query(sql)) as Identity[])[0]);
+
+  /** Connections PostgreSQL shows for the seeded tenant logins, the way an operator would count them. */
+  const tenantConnections = async () => {
+    const { rows } = await monitor.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename LIKE $1`, [
+      `%\\_${env.label}\\_app`,
+    ]);
+    return rows[0].n;
+  };
+
+  beforeAll(async () => {
+    env = createTestEnv();
+    const databases = Array.from({ length: 10 }, (_, i) => `tenant_cap${i}_${env.label}`);
+    tenants = await seedTenants(env, 1_000, { databases });
+    await createTenantLogins(env, tenants);
+    monitor = new Client({ connectionString: env.config.tenantServer.adminUrl });
+    await monitor.connect();
+  }, 120_000);
+
+  // Each test's apps close with it: their pools hold real connections, and the server has a hundred.
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+  });
+
+  afterAll(async () => {
+    await monitor?.end();
+    if (tenants) await dropTenantLogins(env, tenants);
+    await env.cleanup();
+  });
+
+  it('with 1,000 tenants and a cap of 50, PostgreSQL never shows more than 50 connections, and each query runs as its tenant', async () => {
+    const { context, manager } = await boot({ maxConnections: 50, poolSize: 5, maxPools: 1_000 });
+    let peakSeen = 0;
+    let peakBudget = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peakSeen = Math.max(peakSeen, await tenantConnections());
+        peakBudget = Math.max(peakBudget, manager.budget.inUse);
+        await sleep(2);
+      }
+    })();
+
+    const rounds = 2;
+    const order = Array.from({ length: rounds * tenants.length }, (_, i) => tenants[i % tenants.length]);
+    let next = 0;
+    const mismatches: string[] = [];
+    await Promise.all(
+      Array.from({ length: 120 }, async () => {
+        while (next < order.length) {
+          const tenant = order[next++];
+          const identity = await whoAmI(context, tenant);
+          if (identity.login !== tenant.login || identity.db !== tenant.database) mismatches.push(`${tenant.code}: ${JSON.stringify(identity)}`);
+        }
+      }),
+    );
+    sampling = false;
+    await sampler;
+
+    expect(mismatches).toEqual([]);
+    expect(peakBudget).toBeLessThanOrEqual(50);
+    expect(peakSeen).toBeLessThanOrEqual(50);
+    // The load really pressed against the cap: otherwise this test would prove nothing.
+    expect(peakBudget).toBeGreaterThanOrEqual(45);
+    expect(manager.openPools).toBe(1_000);
+    process.stdout.write(`1,000 tenants, cap 50: peak ${peakSeen} connections in pg_stat_activity, ${peakBudget} permits\n`);
+  }, 180_000);
+
+  it('after pools are evicted and reopened, a query never runs on another tenant\'s connection', async () => {
+    const { context, manager } = await boot({ maxConnections: 8, poolSize: 2, maxPools: 4 });
+    const few = tenants.slice(0, 16);
+    const seen = new Map<string, Set<DataSource>>();
+    const mismatches: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 800) {
+          const tenant = few[(next++ * 7) % few.length];
+          await context.runInTenant(tenant.id, async () => {
+            const dataSource = await context.dataSource();
+            seen.set(tenant.id, (seen.get(tenant.id) ?? new Set()).add(dataSource));
+            const [identity] = (await dataSource.query('SELECT current_user AS login, current_database() AS db')) as Identity[];
+            if (identity.login !== tenant.login || identity.db !== tenant.database) mismatches.push(tenant.code);
+          });
+        }
+      }),
+    );
+    expect(mismatches).toEqual([]);
+    // Pools were really evicted and opened again, many times over.
+    expect([...seen.values()].every((dataSources) => dataSources.size > 1)).toBe(true);
+    expect(manager.openPools).toBeLessThanOrEqual(4);
+    await waitFor(async () => manager.retiringPools === 0);
+  });
+
+  it('closes an evicted or invalidated pool only after its in-flight query finishes', async () => {
+    const { context, manager, resolver } = await boot({ maxConnections: 10 });
+    const tenant = tenants[20];
+    let first: DataSource | undefined;
+    const slow = context.runInTenant(tenant.id, async () => {
+      first = await context.dataSource();
+      const answer = first.query(`SELECT pg_sleep(0.4), current_user AS login`);
+      await sleep(50);
+      manager.close(tenant.id);
+      // Still the same unit of work: it keeps its DataSource after the pool was taken out of service.
+      expect(await context.dataSource()).toBe(first);
+      return answer;
+    });
+    await sleep(100);
+    const second = await manager.lease(await resolver.resolveActive(tenant.id));
+    expect(second.dataSource).not.toBe(first);
+    second.release();
+    const [row] = (await slow) as Array<{ login: string }>;
+    expect(row.login).toBe(tenant.login);
+    await waitFor(async () => first?.isInitialized === false);
+  });
+
+  it('makes a query wait for a free slot, and fails it with a 503-category error when none frees in time', async () => {
+    const { context } = await boot({ maxConnections: 2, poolSize: 1, acquireTimeoutMs: 300 });
+    const [a, b, c] = tenants.slice(30, 33);
+    const holders = [a, b].map((tenant) => whoAmI(context, tenant, 'SELECT pg_sleep(1), current_user AS login, current_database() AS db'));
+    await sleep(200);
+    const started = performance.now();
+    await expect(whoAmI(context, c)).rejects.toBeInstanceOf(TenantConnectionsExhausted);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await Promise.all(holders);
+    await expect(whoAmI(context, c)).resolves.toEqual({ login: c.login, db: c.database });
+  });
+
+  it('frees a slot held by another tenant\'s idle connection when the cap is reached', async () => {
+    const { context, manager } = await boot({ maxConnections: 1, poolSize: 1, acquireTimeoutMs: 2_000 });
+    const [a, b] = tenants.slice(40, 42);
+    expect(await whoAmI(context, a)).toEqual({ login: a.login, db: a.database });
+    const started = performance.now();
+    expect(await whoAmI(context, b)).toEqual({ login: b.login, db: b.database });
+    // Reclaimed at once, not after an idle timeout.
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(manager.budget.inUse).toBe(1);
+    expect(await whoAmI(context, a)).toEqual({ login: a.login, db: a.database });
+  });
+
+  it('closes pools that stay idle, and opens a new pool when the tenant\'s credentials were rotated', async () => {
+    const { context, manager, resolver } = await boot({ poolIdleMs: 500 });
+    const tenant = tenants[50];
+    const route = await resolver.resolveActive(tenant.id);
+    const lease = await manager.lease(route);
+    const rotatedSecret = await createSecretProtector(env.config.secrets).protect('a-new-password', tenant.id);
+    const rotated = await manager.lease({ ...route, database: { ...route.database, secret: rotatedSecret } });
+    expect(rotated.dataSource).not.toBe(lease.dataSource);
+    lease.release();
+    await waitFor(async () => !lease.dataSource.isInitialized);
+    rotated.release();
+    expect(await whoAmI(context, tenants[51])).toMatchObject({ login: tenants[51].login });
+    await waitFor(async () => manager.openPools === 0, 5_000);
+    await waitFor(async () => manager.budget.inUse === 0, 5_000);
+  });
+
+  it('keeps the connections of tenants that fit under the cap: once warm, no connection is opened again', async () => {
+    const { context } = await boot({ maxConnections: 50, poolSize: 5 });
+    const busy = tenants.slice(100, 120);
+    const run = async (queries: number) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          while (next < queries) await whoAmI(context, busy[next++ % busy.length]);
+        }),
+      );
+    };
+    const sessions = async () =>
+      Number(
+        (await monitor.query<{ n: string }>(`SELECT sum(sessions) AS n FROM pg_stat_database WHERE datname LIKE $1`, [`tenant\\_cap%\\_${env.label}`]))
+          .rows[0].n,
+      );
+    await run(2_000);
+    const before = await sessions();
+    await run(2_000);
+    // Twenty tenants at 2-3 requests each in flight want more than 50 connections in all; growing a
+    // pool by closing another's connection would reconnect on nearly every request.
+    expect((await sessions()) - before).toBeLessThanOrEqual(2);
+  });
+
+  it("pg-pool's internals the cap relies on: one idle connection can be closed, and a pool can be held at its size", async () => {
+    let reclaims = 0;
+    const budget = new ConnectionBudget(1, 2_000, () => {
+      reclaims += 1;
+      return false;
+    });
+    const driver = budgetedPgDriver(budget);
+    const pool = new driver.Pool({ connectionString: env.config.tenantServer.adminUrl, max: 3 }) as BudgetedPool;
+    const first = await pool.connect();
+    // The cap is reached and this pool holds a connection: a second checkout waits for it, it does not grow.
+    const second = pool.connect();
+    await sleep(50);
+    expect(pool.totalCount).toBe(1);
+    expect(reclaims).toBe(0);
+    first.release();
+    (await second).release();
+    expect(pool.totalCount).toBe(1);
+    expect(pool.idleCount).toBe(1);
+    expect(pool.closeLongestIdle()).toBe(true);
+    await waitFor(async () => budget.inUse === 0);
+    expect(pool.totalCount).toBe(0);
+    expect(pool.closeLongestIdle()).toBe(false);
+    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    expect(budget.inUse).toBe(1);
+    await pool.end();
+    await waitFor(async () => budget.inUse === 0);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 3_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}

@@ -1,0 +1,240 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
+import type * as pg from 'pg';
+import type { DataSource } from 'typeorm';
+import type { ActiveTenant } from '../resolution/tenant-resolver';
+import { TENANCY_OPTIONS, type ResolvedTenancyOptions } from '../tenancy-options';
+import { budgetedPgDriver, type BudgetedPool } from './budgeted-pg-driver';
+import { ConnectionBudget } from './connection-budget';
+import { tenantDataSource } from './tenant-data-source.factory';
+
+/** A tenant's DataSource held for one unit of work; release it when the work is done. */
+export interface TenantLease {
+  readonly tenantId: string;
+  readonly dataSource: DataSource;
+  release(): void;
+}
+
+interface PoolEntry {
+  tenantId: string;
+  /** The protected secret it was opened with: a rotated credential opens a new pool. */
+  secret: string;
+  ready: Promise<DataSource>;
+  dataSource?: DataSource;
+  leases: number;
+  lastUsedAt: number;
+  retired: boolean;
+  /** Permits held for the pool's whole life (engines whose driver the budget cannot see into). */
+  reservedPermits: number;
+}
+
+/**
+ * One DataSource per tenant, opened with the tenant's own login, in a bounded LRU: at most
+ * `maxPools` pools, `poolSize` connections each, and `maxConnections` connections in all, which is
+ * never exceeded (a connection takes a permit before it connects; when none is free, the longest
+ * idle connection of the least recently used pool is closed). A pool leaves the LRU when it is
+ * evicted, idle too long, or its tenant is invalidated; it is destroyed once the work holding it
+ * has finished, so no query in flight ever loses its DataSource.
+ */
+@Injectable()
+export class TenantConnectionManager implements OnApplicationShutdown {
+  private readonly logger = new Logger(TenantConnectionManager.name);
+  private readonly pools = new Map<string, PoolEntry>();
+  private readonly retiring = new Set<PoolEntry>();
+  /** Pools holding at least one connection: the only ones a reclaim can take from (at most the cap of them). */
+  private readonly connected = new Set<PoolEntry>();
+  private readonly destroyed = new Set<Promise<void>>();
+  readonly budget: ConnectionBudget;
+  private readonly budgetedDriver: typeof pg;
+  private readonly idleSweep: NodeJS.Timeout;
+
+  constructor(
+    @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
+    @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
+  ) {
+    const { maxConnections, acquireTimeoutMs, poolIdleMs } = options.connections;
+    this.budget = new ConnectionBudget(maxConnections, acquireTimeoutMs, () => this.reclaimIdleConnection());
+    this.budgetedDriver = budgetedPgDriver(this.budget);
+    this.idleSweep = setInterval(() => this.closeIdlePools(), Math.max(1_000, Math.min(poolIdleMs / 2, 30_000)));
+    this.idleSweep.unref();
+  }
+
+  async lease(tenant: ActiveTenant): Promise<TenantLease> {
+    let entry = this.pools.get(tenant.tenantId);
+    if (entry && entry.secret !== tenant.database.secret) {
+      this.retire(entry);
+      entry = undefined;
+    }
+    if (entry) {
+      this.pools.delete(tenant.tenantId);
+      this.pools.set(tenant.tenantId, entry);
+    } else {
+      entry = this.open(tenant);
+    }
+    entry.leases += 1;
+    entry.lastUsedAt = Date.now();
+    let dataSource: DataSource;
+    try {
+      dataSource = await entry.ready;
+    } catch (error) {
+      this.unlease(entry);
+      throw error;
+    }
+    const held = entry;
+    let released = false;
+    return {
+      tenantId: tenant.tenantId,
+      dataSource,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.unlease(held);
+      },
+    };
+  }
+
+  /** Takes a tenant's pool out of service (suspension, deletion, rotated credentials); it closes once idle. */
+  close(tenantId: string): void {
+    const entry = this.pools.get(tenantId);
+    if (entry) this.retire(entry);
+  }
+
+  get openPools(): number {
+    return this.pools.size;
+  }
+
+  get retiringPools(): number {
+    return this.retiring.size;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.idleSweep);
+    for (const entry of [...this.pools.values()]) this.retire(entry);
+    for (const entry of [...this.retiring]) if (entry.leases === 0) this.destroy(entry);
+    await Promise.allSettled([...this.destroyed]);
+  }
+
+  private open(tenant: ActiveTenant): PoolEntry {
+    const entry: PoolEntry = {
+      tenantId: tenant.tenantId,
+      secret: tenant.database.secret,
+      leases: 0,
+      lastUsedAt: Date.now(),
+      retired: false,
+      reservedPermits: 0,
+      ready: Promise.resolve(undefined as unknown as DataSource),
+    };
+    entry.ready = this.initialize(entry, tenant);
+    this.pools.set(tenant.tenantId, entry);
+    entry.ready.catch((error: unknown) => {
+      if (this.pools.get(tenant.tenantId) === entry) this.pools.delete(tenant.tenantId);
+      this.logger.warn({ tenant_id: tenant.tenantId, err: error }, 'opening the tenant pool failed');
+    });
+    this.evictBeyondLimit();
+    return entry;
+  }
+
+  private async initialize(entry: PoolEntry, tenant: ActiveTenant): Promise<DataSource> {
+    const password = await this.protector.unprotect(tenant.database.secret, tenant.tenantId);
+    const dataSource = tenantDataSource(tenant, password, this.options, this.budgetedDriver);
+    if (tenant.database.engine !== 'postgres') {
+      // The budget cannot see inside other drivers' pools: reserve their whole size up front.
+      await this.budget.acquire(this.options.connections.poolSize);
+      entry.reservedPermits = this.options.connections.poolSize;
+    }
+    try {
+      await dataSource.initialize();
+    } catch (error) {
+      this.releaseReserved(entry);
+      throw error;
+    }
+    const pool = this.pgPoolOf(dataSource);
+    if (pool) {
+      if (pool.totalCount > 0) this.connected.add(entry);
+      pool.on('connect', () => this.connected.add(entry));
+      pool.on('remove', () => pool.totalCount === 0 && this.connected.delete(entry));
+      // A connection going idle while someone waits for a slot is the moment to free one.
+      pool.on('release', () => this.budget.relieve());
+    }
+    entry.dataSource = dataSource;
+    return dataSource;
+  }
+
+  private unlease(entry: PoolEntry): void {
+    entry.leases -= 1;
+    if (entry.retired && entry.leases === 0) this.destroy(entry);
+  }
+
+  private retire(entry: PoolEntry): void {
+    if (this.pools.get(entry.tenantId) === entry) this.pools.delete(entry.tenantId);
+    if (entry.retired) return;
+    entry.retired = true;
+    this.retiring.add(entry);
+    if (entry.leases === 0) this.destroy(entry);
+  }
+
+  private destroy(entry: PoolEntry): void {
+    const done = entry.ready
+      .then((dataSource) => dataSource.destroy())
+      .catch((error: unknown) => this.logger.warn({ tenant_id: entry.tenantId, err: error }, 'closing the tenant pool failed'))
+      .finally(() => {
+        this.retiring.delete(entry);
+        this.connected.delete(entry);
+        this.releaseReserved(entry);
+        this.destroyed.delete(done);
+      });
+    this.destroyed.add(done);
+  }
+
+  private releaseReserved(entry: PoolEntry): void {
+    if (entry.reservedPermits === 0) return;
+    this.budget.release(entry.reservedPermits);
+    entry.reservedPermits = 0;
+  }
+
+  private evictBeyondLimit(): void {
+    while (this.pools.size > this.options.connections.maxPools) {
+      this.retire(this.pools.values().next().value as PoolEntry);
+    }
+  }
+
+  private closeIdlePools(): void {
+    const idleSince = Date.now() - this.options.connections.poolIdleMs;
+    for (const entry of [...this.pools.values()]) {
+      if (entry.lastUsedAt > idleSince) break;
+      if (entry.leases === 0) this.retire(entry);
+    }
+  }
+
+  /**
+   * Frees one slot under the cap by closing an idle connection. A pool holding several gives one up
+   * first; while such a pool exists, a pool's only connection is left alone even if that means
+   * waiting for one of the others to go idle (a pool left with none would soon need one back, and
+   * every such swap is a reconnect). Only when every pool is down to one does the least recently
+   * used pool give up its last.
+   */
+  private reclaimIdleConnection(): boolean {
+    let spare: { pool: BudgetedPool; lastUsedAt: number } | undefined;
+    let sole: { pool: BudgetedPool; lastUsedAt: number } | undefined;
+    let sparesExist = false;
+    for (const entry of this.connected) {
+      const pool = entry.dataSource && this.pgPoolOf(entry.dataSource);
+      if (!pool) continue;
+      if (pool.totalCount > 1) sparesExist = true;
+      if (pool.idleCount === 0) continue;
+      const candidate = { pool, lastUsedAt: entry.lastUsedAt };
+      if (pool.totalCount > 1) {
+        if (!spare || candidate.lastUsedAt < spare.lastUsedAt) spare = candidate;
+      } else if (!sole || candidate.lastUsedAt < sole.lastUsedAt) {
+        sole = candidate;
+      }
+    }
+    const chosen = spare ?? (sparesExist ? undefined : sole);
+    return chosen?.pool.closeLongestIdle() ?? false;
+  }
+
+  private pgPoolOf(dataSource: DataSource): BudgetedPool | undefined {
+    if (dataSource.options.type !== 'postgres' || !dataSource.isInitialized) return undefined;
+    return (dataSource.driver as unknown as { master?: BudgetedPool }).master;
+  }
+}

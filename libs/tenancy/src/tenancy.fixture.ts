@@ -1,0 +1,95 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { migrateRegistry, type TenantStatus } from '@tenantry/registry';
+import { createSecretProtector } from '@tenantry/secrets';
+import type { TestEnv } from '@tenantry/testing';
+import { ClsModule } from 'nestjs-cls';
+import { TenancyModule } from './tenancy.module';
+import { tenancyOptionsFromConfig, type TenancyModuleOptions } from './tenancy-options';
+
+export interface SeededTenant {
+  id: string;
+  code: string;
+  database: string;
+  login: string;
+}
+
+/**
+ * Registry rows for `count` tenants, written in bulk (the provisioning worker is not what these
+ * tests are about). Tenant i lives in `databases[i % databases.length]` with a login of its own;
+ * its secret is protected with the env's key, as the worker would store it.
+ */
+export async function seedTenants(
+  env: TestEnv,
+  count: number,
+  options: { databases?: string[]; status?: TenantStatus; codePrefix?: string } = {},
+): Promise<SeededTenant[]> {
+  await migrateRegistry(env.config);
+  const admin = env.config.adminDb.name;
+  const prefix = options.codePrefix ?? 'c';
+  const databases = options.databases ?? [`tenant_shared_${env.label}`];
+  await env.sql(
+    `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('seed', 'postgres', '127.0.0.1', 5432, 100000)
+     ON CONFLICT (name) DO NOTHING`,
+    [],
+    admin,
+  );
+  const codes = Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
+  const rows = await env.sql<{ id: string; code: string }>(
+    `INSERT INTO tenants (code, name, plan, region, status)
+     SELECT code, code, 'standard', 'local', $2 FROM unnest($1::text[]) AS code RETURNING id, code`,
+    [codes, options.status ?? 'active'],
+    admin,
+  );
+  const protector = createSecretProtector(env.config.secrets);
+  const tenants = await Promise.all(
+    rows.map(async (row, i) => ({
+      id: row.id,
+      code: row.code,
+      database: databases[i % databases.length],
+      login: `tenant_${row.code}_${env.label}_app`,
+      secret: await protector.protect(`password-of-${row.code}`, row.id),
+    })),
+  );
+  await env.sql(
+    `INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name, secret)
+     SELECT t.id, (SELECT id FROM database_pools WHERE name = 'seed'), 'postgres', '127.0.0.1', 5432, t.database, t.login, t.secret
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t(id, database, login, secret)`,
+    [tenants.map((t) => t.id), tenants.map((t) => t.database), tenants.map((t) => t.login), tenants.map((t) => t.secret)],
+    admin,
+  );
+  return tenants.map(({ id, code, database, login }) => ({ id, code, database, login }));
+}
+
+/** The databases and logins seeded tenants point at, made for real so their pools can connect. */
+export async function createTenantLogins(env: TestEnv, tenants: SeededTenant[]): Promise<void> {
+  for (const database of new Set(tenants.map((t) => t.database))) await env.sql(`CREATE DATABASE "${database}"`);
+  // One statement for a thousand roles; the names are generated above, never input.
+  const logins = tenants.map((t) => `'${t.login}'`).join(',');
+  await env.sql(`DO $$ DECLARE name text; BEGIN FOREACH name IN ARRAY ARRAY[${logins}] LOOP EXECUTE format('CREATE ROLE %I LOGIN', name); END LOOP; END $$`);
+}
+
+/** Drops every seeded login in one statement (the env's own cleanup drops them one connection at a time). */
+export async function dropTenantLogins(env: TestEnv, tenants: SeededTenant[]): Promise<void> {
+  if (tenants.length === 0) return;
+  for (const database of new Set(tenants.map((t) => t.database))) await env.sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  await env.sql(`DROP ROLE IF EXISTS ${tenants.map((t) => `"${t.login}"`).join(', ')}`);
+}
+
+/** TenancyModule as a business service would boot it, on the env's registry and Redis. */
+export async function bootTenancy(env: TestEnv, overrides: Partial<TenancyModuleOptions> = {}): Promise<INestApplicationContext> {
+  const base = tenancyOptionsFromConfig(env.config);
+  const options: TenancyModuleOptions = {
+    ...base,
+    ...overrides,
+    cache: { ...base.cache, ...overrides.cache },
+    connections: { ...base.connections, ...overrides.connections },
+    registry: { ...base.registry, ...overrides.registry },
+    redis: { ...base.redis, ...overrides.redis },
+  };
+  const moduleRef = await Test.createTestingModule({
+    imports: [ClsModule.forRoot({ global: true }), TenancyModule.forRoot(options)],
+  }).compile();
+  if (!process.env.TEST_LOG_LEVEL) moduleRef.useLogger(false);
+  return moduleRef.init();
+}
