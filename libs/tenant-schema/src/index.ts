@@ -1,4 +1,7 @@
 export * from './migration-phase';
+export * from './tenant-dialect';
+export * from './dialect-unsupported.error';
+export * from './dialect-migration';
 export * from './tenant-schema';
 export * from './entities/customer.entity';
 export * from './entities/order.entity';

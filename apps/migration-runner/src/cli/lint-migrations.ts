@@ -1,17 +1,20 @@
 import 'reflect-metadata';
-import { loadDatabaseUrlOrExit } from '@tenantry/common';
+import { loadLintServersOrExit } from '@tenantry/common';
 import { lintMigrations, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 
-// npm run lint:migrations — the expand/contract check, on the SQL each migration really executes.
+// npm run lint:migrations — the expand/contract check, on the SQL each migration really sends, in each dialect.
 async function main(): Promise<number> {
-  const { findings, executed } = await lintMigrations(loadDatabaseUrlOrExit(), TENANT_MIGRATIONS);
-  for (const finding of findings) {
-    process.stdout.write(`${finding.file}: expand migration ${finding.migration} ${finding.reason}:\n    ${finding.statement}\n`);
+  const { findings, runs } = await lintMigrations(loadLintServersOrExit(), TENANT_MIGRATIONS);
+  for (const run of runs) {
+    const statements = Object.values(run.executed).reduce((sum, list) => sum + list.length, 0);
+    process.stdout.write(`lint:migrations: ${run.dialect}: ${run.mode} on ${run.where}: ${TENANT_MIGRATIONS.length} migrations, ${statements} statements checked\n`);
   }
-  const statements = Object.values(executed).reduce((sum, list) => sum + list.length, 0);
+  for (const finding of findings) {
+    process.stdout.write(`${finding.file}: [${finding.dialect}] expand migration ${finding.migration} ${finding.reason}:\n    ${finding.statement}\n`);
+  }
   process.stdout.write(
     findings.length === 0
-      ? `lint:migrations: ${TENANT_MIGRATIONS.length} migrations, ${statements} statements checked, none destructive in an expand migration\n`
+      ? `lint:migrations: none destructive in an expand migration (${runs.map((run) => run.dialect).join(', ')})\n`
       : `lint:migrations: ${findings.length} destructive statement(s) in expand migrations; make them contract migrations (with dependsOn) or make them additive\n`,
   );
   return findings.length === 0 ? 0 : 1;

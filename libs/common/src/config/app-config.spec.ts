@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError, loadConfig, loadLintServers } from './app-config';
 
 const key = randomBytes(32).toString('base64');
 
@@ -127,5 +127,19 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ SECRETS_KEY: key, AZURE_SQL_AUTH: 'kerberos' })).toThrow(/AZURE_SQL_AUTH/);
       expect(() => loadConfig({ SECRETS_KEY: key, AZURE_ARM_ENDPOINT: 'http://management.azure.com' })).toThrow(/AZURE_ARM_ENDPOINT: must be an https/);
     });
+  });
+});
+
+describe('loadLintServers', () => {
+  it('needs no SQL Server: an unset or empty MSSQL_URL means the T-SQL is recorded', () => {
+    expect(loadLintServers({})).toEqual({ postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres', mssqlUrl: undefined });
+    expect(loadLintServers({ MSSQL_URL: '' }).mssqlUrl).toBeUndefined();
+    expect(loadLintServers({ MSSQL_URL: 'mssql://sa:Secret%21@127.0.0.1:1433' }).mssqlUrl).toBe('mssql://sa:Secret%21@127.0.0.1:1433');
+  });
+
+  it('lists every bad setting, naming it', () => {
+    expect(() => loadLintServers({ DATABASE_URL: 'mysql://x', MSSQL_URL: 'postgres://127.0.0.1' })).toThrow(
+      expect.objectContaining({ problems: [expect.stringMatching(/^DATABASE_URL: /), expect.stringMatching(/^MSSQL_URL: must be an mssql:\/\/ URL/)] }),
+    );
   });
 });

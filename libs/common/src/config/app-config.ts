@@ -258,12 +258,8 @@ function secretsConfig(e: z.infer<typeof envSchema>): SecretsConfig {
 }
 
 export function loadConfig(env: RawEnv): AppConfig {
-  const parsed = envSchema.safeParse(env);
   const problems = secretsProviderProblems(env);
-  if (!parsed.success) {
-    throw new ConfigError([...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`), ...problems]);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env, problems);
   if (e.TENANT_POOL_SIZE > e.TENANT_MAX_CONNECTIONS) {
     problems.push(`TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS})`);
   }
@@ -329,10 +325,19 @@ export function loadConfig(env: RawEnv): AppConfig {
   };
 }
 
-/** Reads the process environment once; a bad setting stops the process with every problem listed. */
-export function loadConfigOrExit(): AppConfig {
+/** `alsoWrong`: problems found outside the schema, listed with its own so the operator sees them all at once. */
+function parseEnv<T extends z.ZodType>(schema: T, env: RawEnv, alsoWrong: string[] = []): z.output<T> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError([...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`), ...alsoWrong]);
+  }
+  return parsed.data;
+}
+
+/** A bad setting stops the process with every problem listed. */
+function orExit<T>(load: () => T): T {
   try {
-    return loadConfig(process.env);
+    return load();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -342,12 +347,35 @@ export function loadConfigOrExit(): AppConfig {
   }
 }
 
-/** Tools that only need the PostgreSQL server (the migration lint) read just DATABASE_URL, validated the same way. */
-export function loadDatabaseUrlOrExit(): string {
-  const parsed = envSchema.shape.DATABASE_URL.safeParse(process.env.DATABASE_URL);
-  if (!parsed.success) {
-    process.stderr.write(`Invalid configuration:\n  - DATABASE_URL: ${parsed.error.issues.map((issue) => issue.message).join('; ')}\n`);
-    process.exit(1);
-  }
-  return parsed.data;
+/** Reads the process environment once; a bad setting stops the process with every problem listed. */
+export function loadConfigOrExit(): AppConfig {
+  return orExit(() => loadConfig(process.env));
+}
+
+// The migration lint reads only the servers it runs migrations on: DATABASE_URL (validated as above)
+// and, optionally, a SQL Server for the T-SQL; without one (unset or empty) it records the T-SQL instead.
+const lintEnvSchema = z.object({
+  DATABASE_URL: envSchema.shape.DATABASE_URL,
+  MSSQL_URL: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .url()
+      .refine((value) => /^mssql:\/\//.test(value), 'must be an mssql:// URL (mssql://user:password@host:1433)')
+      .optional(),
+  ),
+});
+
+export interface LintServers {
+  postgresUrl: string;
+  mssqlUrl?: string;
+}
+
+export function loadLintServers(env: RawEnv): LintServers {
+  const e = parseEnv(lintEnvSchema, env);
+  return { postgresUrl: e.DATABASE_URL, mssqlUrl: e.MSSQL_URL };
+}
+
+export function loadLintServersOrExit(): LintServers {
+  return orExit(() => loadLintServers(process.env));
 }

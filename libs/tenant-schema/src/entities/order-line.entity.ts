@@ -13,7 +13,7 @@ export class OrderLine {
   @JoinColumn({ name: 'order_id' })
   order: Order;
 
-  @Column({ type: 'text' })
+  @Column({ type: String })
   sku: string;
 
   @Column({ type: 'int' })

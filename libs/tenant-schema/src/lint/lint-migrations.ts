@@ -1,20 +1,34 @@
-import { Client } from 'pg';
-import { DataSource, type QueryRunner } from 'typeorm';
-import { randomBytes } from 'node:crypto';
-import type { TenantMigration } from '../migration-phase';
+import type { DialectMigration } from '../dialect-migration';
+import type { TenantDialect } from '../tenant-dialect';
 import { destructiveStatements } from './destructive-statements';
+import { type LintDatabase, type LintMode, postgresScratch, sqlServerRecorder, sqlServerScratch } from './lint-databases';
+
+export interface LintTargets {
+  /** A PostgreSQL server where a scratch database may be created. */
+  postgresUrl: string;
+  /** A SQL Server where a scratch database may be created; without one the T-SQL is recorded, not run. */
+  mssqlUrl?: string;
+}
 
 export interface LintFinding {
+  dialect: TenantDialect;
   migration: string;
   file: string;
   reason: string;
   statement: string;
 }
 
+export interface DialectLintRun {
+  dialect: TenantDialect;
+  mode: LintMode;
+  where: string;
+  /** Per migration, the SQL its up() sent on this dialect. */
+  executed: Record<string, string[]>;
+}
+
 export interface LintResult {
   findings: LintFinding[];
-  /** Per migration, the SQL its up() really executed. */
-  executed: Record<string, string[]>;
+  runs: DialectLintRun[];
 }
 
 /** Where a migration class lives, by the naming convention `<timestamp>-<Name>.ts`. */
@@ -23,59 +37,43 @@ export function migrationFile(name: string): string {
   return match ? `libs/tenant-schema/src/migrations/${match[2]}-${match[1]}.ts` : `libs/tenant-schema/src/migrations (${name})`;
 }
 
-/** A query runner that runs everything it is given and remembers the SQL, whichever QueryRunner method produced it. */
-function recording(runner: QueryRunner, executed: string[]): QueryRunner {
-  return new Proxy(runner, {
-    get(target, property, receiver) {
-      if (property === 'query') {
-        return (sql: string, parameters?: unknown[], structured?: boolean) => {
-          executed.push(sql);
-          return target.query(sql, parameters, structured as never);
-        };
-      }
-      return Reflect.get(target, property, receiver) as unknown;
-    },
-  });
+async function lintOn(database: LintDatabase, migrations: Array<new () => DialectMigration>): Promise<{ run: DialectLintRun; findings: LintFinding[] }> {
+  const { dialect, mode, where } = database;
+  const run: DialectLintRun = { dialect, mode, where, executed: {} };
+  const findings: LintFinding[] = [];
+  for (const Migration of migrations) {
+    const migration = new Migration();
+    const executed = await database.record((q) => migration.up(q));
+    run.executed[Migration.name] = executed;
+    if (migration.phase !== 'expand') continue;
+    for (const finding of destructiveStatements(executed, dialect)) {
+      findings.push({ dialect, migration: Migration.name, file: migrationFile(Migration.name), ...finding });
+    }
+  }
+  return { run, findings };
 }
 
 /**
- * Runs every migration, in order, on a scratch database and checks the SQL each one really
- * executed (not a guess from its source): an expand migration must not contain a destructive
- * statement. The scratch database is dropped afterwards.
+ * Runs every migration, in order, on each dialect and checks the SQL each one really sent (not a
+ * guess from its source): an expand migration must not contain a destructive statement.
+ * PostgreSQL runs on a scratch database; SQL Server too when `mssqlUrl` is given, otherwise its
+ * T-SQL is recorded without a server. Scratch databases are dropped afterwards.
  */
-export async function lintMigrations(serverUrl: string, migrations: Array<new () => TenantMigration>): Promise<LintResult> {
-  const scratch = `tenantry_lint_${randomBytes(4).toString('hex')}`;
-  const maintenance = new Client({ connectionString: serverUrl });
-  await maintenance.connect();
-  await maintenance.query(`CREATE DATABASE ${scratch}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${scratch}`;
-  const dataSource = new DataSource({ type: 'postgres', url: url.toString(), synchronize: false, logging: false });
-  const result: LintResult = { findings: [], executed: {} };
-  try {
-    await dataSource.initialize();
-    for (const Migration of migrations) {
-      const migration = new Migration();
-      const executed: string[] = [];
-      const runner = dataSource.createQueryRunner();
-      try {
-        await runner.startTransaction();
-        await migration.up(recording(runner, executed));
-        await runner.commitTransaction();
-      } finally {
-        if (runner.isTransactionActive) await runner.rollbackTransaction();
-        await runner.release();
-      }
-      result.executed[Migration.name] = executed;
-      if (migration.phase !== 'expand') continue;
-      for (const finding of destructiveStatements(executed)) {
-        result.findings.push({ migration: Migration.name, file: migrationFile(Migration.name), ...finding });
-      }
+export async function lintMigrations(targets: LintTargets, migrations: Array<new () => DialectMigration>): Promise<LintResult> {
+  const openers: Array<() => Promise<LintDatabase>> = [
+    () => postgresScratch(targets.postgresUrl),
+    () => (targets.mssqlUrl ? sqlServerScratch(targets.mssqlUrl) : Promise.resolve(sqlServerRecorder())),
+  ];
+  const result: LintResult = { findings: [], runs: [] };
+  for (const open of openers) {
+    const database = await open();
+    try {
+      const { run, findings } = await lintOn(database, migrations);
+      result.runs.push(run);
+      result.findings.push(...findings);
+    } finally {
+      await database.close();
     }
-  } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
-    await maintenance.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
-    await maintenance.end();
   }
   return result;
 }
