@@ -1,6 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { AzureSqlConfig } from '@tenantry/common';
-import { MIGRATIONS_TABLE, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
+import { MIGRATIONS_TABLE, TENANT_MIGRATIONS, TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
 import { ConnectionPool } from 'mssql';
 import { DataSource } from 'typeorm';
 import type { PoolLocation } from '../tenant-database-engine';
@@ -87,7 +87,7 @@ export class SqlServerConnections {
   /** What both drivers (mssql, and TypeORM's mssql driver) take to reach one database as the engine's identity. */
   private async signIn(server: Pick<PoolLocation, 'port'>, database: string) {
     assertIdentifier(database);
-    const options = { encrypt: true, trustServerCertificate: this.options.trustServerCertificate, appName: APP_NAME };
+    const options = { ...TENANT_MSSQL_DRIVER_OPTIONS, encrypt: true, trustServerCertificate: this.options.trustServerCertificate, appName: APP_NAME };
     return { port: server.port, database, authentication: await this.authentication(), options };
   }
 

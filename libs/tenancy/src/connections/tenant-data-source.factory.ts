@@ -1,4 +1,5 @@
 import type * as pg from 'pg';
+import { TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
 import { DataSource } from 'typeorm';
 import type { ActiveTenant } from '../resolution/tenant-resolver';
 import type { ResolvedTenancyOptions } from '../tenancy-options';
@@ -29,7 +30,12 @@ export function tenantDataSource(
     return new DataSource({
       type: 'mssql',
       ...common,
-      options: { encrypt: true, trustServerCertificate: options.sqlServer.trustServerCertificate, appName: `tenantry:${tenant.code}` },
+      options: {
+        ...TENANT_MSSQL_DRIVER_OPTIONS,
+        encrypt: true,
+        trustServerCertificate: options.sqlServer.trustServerCertificate,
+        appName: `tenantry:${tenant.code}`,
+      },
       pool: { max: poolSize, min: 0, idleTimeoutMillis: connectionIdleMs, acquireTimeoutMillis: acquireTimeoutMs },
     });
   }
