@@ -7,6 +7,11 @@ import { PostgresEngine } from '@tenantry/engines';
 import { TenancyModule, tenancyOptionsFromConfig, TenantResolver } from '@tenantry/tenancy';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
 import autocannon from 'autocannon';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { ClsModule } from 'nestjs-cls';
 import { Client, Pool } from 'pg';
@@ -24,6 +29,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const HTTP_CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50);
 const ORDERS_PER_TENANT = 5;
+const run = promisify(execFile);
 
 const us = (ns: bigint | number) => Number(ns) / 1000;
 const fmt = (value: number, digits = 1) => value.toFixed(digits);
@@ -101,6 +107,8 @@ interface Run {
   p50: number;
   p99: number;
   errors: number;
+  /** What the errors were: connection errors, timeouts, and each non-2xx status with one of its bodies. */
+  errorKinds: string[];
   peakConnections?: number;
   opened?: number;
 }
@@ -127,6 +135,7 @@ async function load(url: string, tokens: string[], seconds: number, monitor?: { 
       })()
     : undefined;
   const before = monitor ? await sessionsOpened(monitor.client, monitor.env) : 0;
+  const failures = new Map<number, string>();
   const result = await autocannon({
     url,
     connections: HTTP_CONNECTIONS,
@@ -136,6 +145,9 @@ async function load(url: string, tokens: string[], seconds: number, monitor?: { 
         method: 'GET',
         path: '/orders',
         setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
+        onResponse: (status, body) => {
+          if (status >= 300 && !failures.has(status)) failures.set(status, body.slice(0, 200));
+        },
       },
     ],
   });
@@ -147,6 +159,10 @@ async function load(url: string, tokens: string[], seconds: number, monitor?: { 
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    errorKinds: [
+      ...(result.errors > 0 ? [`${result.errors} connection errors (${result.timeouts} of them timeouts)`] : []),
+      ...[...failures].map(([status, body]) => `HTTP ${status}: ${body}`),
+    ],
     peakConnections: monitor ? peak : undefined,
     opened: monitor ? (after - before) / seconds : undefined,
   };
@@ -156,32 +172,43 @@ async function http(env: TestEnv, issuer: LocalIssuer, tenants: FleetTenant[]): 
   process.stdout.write(
     `\n(2) HTTP: autocannon, ${HTTP_CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds interleaved; GET /orders (${ORDERS_PER_TENANT} orders of 2 lines each per tenant)\n` +
       `    routed: the built sample service, TENANT_MAX_CONNECTIONS=${CAP}, TENANT_POOL_SIZE=5, tokens round-robin over the tenants\n` +
-      `    fixed:  the same controller, service, token verification and guards bound to one DataSource (max ${CAP} connections)\n`,
+      `    fixed:  the same controller, service, token verification and guards bound to one DataSource (max ${CAP} connections)\n` +
+      `    one app runs at a time, started fresh and warmed each round: two apps of ${CAP} connections each would not fit PostgreSQL's max_connections\n`,
   );
   const appEnv = { ...env.rawEnv, LOG_LEVEL: 'warn', BUSINESS_API_PORT: '0', TENANT_MAX_CONNECTIONS: String(CAP), TENANT_MAX_POOLS: String(Math.max(1000, TENANTS)) };
-  const procs: Proc[] = [];
   const monitor = new Client({ connectionString: env.config.tenantServer.adminUrl });
   await monitor.connect();
+  const errorLines: string[] = [];
+  /** Runs `work` against a freshly started app, then stops it, keeping the errors it logged. */
+  const withApp = async <T>(entry: string, extraEnv: Record<string, string>, work: (url: string) => Promise<T>): Promise<T> => {
+    const app: Proc = await startApp(entry, { ...appEnv, ...extraEnv }, /listening on (http:\/\/\S+)/);
+    try {
+      return await work((await app.ready)[1]);
+    } finally {
+      await app.stop();
+      errorLines.push(...app.output().split('\n').filter((entry) => entry.includes('"level":50')));
+    }
+  };
   try {
-    const routed = await startApp('dist/apps/sample-business-api/src/main.js', appEnv, /listening on (http:\/\/\S+)/);
-    procs.push(routed);
-    const fixed = await startApp('dist/bench/fixed-orders-app.js', { ...appEnv, BENCH_FIXED_DATABASE: tenants[0].target.databaseName }, /listening on (http:\/\/\S+)/);
-    procs.push(fixed);
-    const [routedUrl, fixedUrl] = [(await routed.ready)[1], (await fixed.ready)[1]];
     const tokens = await Promise.all(tenants.map((tenant) => issuer.mint({ sub: `bench-${tenant.code}`, tenantId: tenant.id }, { expiresInSeconds: 3600 })));
     const warmTokens = tokens.slice(0, WARM_TENANTS);
     const login = `tenant\\_%\\_${env.label}\\_app`;
-
-    process.stdout.write('    warming up (every tenant resolved and its pool opened once; the fixed app warmed the same time)\n');
-    await load(fixedUrl, tokens.slice(0, 1), 3);
-    await load(routedUrl, tokens, Math.max(5, Math.ceil(TENANTS / 200)));
-
     const results: Record<'fixed' | 'routed' | 'warm', Run[]> = { fixed: [], routed: [], warm: [] };
     for (let round = 1; round <= ROUNDS; round += 1) {
-      results.fixed.push(await load(fixedUrl, tokens.slice(0, 1), SECONDS));
-      results.routed.push(await load(routedUrl, tokens, SECONDS, { client: monitor, env, login }));
-      results.warm.push(await load(routedUrl, warmTokens, SECONDS, { client: monitor, env, login }));
-      const [f, r, w] = [results.fixed.at(-1)!, results.routed.at(-1)!, results.warm.at(-1)!];
+      results.fixed.push(
+        await withApp('dist/bench/fixed-orders-app.js', { BENCH_FIXED_DATABASE: tenants[0].target.databaseName }, async (url) => {
+          await load(url, tokens.slice(0, 1), 3);
+          return load(url, tokens.slice(0, 1), SECONDS);
+        }),
+      );
+      const [routed, warm] = await withApp('dist/apps/sample-business-api/src/main.js', {}, async (url) => {
+        // Warm-up: every tenant resolved and its DataSource opened once, as in a service that has run a while.
+        await load(url, tokens, Math.max(5, Math.ceil(TENANTS / 150)));
+        return [await load(url, tokens, SECONDS, { client: monitor, env, login }), await load(url, warmTokens, SECONDS, { client: monitor, env, login })];
+      });
+      results.routed.push(routed);
+      results.warm.push(warm);
+      const [f, r, w] = [results.fixed.at(-1)!, routed, warm];
       process.stdout.write(`    round ${round}: fixed ${fmt(f.rps, 0)} req/s, routed over ${TENANTS} ${fmt(r.rps, 0)} req/s, routed over ${WARM_TENANTS} ${fmt(w.rps, 0)} req/s\n`);
     }
     const row = (label: string, runs: Run[], baseline: number) => {
@@ -194,12 +221,38 @@ async function http(env: TestEnv, issuer: LocalIssuer, tenants: FleetTenant[]): 
     process.stdout.write(row('fixed DataSource (baseline)', results.fixed, fixedRps));
     process.stdout.write(row(`routed, ${TENANTS} tenants round-robin`, results.routed, fixedRps));
     process.stdout.write(row(`routed, ${WARM_TENANTS} tenants round-robin`, results.warm, fixedRps));
+    const kinds = [...new Set(Object.values(results).flat().flatMap((run) => run.errorKinds))];
+    if (kinds.length > 0) process.stdout.write(`  errors seen: ${kinds.join('; ')}\n`);
+    for (const entry of errorLines.slice(0, 3)) process.stdout.write(`    logged: ${entry.slice(0, 600)}\n`);
     const ratio = median(results.routed.map((r) => r.rps)) / fixedRps;
-    const errors = [...results.routed, ...results.warm].reduce((sum, r) => sum + r.errors, 0);
+    const errors = Object.values(results).flat().reduce((sum, r) => sum + r.errors, 0);
     process.stdout.write(`  reach: routed over ${TENANTS} >= 90% of fixed: ${ratio >= 0.9 ? 'met' : 'MISSED'} (${fmt(ratio * 100, 1)}%); zero errors: ${errors === 0 ? 'met' : 'MISSED'} (${errors})\n`);
   } finally {
-    await Promise.all(procs.map((proc) => proc.stop()));
     await monitor.end();
+  }
+}
+
+/**
+ * What PostgreSQL itself manages here when every transaction needs a connection of its own (pgbench
+ * -C), against the same query on a kept connection: the ceiling for a tenant-routed service whose
+ * tenants outnumber its connections.
+ */
+async function connectionCeiling(env: TestEnv, database: string): Promise<void> {
+  const script = join(tmpdir(), `bench-orders-${env.label}.sql`);
+  writeFileSync(script, 'SELECT o.*, l.* FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id ORDER BY o.created_at DESC LIMIT 50;\n');
+  const url = new URL(env.config.tenantServer.adminUrl);
+  const tps = async (...flags: string[]) => {
+    const { stdout } = await run('pgbench', ['-n', '-c', String(CAP), '-j', '2', '-T', '5', ...flags, '-f', script, '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', database]);
+    return Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? NaN);
+  };
+  try {
+    const kept = await tps();
+    const fresh = await tps('-C');
+    process.stdout.write(
+      `\n(PostgreSQL alone, pgbench, ${CAP} clients, the orders query) kept connections ${fmt(kept, 0)} tps; a new connection per transaction ${fmt(fresh, 0)} tps (${fmt((fresh / kept) * 100, 1)}%)\n`,
+    );
+  } catch (error) {
+    process.stdout.write(`\n(pgbench not run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)})\n`);
   }
 }
 
@@ -225,6 +278,7 @@ async function main(): Promise<void> {
     await env.sql(`ALTER DATABASE "${data}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true`);
     const tenants = await createFleet(env, TENANTS, { template: data, logins: true, codePrefix: 'r' });
     await resolverAlone(env, tenants);
+    await connectionCeiling(env, tenants[0].target.databaseName);
     await http(env, issuer, tenants);
   } finally {
     process.stdout.write(`\ncleaning up ${TENANTS} tenant databases...\n`);
