@@ -6,6 +6,9 @@ import { loadConfig, type AppConfig, type RawEnv } from '../src';
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The opt-in SQL Server of the tests (docker-compose's, say); undefined when MSSQL_URL is unset or empty. */
+export const TEST_MSSQL_URL = process.env.MSSQL_URL || undefined;
+
 /**
  * One isolated world per test file: its own admin database, its own env suffix in every tenant
  * database and role name, its own Redis key and queue prefixes. `cleanup()` removes all of it.

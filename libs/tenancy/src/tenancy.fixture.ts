@@ -90,6 +90,6 @@ export async function bootTenancy(env: TestEnv, overrides: Partial<TenancyModule
   const moduleRef = await Test.createTestingModule({
     imports: [ClsModule.forRoot({ global: true }), TenancyModule.forRoot(options)],
   }).compile();
-  if (!process.env.TEST_LOG_LEVEL) moduleRef.useLogger(false);
+  if (env.config.logLevel === 'silent') moduleRef.useLogger(false);
   return moduleRef.init();
 }

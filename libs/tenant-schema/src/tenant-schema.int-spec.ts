@@ -1,4 +1,4 @@
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv, TEST_MSSQL_URL } from '@tenantry/testing';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Customer } from './entities/customer.entity';
 import { Order } from './entities/order.entity';
@@ -16,7 +16,7 @@ import {
 
 // SQL Server is opt-in: e.g. `docker compose --profile azure-sql up sqlserver` and
 // MSSQL_URL=mssql://sa:<password>@127.0.0.1:1433
-const MSSQL_URL = process.env.MSSQL_URL || undefined;
+const MSSQL_URL = TEST_MSSQL_URL;
 if (!MSSQL_URL) console.warn('tenant schema on SQL Server: skipped, MSSQL_URL is not set (no SQL Server to migrate a scratch database on)');
 
 interface Server {

@@ -1,3 +1,4 @@
+import { TEST_MSSQL_URL } from '@tenantry/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { ConnectionPool } from 'mssql';
 import { randomBytes } from 'node:crypto';
@@ -6,7 +7,7 @@ import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { AzureSqlEngine } from './azure-sql.engine';
 
 // Opt-in: a real SQL Server, e.g. docker-compose's: MSSQL_URL=mssql://sa:Passw0rd!@127.0.0.1:1433
-const MSSQL_URL = process.env.MSSQL_URL;
+const MSSQL_URL = TEST_MSSQL_URL;
 // Straight to stderr: Jest drops the console output of a file whose tests are all skipped.
 if (!MSSQL_URL) {
   process.stderr.write('azure-sql engine against SQL Server: skipped, MSSQL_URL is not set (e.g. MSSQL_URL=mssql://sa:Passw0rd!@127.0.0.1:1433)\n');

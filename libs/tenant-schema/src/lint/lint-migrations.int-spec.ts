@@ -1,11 +1,11 @@
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv, TEST_MSSQL_URL } from '@tenantry/testing';
 import type { QueryRunner } from 'typeorm';
 import { DialectMigration } from '../dialect-migration';
 import { TENANT_MIGRATIONS } from '../tenant-schema';
 import { lintMigrations, type LintTargets } from './lint-migrations';
 
 // Opt-in: with a SQL Server the T-SQL runs on a scratch database there, otherwise it is recorded.
-const MSSQL_URL = process.env.MSSQL_URL || undefined;
+const MSSQL_URL = TEST_MSSQL_URL;
 
 class AddChannel1764000003000 extends DialectMigration {
   readonly phase = 'expand' as const;
