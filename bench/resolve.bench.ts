@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { LocalIssuer } from '@tenantry/auth/testing';
-import { tenantCacheKeys } from '@tenantry/common';
+import { surviveConnectionErrors, tenantCacheKeys } from '@tenantry/common';
 import { PostgresEngine } from '@tenantry/engines';
 import { TenancyModule, tenancyOptionsFromConfig, TenantResolver } from '@tenantry/tenancy';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
@@ -63,6 +63,7 @@ async function resolverAlone(env: TestEnv, tenants: FleetTenant[]): Promise<void
   const resolver = app.get(TenantResolver);
   const redis = new Redis(env.config.redis.url, { keyPrefix: env.config.redis.keyPrefix });
   const registry = new Pool({ connectionString: env.config.adminDb.url, max: 1 });
+  surviveConnectionErrors(registry, 'bench registry pool');
   try {
     const ids = tenants.map((tenant) => tenant.id);
     for (const id of ids) await resolver.resolveActive(id);
@@ -177,6 +178,7 @@ async function http(env: TestEnv, issuer: LocalIssuer, tenants: FleetTenant[]): 
   );
   const appEnv = { ...env.rawEnv, LOG_LEVEL: 'warn', BUSINESS_API_PORT: '0', TENANT_MAX_CONNECTIONS: String(CAP), TENANT_MAX_POOLS: String(Math.max(1000, TENANTS)) };
   const monitor = new Client({ connectionString: env.config.tenantServer.adminUrl });
+  surviveConnectionErrors(monitor, 'bench monitor session');
   await monitor.connect();
   const errorLines: string[] = [];
   /** Runs `work` against a freshly started app, then stops it, keeping the errors it logged. */

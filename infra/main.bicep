@@ -81,7 +81,7 @@ param logRetentionDays int = 30
 @description('Keycloak realm URL, <base>/realms/<realm> (AUTH_ISSUER).')
 param authIssuer string
 
-@description('Accepted azp clients (AUTH_CLIENTS).')
+@description('Accepted azp clients (AUTH_CLIENTS). This or authAudiences must name one: the processes refuse to start without.')
 param authClients string[] = []
 
 @description('Accepted aud values (AUTH_AUDIENCES).')
@@ -242,6 +242,8 @@ module appsEnvironment 'modules/container-apps-environment.bicep' = {
 // What every process reads (README, "Configuration"). Secrets come from Key Vault references.
 var commonEnv = [
   { name: 'TENANTRY_ENV', value: environmentName }
+  // Production refuses to start unless AUTH_CLIENTS or AUTH_AUDIENCES names what a token must carry.
+  { name: 'TENANTRY_MODE', value: 'production' }
   { name: 'LOG_LEVEL', value: logLevel }
   { name: 'DATABASE_URL', secretRef: 'database-url' }
   { name: 'ADMIN_DB_NAME', value: adminDatabaseName }

@@ -107,6 +107,12 @@ describe('infra parameter files', () => {
       if (value !== undefined) expect(value).toMatch(/^readEnvironmentVariable\('TENANTRY_[A-Z_]+'(, '')?\)$/);
     }
   });
+
+  it.each(parameterFiles)('%s names the clients or audiences a token must carry (production mode refuses to start without)', (file) => {
+    const assigned = assignedParams(read(file));
+    const names = (param: string) => [...(assigned.get(param) ?? '').matchAll(/'([^']+)'/g)].map(([, name]) => name);
+    expect([...names('authClients'), ...names('authAudiences')].length).toBeGreaterThan(0);
+  });
 });
 
 describe('infra templates', () => {
@@ -175,7 +181,7 @@ describe('infra and the code agree', () => {
   const main = read(join(infra, 'main.bicep'));
 
   it('the worker scales on the BullMQ lists of the queue the code uses, under the default prefix', () => {
-    const defaults = loadConfig({ SECRETS_KEY: Buffer.alloc(32).toString('base64') });
+    const defaults = loadConfig({ SECRETS_KEY: Buffer.alloc(32).toString('base64'), TENANTRY_MODE: 'development' });
     expect(/^var tenantOperationsQueue = '([^']+)'/m.exec(main)?.[1]).toBe(TENANT_OPERATIONS_QUEUE);
     expect(/^param queuePrefix string = '([^']+)'/m.exec(main)?.[1]).toBe(defaults.queue.prefix);
     const lists = [...main.matchAll(/redisListScaleRule\('\$\{queuePrefix\}:\$\{tenantOperationsQueue\}:(\w+)'/g)].map(([, list]) => list);

@@ -2,7 +2,8 @@
 # The whole test suite: type check, then unit, integration and e2e tests against real PostgreSQL and Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci
+. scripts/node-runtime.sh
+[ -d node_modules ] || npm ci --no-audit --no-fund
 bash scripts/services.sh
 echo "[test] type check"
 npx tsc -p tsconfig.base.json --noEmit

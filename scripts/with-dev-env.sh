@@ -3,6 +3,7 @@
 # unless the caller already set them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/node-runtime.sh
 dev_env=${TENANTRY_DEV_ENV:-${XDG_CONFIG_HOME:-$HOME/.config}/tenantry/dev.env}
 if [ -f "$dev_env" ] && [ -z "${SECRETS_KEY:-}" ]; then
   set -a
@@ -10,4 +11,6 @@ if [ -f "$dev_env" ] && [ -z "${SECRETS_KEY:-}" ]; then
   . "$dev_env"
   set +a
 fi
+# The local processes npm start runs trust its local issuer (README, "Configuration": TENANTRY_MODE).
+export TENANTRY_MODE=${TENANTRY_MODE:-development}
 exec "$@"

@@ -2,7 +2,7 @@ import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { LocalIssuer } from '@tenantry/auth/testing';
 import type { RawEnv } from '@tenantry/common';
 import { migrateRegistry } from '@tenantry/registry';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, httpRequest, type TestEnv } from '@tenantry/testing';
 import { createWorker } from '../../provisioning-worker/src/create-worker';
 import { createBusinessApp } from '../../sample-business-api/src/create-business-app';
 import { createAdminApp } from '../src/create-admin-app';
@@ -26,22 +26,23 @@ export interface ControlPlane {
   business<T = any>(method: string, path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpResult<T>>;
   /** Creates a tenant and waits for its provisioning to succeed; returns the tenant. */
   provision(code: string): Promise<{ id: string; code: string }>;
+  /** Polls until the operation ends; `timeoutMs` only ends a test whose operation never does (a loaded machine is slow). */
   waitForOperation(id: string, timeoutMs?: number): Promise<any>;
   stop(): Promise<void>;
 }
 
 async function request<T>(url: string, method: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
+  const { status, text } = await httpRequest(url, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  return { status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-export async function startControlPlane(options: { worker?: boolean; env?: RawEnv } = {}): Promise<ControlPlane> {
-  const issuer = await LocalIssuer.start({ port: 0 });
+/** `issuerKeyFile` keeps the issuer's key in that file, for a test of a command that signs with it. */
+export async function startControlPlane(options: { worker?: boolean; env?: RawEnv; issuerKeyFile?: string } = {}): Promise<ControlPlane> {
+  const issuer = await LocalIssuer.start({ port: 0, keyFile: options.issuerKeyFile });
   const env = createTestEnv({ AUTH_ISSUER: issuer.issuer, ...options.env });
   await migrateRegistry(env.config);
   const admin: INestApplication = await createAdminApp(env.config);
@@ -64,7 +65,7 @@ export async function startControlPlane(options: { worker?: boolean; env?: RawEn
     admin: async (method, path, body, token) =>
       request(`${adminUrl}${path}`, method, token === undefined ? await adminToken() : token, body),
     business: (method, path, token, body, headers) => request(`${businessUrl}${path}`, method, token, body, headers),
-    async waitForOperation(id, timeoutMs = 30_000) {
+    async waitForOperation(id, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const { body } = await plane.admin('GET', `/operations/${id}`);

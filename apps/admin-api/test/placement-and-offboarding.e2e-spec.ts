@@ -3,20 +3,25 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { jobIdFor, queueConnectionOptions, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
+import { Queue } from 'bullmq';
 import { startControlPlane, type ControlPlane } from './control-plane.harness';
 
 const run = promisify(execFile);
 
 describe('placement on pools with a capacity, and offboarding with an export', () => {
   let plane: ControlPlane;
+  let queue: Queue;
   const exportDir = join(tmpdir(), `tenantry-exports-${process.pid}-${Date.now()}`);
 
   beforeAll(async () => {
     // The configured shared pool holds two tenant databases.
     plane = await startControlPlane({ env: { TENANT_POOL_MAX_DATABASES: '2', EXPORT_DIR: exportDir, OPERATION_MAX_ATTEMPTS: '1' } });
+    queue = new Queue(TENANT_OPERATIONS_QUEUE, { connection: queueConnectionOptions(plane.env.config.redis.url), prefix: plane.env.config.queue.prefix });
   });
 
   afterAll(async () => {
+    await queue?.close();
     await plane?.stop();
     rmSync(exportDir, { recursive: true, force: true });
   });
@@ -79,7 +84,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
 
     const restored = `restored_${plane.env.label}`;
     await plane.env.sql(`CREATE DATABASE ${restored}`);
-    await run('pg_restore', ['--no-owner', '--no-acl', '--dbname', `postgres://postgres@127.0.0.1:5432/${restored}`, exported.detail]);
+    await run('pg_restore', ['--no-owner', '--no-acl', '--dbname', plane.env.databaseUrl(restored), exported.detail]);
     const rows = await plane.env.sql<{ sku: string; quantity: number }>('SELECT sku, quantity FROM order_lines', [], restored);
     expect(rows).toEqual([{ sku: 'KEEP-1', quantity: 4 }]);
 
@@ -87,26 +92,39 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     expect(again.status).toBe(202);
   });
 
-  it('retries a failed operation from the step that failed', async () => {
-    // A stray table where the tenant database will be makes the schema step fail; one attempt makes it final.
+  it("refuses a database of the tenant's name that it did not make, fails for good, and resumes once an operator dropped it", async () => {
+    // Made by hand where the tenant database will be, with a table in the way: never taken as the tenant's.
     await plane.env.sql(`CREATE DATABASE ${databaseOf('retried')}`);
     await plane.env.sql('CREATE TABLE customers (stray int)', [], databaseOf('retried'));
     const { host, port } = plane.env.config.tenantServer;
     await plane.admin('PUT', '/pools/retry-room', { engine: 'postgres', host, port, maxDatabases: 5, dedicated: true });
     const created = await plane.admin('POST', '/tenants', { code: 'retried', name: 'retried', pool: 'retry-room' });
-    const failed = await plane.waitForOperation(created.body.operation.id);
-    expect(failed).toMatchObject({ status: 'failed', step: 'apply_schema' });
-    expect(failed.lastError).toContain('already exists');
+    const operationId: string = created.body.operation.id;
+    const failed = await plane.waitForOperation(operationId);
+    expect(failed).toMatchObject({ status: 'failed', step: 'create_database' });
+    expect(failed.lastError).toMatch(
+      /^database "tenant_retried_\w+" already exists and is not this tenant's: Tenantry did not create it: it carries no Tenantry mark \(owner "postgres"\)\. Drop or rename it, then retry the operation$/,
+    );
     expect((await plane.admin('GET', '/tenants/retried')).body.status).toBe('failed');
+    // The queue says so as well: a failed job with the reason, as Bull Board and the queue gauge show it.
+    const failedJob = await queue.getJob(jobIdFor(operationId));
+    expect({ state: await failedJob?.getState(), reason: failedJob?.failedReason }).toEqual({
+      state: 'failed',
+      reason: `operation ${operationId} failed at create_database: ${failed.lastError}`,
+    });
+    const metrics = await (await fetch(`${plane.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^tenantry_queue_jobs\{state="failed"[^}]*\} [1-9]/m);
 
-    await plane.env.sql('DROP TABLE customers', [], databaseOf('retried'));
-    const retried = await plane.admin('POST', `/operations/${created.body.operation.id}/retry`);
+    await plane.env.sql(`DROP DATABASE ${databaseOf('retried')}`);
+    const retried = await plane.admin('POST', `/operations/${operationId}/retry`);
     expect(retried.status).toBe(202);
-    const done = await plane.waitForOperation(created.body.operation.id);
-    expect(done.status).toBe('succeeded');
+    const done = await plane.waitForOperation(operationId);
+    expect(done).toMatchObject({ status: 'succeeded', lastError: null });
     expect(done.steps.map((s: { step: string }) => s.step).filter((step: string) => step === 'create_database')).toHaveLength(1);
     expect((await plane.admin('GET', '/tenants/retried')).body.status).toBe('active');
-    const again = await plane.admin('POST', `/operations/${created.body.operation.id}/retry`);
+    const retriedJob = await queue.getJob(jobIdFor(operationId));
+    expect({ state: await retriedJob?.getState(), value: retriedJob?.returnvalue }).toEqual({ state: 'completed', value: 'succeeded' });
+    const again = await plane.admin('POST', `/operations/${operationId}/retry`);
     expect(again.status).toBe(409);
     expect(again.body.message).toContain('only a failed operation can be retried');
   });

@@ -44,15 +44,10 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
     expect(created.body.operation).toMatchObject({ kind: 'provision', status: 'pending' });
     const operation = await plane.waitForOperation(created.body.operation.id);
     expect(operation.status).toBe('succeeded');
-    expect(operation.steps.map((s: { step: string }) => s.step)).toEqual([
-      'place',
-      'create_database',
-      'create_login',
-      'apply_schema',
-      'store_credentials',
-      'activate',
-      'invalidate_cache',
-    ]);
+    // The steps in order, one by one, are the crash-recovery test's subject; here, that each is recorded.
+    const steps = operation.steps.map((s: { step: string }) => s.step);
+    expect([steps[0], steps.at(-1)]).toEqual(['place', 'invalidate_cache']);
+    expect(steps).toEqual(expect.arrayContaining(['create_login', 'apply_schema', 'store_credentials', 'activate']));
     for (const step of operation.steps) expect(step.durationMs).toBeGreaterThanOrEqual(0);
     // The default fast path: a clone of the template built for the current tenant-schema version.
     expect(operation.steps[1]).toMatchObject({ step: 'create_database', detail: 'template' });
@@ -117,6 +112,21 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
       expect((await plane.admin('GET', '/tenants', undefined, foreign)).status).toBe(401);
     });
 
+    it('a Bearer credential that is not a JWT is called malformed, not missing', async () => {
+      const answer = await fetch(`${plane.adminUrl}/tenants`, { headers: { authorization: 'Bearer abc' } });
+      expect(answer.status).toBe(401);
+      expect(((await answer.json()) as { message: string }).message).toMatch(/^malformed bearer token/);
+      const basic = await fetch(`${plane.adminUrl}/tenants`, { headers: { authorization: 'Basic dXNlcjpwdw==' } });
+      expect(((await basic.json()) as { message: string }).message).toMatch(/^missing bearer token/);
+    });
+
+    it("an admin's ID token is not an access token -> 401", async () => {
+      const id = await plane.issuer.mint({ roles: ['platform-admin'] }, { kind: 'id' });
+      const answer = await plane.admin('GET', '/tenants', undefined, id);
+      expect(answer.status).toBe(401);
+      expect(answer.body.message).toContain('not an access token');
+    });
+
     it('a token without the platform-admin role -> 403', async () => {
       const user = await plane.issuer.mint({ roles: ['offline_access'], tenantId: acme.id });
       const answer = await plane.admin('GET', '/tenants', undefined, user);
@@ -153,13 +163,21 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
     const token = await plane.tenantToken(globex.id);
     expect((await plane.business('GET', '/orders', token)).status).toBe(200);
     const suspended = await plane.admin('POST', '/tenants/globex/suspend');
-    expect(suspended.status).toBe(200);
-    expect(suspended.body.status).toBe('suspended');
+    expect(suspended.status).toBe(202);
+    expect(suspended.body.tenant).toMatchObject({ status: 'suspended', database: { name: dbName('globex') } });
+    expect(suspended.body.operation).toMatchObject({ kind: 'suspend' });
     const refused = await plane.business('GET', '/orders', token);
     expect(refused.status).toBe(403);
     expect(refused.body.message).toContain('suspended');
+    expect((await plane.waitForOperation(suspended.body.operation.id)).steps.map((s: { step: string }) => s.step)).toEqual([
+      'disable_login',
+      'end_sessions',
+    ]);
     expect((await plane.admin('POST', '/tenants/globex/suspend')).status).toBe(409);
-    expect((await plane.admin('POST', '/tenants/globex/resume')).status).toBe(200);
+    const resumed = await plane.admin('POST', '/tenants/globex/resume');
+    expect(resumed.status).toBe(202);
+    expect((await plane.waitForOperation(resumed.body.operation.id)).status).toBe('succeeded');
+    expect((await plane.admin('GET', '/tenants/globex')).body.status).toBe('active');
     expect((await plane.business('GET', '/orders', token)).status).toBe(200);
   });
 

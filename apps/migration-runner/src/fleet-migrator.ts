@@ -1,12 +1,23 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, TENANT_ID_KEY, type AppConfig } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
-import { databaseTarget, RegistryUnitOfWork, type TenantDatabaseEntity, type TenantEntity } from '@tenantry/registry';
+import {
+  databaseTarget,
+  RegistryUnitOfWork,
+  type MigrationRunRow,
+  type MigrationRunStatus,
+  type TenantDatabaseEntity,
+  type TenantEntity,
+} from '@tenantry/registry';
 import { blockedContracts, CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { ClsService } from 'nestjs-cls';
+import { RunLease } from './run-lease';
+import { countByOutcome } from './run-report';
+import { RunStop } from './run-stop';
 import { runWithConcurrency } from './run-with-concurrency';
 
-export type TenantOutcome = 'migrated' | 'current' | 'failed' | 'skipped' | 'planned';
+/** `interrupted`: the tenant was still migrating when its runner stopped waiting (the run was interrupted). */
+export type TenantOutcome = 'migrated' | 'current' | 'failed' | 'skipped' | 'planned' | 'interrupted';
 
 export interface TenantMigrationResult {
   code: string;
@@ -30,6 +41,22 @@ export interface FleetRunOptions {
   maxFailures: number;
 }
 
+export interface FleetRunHooks {
+  onResult?: (result: TenantMigrationResult) => void;
+  onTotal?: (tenants: number) => void;
+  /** The run is recorded (its id), and the runs found abandoned were recorded so. */
+  onStart?: (runId: string, abandoned: MigrationRunRow[]) => void;
+  stop?: RunStop;
+}
+
+export interface FleetRunOutcome {
+  runId: string;
+  status: MigrationRunStatus;
+  results: TenantMigrationResult[];
+  /** Why the run was cut short (crashed or interrupted). */
+  error?: string;
+}
+
 export class UnknownTenant extends Error {}
 
 export class ContractBlocked extends Error {}
@@ -46,6 +73,8 @@ interface Member {
  */
 @Injectable()
 export class FleetMigrator {
+  private readonly logger = new Logger(FleetMigrator.name);
+
   constructor(
     private readonly registry: RegistryUnitOfWork,
     private readonly engines: EngineRegistry,
@@ -54,44 +83,52 @@ export class FleetMigrator {
   ) {}
 
   /**
-   * A run recorded in the registry (visible through GET /migrations/runs), each tenant's result
-   * written as it finishes. After a complete, successful fleet run the provisioning template is
-   * brought to the new version too, so new tenants start where the fleet is.
+   * A run recorded in the registry (visible through GET /migrations/runs) under a lease renewed
+   * while it works, each tenant's result written as it finishes. Runs whose lease lapsed are
+   * recorded abandoned first. After a complete, successful fleet run the provisioning template is
+   * brought to the new version too, so new tenants start where the fleet is. A failure of the run
+   * itself (a result the registry would not take, say) ends it `crashed`, starting no more tenants,
+   * rather than throwing, so that what it did is still reported.
    */
-  async run(
-    options: FleetRunOptions,
-    triggeredBy: string,
-    onResult: (result: TenantMigrationResult) => void,
-    onTotal?: (tenants: number) => void,
-  ): Promise<{ runId: string; results: TenantMigrationResult[] }> {
+  async run(options: FleetRunOptions, triggeredBy: string, hooks: FleetRunHooks = {}): Promise<FleetRunOutcome> {
     const fleet = await this.selectFleet(options);
     const runs = this.registry.repositories.migrationRuns;
-    const runId = await runs.start({ targetVersion: CURRENT_TENANT_SCHEMA_VERSION, options: { ...options }, triggeredBy });
+    const abandoned = await runs.recordAbandoned();
+    const leaseMs = this.config.migrations.runLeaseMs;
+    const runId = await runs.start({ targetVersion: CURRENT_TENANT_SCHEMA_VERSION, options: { ...options }, triggeredBy, leaseMs });
+    const lease = new RunLease(runs, runId, leaseMs, (error) => this.logger.warn(`could not renew the lease of run ${runId}: ${messageOf(error)}`));
+    hooks.onStart?.(runId, abandoned);
+    hooks.onTotal?.(fleet.length);
+    const stop = hooks.stop ?? new RunStop();
+    const crashed = (error: unknown) => stop.request({ status: 'crashed', reason: `the runner failed: ${messageOf(error)}` }, 0);
+    const results: TenantMigrationResult[] = [];
     const writes: Array<Promise<void>> = [];
     try {
-      const results = await this.runFleet(
+      await this.runFleet(
         fleet,
         options,
         (result) => {
-          writes.push(
-            runs.record(runId, { ...result, tenantCode: result.code, pending: result.pending ?? null, error: result.error ?? null }),
-          );
-          onResult(result);
+          results.push(result);
+          const row = { ...result, tenantCode: result.code, pending: result.pending ?? null, error: result.error ?? null };
+          writes.push(runs.record(runId, row).catch(crashed));
+          hooks.onResult?.(result);
         },
-        onTotal,
+        stop,
       );
-      await Promise.all(writes);
-      const counts: Record<string, number> = {};
-      for (const result of results) counts[result.outcome] = (counts[result.outcome] ?? 0) + 1;
-      const clean = !results.some((result) => result.outcome === 'failed' || result.outcome === 'skipped');
-      await runs.finish(runId, options.dryRun ? 'planned' : clean ? 'succeeded' : 'failed', counts);
-      if (clean && !options.dryRun && !options.tenant) await this.engines.get('postgres').fastPath?.ensureTemplate(this.config.env);
-      return { runId, results };
     } catch (error) {
-      await Promise.allSettled(writes);
-      await runs.finish(runId, 'failed', {});
-      throw error;
+      crashed(error);
     }
+    await Promise.all(writes);
+    const interruption = stop.requested;
+    const clean = !results.some((result) => result.outcome === 'failed' || result.outcome === 'skipped');
+    const status: MigrationRunStatus = interruption?.status ?? (options.dryRun ? 'planned' : clean ? 'succeeded' : 'failed');
+    try {
+      await runs.finish(runId, status, countByOutcome(results));
+    } finally {
+      lease.release();
+    }
+    if (status === 'succeeded' && !options.tenant) await this.engines.get('postgres').fastPath?.ensureTemplate(this.config.env);
+    return { runId, status, results, error: interruption?.reason };
   }
 
   /** The tenants this run covers; refuses (before anything is recorded) an unknown tenant or a contract that must wait. */
@@ -115,45 +152,70 @@ export class FleetMigrator {
     return selected;
   }
 
-  private async runFleet(
-    fleet: Member[],
-    options: FleetRunOptions,
-    onResult: (result: TenantMigrationResult) => void,
-    onTotal: (tenants: number) => void = () => undefined,
-  ): Promise<TenantMigrationResult[]> {
-    onTotal(fleet.length);
-    const results: TenantMigrationResult[] = [];
-    const report = (result: TenantMigrationResult) => {
-      results.push(result);
-      onResult(result);
-    };
+  /**
+   * The canary wave, then the rest (or, for a dry run, the plan of each). Once halted (failures, or
+   * a stop asked from outside) no tenant starts; a stop waits for those in flight only until it is
+   * released. Every tenant behind ends with a result: one not reached is `skipped`, one still in
+   * flight when the run stopped waiting is `interrupted`.
+   */
+  private async runFleet(fleet: Member[], options: FleetRunOptions, report: (result: TenantMigrationResult) => void, stop: RunStop): Promise<void> {
     // The registry records each tenant's version: a tenant already current is not even connected to.
     const behind = fleet.filter(({ database }) => database.schemaVersion !== CURRENT_TENANT_SCHEMA_VERSION);
     for (const { tenant, database } of fleet.filter((member) => !behind.includes(member))) {
       report(this.result(tenant, 'current', 'none', database.schemaVersion, 0));
     }
-    if (options.dryRun) {
-      await runWithConcurrency(behind, options.concurrency, async (member) => report(await this.plan(member)));
-      return results;
-    }
-    const canarySize = canaryCount(options.canary, behind.length);
-    const canary = behind.slice(0, canarySize);
-    const rest = behind.slice(canarySize);
+    const inFlight = new Map<Member, { started: number; wave: TenantMigrationResult['wave'] }>();
+    const done = new Set<Member>();
+    let waiting = true;
     let failures = 0;
-    const migrate = (wave: 'canary' | 'fleet') => async (member: Member) => {
-      const result = await this.migrate(member, wave);
-      if (result.outcome === 'failed') failures += 1;
-      report(result);
+    let halted: string | undefined;
+    const wave = (name: TenantMigrationResult['wave'], members: Member[], work: (member: Member) => Promise<TenantMigrationResult>) =>
+      runWithConcurrency(
+        members,
+        options.concurrency,
+        async (member) => {
+          inFlight.set(member, { started: Date.now(), wave: name });
+          const result = await work(member);
+          inFlight.delete(member);
+          if (!waiting) return;
+          if (result.outcome === 'failed') failures += 1;
+          done.add(member);
+          report(result);
+        },
+        () => halted !== undefined || failures > options.maxFailures || stop.requested !== undefined,
+      );
+    const waves = async () => {
+      if (options.dryRun) {
+        await wave('none', behind, (member) => this.plan(member));
+        return;
+      }
+      const canarySize = canaryCount(options.canary, behind.length);
+      await wave('canary', behind.slice(0, canarySize), (member) => this.migrate(member, 'canary'));
+      if (failures > 0) halted = 'the canary wave failed';
+      await wave('fleet', behind.slice(canarySize), (member) => this.migrate(member, 'fleet'));
     };
-    await runWithConcurrency(canary, options.concurrency, migrate('canary'));
-    const halted = failures > 0 ? 'the canary wave failed' : undefined;
-    const skipped = await runWithConcurrency(rest, options.concurrency, migrate('fleet'), () =>
-      halted !== undefined || failures > options.maxFailures,
-    );
-    for (const { tenant, database } of skipped) {
-      report({ ...this.result(tenant, 'skipped', 'none', database.schemaVersion, 0), error: halted ?? `halted after ${failures} failures` });
+    const work = waves();
+    // Once the stop is released nobody awaits the tenants still in flight; their failures are theirs.
+    work.catch(() => undefined);
+    try {
+      await Promise.race([work, stop.released]);
+    } finally {
+      waiting = false;
+      stop.done();
     }
-    return results;
+    const reason = stop.requested?.reason ?? halted ?? `halted after ${failures} failures`;
+    for (const member of behind.filter((m) => !done.has(m))) {
+      const { tenant, database } = member;
+      const flight = inFlight.get(member);
+      report(
+        flight === undefined
+          ? { ...this.result(tenant, 'skipped', 'none', database.schemaVersion, 0), error: reason }
+          : {
+              ...this.result(tenant, 'interrupted', flight.wave, database.schemaVersion, Date.now() - flight.started),
+              error: `${reason} while this tenant was still in flight; a migration it had not committed is rolled back, and the next run checks it again`,
+            },
+      );
+    }
   }
 
   private async plan({ tenant, database }: Member): Promise<TenantMigrationResult> {
@@ -189,6 +251,6 @@ export function canaryCount(canary: FleetRunOptions['canary'], behind: number): 
   return typeof canary === 'number' ? canary : Math.ceil((behind * Number(canary.slice(0, -1))) / 100);
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

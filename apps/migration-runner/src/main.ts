@@ -1,62 +1,51 @@
 import 'reflect-metadata';
+import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfigOrExit } from '@tenantry/common';
-import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadConfigOrExit, withTimeout } from '@tenantry/common';
 import { userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { CliUsageError, parseCliOptions } from './cli-options';
-import { ContractBlocked, FleetMigrator, UnknownTenant, type FleetRunOptions, type TenantMigrationResult } from './fleet-migrator';
+import { CliUsageError, configWithFlags, HELP, parseCliOptions, type CliOptions } from './cli-options';
+import { EXIT } from './exit-codes';
+import { ContractBlocked, FleetMigrator, UnknownTenant } from './fleet-migrator';
+import { FleetRunCommand } from './fleet-run-command';
 import { MigrationRunnerModule } from './migration-runner.module';
-import { progressBar, resultLine, summaryTable } from './run-report';
 import { ScheduledRuns } from './scheduled-runs';
 
+// Closing waits for connections still lent out (a tenant abandoned in flight); the exit ends them anyway.
+const CLOSE_TIMEOUT_MS = 2_000;
+
+let command: FleetRunCommand | undefined;
+
+/** Whatever fails outside a run's own flow ends the process as crashed (Node's own exit code, 1, means failed tenants here). */
+function crashed(error: unknown): void {
+  process.stderr.write(`migration runner crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = EXIT.crashed;
+  if (command) command.crash(error);
+  else process.exit(EXIT.crashed);
+}
+
 async function main(): Promise<number> {
+  process.on('uncaughtException', crashed);
+  process.on('unhandledRejection', crashed);
   const options = parseCliOptions(process.argv.slice(2));
-  const config = loadConfigOrExit();
-  const app = await NestFactory.createApplicationContext(MigrationRunnerModule.forRoot(config), { logger: ['error', 'warn', 'log'] });
-  if (options.schedule) return runOnSchedule(app.get(ScheduledRuns), options.schedule, options, () => app.close());
-  const started = Date.now();
-  const terminal = process.stdout.isTTY === true;
-  const seen: TenantMigrationResult[] = [];
-  let total = 0;
+  if (options === 'help') {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const config = configWithFlags(loadConfigOrExit(EXIT.usage), options);
+  // A one-shot run prints its report on stdout and nothing else; the scheduled service logs as a service does.
+  const logger = new ConsoleLogger({ logLevels: options.schedule ? ['fatal', 'error', 'warn', 'log'] : ['fatal', 'error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(MigrationRunnerModule.forRoot(config), { logger });
   try {
-    process.stdout.write(
-      `target version ${CURRENT_TENANT_SCHEMA_VERSION}${options.dryRun ? ' (dry run: nothing changes)' : ''}, ` +
-        `concurrency ${options.concurrency}, canary ${options.canary}, halt after ${options.maxFailures} failures\n`,
-    );
-    const { runId, results } = await app.get(FleetMigrator).run(
-      options,
-      `cli:${userInfo().username}`,
-      (result) => {
-        seen.push(result);
-        if (!terminal) {
-          process.stdout.write(resultLine(result));
-          return;
-        }
-        if (result.outcome === 'failed') process.stdout.write(`\r${resultLine(result)}`);
-        process.stdout.write(progressBar(seen.length, total, seen.filter((r) => r.outcome === 'failed').length));
-      },
-      (tenants) => (total = tenants),
-    );
-    if (terminal) process.stdout.write('\n');
-    const wallMs = Date.now() - started;
-    process.stdout.write(summaryTable(results, wallMs));
-    const reportFile = resolve(options.report ?? `.dev/migration-reports/${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
-    mkdirSync(dirname(reportFile), { recursive: true });
-    writeFileSync(
-      reportFile,
-      `${JSON.stringify({ targetVersion: CURRENT_TENANT_SCHEMA_VERSION, options, startedAt: new Date(started).toISOString(), wallMs, results }, null, 2)}\n`,
-    );
-    process.stdout.write(`report: ${reportFile} (run ${runId}, also at GET /migrations/runs/${runId})\n`);
-    return results.some((result) => result.outcome === 'failed' || result.outcome === 'skipped') ? 1 : 0;
+    if (options.schedule) return await runOnSchedule(app.get(ScheduledRuns), options.schedule, options);
+    command = new FleetRunCommand(app.get(FleetMigrator), options, `cli:${userInfo().username}`, config.worker.shutdownTimeoutMs);
+    return await command.execute();
   } finally {
-    await app.close();
+    await withTimeout(app.close(), CLOSE_TIMEOUT_MS, 'closing').catch(() => undefined);
   }
 }
 
-/** Stays up, running the fleet on the cron pattern, until SIGTERM or SIGINT. */
-async function runOnSchedule(scheduled: ScheduledRuns, pattern: string, options: FleetRunOptions, close: () => Promise<void>): Promise<number> {
+/** Stays up, running the fleet on the cron pattern, until SIGTERM or SIGINT; a run in progress is interrupted. */
+async function runOnSchedule(scheduled: ScheduledRuns, pattern: string, options: CliOptions): Promise<number> {
   await scheduled.start(pattern, options);
   process.stdout.write(`scheduled: fleet run on "${pattern}"; runs at GET /migrations/runs\n`);
   await new Promise<void>((resolve) => {
@@ -64,15 +53,14 @@ async function runOnSchedule(scheduled: ScheduledRuns, pattern: string, options:
     process.once('SIGINT', resolve);
   });
   await scheduled.stop();
-  await close();
-  return 0;
+  return EXIT.ok;
 }
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const expected = error instanceof CliUsageError || error instanceof UnknownTenant || error instanceof ContractBlocked;
-    process.stderr.write(`${expected ? '' : 'migration run failed: '}${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
+    const refused = error instanceof CliUsageError || error instanceof UnknownTenant || error instanceof ContractBlocked;
+    process.stderr.write(`${refused ? '' : 'migration runner crashed: '}${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(refused ? EXIT.usage : EXIT.crashed);
   },
 );

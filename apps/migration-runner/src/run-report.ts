@@ -1,16 +1,16 @@
 import type { TenantMigrationResult, TenantOutcome } from './fleet-migrator';
 
-const OUTCOMES: TenantOutcome[] = ['migrated', 'current', 'planned', 'failed', 'skipped'];
+const OUTCOMES: TenantOutcome[] = ['migrated', 'current', 'planned', 'failed', 'skipped', 'interrupted'];
 
 /** One plain line per tenant, for logs and pipes. */
 export function resultLine(result: TenantMigrationResult): string {
   const detail =
-    result.outcome === 'failed' || result.outcome === 'skipped'
+    result.error !== undefined
       ? `error: ${result.error}`
       : result.outcome === 'planned'
         ? `would apply: ${result.pending?.join(', ') || 'nothing'}`
         : `version ${result.version}`;
-  return `${result.outcome.padEnd(8)} ${result.code.padEnd(36)} ${String(result.durationMs).padStart(6)} ms  ${detail}\n`;
+  return `${result.outcome.padEnd(11)} ${result.code.padEnd(36)} ${String(result.durationMs).padStart(6)} ms  ${detail}\n`;
 }
 
 /** A one-line bar redrawn in place on a terminal. */
@@ -26,18 +26,19 @@ export function countByOutcome(results: TenantMigrationResult[]): Record<TenantO
   return counts;
 }
 
-/** The table printed at the end: counts by outcome, then every failed or skipped tenant with its reason. */
+/** The table printed at the end: counts by outcome, then every tenant that did not make it (failed, skipped, interrupted) with its reason. */
 export function summaryTable(results: TenantMigrationResult[], wallMs: number): string {
   const counts = countByOutcome(results);
   const lines = [
     '',
     `${results.length} tenants in ${(wallMs / 1000).toFixed(1)} s: ${counts.migrated} migrated, ${counts.current} already current, ` +
-      `${counts.failed} failed, ${counts.skipped} skipped${counts.planned ? `, ${counts.planned} planned (dry run)` : ''}`,
+      `${counts.failed} failed, ${counts.skipped} skipped${counts.interrupted ? `, ${counts.interrupted} interrupted` : ''}` +
+      `${counts.planned ? `, ${counts.planned} planned (dry run)` : ''}`,
     '',
-    'outcome    tenants',
-    ...OUTCOMES.map((outcome) => `${outcome.padEnd(10)} ${String(counts[outcome]).padStart(7)}`),
+    'outcome      tenants',
+    ...OUTCOMES.map((outcome) => `${outcome.padEnd(12)} ${String(counts[outcome]).padStart(7)}`),
   ];
-  const problems = results.filter((result) => result.outcome === 'failed' || result.outcome === 'skipped');
+  const problems = results.filter((result) => result.error !== undefined);
   if (problems.length > 0) lines.push('', 'needs attention:', ...problems.map((result) => `  ${result.code}: ${result.outcome}: ${result.error}`));
   return `${lines.join('\n')}\n`;
 }

@@ -2,9 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, queueConnectionOptions, withTimeout, type AppConfig } from '@tenantry/common';
 import { Queue, Worker } from 'bullmq';
 import { FleetMigrator, type FleetRunOptions } from './fleet-migrator';
+import { RunStop } from './run-stop';
 
 const QUEUE = 'tenant-migrations';
 const SCHEDULER = 'fleet-migrations';
+// Beyond the drain of a run in progress: time to record its end before the worker is closed by force.
+const RECORD_MARGIN_MS = 2_000;
 
 /**
  * Scheduled mode: a BullMQ job scheduler fires a fleet run on a cron pattern. Several runner
@@ -16,6 +19,7 @@ export class ScheduledRuns {
   private readonly logger = new Logger(ScheduledRuns.name);
   private queue?: Queue<FleetRunOptions>;
   private worker?: Worker<FleetRunOptions>;
+  private current?: RunStop;
 
   constructor(
     private readonly migrator: FleetMigrator,
@@ -29,18 +33,26 @@ export class ScheduledRuns {
     this.worker = new Worker<FleetRunOptions>(
       QUEUE,
       async (job) => {
-        const { runId, results } = await this.migrator.run(job.data, `schedule:${pattern}`, () => undefined);
-        const failed = results.filter((result) => result.outcome === 'failed').length;
-        this.logger.log({ run_id: runId, tenants: results.length, failed }, `scheduled fleet run ${runId} finished`);
-        return runId;
+        this.current = new RunStop();
+        try {
+          const { runId, status, results } = await this.migrator.run(job.data, `schedule:${pattern}`, { stop: this.current });
+          const failed = results.filter((result) => result.outcome === 'failed').length;
+          this.logger.log({ run_id: runId, status, tenants: results.length, failed }, `scheduled fleet run ${runId} ${status}`);
+          return runId;
+        } finally {
+          this.current = undefined;
+        }
       },
       { connection, prefix: this.config.queue.prefix, concurrency: 1 },
     );
     this.worker.on('failed', (_job, error) => this.logger.error({ err: error }, 'scheduled fleet run refused or failed'));
   }
 
+  /** A run in progress starts no more tenants, gets SHUTDOWN_TIMEOUT_MS for those in flight, and is recorded interrupted. */
   async stop(): Promise<void> {
-    await withTimeout(this.worker?.close() ?? Promise.resolve(), this.config.worker.shutdownTimeoutMs, 'scheduled runs close').catch(() =>
+    const drainMs = this.config.worker.shutdownTimeoutMs;
+    this.current?.request({ status: 'interrupted', reason: 'interrupted: the scheduled runner is stopping' }, drainMs);
+    await withTimeout(this.worker?.close() ?? Promise.resolve(), drainMs + RECORD_MARGIN_MS, 'scheduled runs close').catch(() =>
       this.worker?.close(true),
     );
     await this.queue?.close();

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,9 +14,10 @@ describe('a fleet run over 30 tenants', () => {
   let plane: ControlPlane;
   const codes = Array.from({ length: FLEET }, (_, i) => `fleet_${String(i).padStart(2, '0')}`);
   const db = (code: string) => `tenant_${code}_${plane.env.label}`;
+  const reports = mkdtempSync(join(tmpdir(), 'tenantry-fleet-'));
 
   const migrate = (name: string, ...args: string[]) =>
-    run(process.execPath, [cli, '--report', join(tmpdir(), `tenantry-fleet-${process.pid}-${name}.json`), ...args], {
+    run(process.execPath, [cli, '--report', join(reports, `${name}.json`), ...args], {
       env: childProcessEnv(plane.env.rawEnv),
     }).then(
       ({ stdout }) => ({ code: 0, stdout }),
@@ -34,12 +36,14 @@ describe('a fleet run over 30 tenants', () => {
     Object.fromEntries([...stdout.matchAll(/^(\w+)\s+(fleet_\d\d)\s/gm)].map(([, outcome, code]) => [code, outcome]));
 
   beforeAll(async () => {
-    plane = await startControlPlane();
+    // Two runners at once wait on each other's migration lock; under load one tenant's migration may pass the default 5 s.
+    plane = await startControlPlane({ env: { TENANT_MIGRATION_LOCK_TIMEOUT_MS: '60000' } });
     for (let i = 0; i < FLEET; i += 10) await Promise.all(codes.slice(i, i + 10).map((code) => plane.provision(code)));
   });
 
   afterAll(async () => {
     await plane?.stop();
+    rmSync(reports, { recursive: true, force: true });
   });
 
   it('migrates 29 tenants, reports the broken one, exits non-zero; after the fix a re-run migrates only that one', async () => {

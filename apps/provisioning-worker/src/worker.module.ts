@@ -16,7 +16,11 @@ import { Credentials } from './saga/credentials';
 import { DeprovisioningSaga } from './saga/deprovisioning.saga';
 import { PlacementService } from './saga/placement.service';
 import { ProvisioningSaga } from './saga/provisioning.saga';
+import { ResumptionSaga } from './saga/resumption.saga';
 import { SagaRunner } from './saga/saga-runner';
+import { SessionDrain } from './saga/session-drain';
+import { SuspensionSaga } from './saga/suspension.saga';
+import { TenantServerAccess } from './startup/tenant-server-access';
 
 @Module({})
 export class WorkerModule {
@@ -45,7 +49,11 @@ export class WorkerModule {
         ProvisioningSaga,
         DeprovisioningSaga,
         Credentials,
+        SessionDrain,
         CredentialRotationSaga,
+        SuspensionSaga,
+        ResumptionSaga,
+        TenantServerAccess,
         OperationWorker,
         OperationReconciler,
       ],

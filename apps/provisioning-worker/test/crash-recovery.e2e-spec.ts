@@ -2,7 +2,17 @@ import { Client } from 'pg';
 import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
 import { spawnWorker } from './worker-process';
 
-const STEPS = ['place', 'create_database', 'create_login', 'apply_schema', 'store_credentials', 'activate', 'invalidate_cache'];
+const STEPS = [
+  'place',
+  'create_database',
+  'create_login',
+  'apply_schema',
+  'prepare_credentials',
+  'set_login_password',
+  'store_credentials',
+  'activate',
+  'invalidate_cache',
+];
 
 describe('a worker killed with SIGKILL right after each saga step', () => {
   let plane: ControlPlane;
@@ -29,7 +39,7 @@ describe('a worker killed with SIGKILL right after each saga step', () => {
 
     const survivor = spawnWorker(plane.env.rawEnv);
     try {
-      const operation = await plane.waitForOperation(created.body.operation.id, 30_000);
+      const operation = await plane.waitForOperation(created.body.operation.id);
       expect(operation.status).toBe('succeeded');
       expect(operation.steps.map((s: { step: string }) => s.step)).toEqual(STEPS);
       expect(operation.attempts).toBe(2);
@@ -55,7 +65,7 @@ describe('a worker killed with SIGKILL right after each saga step', () => {
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE tenant_databases IN EXCLUSIVE MODE');
     const created = await plane.admin('POST', '/tenants', { code: 'graceful', name: 'graceful' });
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 60_000;
     while ((await plane.admin('GET', `/operations/${created.body.operation.id}`)).body.step !== 'place') {
       if (Date.now() > deadline) throw new Error('the worker never started the job');
       await new Promise((resolve) => setTimeout(resolve, 20));

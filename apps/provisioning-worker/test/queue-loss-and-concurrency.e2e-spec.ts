@@ -1,10 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import Redis from 'ioredis';
+import { testRedisUrl } from '@tenantry/testing';
 import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
 import { createWorker } from '../src/create-worker';
 
-// Redis database 7 belongs to this file alone, so emptying it cannot disturb the files running beside it.
-const REDIS_URL = 'redis://127.0.0.1:6379/7';
+// Redis database 7 (of the test server) belongs to this file alone, so emptying it cannot disturb the files running beside it.
+const REDIS_URL = testRedisUrl(7);
 
 async function inBatches<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
@@ -36,7 +37,7 @@ describe('the admin DB, not Redis, is the source of truth; concurrency never pro
     await redis.flushdb();
     redis.disconnect();
 
-    const operations = await Promise.all(created.map((response) => plane.waitForOperation(response.body.operation.id, 30_000)));
+    const operations = await Promise.all(created.map((response) => plane.waitForOperation(response.body.operation.id)));
     expect(operations.map((operation) => operation.status)).toEqual(codes.map(() => 'succeeded'));
     const listed = await plane.admin('GET', '/tenants?status=active&pageSize=100');
     expect(listed.body.items.map((t: { code: string }) => t.code)).toEqual(expect.arrayContaining(codes));
@@ -45,7 +46,7 @@ describe('the admin DB, not Redis, is the source of truth; concurrency never pro
   it('two workers and 50 tenants: each provisioned exactly once', async () => {
     const codes = Array.from({ length: 50 }, (_, i) => `pair_${i}`);
     const created = await inBatches(codes, 10, (code) => plane.admin('POST', '/tenants', { code, name: code }));
-    const operations = await Promise.all(created.map((response) => plane.waitForOperation(response.body.operation.id, 60_000)));
+    const operations = await Promise.all(created.map((response) => plane.waitForOperation(response.body.operation.id, 240_000)));
     for (const operation of operations) {
       expect(operation.status).toBe('succeeded');
       expect(operation.attempts).toBe(1);

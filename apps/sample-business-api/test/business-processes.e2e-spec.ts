@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { spawnBuiltApp, type BuiltApp } from '@tenantry/testing';
+import { httpRequest, spawnBuiltApp, type BuiltApp } from '@tenantry/testing';
 import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
 
 const entry = join(__dirname, '../../../dist/apps/sample-business-api/src/main.js');
@@ -13,9 +13,12 @@ interface Sample {
 
 /**
  * Three sample business-service processes, as a real deployment runs replicas, resolving one
- * tenant through the shared Redis while the admin API changes it.
+ * tenant through the shared Redis while the admin API changes it. Their in-process cache keeps a
+ * tenant for a minute (the most it allows) here, so only the invalidation can make them change their answer soon; the
+ * assertions are about when each process received it (its own log line), not about a wall-clock
+ * bound that a loaded machine stretches.
  */
-describe('several business-service processes follow the registry within a second', () => {
+describe('several business-service processes follow the registry as soon as its invalidation reaches them', () => {
   let plane: ControlPlane;
   let services: BuiltApp[] = [];
   let urls: string[];
@@ -26,7 +29,13 @@ describe('several business-service processes follow the registry within a second
     plane = await startControlPlane();
     tenant = await plane.provision('replicated');
     token = await plane.tenantToken(tenant.id);
-    services = [0, 1, 2].map(() => spawnBuiltApp(entry, { ...plane.env.rawEnv, BUSINESS_API_PORT: '0', LOG_LEVEL: 'info' }, /listening on (http:\/\/\S+)/));
+    services = [0, 1, 2].map(() =>
+      spawnBuiltApp(
+        entry,
+        { ...plane.env.rawEnv, BUSINESS_API_PORT: '0', LOG_LEVEL: 'info', TENANT_LOCAL_CACHE_TTL_SECONDS: '60' },
+        /listening on (http:\/\/\S+)/,
+      ),
+    );
     urls = (await Promise.all(services.map((service) => service.ready))).map((match) => match[1]);
     for (const url of urls) expect((await get(url)).status).toBe(200);
   });
@@ -36,67 +45,91 @@ describe('several business-service processes follow the registry within a second
     await plane?.stop();
   });
 
-  const get = async (url: string) => fetch(`${url}/orders`, { headers: { authorization: `Bearer ${token}` } });
+  const get = (url: string) => httpRequest(`${url}/orders`, { headers: { authorization: `Bearer ${token}` } });
 
-  /** Requests flowing to every process (3 at a time each) while `during` runs, then `tailMs` longer. */
-  async function underLoad(during: () => Promise<void>, tailMs: number): Promise<Sample[]> {
+  /** When each process logged an invalidation of the tenant (ms since the epoch, the clock its log lines carry). */
+  const invalidations = () =>
+    services.map((service) =>
+      service
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.includes('tenant invalidated'))
+        .map((line) => JSON.parse(line) as { time: number; tenant_id: string })
+        .filter((line) => line.tenant_id === tenant.id)
+        .map((line) => line.time),
+    );
+
+  /**
+   * Requests flowing to every process (3 at a time each) while `change` runs, until every process
+   * has logged the invalidation it causes and answered `settled` requests sent after it.
+   * Returns the samples and, per process, when it received the invalidation.
+   */
+  async function acrossInvalidation(change: () => Promise<void>, settled = 10): Promise<{ samples: Sample[]; receivedAt: number[] }> {
+    const seenBefore = invalidations().map((times) => times.length);
     const samples: Sample[] = [];
+    const receivedAt = (): Array<number | undefined> => invalidations().map((times, process) => times[seenBefore[process]]);
+    const done = () =>
+      receivedAt().every(
+        (at, process) => at !== undefined && samples.filter((s) => s.process === process && s.sentAt > at).length >= settled,
+      );
     let running = true;
     const loops = urls.flatMap((url, process) =>
       [0, 1, 2].map(async () => {
         while (running) {
-          const sentAt = performance.now();
-          const response = await get(url);
-          await response.arrayBuffer();
-          samples.push({ process, sentAt, status: response.status });
+          const sentAt = Date.now();
+          const { status } = await get(url);
+          samples.push({ process, sentAt, status });
         }
       }),
     );
-    await sleep(300);
-    await during();
-    await sleep(tailMs);
-    running = false;
-    await Promise.all(loops);
-    return samples;
+    try {
+      await sleep(300);
+      await change();
+      const deadline = performance.now() + 30_000;
+      while (!done()) {
+        if (performance.now() > deadline) throw new Error(`the invalidation did not reach every process: ${JSON.stringify(receivedAt())}`);
+        await sleep(20);
+      }
+    } finally {
+      running = false;
+      await Promise.all(loops);
+    }
+    return { samples, receivedAt: receivedAt() as number[] };
   }
 
-  /** For each process, how long after `since` it last answered something other than `status`. */
-  function settledAfter(samples: Sample[], since: number, status: number): number[] {
-    return urls.map((_url, process) => {
-      const other = samples.filter((s) => s.process === process && s.status !== status && s.sentAt >= since);
-      return other.length === 0 ? 0 : Math.max(...other.map((s) => s.sentAt)) - since;
-    });
-  }
+  /** Per process, the statuses of the requests sent after it received the invalidation. */
+  const answeredAfter = ({ samples, receivedAt }: { samples: Sample[]; receivedAt: number[] }) =>
+    receivedAt.map((at, process) => samples.filter((s) => s.process === process && s.sentAt > at).map((s) => s.status));
 
-  it('a tenant suspended while requests flow is refused by every process within a second, and served again after resume', async () => {
+  it('a tenant suspended while requests flow is refused by every process from the invalidation on, and served again after resume', async () => {
     let suspendedAt = 0;
-    const suspension = await underLoad(async () => {
-      suspendedAt = performance.now();
-      expect((await plane.admin('POST', `/tenants/${tenant.code}/suspend`)).status).toBe(200);
-    }, 1_500);
-    const lag = settledAfter(suspension, suspendedAt, 403);
-    process.stdout.write(`suspension reached the 3 processes after ${lag.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}\n`);
-    expect(Math.max(...lag)).toBeLessThan(1_000);
-    expect(suspension.filter((s) => s.sentAt > suspendedAt + 1_000).every((s) => s.status === 403)).toBe(true);
-    expect(suspension.some((s) => s.status >= 500)).toBe(false);
+    const suspension = await acrossInvalidation(async () => {
+      suspendedAt = Date.now();
+      expect((await plane.admin('POST', `/tenants/${tenant.code}/suspend`)).status).toBe(202);
+    });
+    process.stdout.write(
+      `suspension: the invalidation reached the 3 processes ${suspension.receivedAt.map((at) => `${at - suspendedAt} ms`).join(', ')} after the request\n`,
+    );
+    // Served until the invalidation came (the cache would have kept serving for a minute), refused from then on.
+    expect(suspension.samples.filter((s) => s.sentAt < suspendedAt).every((s) => s.status === 200)).toBe(true);
+    for (const statuses of answeredAfter(suspension)) expect(new Set(statuses)).toEqual(new Set([403]));
+    expect(suspension.samples.some((s) => s.status >= 500)).toBe(false);
 
-    let resumedAt = 0;
-    const resumption = await underLoad(async () => {
-      resumedAt = performance.now();
-      expect((await plane.admin('POST', `/tenants/${tenant.code}/resume`)).status).toBe(200);
-    }, 1_500);
-    expect(Math.max(...settledAfter(resumption, resumedAt, 200))).toBeLessThan(1_000);
-    expect(resumption.some((s) => s.status >= 500)).toBe(false);
+    const resumption = await acrossInvalidation(async () => {
+      expect((await plane.admin('POST', `/tenants/${tenant.code}/resume`)).status).toBe(202);
+    });
+    for (const statuses of answeredAfter(resumption)) expect(new Set(statuses)).toEqual(new Set([200]));
+    expect(resumption.samples.some((s) => s.status >= 500)).toBe(false);
   });
 
   it('a credential rotation makes every process reopen the tenant pool, with no failed request', async () => {
     const database = `tenant_${tenant.code}_${plane.env.label}`;
     const started = new Date();
-    const samples = await underLoad(async () => {
+    const { samples } = await acrossInvalidation(async () => {
       const rotation = await plane.admin('POST', `/tenants/${tenant.code}/rotate-credentials`);
       expect(rotation.status).toBe(202);
       expect((await plane.waitForOperation(rotation.body.id)).status).toBe('succeeded');
-    }, 500);
+    });
     expect(samples.filter((s) => s.status !== 200)).toEqual([]);
     // The pools opened before the rotation are closed once their requests finished; the new ones serve.
     const backends = async () =>
@@ -105,7 +138,8 @@ describe('several business-service processes follow the registry within a second
         started,
         `${database}_app`,
       ]);
-    const deadline = performance.now() + 3_000;
+    // A deadline for the event only: the old pools close once the requests holding them finished.
+    const deadline = performance.now() + 30_000;
     while ((await backends()).some((b) => !b.fresh) && performance.now() < deadline) await sleep(50);
     const after = await backends();
     expect(after.length).toBeGreaterThan(0);

@@ -78,6 +78,8 @@ describe("cross-tenant attempts: A's user never reaches B's data", () => {
     ['an expired token for B', () => plane.issuer.mint({ tenantId: b.id }, { expiresInSeconds: -120 }), /expired/],
     ['a token for B from another issuer', () => plane.issuer.mint({ tenantId: b.id }, { issuer: 'http://127.0.0.1:1/realms/evil' }), /issuer/],
     ['a token for B meant for another audience and client', () => plane.issuer.mint({ tenantId: b.id, aud: 'billing-api', azp: 'billing-app' }), /audience/],
+    ["B's ID token (its azp is an accepted client, but it is not an access token)", () => plane.issuer.mint({ tenantId: b.id }, { kind: 'id' }), /not an access token/],
+    ["B's refresh token", () => plane.issuer.mint({ tenantId: b.id, aud: 'orders-api' }, { kind: 'refresh' }), /not an access token/],
   ];
 
   it.each(forgeries)('%s: 401, nothing of B', async (_what, forge, reason) => {

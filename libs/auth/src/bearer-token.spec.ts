@@ -1,15 +1,16 @@
-import { bearerToken } from './bearer-token';
+import { bearerCredential } from './bearer-token';
 
-describe('bearerToken', () => {
+describe('bearerCredential', () => {
   it('takes the token of a Bearer header, whatever the scheme case', () => {
-    expect(bearerToken('Bearer aaa.bbb.ccc')).toBe('aaa.bbb.ccc');
-    expect(bearerToken('bearer aaa.bbb.ccc')).toBe('aaa.bbb.ccc');
+    expect(bearerCredential('Bearer aaa.bbb.ccc')).toEqual({ kind: 'token', token: 'aaa.bbb.ccc' });
+    expect(bearerCredential('bearer aaa.bbb.ccc')).toEqual({ kind: 'token', token: 'aaa.bbb.ccc' });
   });
 
-  it.each([undefined, '', 'Bearer', 'Basic dXNlcjpwdw==', 'Bearer a.b.c d.e.f', 'Bearer not-a-jwt', ['Bearer a.b.c']])(
-    'gives nothing for %p',
-    (header) => {
-      expect(bearerToken(header as string | undefined)).toBeUndefined();
-    },
-  );
+  it.each([undefined, '', 'Basic dXNlcjpwdw==', ['Bearer a.b.c']])('finds no bearer credential in %p', (header) => {
+    expect(bearerCredential(header as string | undefined)).toEqual({ kind: 'missing' });
+  });
+
+  it.each(['Bearer', 'Bearer ', 'Bearer abc', 'Bearer not-a-jwt', 'Bearer a.b.c d.e.f', 'Bearer a b'])('calls %p malformed', (header) => {
+    expect(bearerCredential(header)).toEqual({ kind: 'malformed' });
+  });
 });

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from
 import { Reflector } from '@nestjs/core';
 import { Unauthenticated } from '@tenantry/common';
 import { ClsService } from 'nestjs-cls';
-import { bearerToken } from './bearer-token';
+import { bearerCredential } from './bearer-token';
 import { TokenVerifier } from './token-verifier';
 import { PRINCIPAL_KEY, type VerifiedPrincipal } from './verified-principal';
 
@@ -24,9 +24,10 @@ export class JwtAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = bearerToken(request.headers.authorization);
-    if (!token) throw new Unauthenticated('missing bearer token (Authorization: Bearer <JWT>)');
-    const principal = await this.verifier.verify(token);
+    const credential = bearerCredential(request.headers.authorization);
+    if (credential.kind === 'missing') throw new Unauthenticated('missing bearer token (Authorization: Bearer <JWT>)');
+    if (credential.kind === 'malformed') throw new Unauthenticated('malformed bearer token: expected a JWT (Authorization: Bearer <JWT>)');
+    const principal = await this.verifier.verify(credential.token);
     request.principal = principal;
     if (this.cls.isActive()) this.cls.set(PRINCIPAL_KEY, principal);
     return true;

@@ -80,6 +80,31 @@ describe('TokenVerifier against a Keycloak-shaped issuer', () => {
     expect(await rejection('not.a.jwt')).toBe('malformed token');
   });
 
+  it('accepts only access tokens: an ID or refresh token of the same realm, or one without typ, is refused', async () => {
+    const claims = { sub: 'u1', tenantId: 'tenant-1', roles: ['platform-admin'] };
+    await expect(verifier.verify(await issuer.mint(claims))).resolves.toMatchObject({ tenantId: 'tenant-1' });
+    expect(await rejection(await issuer.mint(claims, { kind: 'id' }))).toBe('token is not an access token (typ "ID"; expected "Bearer")');
+    expect(await rejection(await issuer.mint(claims, { kind: 'refresh' }))).toContain('typ "Refresh"');
+    expect(await rejection(await issuer.mint({ ...claims, typ: undefined }))).toContain('typ missing or unknown');
+    // The ID token is for the client itself: with the client allowed through azp, it must still be refused.
+    const byClient = new TokenVerifier({ ...options, clients: ['tenantry-app'] });
+    expect(await rejection(await issuer.mint(claims, { kind: 'id' }), byClient)).toContain('not an access token');
+  });
+
+  it('mints the claims Keycloak puts in each kind of token', async () => {
+    const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+    const access = decode(await issuer.mint({ tenantId: 't1' }));
+    expect(access).toMatchObject({ typ: 'Bearer', aud: 'account', azp: 'tenantry-app', acr: '1', tenant_id: 't1', scope: 'openid profile email' });
+    expect(Object.keys(access)).toEqual(expect.arrayContaining(['sid', 'realm_access', 'resource_access', 'preferred_username', 'jti']));
+    const id = decode(await issuer.mint({ tenantId: 't1' }, { kind: 'id' }));
+    expect(id).toMatchObject({ typ: 'ID', aud: 'tenantry-app', azp: 'tenantry-app', tenant_id: 't1' });
+    expect(id).toHaveProperty('at_hash');
+    expect(id).not.toHaveProperty('realm_access');
+    const refresh = decode(await issuer.mint({ tenantId: 't1' }, { kind: 'refresh' }));
+    expect(refresh).toMatchObject({ typ: 'Refresh', aud: issuer.issuer, azp: 'tenantry-app' });
+    expect(refresh).not.toHaveProperty('tenant_id');
+  });
+
   it('checks audience or authorised party when configured', async () => {
     const strict = new TokenVerifier({ ...options, audiences: ['orders-api'], clients: ['tenantry-app'] });
     await expect(strict.verify(await issuer.mint({ aud: 'orders-api', azp: 'other' }))).resolves.toBeDefined();

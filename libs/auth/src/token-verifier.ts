@@ -6,10 +6,14 @@ import type { VerifiedPrincipal } from './verified-principal';
 
 const FORBIDDEN_ALGORITHMS = /^(none|HS\d+)$/i;
 
+// Keycloak's `typ` claim: access tokens are "Bearer"; ID, refresh, offline and logout tokens are signed by the same realm keys.
+const ACCESS_TOKEN_TYPE = 'Bearer';
+
 /**
  * Verifies Keycloak access tokens as an OIDC resource server does: signature against the realm's
  * JWKS (refetched on an unknown kid, with a cooldown), pinned algorithms, issuer, expiry and
- * not-before with a small skew, and the audience or authorised party from configuration.
+ * not-before with a small skew, the token type (an ID or refresh token of the same realm is not an
+ * access token), and the audience or authorised party from configuration.
  */
 @Injectable()
 export class TokenVerifier {
@@ -39,8 +43,16 @@ export class TokenVerifier {
     } catch (error) {
       throw this.explain(error);
     }
+    this.checkType(payload);
     this.checkAudience(payload);
     return this.toPrincipal(payload);
+  }
+
+  private checkType(payload: JWTPayload): void {
+    const type = payload.typ;
+    if (type === ACCESS_TOKEN_TYPE) return;
+    const named = typeof type === 'string' && /^[A-Za-z]{1,20}$/.test(type) ? `"${type}"` : 'missing or unknown';
+    throw new Unauthenticated(`token is not an access token (typ ${named}; expected "${ACCESS_TOKEN_TYPE}")`);
   }
 
   private checkAudience(payload: JWTPayload): void {

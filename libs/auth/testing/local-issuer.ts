@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, randomUUID, type JsonWebKey } from 'node:crypto';
+import { createHmac, createPublicKey, randomUUID, type webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +22,12 @@ export interface MintClaims {
   [claim: string]: unknown;
 }
 
+/** Which of Keycloak's tokens to mint: the access token (typ Bearer), the ID token (typ ID) or the refresh token (typ Refresh). */
+export type TokenKind = 'access' | 'id' | 'refresh';
+
 export interface MintOptions {
+  /** Default access. Keycloak signs refresh tokens with a realm HMAC key; this one is RS256, so only its type tells it apart. */
+  kind?: TokenKind;
   expiresInSeconds?: number;
   notBeforeSeconds?: number;
   issuer?: string;
@@ -112,22 +117,38 @@ export class LocalIssuer {
   async mint(claims: MintClaims = {}, options: MintOptions = {}): Promise<string> {
     const { sub, tenantId, roles, azp, aud, preferred_username, resource_access, ...extra } = claims;
     const key = options.signWith === 'other-key' ? await newKey() : this.keyFor(options.kid);
-    const now = Math.floor(Date.now() / 1000);
-    const payload: Record<string, unknown> = {
-      typ: 'Bearer',
-      azp: azp ?? 'tenantry-app',
-      scope: 'openid profile email',
+    const issuer = options.issuer ?? this.issuer;
+    const client = azp ?? 'tenantry-app';
+    const session = { azp: client, sid: randomUUID() };
+    const user = {
+      acr: '1',
+      email_verified: false,
       preferred_username: preferred_username ?? sub ?? 'user',
-      realm_access: { roles: roles ?? ['offline_access', 'uma_authorization'] },
-      resource_access: resource_access ?? { account: { roles: ['manage-account', 'view-profile'] } },
       ...(tenantId === undefined ? {} : { tenant_id: tenantId }),
-      ...extra,
     };
-    const jwt = new SignJWT(payload)
+    // The claims Keycloak puts in each kind of token (the realm's tenant_id mapper adds to access and ID tokens).
+    const shapes: Record<TokenKind, { typ: string; aud: string | string[]; claims: Record<string, unknown> }> = {
+      access: {
+        typ: 'Bearer',
+        aud: aud ?? 'account',
+        claims: {
+          ...session,
+          ...user,
+          scope: 'openid profile email',
+          realm_access: { roles: roles ?? ['offline_access', 'uma_authorization'] },
+          resource_access: resource_access ?? { account: { roles: ['manage-account', 'view-profile'] } },
+        },
+      },
+      id: { typ: 'ID', aud: aud ?? client, claims: { ...session, ...user, at_hash: randomUUID().replace(/-/g, '').slice(0, 22) } },
+      refresh: { typ: 'Refresh', aud: aud ?? issuer, claims: { ...session, scope: 'openid profile email' } },
+    };
+    const shape = shapes[options.kind ?? 'access'];
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = new SignJWT({ typ: shape.typ, ...shape.claims, ...extra })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid })
-      .setIssuer(options.issuer ?? this.issuer)
+      .setIssuer(issuer)
       .setSubject(sub ?? randomUUID())
-      .setAudience(aud ?? 'account')
+      .setAudience(shape.aud)
       .setJti(randomUUID())
       .setIssuedAt(now)
       .setExpirationTime(now + (options.expiresInSeconds ?? 300));
@@ -149,7 +170,7 @@ export class LocalIssuer {
 
   /** HS256 keyed with the issuer's public key (the classic key-confusion attack): must never verify. */
   forgeHs256WithPublicKey(claims: Record<string, unknown>): string {
-    const pem = createPublicKey({ key: this.keys[0].publicJwk as JsonWebKey, format: 'jwk' })
+    const pem = createPublicKey({ key: this.keys[0].publicJwk as webcrypto.JsonWebKey, format: 'jwk' })
       .export({ type: 'spki', format: 'pem' })
       .toString();
     const signingInput = `${b64url({ alg: 'HS256', typ: 'JWT', kid: this.keys[0].kid })}.${b64url(this.standardClaims(claims))}`;

@@ -13,9 +13,9 @@ export interface BuiltApp {
   stop(): Promise<void>;
 }
 
-export function spawnBuiltApp(entry: string, env: RawEnv, readyPattern: RegExp): BuiltApp {
+export function spawnBuiltApp(entry: string, env: RawEnv, readyPattern: RegExp, args: string[] = []): BuiltApp {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm test does)`);
-  const child = spawn(process.execPath, [entry], { env: childProcessEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry, ...args], { env: childProcessEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),

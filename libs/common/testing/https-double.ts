@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,9 +39,13 @@ function selfSignedCertificate(): { key: string; cert: string } {
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
   ], { stdio: 'ignore' });
-  if (!existsSync(cert)) throw new Error('openssl did not produce a certificate (Debian: apt-get install openssl)');
-  certificate = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
-  return certificate;
+  try {
+    if (!existsSync(cert)) throw new Error('openssl did not produce a certificate (Debian: apt-get install openssl)');
+    certificate = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+    return certificate;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function readBody(request: IncomingMessage): Promise<unknown> {

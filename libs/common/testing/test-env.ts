@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import Redis from 'ioredis';
-import { loadConfig, type AppConfig, type RawEnv } from '../src';
+import { loadConfig, surviveConnectionErrors, type AppConfig, type RawEnv } from '../src';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The test Redis server (REDIS_URL's) on logical database `database`, for a test that empties a whole database. */
+export function testRedisUrl(database: number): string {
+  const url = new URL(REDIS_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
 
 /** The opt-in SQL Server of the tests (docker-compose's, say); undefined when MSSQL_URL is unset or empty. */
 export const TEST_MSSQL_URL = process.env.MSSQL_URL || undefined;
@@ -18,7 +25,9 @@ export interface TestEnv {
   label: string;
   config: AppConfig;
   rawEnv: RawEnv;
-  /** Runs SQL on the server as the superuser, against `database` (default: postgres). */
+  /** The superuser URL of `database` on the test server (DATABASE_URL's, whatever its host and port). */
+  databaseUrl(database: string): string;
+  /** Runs SQL on the server (the one `DATABASE_URL` names) as the superuser, against `database` (default: postgres). */
   sql<T extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[], database?: string): Promise<T[]>;
   redis(): Redis;
   cleanup(): Promise<void>;
@@ -28,6 +37,8 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
   const label = `t${randomBytes(4).toString('hex')}`;
   const rawEnv: RawEnv = {
     TENANTRY_ENV: label,
+    // Tests trust a local issuer; a test that checks audiences sets AUTH_AUDIENCES / AUTH_CLIENTS itself.
+    TENANTRY_MODE: 'development',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: BASE_URL,
     ADMIN_DB_NAME: `tenantry_admin_${label}`,
@@ -42,22 +53,22 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
   const config = loadConfig(rawEnv);
   const clients: Redis[] = [];
 
-  async function sql<T extends Record<string, unknown>>(text: string, params: unknown[] = [], database = 'postgres'): Promise<T[]> {
-    const url = new URL(BASE_URL);
+  const serverUrl = rawEnv.DATABASE_URL ?? BASE_URL;
+
+  function databaseUrl(database: string): string {
+    const url = new URL(serverUrl);
     url.pathname = `/${database}`;
-    const client = new Client({ connectionString: url.toString() });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows as T[];
-    } finally {
-      await client.end();
-    }
+    return url.toString();
   }
+
+  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = [], database = 'postgres') =>
+    sqlOnServer<T>(serverUrl, database, text, params);
 
   return {
     label,
     config,
     rawEnv,
+    databaseUrl,
     sql,
     redis() {
       const client = new Redis(config.redis.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
@@ -65,17 +76,23 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
       return client;
     },
     async cleanup() {
-      const databases = await sql<{ datname: string }>(
-        `SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2`,
-        [`%\\_${label}%`, config.adminDb.name],
-      );
-      for (const { datname } of databases) {
-        await sql(`ALTER DATABASE "${datname}" WITH IS_TEMPLATE false`);
-        await sql(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-      }
-      const roles = await sql<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [`%\\_${label}%`]);
-      for (const { rolname } of roles) {
-        await sql(`DROP ROLE IF EXISTS "${rolname}"`);
+      // One connection for it all: a file that made dozens of tenants would otherwise open two per database.
+      const admin = new Client({ connectionString: databaseUrl('postgres') });
+      surviveConnectionErrors(admin, 'test cleanup');
+      await admin.connect();
+      try {
+        const databases = await admin.query<{ datname: string }>(
+          `SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2`,
+          [`%\\_${label}%`, config.adminDb.name],
+        );
+        for (const { datname } of databases.rows) {
+          await admin.query(`ALTER DATABASE "${datname}" WITH IS_TEMPLATE false`);
+          await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+        }
+        const roles = await admin.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [`%\\_${label}%`]);
+        if (roles.rows.length > 0) await admin.query(`DROP ROLE IF EXISTS ${roles.rows.map(({ rolname }) => `"${rolname}"`).join(', ')}`);
+      } finally {
+        await admin.end();
       }
       const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
       try {
@@ -93,6 +110,20 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
       }
     },
   };
+}
+
+/** Runs one statement in its own session on `database` of the server `serverUrl` names. */
+export async function sqlOnServer<T extends Record<string, unknown>>(serverUrl: string, database: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  const client = new Client({ connectionString: url.toString() });
+  surviveConnectionErrors(client, 'test session');
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }
 
 /** The environment for a child process under test: this process's (PATH and the like) with `overrides` on top. */

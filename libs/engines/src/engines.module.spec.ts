@@ -7,7 +7,7 @@ import { EngineRegistry } from './engine-registry';
 import { EnginesModule } from './engines.module';
 
 async function registryFor(env: RawEnv): Promise<{ engines: EngineRegistry; close: () => Promise<void> }> {
-  const config = loadConfig({ SECRETS_KEY: randomBytes(32).toString('base64'), ...env });
+  const config = loadConfig({ SECRETS_KEY: randomBytes(32).toString('base64'), TENANTRY_MODE: 'development', ...env });
   const module = await Test.createTestingModule({ imports: [EnginesModule.forRoot(config)] }).compile();
   return { engines: module.get(EngineRegistry), close: () => module.close() };
 }

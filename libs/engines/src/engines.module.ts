@@ -8,7 +8,9 @@ import type { TenantDatabaseEngine } from './tenant-database-engine';
 
 /** Every engine this process is configured for: PostgreSQL always, azure-sql when AZURE_SQL_AUTH is set. */
 function configuredEngines(config: AppConfig): TenantDatabaseEngine[] {
-  const engines: TenantDatabaseEngine[] = [new PostgresEngine({ adminUrl: config.tenantServer.adminUrl, exportDir: config.worker.exportDir })];
+  const engines: TenantDatabaseEngine[] = [
+    new PostgresEngine({ adminUrl: config.tenantServer.adminUrl, exportDir: config.worker.exportDir, migrationTimeouts: config.migrations.timeouts }),
+  ];
   if (config.azureSql) {
     engines.push(new AzureSqlEngine({ ...config.azureSql, environment: config.env, credential: new DefaultAzureCredential() }));
   }

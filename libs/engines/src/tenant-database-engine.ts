@@ -44,10 +44,27 @@ export interface TenantDatabaseEngine {
   /** Derives and validates the database and login names for a tenant code. */
   namesFor(tenantCode: string, env: string): { databaseName: string; loginName: string };
   databaseExists(target: TenantDatabaseTarget): Promise<boolean>;
+  /**
+   * A database of the tenant's name that is not the tenant's is a TenantDatabaseConflict, never
+   * adopted: on PostgreSQL, one this control plane did not make and mark for it; on Azure SQL, one
+   * in another elastic pool.
+   */
   createDatabase(target: TenantDatabaseTarget): Promise<void>;
+  /**
+   * Takes from everyone what a tenant login must not have on this server (connecting to the
+   * server's own databases), so a login reaches its own database only. Idempotent.
+   */
+  secureServer(): Promise<void>;
   /** Creates the tenant's login (if absent) with rights on its own database only. */
   ensureLogin(target: TenantDatabaseTarget): Promise<void>;
-  setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<void>;
+  /** Leaves the login enabled or disabled as it was; returns when the change took effect, by the server's clock. */
+  setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<Date>;
+  /** Whether the login may open new sessions (a suspended tenant's may not); its open sessions are left alone. */
+  setLoginEnabled(target: TenantDatabaseTarget, enabled: boolean): Promise<void>;
+  /** The login's open sessions, or only those opened before `openedBefore` (the server's clock). */
+  countSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number>;
+  /** Ends those sessions at once, whatever they are doing; returns how many it ended. */
+  endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number>;
   /** How a business service reaches the tenant database as the tenant's own login. */
   connectionParams(target: TenantDatabaseTarget, password: string): TenantConnectionParams;
   /** The tenant migrations not applied yet, in order; reads only. */
@@ -66,10 +83,14 @@ export interface TenantDatabaseEngine {
   close(): Promise<void>;
 }
 
-/** Provisioning shortcuts: a template per schema version, and spare databases claimed by rename. */
+/**
+ * Provisioning shortcuts: a template per schema version, and spare databases claimed by rename.
+ * Each prepares the tenant's database out of sight; createDatabase then puts it in place.
+ */
 export interface FastPathEngine {
   ensureTemplate(env: string): Promise<string>;
   createFromTemplate(target: TenantDatabaseTarget, template: string): Promise<void>;
+  /** False when no spare was left. */
   claimSpare(target: TenantDatabaseTarget, env: string): Promise<boolean>;
   refillSpares(env: string, size: number): Promise<number>;
   spareCount(env: string): Promise<number>;

@@ -1,2 +1,3 @@
 export * from './arm-sql-double';
 export * from './provision-tenant';
+export * from './login-password';

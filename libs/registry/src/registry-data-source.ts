@@ -1,6 +1,6 @@
-import type { AppConfig } from '@tenantry/common';
-import { Client } from 'pg';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { surviveConnectionErrors, type AppConfig } from '@tenantry/common';
+import { Client, escapeIdentifier } from 'pg';
+import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { AuditEventEntity } from './entities/audit-event.entity';
 import { DatabasePoolEntity } from './entities/database-pool.entity';
 import { OperationEntity } from './entities/operation.entity';
@@ -11,6 +11,8 @@ import { DedicatedPools1764000100000 } from './migrations/1764000100000-Dedicate
 import { MigrationRuns1764000200000 } from './migrations/1764000200000-MigrationRuns';
 import { CredentialRotation1764000300000 } from './migrations/1764000300000-CredentialRotation';
 import { AzurePools1764000400000 } from './migrations/1764000400000-AzurePools';
+import { MigrationRunLeases1764000510000 } from './migrations/1764000510000-MigrationRunLeases';
+import { LoginOperations1764000540000 } from './migrations/1764000540000-LoginOperations';
 
 export const REGISTRY_ENTITIES = [DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
 export const REGISTRY_MIGRATIONS = [
@@ -19,6 +21,8 @@ export const REGISTRY_MIGRATIONS = [
   MigrationRuns1764000200000,
   CredentialRotation1764000300000,
   AzurePools1764000400000,
+  MigrationRunLeases1764000510000,
+  LoginOperations1764000540000,
 ];
 
 export function registryDataSourceOptions(config: AppConfig, poolSize = 10): DataSourceOptions {
@@ -40,6 +44,7 @@ export async function ensureAdminDatabase(config: AppConfig): Promise<boolean> {
   const maintenance = new URL(config.adminDb.url);
   maintenance.pathname = '/postgres';
   const client = new Client({ connectionString: maintenance.toString() });
+  surviveConnectionErrors(client, 'admin database bootstrap session');
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [config.adminDb.name]);
@@ -55,10 +60,22 @@ export async function ensureAdminDatabase(config: AppConfig): Promise<boolean> {
   }
 }
 
+/**
+ * Every role may connect to a new database: tenant logins, on the same server where it is the
+ * tenant server too, could read the registry's catalog and hold sessions in it. Only this role
+ * (granted first, in case it is not the owner) and superusers keep access; business services read
+ * the registry with the same role.
+ */
+async function closeToPublic(runner: QueryRunner, name: string): Promise<void> {
+  const database = escapeIdentifier(name);
+  await runner.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO CURRENT_USER`);
+  await runner.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
+}
+
 // Serialises concurrent migrators (several apps starting at once); TypeORM's own run takes no lock.
 const REGISTRY_MIGRATION_LOCK = 7_340_001;
 
-/** Creates the admin database if needed and applies pending registry migrations; returns their names. */
+/** Creates the admin database if needed, closes it to PUBLIC and applies pending registry migrations; returns their names. */
 export async function migrateRegistry(config: AppConfig): Promise<string[]> {
   await ensureAdminDatabase(config);
   const dataSource = new DataSource(registryDataSourceOptions(config, 2));
@@ -67,6 +84,7 @@ export async function migrateRegistry(config: AppConfig): Promise<string[]> {
   try {
     await runner.connect();
     await runner.query('SELECT pg_advisory_lock($1)', [REGISTRY_MIGRATION_LOCK]);
+    await closeToPublic(runner, config.adminDb.name);
     const applied = await dataSource.runMigrations({ transaction: 'all' });
     return applied.map((migration) => migration.name);
   } finally {

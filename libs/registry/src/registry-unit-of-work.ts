@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { isConnectionFailure } from '@tenantry/common';
+import type { EventEmitter } from 'node:events';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditRepository } from './repositories/audit.repository';
 import { MigrationRunRepository } from './repositories/migration-run.repository';
@@ -28,6 +30,9 @@ function repositoriesOn(em: EntityManager): RegistryRepositories {
   };
 }
 
+/** The connection that held a session lock ended (a restart, a failover, pg_terminate_backend): the lock ended with it. */
+export class LockLost extends Error {}
+
 /** The registry's repositories, either on the shared pool or all inside one admin-DB transaction. */
 @Injectable()
 export class RegistryUnitOfWork {
@@ -44,21 +49,32 @@ export class RegistryUnitOfWork {
   /**
    * Runs `work` while holding a session advisory lock on a pinned admin-DB connection, so one
    * tenant is never worked on by two workers at once; `acquired: false` when another holds it.
+   * The lock lasts as long as that connection: `lost` aborts (with LockLost) the moment it ends,
+   * and work that must not run unlocked checks it before each thing it does.
    */
-  async withLock<T>(key: string, work: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }> {
+  async withLock<T>(key: string, work: (lost: AbortSignal) => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }> {
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const connection = (await runner.connect()) as EventEmitter;
+    const lost = new AbortController();
+    const onEnd = () => lost.abort(new LockLost(`the admin-DB connection holding lock "${key}" ended, and the lock with it`));
+    connection.on('error', onEnd);
+    connection.on('end', onEnd);
     try {
       const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [key])) as Array<{
         locked: boolean;
       }>;
       if (!locked) return { acquired: false };
       try {
-        return { acquired: true, value: await work() };
+        return { acquired: true, value: await work(lost.signal) };
       } finally {
-        await runner.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+        // A connection that ended took the lock with it: nothing left to unlock.
+        await runner.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch((error: unknown) => {
+          if (!lost.signal.aborted && !isConnectionFailure(error)) throw error;
+        });
       }
     } finally {
+      connection.removeListener('error', onEnd);
+      connection.removeListener('end', onEnd);
       await runner.release();
     }
   }

@@ -1,9 +1,10 @@
 import { TenantCodeTaken } from '@tenantry/common';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { databaseTarget } from './database-target';
 import { migrateRegistry, registryDataSourceOptions } from './registry-data-source';
-import { RegistryUnitOfWork } from './registry-unit-of-work';
+import { LockLost, RegistryUnitOfWork } from './registry-unit-of-work';
 import { OperationInProgress } from './repositories/operation.repository';
 
 describe('registry (admin database)', () => {
@@ -41,6 +42,41 @@ describe('registry (admin database)', () => {
     ]);
   });
 
+  it('lets no other role connect to the admin database; an owner that is not a superuser keeps its access', async () => {
+    const [publicAccess] = await env.sql<{ connect: boolean; temp: boolean }>(
+      `SELECT has_database_privilege('public', $1, 'CONNECT') AS connect, has_database_privilege('public', $1, 'TEMP') AS temp`,
+      [env.config.adminDb.name],
+    );
+    expect(publicAccess).toEqual({ connect: false, temp: false });
+    const stranger = `stranger_${env.label}`;
+    await env.sql(`CREATE ROLE ${stranger} LOGIN`);
+    const asStranger = new URL(env.config.adminDb.url);
+    asStranger.username = stranger;
+    await expect(new DataSource({ type: 'postgres', url: asStranger.toString() }).initialize()).rejects.toThrow(/permission denied/);
+
+    // The control plane's role on a managed server is rarely a superuser: it owns the admin database it made.
+    const owner = `owner_${env.label}`;
+    await env.sql(`CREATE ROLE ${owner} LOGIN CREATEDB`);
+    await env.sql(`GRANT CONNECT ON DATABASE postgres TO ${owner}`);
+    try {
+      const ownerUrl = new URL(env.config.adminDb.url);
+      ownerUrl.username = owner;
+      ownerUrl.pathname = '/postgres';
+      const owned = createTestEnv({ DATABASE_URL: ownerUrl.toString(), ADMIN_DB_NAME: `tenantry_admin_${env.label}_owned` });
+      await migrateRegistry(owned.config);
+      await migrateRegistry(owned.config);
+      const ownerSource = await new DataSource(registryDataSourceOptions(owned.config)).initialize();
+      expect(await ownerSource.query('SELECT count(*)::int AS n FROM tenants')).toEqual([{ n: 0 }]);
+      await ownerSource.destroy();
+      const byStranger = new URL(owned.config.adminDb.url);
+      byStranger.username = stranger;
+      await expect(new DataSource({ type: 'postgres', url: byStranger.toString() }).initialize()).rejects.toThrow(/permission denied/);
+    } finally {
+      await env.sql(`DROP DATABASE IF EXISTS tenantry_admin_${env.label}_owned WITH (FORCE)`);
+      await env.sql(`REVOKE CONNECT ON DATABASE postgres FROM ${owner}`);
+    }
+  });
+
   it('gives one of two simultaneous registrations of a code a TenantCodeTaken', async () => {
     const results = await Promise.allSettled([
       registry.transaction((r) => r.tenants.insert(newTenant('race'))),
@@ -71,6 +107,33 @@ describe('registry (admin database)', () => {
     await expect(
       registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'deprovision', requestedBy: 't' }),
     ).resolves.toMatchObject({ status: 'pending' });
+  });
+
+  it('lets a suspension in beside another open operation, but never two suspensions', async () => {
+    const tenant = await registry.repositories.tenants.insert(newTenant('urgent'));
+    await registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'rotate_credentials', requestedBy: 't' });
+    await registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'suspend', requestedBy: 't' });
+    await expect(registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'suspend', requestedBy: 't' })).rejects.toBeInstanceOf(OperationInProgress);
+    await expect(registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'resume', requestedBy: 't' })).rejects.toBeInstanceOf(OperationInProgress);
+  });
+
+  it('rolls a credential change back on the operation: nothing pending, its steps to run again', async () => {
+    const tenant = await registry.repositories.tenants.insert(newTenant('undo'));
+    const op = await registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'rotate_credentials', requestedBy: 't' });
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    await registry.repositories.operations.setPendingSecret(op.id, 'v1:pending');
+    expect(await registry.repositories.operations.notePasswordChanged(op.id, at)).toEqual(at);
+    // A step run again keeps the first change's time.
+    expect(await registry.repositories.operations.notePasswordChanged(op.id, new Date())).toEqual(at);
+    for (const step of ['prepare_credentials', 'set_login_password', 'other']) {
+      await registry.repositories.operations.completeStep(op.id, { step, startedAt: at.toISOString(), durationMs: 1 });
+    }
+    await registry.repositories.operations.undoCredentialChange(op.id, ['prepare_credentials', 'set_login_password', 'store_credentials']);
+    expect(await registry.repositories.operations.findById(op.id)).toMatchObject({
+      pendingSecret: null,
+      passwordChangedAt: null,
+      completedSteps: [expect.objectContaining({ step: 'other' })],
+    });
   });
 
   it('checkpoints steps and counts attempts on the operation row', async () => {
@@ -140,5 +203,42 @@ describe('registry (admin database)', () => {
     expect(outer).toEqual({ acquired: true, value: 'first' });
     expect(inner).toEqual({ acquired: false });
     expect(await registry.withLock('tenant:x', async () => 'again')).toEqual({ acquired: true, value: 'again' });
+  });
+
+  it('reads a running migration run whose lease lapsed as abandoned, and records it so with its counts; a renewed one stays running', async () => {
+    const runs = registry.repositories.migrationRuns;
+    const start = () => runs.start({ targetVersion: 'v2', options: {}, triggeredBy: 'test', leaseMs: 60_000 });
+    const [dead, alive, finished] = [await start(), await start(), await start()];
+    await runs.record(dead, { tenantId: randomUUID(), tenantCode: 'a', outcome: 'migrated', wave: 'canary', version: 'v2', pending: null, error: null, durationMs: 5 });
+    await runs.finish(finished, 'succeeded', { migrated: 0 });
+    const lapse = (id: string) => dataSource.query(`UPDATE migration_runs SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+    await Promise.all([lapse(dead), lapse(alive), lapse(finished)]);
+    await runs.renewLease(alive, 60_000);
+
+    expect((await runs.find(dead))?.status).toBe('abandoned');
+    expect((await runs.find(alive))?.status).toBe('running');
+    const listed = (await runs.list(0, 100)).items;
+    expect(Object.fromEntries(listed.map((run) => [run.id, run.status]))).toMatchObject({ [dead]: 'abandoned', [alive]: 'running', [finished]: 'succeeded' });
+
+    const recorded = await runs.recordAbandoned();
+    expect(recorded.map((run) => run.id)).toEqual([dead]);
+    const [row] = await dataSource.query(`SELECT status, counts, finished_at = heartbeat_at AS "endedAtHeartbeat" FROM migration_runs WHERE id = $1`, [dead]);
+    expect(row).toEqual({ status: 'abandoned', counts: { migrated: 1 }, endedAtHeartbeat: true });
+    expect(await runs.recordAbandoned()).toEqual([]);
+  });
+
+  it('says at once when the connection holding a lock ends, and the lock is then free for another taker', async () => {
+    const outcome = await registry.withLock('tenant:y', async (lost) => {
+      expect(lost.aborted).toBe(false);
+      const aborted = new Promise((resolve) => lost.addEventListener('abort', resolve));
+      await env.sql(
+        `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = (hashtextextended('tenant:y', 0) & x'ffffffff'::bigint)::oid AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
+        [env.config.adminDb.name],
+      );
+      await aborted;
+      expect(lost.reason).toBeInstanceOf(LockLost);
+      return (await registry.withLock('tenant:y', async () => 'taken over')) as unknown;
+    });
+    expect(outcome).toEqual({ acquired: true, value: { acquired: true, value: 'taken over' } });
   });
 });

@@ -20,7 +20,7 @@ describe('createSecretProtector: switching SECRETS_PROVIDER without migrating ex
   });
 
   const build = (env: RawEnv) =>
-    createSecretProtector(loadConfig(env).secrets, {
+    createSecretProtector(loadConfig({ TENANTRY_MODE: 'development', ...env }).secrets, {
       credential: vault.credential,
       clientOptions: vault.clientOptions,
       protectorOptions: { pollIntervalMs: 5 },

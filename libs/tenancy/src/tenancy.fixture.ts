@@ -28,10 +28,11 @@ export async function seedTenants(
   const admin = env.config.adminDb.name;
   const prefix = options.codePrefix ?? 'c';
   const databases = options.databases ?? [`tenant_shared_${env.label}`];
+  const { host, port } = env.config.tenantServer;
   await env.sql(
-    `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('seed', 'postgres', '127.0.0.1', 5432, 100000)
+    `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('seed', 'postgres', $1, $2, 100000)
      ON CONFLICT (name) DO NOTHING`,
-    [],
+    [host, port],
     admin,
   );
   const codes = Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
@@ -53,9 +54,9 @@ export async function seedTenants(
   );
   await env.sql(
     `INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name, secret)
-     SELECT t.id, (SELECT id FROM database_pools WHERE name = 'seed'), 'postgres', '127.0.0.1', 5432, t.database, t.login, t.secret
+     SELECT t.id, (SELECT id FROM database_pools WHERE name = 'seed'), 'postgres', $5, $6, t.database, t.login, t.secret
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t(id, database, login, secret)`,
-    [tenants.map((t) => t.id), tenants.map((t) => t.database), tenants.map((t) => t.login), tenants.map((t) => t.secret)],
+    [tenants.map((t) => t.id), tenants.map((t) => t.database), tenants.map((t) => t.login), tenants.map((t) => t.secret), host, port],
     admin,
   );
   return tenants.map(({ id, code, database, login }) => ({ id, code, database, login }));

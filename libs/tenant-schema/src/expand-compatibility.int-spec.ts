@@ -23,7 +23,7 @@ describe('an expand migration keeps the previous app version working', () => {
   const dataSource = (migrations: Array<new () => TenantMigration>) =>
     new DataSource({
       type: 'postgres',
-      url: `postgres://postgres@127.0.0.1:5432/${database()}`,
+      url: env.databaseUrl(database()),
       migrations,
       migrationsTableName: MIGRATIONS_TABLE,
       logging: false,
@@ -42,7 +42,7 @@ describe('an expand migration keeps the previous app version working', () => {
   });
 
   it("serves the old version's reads and writes during and after the migration", async () => {
-    const oldApp = new Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${database()}` });
+    const oldApp = new Client({ connectionString: env.databaseUrl(database()) });
     await oldApp.connect();
     const errors: unknown[] = [];
     let queries = 0;

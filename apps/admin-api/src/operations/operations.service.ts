@@ -4,11 +4,16 @@ import { OperationQueue, RegistryUnitOfWork, type OperationEntity, type TenantSt
 import type { Actor } from '../tenants/actor';
 import { dispatch } from './dispatch';
 
-/** What a tenant is while its operation runs again; a rotation leaves the tenant as it is. */
+/**
+ * What a tenant is while its operation runs again; a rotation leaves the tenant as it is, a
+ * suspension acts only on a tenant still suspended, and a resumption activates it at its end.
+ */
 const STATUS_WHILE_RUNNING: Record<OperationKind, TenantStatus | null> = {
   provision: 'provisioning',
   deprovision: 'deprovisioning',
   rotate_credentials: null,
+  suspend: null,
+  resume: null,
 };
 
 @Injectable()

@@ -42,3 +42,8 @@ export function operationView(operation: OperationEntity) {
     links: { self: `/operations/${operation.id}` },
   };
 }
+
+/** A suspension or resumption: the tenant as it is now, and the operation that changes its database login. */
+export function accessChangeView(change: { tenant: TenantEntity; database: TenantDatabaseEntity | null; operation: OperationEntity }) {
+  return { tenant: tenantView(change.tenant, change.database), operation: operationView(change.operation) };
+}

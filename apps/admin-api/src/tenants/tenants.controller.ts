@@ -6,7 +6,7 @@ import type { Actor } from './actor';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { DeleteTenantQuery } from './dto/delete-tenant.query';
 import { ListTenantsQuery } from './dto/list-tenants.query';
-import { operationView, tenantView } from './tenant.view';
+import { accessChangeView, operationView, tenantView } from './tenant.view';
 import { TenantsService } from './tenants.service';
 
 @ApiTags('tenants')
@@ -42,15 +42,17 @@ export class TenantsController {
   }
 
   @Post(':code/suspend')
-  @HttpCode(HttpStatus.OK)
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ description: 'Suspended: refused at once. Its operation disables the database login and ends its sessions.' })
   async suspend(@Param('code') code: string, @CurrentActor() actor: Actor) {
-    return tenantView(await this.tenants.suspend(code, actor));
+    return accessChangeView(await this.tenants.suspend(code, actor));
   }
 
   @Post(':code/resume')
-  @HttpCode(HttpStatus.OK)
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ description: 'Its operation enables the database login again, then makes the tenant active.' })
   async resume(@Param('code') code: string, @CurrentActor() actor: Actor) {
-    return tenantView(await this.tenants.resume(code, actor));
+    return accessChangeView(await this.tenants.resume(code, actor));
   }
 
   @Post(':code/rotate-credentials')

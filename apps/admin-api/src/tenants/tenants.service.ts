@@ -9,6 +9,7 @@ import {
   TenantCacheInvalidator,
   type OperationEntity,
   type RegistryRepositories,
+  type TenantDatabaseEntity,
   type TenantEntity,
   type TenantStatus,
 } from '@tenantry/registry';
@@ -16,6 +17,12 @@ import { dispatch } from '../operations/dispatch';
 import type { Actor } from './actor';
 import type { CreateTenantDto } from './dto/create-tenant.dto';
 import type { ListTenantsQuery } from './dto/list-tenants.query';
+
+export interface TenantAccessChange {
+  tenant: TenantEntity;
+  database: TenantDatabaseEntity | null;
+  operation: OperationEntity;
+}
 
 const SUSPENDABLE: TenantStatus[] = ['active'];
 const RESUMABLE: TenantStatus[] = ['suspended'];
@@ -66,12 +73,14 @@ export class TenantsService {
     return { tenant, database };
   }
 
-  suspend(code: string, actor: Actor): Promise<TenantEntity> {
-    return this.transition(code, actor, 'suspend', SUSPENDABLE, 'suspended');
+  /** The tenant is refused at once; its suspend operation then disables its login and ends its sessions. */
+  suspend(code: string, actor: Actor): Promise<TenantAccessChange> {
+    return this.changeAccess(code, actor, 'suspend', SUSPENDABLE, 'suspended');
   }
 
-  resume(code: string, actor: Actor): Promise<TenantEntity> {
-    return this.transition(code, actor, 'resume', RESUMABLE, 'active');
+  /** Its resume operation enables the login again, then makes the tenant active; it stays suspended until then. */
+  resume(code: string, actor: Actor): Promise<TenantAccessChange> {
+    return this.changeAccess(code, actor, 'resume', RESUMABLE, null);
   }
 
   /** Starts offboarding: the tenant stops resolving at once, the worker drops its database. */
@@ -102,22 +111,25 @@ export class TenantsService {
     return operation;
   }
 
-  private async transition(
+  /** The worker changes the login (the admin API holds no database credential); `now` is the status the tenant takes at once. */
+  private async changeAccess(
     code: string,
     actor: Actor,
-    action: 'suspend' | 'resume',
+    kind: 'suspend' | 'resume',
     from: TenantStatus[],
-    to: TenantStatus,
-  ): Promise<TenantEntity> {
-    const tenant = await this.registry.transaction(async (r) => {
+    now: TenantStatus | null,
+  ): Promise<TenantAccessChange> {
+    const { tenant, operation } = await this.registry.transaction(async (r) => {
       const locked = await this.lockLive(r, code);
-      if (!from.includes(locked.status)) throw new InvalidTenantTransition(code, locked.status, action);
-      await r.tenants.setStatus(locked.id, to);
-      await this.audit(r, actor, `tenant.${action}`, locked, null, { from: locked.status, to });
-      return { ...locked, status: to };
+      if (!from.includes(locked.status)) throw new InvalidTenantTransition(code, locked.status, kind);
+      const op = await this.insertOperation(r, locked, kind, actor, {});
+      if (now) await r.tenants.setStatus(locked.id, now);
+      await this.audit(r, actor, `tenant.${kind}`, locked, op, { from: locked.status });
+      return { tenant: locked, operation: op };
     });
-    await this.invalidator.invalidate(tenant.id);
-    return tenant;
+    if (now) await this.invalidator.invalidate(tenant.id);
+    await dispatch(this.queue, operation);
+    return { ...(await this.get(tenant.code)), operation };
   }
 
   private async lockLive(r: RegistryRepositories, code: string): Promise<TenantEntity> {

@@ -20,7 +20,7 @@ describe('DatabaseCreator falls back to the plain path when a fast path is unusa
   const target = (code: string): TenantDatabaseTarget => ({
     tenantId: `id-${code}`,
     tenantCode: code,
-    pool: { name: 'local', engine: 'postgres', host: '127.0.0.1', port: 5432 },
+    pool: { name: 'local', engine: 'postgres', host: env.config.tenantServer.host, port: env.config.tenantServer.port },
     ...engine.namesFor(code, env.label),
   });
   const keeper = { noteClaim: () => undefined } as unknown as WarmPoolKeeper;

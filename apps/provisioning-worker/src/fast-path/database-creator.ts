@@ -7,8 +7,10 @@ export type CreationPath = 'existing' | 'spare' | 'template' | 'plain';
 
 /**
  * The create-database step: a warm spare (a rename), else a clone of the current template, else
- * a plain CREATE DATABASE that the schema step then migrates. Any fast path that fails falls
- * back to the plain one; the tenant is never left without a database because a shortcut broke.
+ * a plain CREATE DATABASE that the schema step then migrates; the engine puts whichever it is in
+ * place. Any fast path that fails falls back to the plain one; the tenant is never left without a
+ * database because a shortcut broke. `existing`: the tenant's own database was in place already
+ * (a database of its name that is not its own fails the step).
  */
 @Injectable()
 export class DatabaseCreator {

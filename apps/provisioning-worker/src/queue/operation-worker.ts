@@ -9,17 +9,23 @@ import {
   type OperationKind,
   type TenantOperationJob,
 } from '@tenantry/common';
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
 import { CredentialRotationSaga } from '../saga/credential-rotation.saga';
 import { DeprovisioningSaga } from '../saga/deprovisioning.saga';
 import { ProvisioningSaga } from '../saga/provisioning.saga';
-import type { SagaOutcome } from '../saga/saga-runner';
+import { ResumptionSaga } from '../saga/resumption.saga';
+import { OperationFailed, type SagaOutcome } from '../saga/saga-runner';
+import { SuspensionSaga } from '../saga/suspension.saga';
+
+type Saga = { run(operationId: string, maxAttempts: number): Promise<SagaOutcome> };
 
 /**
  * The BullMQ consumer, built here rather than with @Processor so lock duration, stall detection,
  * concurrency and the shutdown bound come from configuration. Jobs only name an operation; the
- * sagas own its state, so a job lost or run twice changes nothing.
+ * sagas own its state, so a job lost or run twice changes nothing. A job ends as its operation
+ * does: completed, or failed for good (Bull Board's Failed tab, the queue gauges), never retried
+ * by BullMQ once the operation has failed; POST /operations/:id/retry replaces it.
  */
 @Injectable()
 export class OperationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -30,6 +36,8 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     private readonly provisioning: ProvisioningSaga,
     private readonly deprovisioning: DeprovisioningSaga,
     private readonly rotation: CredentialRotationSaga,
+    private readonly suspension: SuspensionSaga,
+    private readonly resumption: ResumptionSaga,
     private readonly cls: ClsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -62,19 +70,33 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private sagaFor(kind: OperationKind): { run(operationId: string, maxAttempts: number): Promise<SagaOutcome> } {
-    if (kind === 'deprovision') return this.deprovisioning;
-    if (kind === 'rotate_credentials') return this.rotation;
-    return this.provisioning;
+  private sagaFor(kind: OperationKind): Saga {
+    const sagas: Record<OperationKind, Saga> = {
+      provision: this.provisioning,
+      deprovision: this.deprovisioning,
+      rotate_credentials: this.rotation,
+      suspend: this.suspension,
+      resume: this.resumption,
+    };
+    // Job names come from Redis: one this version does not know fails the job, it never runs another saga.
+    const saga = Object.hasOwn(sagas, kind) ? sagas[kind] : undefined;
+    if (!saga) throw new Error(`unknown operation kind "${kind}"`);
+    return saga;
   }
 
   private process(job: Job<TenantOperationJob>): Promise<SagaOutcome> {
     return this.cls.run(async () => {
       this.cls.set(TENANT_ID_KEY, job.data.tenantId);
       const maxAttempts = this.config.queue.maxAttempts;
-      const outcome = await this.sagaFor(job.name as OperationKind).run(job.data.operationId, maxAttempts);
-      this.logger.log({ operation_id: job.data.operationId, kind: job.name, outcome }, `operation ${outcome}`);
-      return outcome;
+      try {
+        const outcome = await this.sagaFor(job.name as OperationKind).run(job.data.operationId, maxAttempts);
+        this.logger.log({ operation_id: job.data.operationId, kind: job.name, outcome }, `operation ${outcome}`);
+        return outcome;
+      } catch (error) {
+        if (!(error instanceof OperationFailed)) throw error;
+        this.logger.log({ operation_id: job.data.operationId, kind: job.name, outcome: 'failed' }, 'operation failed');
+        throw new UnrecoverableError(error.message);
+      }
     });
   }
 }

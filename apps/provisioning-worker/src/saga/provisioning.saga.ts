@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PoolCapacityExhausted, PoolNotRegistered } from '@tenantry/common';
-import { EngineNotConfigured, EngineRegistry } from '@tenantry/engines';
+import { EngineNotConfigured, EngineRegistry, TenantDatabaseConflict } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { DatabaseCreator } from '../fast-path/database-creator';
 import { Credentials } from './credentials';
@@ -10,15 +10,25 @@ import { PermanentStepFailure, type SagaContext, type SagaStep } from './saga-st
 import { changeTenantStatus } from './tenant-status-change';
 import { targetOf } from './tenant-target';
 
-/** place -> create database -> create login -> apply schema -> store credentials -> activate -> invalidate caches. */
+/** Runs `work`; a failure of one of the `permanent` kinds, which retrying cannot fix, fails the operation at once, saying why. */
+async function forGood<T>(work: () => Promise<T>, permanent: Array<abstract new (...args: never[]) => Error>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (permanent.some((kind) => error instanceof kind)) throw new PermanentStepFailure((error as Error).message);
+    throw error;
+  }
+}
+
+/** place -> create database -> create login -> apply schema -> credentials (pending, on the login, stored) -> activate -> invalidate caches. */
 @Injectable()
 export class ProvisioningSaga {
   readonly steps: SagaStep[] = [
     { name: 'place', run: (c) => this.place(c) },
-    { name: 'create_database', run: (c) => this.databases.create(targetOf(c)) },
-    { name: 'create_login', run: (c) => this.engineFor(c).ensureLogin(targetOf(c)) },
+    { name: 'create_database', run: (c) => forGood(() => this.databases.create(targetOf(c)), [TenantDatabaseConflict]) },
+    { name: 'create_login', run: (c) => forGood(() => this.engineFor(c).ensureLogin(targetOf(c)), [TenantDatabaseConflict]) },
     { name: 'apply_schema', run: (c) => this.applySchema(c) },
-    { name: 'store_credentials', run: (c) => this.credentials.replace(c) },
+    ...this.credentials.steps,
     { name: 'activate', run: (c) => changeTenantStatus(this.registry, c, 'active', 'tenant.activated') },
     { name: 'invalidate_cache', run: (c) => this.invalidator.invalidate(c.tenant.id) },
   ];
@@ -45,15 +55,12 @@ export class ProvisioningSaga {
     return this.engines.get(targetOf(context).pool.engine);
   }
 
-  private async place(context: SagaContext): Promise<void> {
-    try {
-      const requested = context.operation.params.pool;
-      await this.placement.place(context.tenant, typeof requested === 'string' ? requested : undefined);
-    } catch (error) {
-      const permanent = error instanceof PoolCapacityExhausted || error instanceof PoolNotRegistered || error instanceof EngineNotConfigured;
-      if (permanent) throw new PermanentStepFailure(error.message);
-      throw error;
-    }
+  private place(context: SagaContext): Promise<void> {
+    const requested = context.operation.params.pool;
+    return forGood(
+      () => this.placement.place(context.tenant, typeof requested === 'string' ? requested : undefined),
+      [PoolCapacityExhausted, PoolNotRegistered, EngineNotConfigured],
+    );
   }
 
   private async applySchema(context: SagaContext): Promise<void> {

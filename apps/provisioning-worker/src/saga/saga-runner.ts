@@ -6,7 +6,10 @@ import { PermanentStepFailure, type SagaContext, type SagaStep } from './saga-st
 
 export class TenantBusy extends Error {}
 
-export type SagaOutcome = 'succeeded' | 'failed' | 'already-finished';
+/** The operation failed for good (a permanent failure, or its last attempt), as its row now says: running it again cannot help. */
+export class OperationFailed extends Error {}
+
+export type SagaOutcome = 'succeeded' | 'already-finished';
 
 /**
  * Runs a saga's steps in order, skipping the ones the operation row records as done, and
@@ -31,19 +34,25 @@ export class SagaRunner {
     const existing = await r.operations.findById(operationId);
     if (!existing || existing.status === 'succeeded' || existing.status === 'failed') return 'already-finished';
 
-    const locked = await this.registry.withLock(`tenant:${existing.tenantId}`, async () => {
+    const locked = await this.registry.withLock(`tenant:${existing.tenantId}`, async (lost) => {
       const operation = await r.operations.claim(operationId);
       if (!operation) return 'already-finished' as const;
-      return this.runSteps(operation, steps, options);
+      return this.runSteps(operation, steps, options, lost);
     });
     if (!locked.acquired) throw new TenantBusy(`tenant ${existing.tenantId} is being worked on by another worker`);
     return locked.value;
   }
 
+  /**
+   * Without the tenant lock another worker may have taken the operation over: `lost` is checked
+   * before each step and before anything is written, and a lost lock ends the attempt (LockLost,
+   * retried later) with the step it interrupted neither checkpointed nor recorded as failed.
+   */
   private async runSteps(
     operation: OperationEntity,
     steps: SagaStep[],
     options: { maxAttempts: number; onFailed: (context: SagaContext, error: Error) => Promise<void> },
+    lost: AbortSignal,
   ): Promise<SagaOutcome> {
     const r = this.registry.repositories;
     const done = new Set(operation.completedSteps.map((timing) => timing.step));
@@ -54,12 +63,14 @@ export class SagaRunner {
       if (done.has(step.name)) continue;
       // Placement is the one step that changes where the tenant lives; later steps need to see it.
       if (!context.database) context.database = await r.databases.findByTenant(tenant.id);
+      lost.throwIfAborted();
       const startedAt = new Date();
       await r.operations.startStep(operation.id, step.name);
       let detail: unknown;
       try {
         detail = await step.run(context);
       } catch (error) {
+        lost.throwIfAborted();
         const failure = error instanceof Error ? error : new Error(String(error));
         await r.operations.recordError(operation.id, step.name, failure.message);
         const permanent = failure instanceof PermanentStepFailure || operation.attempts >= options.maxAttempts;
@@ -69,11 +80,14 @@ export class SagaRunner {
           `step ${step.name} failed`,
         );
         if (!permanent) throw failure;
-        await r.operations.finish(operation.id, 'failed');
+        // The tenant and what the saga undoes first: whoever sees the operation failed finds the tenant failed
+        // too, and if the undoing fails the operation stays open and is run again, never left failed and half-done.
         await options.onFailed(context, failure);
+        await r.operations.finish(operation.id, 'failed');
         this.metrics.operations.inc({ kind: operation.kind, outcome: 'failed' });
-        return 'failed';
+        throw new OperationFailed(`operation ${operation.id} failed at ${step.name}: ${failure.message}`);
       }
+      lost.throwIfAborted();
       const durationMs = Date.now() - startedAt.getTime();
       this.metrics.stepDuration.observe({ kind: operation.kind, step: step.name }, durationMs / 1000);
       await r.operations.completeStep(operation.id, {
@@ -85,6 +99,7 @@ export class SagaRunner {
       this.logger.log({ tenant_id: tenant.id, operation_id: operation.id, step: step.name, durationMs }, `step ${step.name} done`);
       this.failPoints.afterStep(step.name);
     }
+    lost.throwIfAborted();
     await r.operations.finish(operation.id, 'succeeded');
     this.metrics.operations.inc({ kind: operation.kind, outcome: 'succeeded' });
     return 'succeeded';

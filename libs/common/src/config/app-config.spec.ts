@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig, loadLintServers } from './app-config';
 
 const key = randomBytes(32).toString('base64');
+// What npm start runs with: its encryption key, and development mode for the local token issuer.
+const local = { SECRETS_KEY: key, TENANTRY_MODE: 'development' };
 
 describe('loadConfig', () => {
-  it('works on a fresh machine with only a secrets key', () => {
-    const config = loadConfig({ SECRETS_KEY: key });
+  it('works on a fresh machine with a secrets key in development mode', () => {
+    const config = loadConfig(local);
     expect(config.adminDb.url).toBe('postgres://postgres@127.0.0.1:5432/tenantry_admin');
     expect(config.tenantServer).toMatchObject({ host: '127.0.0.1', port: 5432, pool: 'local-pg' });
     expect(config.auth).toMatchObject({
@@ -39,13 +41,13 @@ describe('loadConfig', () => {
   });
 
   it('takes Key Vault without a local key, and keeps the local key to open older ciphertexts', () => {
-    expect(loadConfig({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: 'https://tenantry-prod.vault.azure.net/' }).secrets).toEqual({
+    expect(loadConfig({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: 'https://tenantry-prod.vault.azure.net/', AUTH_CLIENTS: 'tenantry-app' }).secrets).toEqual({
       provider: 'key-vault',
       keyVaultUrl: 'https://tenantry-prod.vault.azure.net',
       key: undefined,
       keyId: 'k1',
     });
-    const switching = loadConfig({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: 'https://kv.vault.azure.net', SECRETS_KEY: key });
+    const switching = loadConfig({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: 'https://kv.vault.azure.net', ...local });
     expect(switching.secrets).toMatchObject({ provider: 'key-vault', keyVaultUrl: 'https://kv.vault.azure.net' });
     expect(switching.secrets.key).toHaveLength(32);
   });
@@ -74,12 +76,32 @@ describe('loadConfig', () => {
     };
     expect(problemsOf({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: 'http://kv.vault.azure.net' })).toContain('KEY_VAULT_URL: must be the https URL');
     expect(problemsOf({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: 'https://kv.vault.azure.net/secrets/x' })).toContain('KEY_VAULT_URL');
-    expect(problemsOf({ SECRETS_PROVIDER: 'vault', SECRETS_KEY: key })).toContain('SECRETS_PROVIDER');
+    expect(problemsOf({ SECRETS_PROVIDER: 'vault', ...local })).toContain('SECRETS_PROVIDER');
+  });
+
+  it('outside development, refuses to start without an accepted client or audience, naming both settings with every other problem', () => {
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    const production = problemsOf({ SECRETS_KEY: key, REDIS_URL: 'http://nope' });
+    expect(production).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^AUTH_CLIENTS or AUTH_AUDIENCES: one is required outside development \(TENANTRY_MODE=production, the default\)/), expect.stringContaining('REDIS_URL')]),
+    );
+    expect(problemsOf({ SECRETS_KEY: key, TENANTRY_MODE: 'production', AUTH_CLIENTS: ' , ' }).join()).toContain('AUTH_CLIENTS or AUTH_AUDIENCES');
+    expect(problemsOf({ SECRETS_KEY: key, AUTH_CLIENTS: 'tenantry-app' })).toEqual([]);
+    expect(problemsOf({ SECRETS_KEY: key, AUTH_AUDIENCES: 'orders-api' })).toEqual([]);
+    expect(problemsOf(local)).toEqual([]);
+    expect(problemsOf({ ...local, TENANTRY_MODE: 'dev' }).join()).toContain('TENANTRY_MODE');
   });
 
   it('derives the tenant server from TENANT_PG_URL and splits list settings', () => {
     const config = loadConfig({
-      SECRETS_KEY: key,
+      ...local,
       TENANT_PG_URL: 'postgres://admin:pw@db.internal:6543/postgres',
       AUTH_AUDIENCES: 'orders-api, billing-api',
     });
@@ -89,11 +111,11 @@ describe('loadConfig', () => {
 
   describe('the azure-sql engine', () => {
     it('is absent unless AZURE_SQL_AUTH is set', () => {
-      expect(loadConfig({ SECRETS_KEY: key }).azureSql).toBeUndefined();
+      expect(loadConfig({ ...local }).azureSql).toBeUndefined();
     });
 
     it('uses Entra tokens against the public ARM endpoint by default', () => {
-      expect(loadConfig({ SECRETS_KEY: key, AZURE_SQL_AUTH: 'entra' }).azureSql).toEqual({
+      expect(loadConfig({ ...local, AZURE_SQL_AUTH: 'entra' }).azureSql).toEqual({
         armEndpoint: 'https://management.azure.com',
         sqlAuth: { kind: 'entra' },
         tenantUsers: 'contained',
@@ -104,7 +126,7 @@ describe('loadConfig', () => {
 
     it('takes an admin login for SQL authentication and a storage container for exports', () => {
       const config = loadConfig({
-        SECRETS_KEY: key,
+        ...local,
         AZURE_SQL_AUTH: 'sql',
         AZURE_SQL_ADMIN_LOGIN: 'sa',
         AZURE_SQL_ADMIN_PASSWORD: 'Passw0rd!',
@@ -120,12 +142,12 @@ describe('loadConfig', () => {
     });
 
     it('says what is missing for SQL authentication and for exports', () => {
-      expect(() => loadConfig({ SECRETS_KEY: key, AZURE_SQL_AUTH: 'sql' })).toThrow(/AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD: are required/);
-      expect(() => loadConfig({ SECRETS_KEY: key, AZURE_SQL_AUTH: 'entra', AZURE_SQL_EXPORT_URL: 'https://acct.blob.core.windows.net/x' })).toThrow(
+      expect(() => loadConfig({ ...local, AZURE_SQL_AUTH: 'sql' })).toThrow(/AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD: are required/);
+      expect(() => loadConfig({ ...local, AZURE_SQL_AUTH: 'entra', AZURE_SQL_EXPORT_URL: 'https://acct.blob.core.windows.net/x' })).toThrow(
         /AZURE_SQL_EXPORT_URL: needs AZURE_SQL_EXPORT_STORAGE_KEY/,
       );
-      expect(() => loadConfig({ SECRETS_KEY: key, AZURE_SQL_AUTH: 'kerberos' })).toThrow(/AZURE_SQL_AUTH/);
-      expect(() => loadConfig({ SECRETS_KEY: key, AZURE_ARM_ENDPOINT: 'http://management.azure.com' })).toThrow(/AZURE_ARM_ENDPOINT: must be an https/);
+      expect(() => loadConfig({ ...local, AZURE_SQL_AUTH: 'kerberos' })).toThrow(/AZURE_SQL_AUTH/);
+      expect(() => loadConfig({ ...local, AZURE_ARM_ENDPOINT: 'http://management.azure.com' })).toThrow(/AZURE_ARM_ENDPOINT: must be an https/);
     });
   });
 });

@@ -24,6 +24,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9]{0,11}$/, 'must be 1-12 lowercase letters or digits, starting with a letter')
     .default('dev'),
+  // development: tokens from a local issuer need no audience or client check; production (the default) refuses to run without one.
+  TENANTRY_MODE: z.enum(['development', 'production']).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/postgres'),
   ADMIN_DB_NAME: z
@@ -89,12 +91,15 @@ const envSchema = z.object({
   REGISTRY_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().max(64).default(4),
   OPERATION_MAX_ATTEMPTS: z.coerce.number().int().positive().max(50).default(5),
-  QUEUE_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
-  QUEUE_STALLED_INTERVAL_MS: z.coerce.number().int().min(200).default(30_000),
+  // A dead worker's job is taken over within lock + stall interval (11 s), well inside the 15 s promised;
+  // a live worker renews its locks every half lock, whatever a step's length.
+  QUEUE_LOCK_DURATION_MS: z.coerce.number().int().min(500).default(8_000),
+  QUEUE_STALLED_INTERVAL_MS: z.coerce.number().int().min(200).default(3_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   TEMPLATE_ENABLED: z.enum(['true', 'false']).default('true'),
   WARM_POOL_SIZE: z.coerce.number().int().min(0).max(1000).default(0),
   EXPORT_DIR: z.string().min(1).default('.dev/exports'),
+  SESSION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   WORKER_METRICS_PORT: port(9464),
   BULL_BOARD_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   TENANTRY_FAILPOINT: z
@@ -103,6 +108,11 @@ const envSchema = z.object({
     .optional(),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
   RECONCILE_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
+  MIGRATION_RUN_LEASE_MS: z.coerce.number().int().min(1_000).default(60_000),
+  TENANT_MIGRATION_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
+  // 0: no limit (PostgreSQL's own meaning), for a long index build run by hand.
+  TENANT_MIGRATION_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(600_000),
+  TENANT_MIGRATION_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   // The azure-sql engine: absent from every process unless AZURE_SQL_AUTH is set.
   AZURE_SQL_AUTH: z.enum(['entra', 'sql']).optional(),
   AZURE_ARM_ENDPOINT: z
@@ -145,6 +155,16 @@ export type SecretsConfig =
   | { provider: 'local'; key: Buffer; keyId: string; keyVaultUrl?: string }
   | { provider: 'key-vault'; keyVaultUrl: string; key?: Buffer; keyId: string };
 
+/** Bounds on one tenant database's migration sessions, so that one locked or unreachable tenant cannot hold a fleet run open. */
+export interface TenantMigrationTimeouts {
+  /** How long a statement waits for a lock (a table's, or the database's migration lock) before it fails. */
+  lockTimeoutMs: number;
+  /** How long one statement may run; 0: no limit. */
+  statementTimeoutMs: number;
+  /** How long connecting to a tenant database may take. */
+  connectTimeoutMs: number;
+}
+
 export interface AppConfig {
   env: string;
   logLevel: string;
@@ -166,6 +186,8 @@ export interface AppConfig {
     templateEnabled: boolean;
     warmPoolSize: number;
     exportDir: string;
+    /** After a rotation or a suspension, how long the login's old sessions may finish their work before they are ended. */
+    sessionGraceMs: number;
     metricsPort: number;
     /** Test hook: the process kills itself (SIGKILL) right after the named saga step. */
     failAfterStep?: string;
@@ -184,6 +206,11 @@ export interface AppConfig {
   };
   http: { adminPort: number; businessPort: number; bullBoardPassword?: string };
   azureSql?: AzureSqlConfig;
+  migrations: {
+    /** A run whose runner has not renewed its lease for this long is abandoned (the runner died). */
+    runLeaseMs: number;
+    timeouts: TenantMigrationTimeouts;
+  };
   tenancy: {
     cacheTtlSeconds: number;
     localCacheTtlSeconds: number;
@@ -249,6 +276,16 @@ function secretsProviderProblems(env: RawEnv): string[] {
   return [];
 }
 
+// Without an accepted audience or client, a token the realm issued to any of its clients would do.
+function audienceProblems(env: RawEnv): string[] {
+  if ((env.TENANTRY_MODE ?? 'production') !== 'production') return [];
+  const listed = (value: string | undefined) => (value ?? '').split(',').some((item) => item.trim().length > 0);
+  if (listed(env.AUTH_CLIENTS) || listed(env.AUTH_AUDIENCES)) return [];
+  return [
+    'AUTH_CLIENTS or AUTH_AUDIENCES: one is required outside development (TENANTRY_MODE=production, the default): the azp clients or aud values a token must carry (e.g. AUTH_CLIENTS=tenantry-app,tenantry-admin-cli); TENANTRY_MODE=development skips this for a local issuer (npm start sets it)',
+  ];
+}
+
 function secretsConfig(e: z.infer<typeof envSchema>): SecretsConfig {
   const key = e.SECRETS_KEY === undefined ? undefined : Buffer.from(e.SECRETS_KEY, 'base64');
   const keyVaultUrl = e.KEY_VAULT_URL === undefined ? undefined : new URL(e.KEY_VAULT_URL).origin;
@@ -258,7 +295,7 @@ function secretsConfig(e: z.infer<typeof envSchema>): SecretsConfig {
 }
 
 export function loadConfig(env: RawEnv): AppConfig {
-  const problems = secretsProviderProblems(env);
+  const problems = [...secretsProviderProblems(env), ...audienceProblems(env)];
   const e = parseEnv(envSchema, env, problems);
   if (e.TENANT_POOL_SIZE > e.TENANT_MAX_CONNECTIONS) {
     problems.push(`TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS})`);
@@ -294,6 +331,7 @@ export function loadConfig(env: RawEnv): AppConfig {
       templateEnabled: e.TEMPLATE_ENABLED === 'true',
       warmPoolSize: e.WARM_POOL_SIZE,
       exportDir: e.EXPORT_DIR,
+      sessionGraceMs: e.SESSION_GRACE_MS,
       metricsPort: e.WORKER_METRICS_PORT,
       failAfterStep: e.TENANTRY_FAILPOINT?.slice('after:'.length),
     },
@@ -311,6 +349,14 @@ export function loadConfig(env: RawEnv): AppConfig {
     },
     http: { adminPort: e.ADMIN_API_PORT, businessPort: e.BUSINESS_API_PORT, bullBoardPassword: e.BULL_BOARD_PASSWORD },
     azureSql,
+    migrations: {
+      runLeaseMs: e.MIGRATION_RUN_LEASE_MS,
+      timeouts: {
+        lockTimeoutMs: e.TENANT_MIGRATION_LOCK_TIMEOUT_MS,
+        statementTimeoutMs: e.TENANT_MIGRATION_STATEMENT_TIMEOUT_MS,
+        connectTimeoutMs: e.TENANT_MIGRATION_CONNECT_TIMEOUT_MS,
+      },
+    },
     tenancy: {
       cacheTtlSeconds: e.TENANT_CACHE_TTL_SECONDS,
       localCacheTtlSeconds: e.TENANT_LOCAL_CACHE_TTL_SECONDS,
@@ -334,22 +380,22 @@ function parseEnv<T extends z.ZodType>(schema: T, env: RawEnv, alsoWrong: string
   return parsed.data;
 }
 
-/** A bad setting stops the process with every problem listed. */
-function orExit<T>(load: () => T): T {
+/** A bad setting stops the process with every problem listed, with `exitCode`. */
+function orExit<T>(load: () => T, exitCode = 1): T {
   try {
     return load();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
-      process.exit(1);
+      process.exit(exitCode);
     }
     throw error;
   }
 }
 
-/** Reads the process environment once; a bad setting stops the process with every problem listed. */
-export function loadConfigOrExit(): AppConfig {
-  return orExit(() => loadConfig(process.env));
+/** Reads the process environment once; a bad setting stops the process with every problem listed (exit 1 unless a CLI says otherwise). */
+export function loadConfigOrExit(exitCode = 1): AppConfig {
+  return orExit(() => loadConfig(process.env), exitCode);
 }
 
 // The migration lint reads only the servers it runs migrations on: DATABASE_URL (validated as above)

@@ -1,7 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { isConnectionFailure } from '../database/connection-failure';
 import { DomainError, type ErrorCategory } from '../errors/domain-error';
+import { redactUrl } from '../logging/redact-credentials';
 
 const STATUS_BY_CATEGORY: Record<ErrorCategory, number> = {
   invalid: HttpStatus.BAD_REQUEST,
@@ -13,6 +15,9 @@ const STATUS_BY_CATEGORY: Record<ErrorCategory, number> = {
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
+// A dependency that went away (a restart, a failover, a full pool) is usually back within seconds.
+const RETRY_AFTER_SECONDS = 5;
+
 interface ErrorBody {
   statusCode: number;
   error: string;
@@ -20,7 +25,10 @@ interface ErrorBody {
   correlationId?: string;
 }
 
-/** The one place where failures become HTTP answers: domain errors by category, anything unknown as an opaque 500. */
+/**
+ * The one place where failures become HTTP answers: domain errors by category, a database that
+ * cannot be reached as a 503, anything unknown as an opaque 500. Every 503 says when to try again.
+ */
 @Catch()
 export class DomainErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
@@ -31,6 +39,7 @@ export class DomainErrorFilter implements ExceptionFilter {
     const request = http.getRequest<Request & { id?: unknown }>();
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
+    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     response.status(body.statusCode).json(body);
   }
 
@@ -50,8 +59,17 @@ export class DomainErrorFilter implements ExceptionFilter {
       if (status < 500) return { statusCode: status, error: HttpStatus[status] ?? 'ERROR', message };
     }
     const correlationId = typeof request.id === 'string' ? request.id : randomUUID();
+    if (isConnectionFailure(exception)) {
+      this.logger.warn({ err: exception, correlationId, path: request.url }, 'a database this request needs is unreachable');
+      return {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'DEPENDENCY_UNAVAILABLE',
+        message: 'a database this request needs is unreachable; try again shortly',
+        correlationId,
+      };
+    }
     this.logger.error(
-      { err: exception, correlationId, path: request.url },
+      { err: exception, correlationId, path: redactUrl(request.url) },
       exception instanceof Error ? exception.message : 'unexpected error',
     );
     return {

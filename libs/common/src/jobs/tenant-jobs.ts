@@ -1,7 +1,7 @@
 /** The one place that names the queue, its job kinds and their payloads. */
 export const TENANT_OPERATIONS_QUEUE = 'tenant-operations';
 
-export type OperationKind = 'provision' | 'deprovision' | 'rotate_credentials';
+export type OperationKind = 'provision' | 'deprovision' | 'rotate_credentials' | 'suspend' | 'resume';
 
 export interface TenantOperationJob {
   operationId: string;

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '../config/app-config';
+import { redactRequest, redactResponse } from './redact-credentials';
 import { TENANT_ID_KEY } from './tenant-log-context';
 
 function tenantIdInContext(): Record<string, string> {
@@ -29,7 +30,8 @@ export class LoggingModule {
               return typeof header === 'string' && /^[\w-]{1,64}$/.test(header) ? header : randomUUID();
             },
             autoLogging: { ignore: (request: IncomingMessage) => request.url === '/health' },
-            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            // A token may come in any header, the query string or the path: every request line is scrubbed, not a fixed list of paths.
+            serializers: { req: redactRequest, res: redactResponse },
           },
         }),
       ],

@@ -6,11 +6,11 @@ import { provisionTenant } from '../../testing';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { AzureSqlEngine } from './azure-sql.engine';
 
-// Opt-in: a real SQL Server, e.g. docker-compose's: MSSQL_URL=mssql://sa:Passw0rd!@127.0.0.1:1433
+// Opt-in: a real SQL Server, e.g. docker-compose's: MSSQL_URL=mssql://sa:Tenantry-Dev-2026@127.0.0.1:1433
 const MSSQL_URL = TEST_MSSQL_URL;
 // Straight to stderr: Jest drops the console output of a file whose tests are all skipped.
 if (!MSSQL_URL) {
-  process.stderr.write('azure-sql engine against SQL Server: skipped, MSSQL_URL is not set (e.g. MSSQL_URL=mssql://sa:Passw0rd!@127.0.0.1:1433)\n');
+  process.stderr.write('azure-sql engine against SQL Server: skipped, MSSQL_URL is not set (e.g. MSSQL_URL=mssql://sa:Tenantry-Dev-2026@127.0.0.1:1433)\n');
 }
 
 (MSSQL_URL ? describe : describe.skip)('AzureSqlEngine on a real SQL Server (plain server: T-SQL database lifecycle)', () => {
@@ -97,6 +97,36 @@ if (!MSSQL_URL) {
       await connection.close();
     }
     await expect(connectAs(alpha, 'Pw-gamma-1-Xy', beta.databaseName)).rejects.toThrow(/login failed/i);
+  });
+
+  it('a disabled user opens no session and loses its open ones when they are ended; enabled again, it connects', async () => {
+    const { t } = await provision('zeta', 'Pw-zeta-1-Xy');
+    const open = await connectAs(t, 'Pw-zeta-1-Xy');
+    open.on('error', () => undefined);
+    await engine.setLoginEnabled(t, false);
+    await expect(connectAs(t, 'Pw-zeta-1-Xy')).rejects.toThrow(/login failed/i);
+    expect(await engine.countSessions(t)).toBeGreaterThanOrEqual(1);
+    expect(await engine.endSessions(t)).toBeGreaterThanOrEqual(1);
+    await expect(open.query('SELECT 1 AS one')).rejects.toThrow();
+    await engine.setLoginEnabled(t, true);
+    await (await connectAs(t, 'Pw-zeta-1-Xy')).close();
+  });
+
+  it('ends only the sessions opened before a password change when asked to', async () => {
+    const { t } = await provision('eta', 'Pw-eta-1-Xy');
+    const before = await connectAs(t, 'Pw-eta-1-Xy');
+    before.on('error', () => undefined);
+    const changedAt = await engine.setLoginPassword(t, 'Pw-eta-2-Xy');
+    const after = await connectAs(t, 'Pw-eta-2-Xy');
+    try {
+      expect(await engine.countSessions(t, changedAt)).toBeGreaterThanOrEqual(1);
+      await engine.endSessions(t, changedAt);
+      expect(await engine.countSessions(t, changedAt)).toBe(0);
+      await expect(before.query('SELECT 1 AS one')).rejects.toThrow();
+      expect((await after.query('SELECT 1 AS one')).recordset).toEqual([{ one: 1 }]);
+    } finally {
+      await after.close();
+    }
   });
 
   it('drops database and user, twice without complaint', async () => {

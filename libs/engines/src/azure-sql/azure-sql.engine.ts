@@ -68,8 +68,23 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
     return this.users.ensure(target);
   }
 
-  setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<void> {
+  /** Contained and Entra users sign in to their own database only: the server's master is out of their reach already. */
+  async secureServer(): Promise<void> {}
+
+  setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<Date> {
     return this.users.setPassword(target, password);
+  }
+
+  setLoginEnabled(target: TenantDatabaseTarget, enabled: boolean): Promise<void> {
+    return this.users.setEnabled(target, enabled);
+  }
+
+  countSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
+    return this.users.countSessions(target, openedBefore);
+  }
+
+  endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
+    return this.users.endSessions(target, openedBefore);
   }
 
   connectionParams(target: TenantDatabaseTarget, password: string): TenantConnectionParams {

@@ -1,5 +1,5 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import type { AzureSqlConfig } from '@tenantry/common';
+import { surviveConnectionErrors, type AzureSqlConfig } from '@tenantry/common';
 import { MIGRATIONS_TABLE, TENANT_MIGRATIONS, TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
 import { ConnectionPool } from 'mssql';
 import { DataSource } from 'typeorm';
@@ -55,6 +55,7 @@ export class SqlServerConnections {
       pool: { min: 1, max: 1, idleTimeoutMillis: LONG_REQUEST_MS },
       requestTimeout: requestTimeoutMs,
     });
+    surviveConnectionErrors(connection, `SQL Server session on ${database}`);
     await connection.connect();
     try {
       return await work(connection);

@@ -1,5 +1,5 @@
 import type { AzureSqlConfig } from '@tenantry/common';
-import { type ConnectionPool, NVarChar } from 'mssql';
+import { type ConnectionPool, DateTime2, NVarChar } from 'mssql';
 import { randomBytes } from 'node:crypto';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import type { SqlServerConnections } from './sql-server-connections';
@@ -10,6 +10,10 @@ const DATA_ROLES = ['db_datareader', 'db_datawriter'] as const;
 
 // 15023: the user already exists (a concurrent ensure won the race).
 const USER_EXISTS = 15023;
+
+// The user's sessions in this database, but not the one asking; login_time is on SYSDATETIME's clock.
+const SESSIONS_OF_USER = `(login_name = @user OR original_login_name = @user) AND database_id = DB_ID() AND session_id <> @@SPID
+  AND (@before IS NULL OR login_time < @before)`;
 
 /**
  * The tenant's own user, inside its database: a contained user with a password, or an Entra
@@ -37,16 +41,60 @@ export class SqlServerUsers {
     });
   }
 
-  /** An Entra principal has no password: it signs in with its own tokens, so there is nothing to set. */
-  async setPassword(target: TenantDatabaseTarget, password: string): Promise<void> {
-    if (this.kind === 'entra') return;
+  /**
+   * An Entra principal has no password: it signs in with its own tokens, so there is nothing to set.
+   * Returns the server's time after the change, on the clock its sessions' login_time uses.
+   */
+  async setPassword(target: TenantDatabaseTarget, password: string): Promise<Date> {
     const user = quoteTsqlName(target.loginName);
-    await this.inTenantDatabase(target, (connection) => connection.query(`ALTER USER ${user} WITH PASSWORD = ${tsqlString(password)}`));
+    return this.inTenantDatabase(target, async (connection) => {
+      if (this.kind !== 'entra') await connection.query(`ALTER USER ${user} WITH PASSWORD = ${tsqlString(password)}`);
+      const { recordset } = await connection.query<{ at: Date }>('SELECT SYSDATETIME() AS at');
+      return recordset[0].at;
+    });
+  }
+
+  /** A database user cannot be disabled: DENY CONNECT refuses its new sessions, GRANT CONNECT lifts that. */
+  async setEnabled(target: TenantDatabaseTarget, enabled: boolean): Promise<void> {
+    const user = quoteTsqlName(target.loginName);
+    await this.inTenantDatabase(target, (connection) => connection.query(`${enabled ? 'GRANT' : 'DENY'} CONNECT TO ${user}`));
+  }
+
+  async countSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
+    return this.inTenantDatabase(target, async (connection) => {
+      const { recordset } = await this.sessionsOf(connection, target, openedBefore).query<{ sessions: number }>(
+        `SELECT count(*) AS sessions FROM sys.dm_exec_sessions WHERE ${SESSIONS_OF_USER}`,
+      );
+      return recordset[0].sessions;
+    });
+  }
+
+  /** KILL, one session at a time; a session that ended meanwhile is not counted. */
+  async endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
+    return this.inTenantDatabase(target, async (connection) => {
+      const { recordset } = await this.sessionsOf(connection, target, openedBefore).query<{ session_id: number }>(
+        `SELECT session_id FROM sys.dm_exec_sessions WHERE ${SESSIONS_OF_USER}`,
+      );
+      let ended = 0;
+      for (const { session_id: id } of recordset) {
+        try {
+          await connection.query(`KILL ${Number(id)}`);
+          ended += 1;
+        } catch {
+          // It ended on its own meanwhile.
+        }
+      }
+      return ended;
+    });
   }
 
   async drop(target: TenantDatabaseTarget): Promise<void> {
     const user = quoteTsqlName(target.loginName);
     await this.inTenantDatabase(target, (connection) => this.named(connection, target).query(`IF USER_ID(@user) IS NOT NULL DROP USER ${user}`));
+  }
+
+  private sessionsOf(connection: ConnectionPool, target: TenantDatabaseTarget, openedBefore?: Date) {
+    return this.named(connection, target).input('before', DateTime2, openedBefore ?? null);
   }
 
   private named(connection: ConnectionPool, target: TenantDatabaseTarget) {

@@ -23,7 +23,7 @@ export function usePostgresEngine(): { env: () => TestEnv; engine: () => Postgre
     target: (code) => ({
       tenantId: `id-${code}`,
       tenantCode: code,
-      pool: { name: 'local', engine: 'postgres', host: '127.0.0.1', port: 5432 },
+      pool: { name: 'local', engine: 'postgres', host: env.config.tenantServer.host, port: env.config.tenantServer.port },
       ...engine.namesFor(code, env.label),
     }),
   };

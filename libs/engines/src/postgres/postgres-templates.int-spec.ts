@@ -24,7 +24,7 @@ describe('PostgreSQL fast paths: template per schema version, warm spares', () =
       [names[0]],
     );
     expect(row).toEqual({ datistemplate: true, datallowconn: false });
-    const client = new Client({ host: '127.0.0.1', user: 'postgres', database: names[0] });
+    const client = new Client({ connectionString: env.databaseUrl(names[0]) });
     await expect(client.connect()).rejects.toThrow(/not currently accepting connections/);
   });
 
@@ -50,7 +50,13 @@ describe('PostgreSQL fast paths: template per schema version, warm spares', () =
     expect(claims.filter(Boolean)).toHaveLength(3);
     expect(await engine.fastPath.spareCount(env.label)).toBe(0);
     const claimed = ['s1', 's2', 's3', 's4'].filter((_, i) => claims[i]);
-    for (const code of claimed) expect(await engine.databaseExists(target(code))).toBe(true);
+    // A claimed spare is the tenant's database once createDatabase has put it in place.
+    for (const code of claimed) {
+      expect(await engine.databaseExists(target(code))).toBe(false);
+      await engine.createDatabase(target(code));
+      expect(await engine.databaseExists(target(code))).toBe(true);
+    }
+    expect(await env.sql(`SELECT 1 FROM pg_database WHERE datname LIKE 'tenantry\\_n\\_%' AND datname LIKE $1`, [`%${env.label}`])).toEqual([]);
     expect(await engine.fastPath.refillSpares(env.label, 2)).toBe(2);
     expect(await engine.fastPath.refillSpares(env.label, 2)).toBe(0);
   });

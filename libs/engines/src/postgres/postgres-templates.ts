@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { quoteIdent } from '../tenant-names';
+import { withSessionLock } from './session-lock';
+import type { TenantOwnership } from './tenant-ownership';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 
 const STILL_IN_USE = '55006';
@@ -8,6 +10,14 @@ const NO_SUCH_DATABASE = '3D000';
 
 function codeOf(error: unknown): string | undefined {
   return (error as { code?: string }).code;
+}
+
+/**
+ * A new database lets PUBLIC connect (a copy does not inherit its template's grants): a tenant
+ * login holding a session in a template being built or in a spare would make its rename fail.
+ */
+async function closeToPublic(db: PoolClient, database: string): Promise<void> {
+  await db.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
 }
 
 /**
@@ -19,6 +29,7 @@ function codeOf(error: unknown): string | undefined {
 export class PostgresTemplates {
   constructor(
     private readonly pool: Pool,
+    private readonly ownership: TenantOwnership,
     private readonly migrate: (database: string) => Promise<void>,
     private readonly version: string,
   ) {}
@@ -31,11 +42,12 @@ export class PostgresTemplates {
   async ensureTemplate(env: string): Promise<string> {
     const name = this.templateName(env);
     if (await this.isReadyTemplate(name)) return name;
-    return this.withSessionLock(`template:${env}`, async (db) => {
+    return withSessionLock(this.pool, `template:${env}`, async (db) => {
       if (await this.isReadyTemplate(name, db)) return name;
       const building = `${name}_build`;
       await db.query(`DROP DATABASE IF EXISTS ${quoteIdent(building)} WITH (FORCE)`);
       await db.query(`CREATE DATABASE ${quoteIdent(building)}`);
+      await closeToPublic(db, building);
       await this.migrate(building);
       // Published only once complete: the rename is atomic, and a ready template refuses connections.
       await db.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
@@ -46,23 +58,29 @@ export class PostgresTemplates {
     });
   }
 
+  /** Stages the tenant's database as a clone of the template; createDatabase puts it in place. */
   async createFromTemplate(target: TenantDatabaseTarget, template: string): Promise<void> {
-    await this.pool.query(`CREATE DATABASE ${quoteIdent(target.databaseName)} TEMPLATE ${quoteIdent(template)}`);
+    await this.ownership.stage(target, async (db, name) => {
+      await db.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`);
+      return true;
+    });
   }
 
-  /** Takes a spare of the current version by renaming it; false when none is left. */
-  async claimSpare(target: TenantDatabaseTarget, env: string): Promise<boolean> {
-    for (const spare of await this.spares(env)) {
-      try {
-        await this.pool.query(`ALTER DATABASE ${quoteIdent(spare)} RENAME TO ${quoteIdent(target.databaseName)}`);
-        return true;
-      } catch (error) {
-        // Another worker renamed it first, or it is still being created: try the next one.
-        if (codeOf(error) === NO_SUCH_DATABASE || codeOf(error) === STILL_IN_USE) continue;
-        throw error;
+  /** Stages a spare of the current version as the tenant's database by renaming it; false when none is left. */
+  claimSpare(target: TenantDatabaseTarget, env: string): Promise<boolean> {
+    return this.ownership.stage(target, async (db, name) => {
+      for (const spare of await this.spares(env, db)) {
+        try {
+          await db.query(`ALTER DATABASE ${quoteIdent(spare)} RENAME TO ${quoteIdent(name)}`);
+          return true;
+        } catch (error) {
+          // Another worker renamed it first, or it is still being created: try the next one.
+          if (codeOf(error) === NO_SUCH_DATABASE || codeOf(error) === STILL_IN_USE) continue;
+          throw error;
+        }
       }
-    }
-    return false;
+      return false;
+    });
   }
 
   async spareCount(env: string): Promise<number> {
@@ -72,7 +90,8 @@ export class PostgresTemplates {
   /** Tops the warm pool up to `size` spares; one refiller at a time, others return at once. */
   async refillSpares(env: string, size: number): Promise<number> {
     const template = await this.ensureTemplate(env);
-    const created = await this.withSessionLock(
+    const created = await withSessionLock(
+      this.pool,
       `spares:${env}`,
       async (db) => {
         // A spare half-made by a crashed refiller (still named *_b) is never claimed: drop it.
@@ -85,6 +104,7 @@ export class PostgresTemplates {
         for (let count = await this.spareCount(env); count < size; count += 1) {
           const building = `${this.sparePrefix(env)}${randomBytes(4).toString('hex')}_b`;
           await db.query(`CREATE DATABASE ${quoteIdent(building)} TEMPLATE ${quoteIdent(template)}`);
+          await closeToPublic(db, building);
           await db.query(`ALTER DATABASE ${quoteIdent(building)} RENAME TO ${quoteIdent(building.slice(0, -2))}`);
           made += 1;
         }
@@ -95,8 +115,9 @@ export class PostgresTemplates {
     return created ?? 0;
   }
 
-  private async spares(env: string): Promise<string[]> {
-    const { rows } = await this.pool.query<{ datname: string }>(
+  /** `db`: the connection already in hand, so a caller holding one never waits for a second. */
+  private async spares(env: string, db: Pool | PoolClient = this.pool): Promise<string[]> {
+    const { rows } = await db.query<{ datname: string }>(
       `SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname !~ '_b$' ORDER BY datname`,
       [this.sparePrefix(env)],
     );
@@ -127,29 +148,6 @@ export class PostgresTemplates {
     for (const { datname } of rows) {
       await db.query(`ALTER DATABASE ${quoteIdent(datname)} WITH IS_TEMPLATE false`);
       await db.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
-    }
-  }
-
-  /** Runs `work` on one pinned connection holding a session lock, so the lock's holder never waits for the pool. */
-  private async withSessionLock<T>(key: string, work: (db: PoolClient) => Promise<T>, options?: { wait: true }): Promise<T>;
-  private async withSessionLock<T>(key: string, work: (db: PoolClient) => Promise<T>, options: { wait: false }): Promise<T | undefined>;
-  private async withSessionLock<T>(key: string, work: (db: PoolClient) => Promise<T>, options = { wait: true }): Promise<T | undefined> {
-    const client: PoolClient = await this.pool.connect();
-    const lockKey = `tenantry:${key}`;
-    try {
-      if (options.wait) {
-        await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]);
-      } else {
-        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey]);
-        if (!rows[0].locked) return undefined;
-      }
-      try {
-        return await work(client);
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]);
-      }
-    } finally {
-      client.release();
     }
   }
 }

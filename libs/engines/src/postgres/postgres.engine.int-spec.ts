@@ -65,8 +65,8 @@ describe('PostgresEngine (real server)', () => {
     const { t: beta } = await provision('beta', 'pw-beta');
     expect(engine.connectionParams(alpha, 'pw-alpha')).toEqual({
       engine: 'postgres',
-      host: '127.0.0.1',
-      port: 5432,
+      host: env.config.tenantServer.host,
+      port: env.config.tenantServer.port,
       database: alpha.databaseName,
       username: alpha.loginName,
       password: 'pw-alpha',
@@ -96,6 +96,126 @@ describe('PostgresEngine (real server)', () => {
     const stranger = `stranger_${env.label}`;
     await env.sql(`CREATE ROLE ${stranger} LOGIN PASSWORD 'pw'`);
     await expect(connectAs({ ...t, loginName: stranger }, 'pw')).rejects.toThrow(/permission denied/);
+  });
+
+  describe('a database or login of the tenant\'s name that Tenantry did not make for it', () => {
+    const stray = () => `stray_${env.label}`;
+    const conflict = (message: RegExp) => expect.objectContaining({ name: 'TenantDatabaseConflict', message: expect.stringMatching(message) });
+
+    beforeAll(async () => {
+      await env.sql(`CREATE ROLE ${stray()} LOGIN CREATEDB`);
+    });
+
+    it('made by hand (by the same superuser, unmarked): refused, never adopted; once dropped, created', async () => {
+      const t = target('handmade');
+      await env.sql(`CREATE DATABASE ${t.databaseName}`);
+      await env.sql('CREATE TABLE customers (stray int)', [], t.databaseName);
+      await expect(engine.createDatabase(t)).rejects.toEqual(
+        conflict(/database "tenant_handmade_\w+" already exists and is not this tenant's: Tenantry did not create it: it carries no Tenantry mark \(owner "postgres"\)/),
+      );
+      await env.sql(`DROP DATABASE ${t.databaseName}`);
+      await provisionTenant(engine, t, 'pw');
+      expect((await engine.applySchema(t)).version).toBe(CURRENT_TENANT_SCHEMA_VERSION);
+    });
+
+    it('made by another role: refused, naming that role; deleting the tenant leaves it alone', async () => {
+      const t = target('squatted');
+      const squatter = new Client({ connectionString: env.config.tenantServer.adminUrl.replace('postgres@', `${stray()}@`) });
+      await squatter.connect();
+      await squatter.query(`CREATE DATABASE ${t.databaseName}`);
+      await squatter.end();
+      await expect(engine.createDatabase(t)).rejects.toEqual(conflict(new RegExp(`it belongs to role "${stray()}", not to the role Tenantry creates`)));
+      await engine.dropDatabase(t);
+      expect(await engine.databaseExists(t)).toBe(true);
+      await env.sql(`DROP DATABASE ${t.databaseName}`);
+    });
+
+    it('marked for another tenant: refused', async () => {
+      const t = target('marked');
+      await engine.createDatabase({ ...t, tenantId: 'someone-else' });
+      await expect(engine.createDatabase(t)).rejects.toEqual(conflict(/it is marked "tenantry:tenant=someone-else", not as this tenant's/));
+    });
+
+    it('a login created by someone else: refused, never given a password or grants', async () => {
+      const t = target('loginless');
+      await engine.createDatabase(t);
+      await env.sql(`CREATE ROLE ${t.loginName} LOGIN`);
+      await expect(engine.ensureLogin(t)).rejects.toEqual(conflict(/login "tenant_loginless_\w+_app" already exists and is not this tenant's: Tenantry did not create it/));
+      const [grant] = await env.sql<{ can: boolean }>(`SELECT has_database_privilege($2, $1, 'CONNECT') AS can`, [t.databaseName, t.loginName]);
+      expect(grant.can).toBe(false);
+      await engine.dropLogin(t);
+      await env.sql(`DROP ROLE IF EXISTS ${t.loginName}`);
+      await engine.ensureLogin(t);
+      expect(await engine.loginExists(t)).toBe(true);
+    });
+
+    it('a crash between creating the database and marking it (a staging database left unmarked) still converges', async () => {
+      const t = target('crashed');
+      const staging = `tenantry_n_crashed_${env.label}`;
+      await env.sql(`CREATE DATABASE ${staging}`);
+      await engine.createDatabase(t);
+      expect(await engine.databaseExists(t)).toBe(true);
+      expect(await env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [staging])).toEqual([]);
+      await engine.createDatabase(t);
+    });
+
+    it('a crash between marking the staged database and renaming it: the staged one is put in place', async () => {
+      const t = target('staged');
+      await engine.fastPath.createFromTemplate(t, await engine.fastPath.ensureTemplate(env.label));
+      const [{ oid }] = await env.sql<{ oid: number }>('SELECT oid FROM pg_database WHERE datname = $1', [`tenantry_n_staged_${env.label}`]);
+      await engine.createDatabase(t);
+      expect(await env.sql<{ oid: number }>('SELECT oid FROM pg_database WHERE datname = $1', [t.databaseName])).toEqual([{ oid }]);
+    });
+  });
+
+  it("closes the server's own databases to PUBLIC: a tenant login reaches its own database only", async () => {
+    const { t } = await provision('epsilon', 'pw-epsilon');
+    for (const database of ['postgres', 'template1']) {
+      await expect(connectAs(t, 'pw-epsilon', database)).rejects.toThrow(/permission denied/);
+    }
+    const reachable = await env.sql<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datallowconn AND has_database_privilege($1, datname, 'CONNECT')
+          AND (datname IN ('postgres', 'template1') OR datname LIKE $2) ORDER BY datname`,
+      [t.loginName, `%\\_${env.label}%`],
+    );
+    expect(reachable.map((row) => row.datname)).toEqual([t.databaseName]);
+    // The engine's own role still works there, and securing again changes nothing.
+    await engine.secureServer();
+    expect(await engine.databaseExists(t)).toBe(true);
+  });
+
+  it('a disabled login opens no session and loses its open ones when they are ended; enabled again, it connects', async () => {
+    const { t } = await provision('zeta', 'pw-zeta');
+    const open = await connectAs(t, 'pw-zeta');
+    open.on('error', () => undefined);
+    await engine.setLoginEnabled(t, false);
+    await expect(connectAs(t, 'pw-zeta')).rejects.toThrow(/not permitted to log in/);
+    // A new password does not enable a suspended login again.
+    await engine.setLoginPassword(t, 'pw-zeta-2');
+    await expect(connectAs(t, 'pw-zeta-2')).rejects.toThrow(/not permitted to log in/);
+    expect(await engine.countSessions(t)).toBe(1);
+    expect(await engine.endSessions(t)).toBe(1);
+    await expect(open.query('SELECT 1')).rejects.toThrow();
+    await engine.setLoginEnabled(t, true);
+    const again = await connectAs(t, 'pw-zeta-2');
+    await again.end();
+  });
+
+  it('ends only the sessions opened before a password change when asked to', async () => {
+    const { t } = await provision('eta', 'pw-eta');
+    const before = await connectAs(t, 'pw-eta');
+    before.on('error', () => undefined);
+    const changedAt = await engine.setLoginPassword(t, 'pw-eta-2');
+    const after = await connectAs(t, 'pw-eta-2');
+    try {
+      expect(await engine.countSessions(t)).toBe(2);
+      expect(await engine.countSessions(t, changedAt)).toBe(1);
+      expect(await engine.endSessions(t, changedAt)).toBe(1);
+      await expect(before.query('SELECT 1')).rejects.toThrow();
+      expect((await after.query('SELECT count(*)::int AS n FROM orders')).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await after.end();
+    }
   });
 
   it('drops database and login, twice without complaint', async () => {

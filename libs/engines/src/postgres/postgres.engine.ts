@@ -1,3 +1,4 @@
+import { surviveConnectionErrors, withPoolClient, type TenantMigrationTimeouts } from '@tenantry/common';
 import {
   CURRENT_TENANT_SCHEMA_VERSION,
   MIGRATIONS_TABLE,
@@ -6,20 +7,23 @@ import {
   schemaVersion,
   TENANT_MIGRATIONS,
 } from '@tenantry/tenant-schema';
-import { Client, escapeLiteral, Pool, type PoolClient } from 'pg';
+import { Client, type ClientConfig, escapeLiteral, Pool, type PoolClient } from 'pg';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { DataSource } from 'typeorm';
+import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import type { SchemaOutcome, TenantConnectionParams, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
+import { lockHolders, MigrationTimeouts } from './migration-timeouts';
+import { privateDirectory, withPasswordFile } from './pg-dump-files';
 import { PostgresTemplates } from './postgres-templates';
 import { scramVerifier } from './scram-verifier';
+import { TenantOwnership } from './tenant-ownership';
 import { assertIdentifier, quoteIdent, tenantDatabaseNames } from '../tenant-names';
 
-// Lost creation races: duplicate_database / duplicate_object, or a unique_violation on the catalog when both committed at once.
-const ALREADY_EXISTS = new Set(['42P04', '42710', '23505']);
+// Lost creation races: duplicate_object, or a unique_violation on the catalog when both committed at once.
+const ALREADY_EXISTS = new Set(['42710', '23505']);
 
 function alreadyExists(error: unknown): boolean {
   return ALREADY_EXISTS.has((error as { code?: string }).code ?? '');
@@ -28,6 +32,9 @@ function alreadyExists(error: unknown): boolean {
 const run = promisify(execFile);
 
 const MIGRATION_LOCK = 'tenantry:tenant-migrations';
+
+// TypeORM prints its migration lines on stdout whatever `logging` says; the caller reports each outcome itself.
+const QUIET: TypeOrmLogger = { logQuery() {}, logQueryError() {}, logQuerySlow() {}, logSchemaBuild() {}, logMigration() {}, log() {} };
 
 async function inTransaction<T>(client: Client | PoolClient, work: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
@@ -52,17 +59,26 @@ async function serialized<T>(client: Client | PoolClient, key: string, work: () 
 
 /**
  * Tenant databases on a PostgreSQL server. Every method checks before it acts and treats a lost
- * race (the object appeared meanwhile) as success, so saga steps can be re-run freely.
+ * race with itself as success, so saga steps can be re-run freely; a database or login of a
+ * tenant's name that this control plane did not make for that tenant is refused (TenantOwnership).
  */
 export class PostgresEngine implements TenantDatabaseEngine {
   readonly kind = 'postgres' as const;
   readonly fastPath: PostgresTemplates;
   private readonly pool: Pool;
+  private readonly timeouts: MigrationTimeouts;
+  private readonly ownership: TenantOwnership;
+  private secured?: Promise<void>;
 
-  constructor(private readonly options: { adminUrl: string; exportDir: string }) {
+  /** `migrationTimeouts`: bounds on the sessions that migrate a tenant database; absent, the server's own settings. */
+  constructor(private readonly options: { adminUrl: string; exportDir: string; migrationTimeouts?: TenantMigrationTimeouts }) {
+    this.timeouts = new MigrationTimeouts(options.migrationTimeouts);
     this.pool = new Pool({ connectionString: options.adminUrl, max: 8, idleTimeoutMillis: 10_000 });
+    surviveConnectionErrors(this.pool, 'tenant server pool');
+    this.ownership = new TenantOwnership(this.pool);
     this.fastPath = new PostgresTemplates(
       this.pool,
+      this.ownership,
       async (database) => void (await this.migrate(database)),
       CURRENT_TENANT_SCHEMA_VERSION,
     );
@@ -82,38 +98,78 @@ export class PostgresEngine implements TenantDatabaseEngine {
     return rowCount === 1;
   }
 
+  /** Puts in place the database a fast path staged, else a plain one; TenantDatabaseConflict when its name is someone else's. */
   async createDatabase(target: TenantDatabaseTarget): Promise<void> {
     const database = quoteIdent(target.databaseName);
-    if (!(await this.databaseExists(target))) {
-      try {
-        await this.pool.query(`CREATE DATABASE ${database}`);
-      } catch (error) {
-        if (!alreadyExists(error)) throw error;
-      }
-    }
+    await this.ownership.publish(target, async (db, staging) => void (await db.query(`CREATE DATABASE ${quoteIdent(staging)}`)));
     await this.onMaintenanceDatabase((client) =>
       serialized(client, target.databaseName, () => client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`)),
     );
   }
 
+  /**
+   * PUBLIC may connect to and make temporary tables in every database by default: taken away on the
+   * maintenance database and template1 (a session there would also stop every CREATE DATABASE that
+   * copies it). Once per process, and again after a failure.
+   */
+  secureServer(): Promise<void> {
+    this.secured ??= this.revokePublicAccess().catch((error: unknown) => {
+      this.secured = undefined;
+      throw error;
+    });
+    return this.secured;
+  }
+
   async ensureLogin(target: TenantDatabaseTarget): Promise<void> {
+    await this.secureServer();
     const login = quoteIdent(target.loginName);
     if (!(await this.loginExists(target))) {
       try {
-        await this.pool.query(`CREATE ROLE ${login} LOGIN NOINHERIT`);
+        await this.onMaintenanceDatabase((client) =>
+          inTransaction(client, async () => {
+            await client.query(`CREATE ROLE ${login} LOGIN NOINHERIT`);
+            await this.ownership.markLogin(client, target);
+          }),
+        );
       } catch (error) {
         if (!alreadyExists(error)) throw error;
       }
     }
+    await this.ownership.assertOwnLogin(target);
     await this.onMaintenanceDatabase((client) =>
       serialized(client, target.databaseName, () => client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(target.databaseName)} TO ${login}`)),
     );
     await this.inTenantDatabase(target, (client) => this.grantDataAccess(client, login));
   }
 
-  async setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<void> {
-    // Only the SCRAM verifier reaches the server, so no log setting can ever record the password itself.
-    await this.pool.query(`ALTER ROLE ${quoteIdent(target.loginName)} WITH LOGIN PASSWORD ${escapeLiteral(scramVerifier(password))}`);
+  async setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<Date> {
+    return this.onMaintenanceDatabase(async (client) => {
+      // Only the SCRAM verifier reaches the server, so no log setting can ever record the password itself.
+      await client.query(`ALTER ROLE ${quoteIdent(target.loginName)} WITH PASSWORD ${escapeLiteral(scramVerifier(password))}`);
+      const { rows } = await client.query<{ at: Date }>('SELECT clock_timestamp() AS at');
+      return rows[0].at;
+    });
+  }
+
+  async setLoginEnabled(target: TenantDatabaseTarget, enabled: boolean): Promise<void> {
+    await this.pool.query(`ALTER ROLE ${quoteIdent(target.loginName)} ${enabled ? 'LOGIN' : 'NOLOGIN'}`);
+  }
+
+  async countSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
+    const { rows } = await this.pool.query<{ sessions: number }>(
+      `SELECT count(*)::int AS sessions FROM pg_stat_activity WHERE usename = $1 AND ($2::timestamptz IS NULL OR backend_start < $2)`,
+      [target.loginName, openedBefore ?? null],
+    );
+    return rows[0].sessions;
+  }
+
+  async endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
+    const { rows } = await this.pool.query<{ ended: number }>(
+      `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity
+        WHERE usename = $1 AND ($2::timestamptz IS NULL OR backend_start < $2)`,
+      [target.loginName, openedBefore ?? null],
+    );
+    return rows[0].ended;
   }
 
   connectionParams(target: TenantDatabaseTarget, password: string): TenantConnectionParams {
@@ -124,27 +180,38 @@ export class PostgresEngine implements TenantDatabaseEngine {
   /**
    * Migrates under a session advisory lock held in the tenant database (TypeORM's own run takes
    * none), so two runners, or a runner and a provisioning step, never migrate one database at once:
-   * the second waits, then finds it current.
+   * the second waits, then finds it current. Every wait is bounded by the migration timeouts (the
+   * lock wait too), so a locked or unreachable tenant fails with the reason instead of hanging.
    */
   async applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome> {
-    return this.inTenantDatabase(target, async (client) => {
-      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [MIGRATION_LOCK]);
-      try {
-        // A clone of the current template is already there: one query instead of a migration run.
-        const current = await schemaVersion(async (sql, params) => (await client.query(sql, params)).rows);
-        if (current === CURRENT_TENANT_SCHEMA_VERSION) return { applied: [], version: current };
-        const outcome = await this.migrate(target.databaseName);
-        // Grants again, so the login can use the new tables whatever order the steps ran in.
-        if (await this.loginExists(target)) await this.grantDataAccess(client, quoteIdent(target.loginName));
-        return outcome;
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [MIGRATION_LOCK]);
-      }
+    return this.timeouts.explained(target.databaseName, () =>
+      this.inTenantDatabase(target, (client) => this.migrateUnderLock(target, client), this.timeouts.sessionConfig()),
+    );
+  }
+
+  private async migrateUnderLock(target: TenantDatabaseTarget, client: Client): Promise<SchemaOutcome> {
+    const database = target.databaseName;
+    await this.timeouts.explained(database, () => client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [MIGRATION_LOCK]), {
+      migrationLock: true,
+      holders: () => lockHolders(client, 'advisory'),
     });
+    try {
+      // A clone of the current template is already there: one query instead of a migration run.
+      const current = await schemaVersion(async (sql, params) => (await client.query(sql, params)).rows);
+      if (current === CURRENT_TENANT_SCHEMA_VERSION) return { applied: [], version: current };
+      const outcome = await this.timeouts.explained(database, () => this.migrate(database), { holders: () => lockHolders(client, 'table') });
+      // Grants again, so the login can use the new tables whatever order the steps ran in.
+      if (await this.loginExists(target)) await this.grantDataAccess(client, quoteIdent(target.loginName));
+      return outcome;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [MIGRATION_LOCK]);
+    }
   }
 
   async pendingMigrations(target: TenantDatabaseTarget): Promise<string[]> {
-    return this.withMigrationDataSource(target.databaseName, (dataSource) => pendingMigrations(dataSource));
+    return this.timeouts.explained(target.databaseName, () =>
+      this.withMigrationDataSource(target.databaseName, (dataSource) => pendingMigrations(dataSource)),
+    );
   }
 
   private migrate(database: string): Promise<SchemaOutcome> {
@@ -158,8 +225,8 @@ export class PostgresEngine implements TenantDatabaseEngine {
       migrations: TENANT_MIGRATIONS,
       migrationsTableName: MIGRATIONS_TABLE,
       synchronize: false,
-      logging: false,
-      extra: { max: 1 },
+      logger: QUIET,
+      extra: { max: 1, ...this.timeouts.sessionConfig() },
     });
     await dataSource.initialize();
     try {
@@ -169,14 +236,23 @@ export class PostgresEngine implements TenantDatabaseEngine {
     }
   }
 
-  /** pg_dump in custom format under the export directory; written beside its final name and renamed, so a file that exists is complete. */
+  /**
+   * pg_dump in custom format under the export directory, written beside its final name and renamed,
+   * so a file that exists is complete. Dumps hold every row of a tenant: the directory is 0700 and
+   * each file 0600.
+   */
   async exportDatabase(target: TenantDatabaseTarget, name: string): Promise<string> {
     const destination = resolve(this.options.exportDir, `${name}.dump`);
     if (existsSync(destination)) return destination;
-    await mkdir(dirname(destination), { recursive: true });
+    await privateDirectory(dirname(destination));
     const partial = `${destination}.partial`;
+    // Made here with its mode before pg_dump opens it, so the dump is never readable by others, not even while it is written.
+    await rm(partial, { force: true });
+    await (await open(partial, 'wx', 0o600)).close();
     try {
-      await run('pg_dump', ['--format=custom', '--no-owner', '--no-acl', '--file', partial, '--dbname', this.urlFor(target.databaseName)]);
+      await withPasswordFile(this.urlFor(target.databaseName), (url) =>
+        run('pg_dump', ['--format=custom', '--no-owner', '--no-acl', '--file', partial, '--dbname', url]),
+      );
     } catch (error) {
       const missing = (error as { code?: string }).code === 'ENOENT';
       throw new Error(missing ? 'pg_dump is not installed here (Debian: apt-get install postgresql-client)' : `pg_dump failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
@@ -186,11 +262,11 @@ export class PostgresEngine implements TenantDatabaseEngine {
   }
 
   async dropDatabase(target: TenantDatabaseTarget): Promise<void> {
-    await this.pool.query(`DROP DATABASE IF EXISTS ${quoteIdent(target.databaseName)} WITH (FORCE)`);
+    await this.ownership.dropDatabases(target);
   }
 
   async dropLogin(target: TenantDatabaseTarget): Promise<void> {
-    await this.pool.query(`DROP ROLE IF EXISTS ${quoteIdent(target.loginName)}`);
+    if (await this.ownership.isDroppableLogin(target)) await this.pool.query(`DROP ROLE IF EXISTS ${quoteIdent(target.loginName)}`);
   }
 
   async close(): Promise<void> {
@@ -208,17 +284,29 @@ export class PostgresEngine implements TenantDatabaseEngine {
     });
   }
 
-  private async onMaintenanceDatabase<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      return await work(client);
-    } finally {
-      client.release();
-    }
+  /** The role running this keeps its own grant first, so an owner that is not a superuser never locks itself out. */
+  private async revokePublicAccess(): Promise<void> {
+    await this.onMaintenanceDatabase(async (client) => {
+      const { rows } = await client.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datallowconn AND datname IN (current_database(), 'postgres', 'template1') ORDER BY datname`,
+      );
+      for (const { datname } of rows) {
+        const database = quoteIdent(datname);
+        await serialized(client, datname, async () => {
+          await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO CURRENT_USER`);
+          await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
+        });
+      }
+    });
   }
 
-  private async inTenantDatabase<T>(target: TenantDatabaseTarget, work: (client: Client) => Promise<T>): Promise<T> {
-    const client = new Client({ connectionString: this.urlFor(target.databaseName), application_name: 'tenantry-engine' });
+  private onMaintenanceDatabase<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return withPoolClient(this.pool, 'tenant server session', work);
+  }
+
+  private async inTenantDatabase<T>(target: TenantDatabaseTarget, work: (client: Client) => Promise<T>, session: ClientConfig = {}): Promise<T> {
+    const client = new Client({ connectionString: this.urlFor(target.databaseName), application_name: 'tenantry-engine', ...session });
+    surviveConnectionErrors(client, `session on ${target.databaseName}`, { tenant_id: target.tenantId });
     await client.connect();
     try {
       return await work(client);

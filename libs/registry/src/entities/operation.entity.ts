@@ -41,6 +41,14 @@ export class OperationEntity {
   @Column({ type: 'jsonb', default: () => `'{}'` })
   params: Record<string, unknown>;
 
+  /** A new protected secret the login is being given; the tenant's stored secret stays the old one until the login accepts it. */
+  @Column({ name: 'pending_secret', type: 'text', nullable: true })
+  pendingSecret: string | null;
+
+  /** When the login's password changed, by the database server's clock: sessions opened before it used the old one. */
+  @Column({ name: 'password_changed_at', type: 'timestamptz', nullable: true })
+  passwordChangedAt: Date | null;
+
   @Column({ name: 'requested_by', type: 'text' })
   requestedBy: string;
 

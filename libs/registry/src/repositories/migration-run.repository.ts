@@ -1,6 +1,10 @@
 import type { EntityManager } from 'typeorm';
 
-export type MigrationRunStatus = 'running' | 'succeeded' | 'failed' | 'planned';
+/**
+ * `interrupted`: its runner stopped on SIGTERM/SIGINT and said so; `crashed`: its runner failed
+ * unexpectedly and said so; `abandoned`: its runner stopped renewing its lease (killed, host lost).
+ */
+export type MigrationRunStatus = 'running' | 'succeeded' | 'failed' | 'planned' | 'interrupted' | 'crashed' | 'abandoned';
 
 export interface MigrationRunRow {
   id: string;
@@ -11,6 +15,9 @@ export interface MigrationRunRow {
   triggeredBy: string;
   startedAt: Date;
   finishedAt: Date | null;
+  /** When its runner last renewed its lease. */
+  heartbeatAt: Date;
+  leaseUntil: Date;
 }
 
 export interface MigrationRunResultRow {
@@ -24,19 +31,52 @@ export interface MigrationRunResultRow {
   durationMs: number;
 }
 
-const RUN_COLUMNS = `id, status, target_version AS "targetVersion", options, counts, triggered_by AS "triggeredBy",
-  started_at AS "startedAt", finished_at AS "finishedAt"`;
+// The database's clock decides, so runners and readers on different hosts agree on a lapsed lease.
+const LAPSED = `status = 'running' AND lease_until < now()`;
 
-/** Fleet migration runs: written by the runner as it goes, read by the admin API. */
+const RUN_COLUMNS = `id, CASE WHEN ${LAPSED} THEN 'abandoned' ELSE status END AS status, target_version AS "targetVersion", options,
+  counts, triggered_by AS "triggeredBy", started_at AS "startedAt", finished_at AS "finishedAt", heartbeat_at AS "heartbeatAt",
+  lease_until AS "leaseUntil"`;
+
+/**
+ * Fleet migration runs: written by the runner as it goes, read by the admin API. A run that is
+ * `running` past its lease reads as `abandoned` everywhere, recorded or not.
+ */
 export class MigrationRunRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async start(run: { targetVersion: string; options: Record<string, unknown>; triggeredBy: string }): Promise<string> {
+  async start(run: { targetVersion: string; options: Record<string, unknown>; triggeredBy: string; leaseMs: number }): Promise<string> {
     const [row]: Array<{ id: string }> = await this.em.query(
-      `INSERT INTO migration_runs (status, target_version, options, triggered_by) VALUES ('running', $1, $2, $3) RETURNING id`,
-      [run.targetVersion, JSON.stringify(run.options), run.triggeredBy],
+      `INSERT INTO migration_runs (status, target_version, options, triggered_by, heartbeat_at, lease_until)
+       VALUES ('running', $1, $2, $3, now(), now() + $4 * interval '1 millisecond') RETURNING id`,
+      [run.targetVersion, JSON.stringify(run.options), run.triggeredBy, run.leaseMs],
     );
     return row.id;
+  }
+
+  /** The runner is alive and still working on the run. */
+  async renewLease(runId: string, leaseMs: number): Promise<void> {
+    await this.em.query(`UPDATE migration_runs SET heartbeat_at = now(), lease_until = now() + $2 * interval '1 millisecond' WHERE id = $1`, [
+      runId,
+      leaseMs,
+    ]);
+  }
+
+  /**
+   * Records as `abandoned` every run whose lease lapsed, ended at its last heartbeat, with the counts
+   * of the results it recorded; returns them. A runner that was only cut off still records its
+   * real end when it finishes.
+   */
+  async recordAbandoned(): Promise<MigrationRunRow[]> {
+    // An UPDATE answers [rows, count].
+    const [rows]: [MigrationRunRow[], number] = await this.em.query(
+      `UPDATE migration_runs r SET status = 'abandoned', finished_at = r.heartbeat_at,
+              counts = (SELECT coalesce(jsonb_object_agg(outcome, n), '{}') FROM (
+                          SELECT outcome, count(*)::int AS n FROM migration_run_results WHERE run_id = r.id GROUP BY outcome) c)
+        WHERE ${LAPSED}
+        RETURNING ${RUN_COLUMNS}`,
+    );
+    return rows;
   }
 
   async record(runId: string, result: MigrationRunResultRow): Promise<void> {

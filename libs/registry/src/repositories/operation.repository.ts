@@ -5,6 +5,9 @@ import { isUniqueViolation } from './pg-errors';
 
 export class OperationInProgress extends Error {}
 
+// One open suspension and one open operation of any other kind per tenant: a suspension never waits.
+const ONE_OPEN_PER_TENANT = ['operations_one_open_per_tenant', 'operations_one_open_suspension_per_tenant'];
+
 export class OperationRepository {
   constructor(private readonly em: EntityManager) {}
 
@@ -21,7 +24,7 @@ export class OperationRepository {
     try {
       return await this.repo.save({ ...input, params: input.params ?? {}, status: 'pending', completedSteps: [] });
     } catch (error) {
-      if (isUniqueViolation(error, 'operations_one_open_per_tenant')) throw new OperationInProgress();
+      if (ONE_OPEN_PER_TENANT.some((index) => isUniqueViolation(error, index))) throw new OperationInProgress();
       throw error;
     }
   }
@@ -53,12 +56,38 @@ export class OperationRepository {
     );
   }
 
+  async setPendingSecret(id: string, secret: string | null): Promise<void> {
+    await this.repo.update({ id }, { pendingSecret: secret });
+  }
+
+  /** Keeps the first time recorded (a step run again after a crash changes the password to the same one); returns it. */
+  async notePasswordChanged(id: string, at: Date): Promise<Date> {
+    const rows = (await this.em.query(
+      `UPDATE operations SET password_changed_at = coalesce(password_changed_at, $2), updated_at = now() WHERE id = $1 RETURNING password_changed_at`,
+      [id, at],
+    )) as [Array<{ password_changed_at: Date }>, number];
+    return rows[0][0].password_changed_at;
+  }
+
+  /** A credential change rolled back: no pending secret nor password change, and its steps not done, so a retry runs them again. */
+  async undoCredentialChange(id: string, steps: string[]): Promise<void> {
+    await this.em.query(
+      `UPDATE operations
+          SET completed_steps = (SELECT coalesce(jsonb_agg(done.s ORDER BY done.i), '[]'::jsonb)
+                                 FROM jsonb_array_elements(completed_steps) WITH ORDINALITY AS done(s, i) WHERE NOT (done.s->>'step' = ANY($2))),
+              pending_secret = NULL, password_changed_at = NULL, updated_at = now()
+        WHERE id = $1`,
+      [id, steps],
+    );
+  }
+
   async recordError(id: string, step: string | null, message: string): Promise<void> {
     await this.repo.update({ id }, { step, lastError: message });
   }
 
+  /** A success clears the error of an earlier attempt (a retry's audit entry keeps it); a failure keeps the step and error. */
   async finish(id: string, status: 'succeeded' | 'failed'): Promise<void> {
-    await this.repo.update({ id }, { status, finishedAt: new Date(), ...(status === 'succeeded' ? { step: null } : {}) });
+    await this.repo.update({ id }, { status, finishedAt: new Date(), ...(status === 'succeeded' ? { step: null, lastError: null } : {}) });
   }
 
   /** Puts a failed operation back in line; its checkpoints stay, so it resumes at the step that failed. */

@@ -1,3 +1,4 @@
+import { surviveConnectionErrors } from '@tenantry/common';
 import { TenantDirectory } from '@tenantry/registry';
 import { Pool } from 'pg';
 import type { ResolvedTenancyOptions } from '../tenancy-options';
@@ -10,7 +11,7 @@ export const TENANCY_REGISTRY_POOL = Symbol('TENANCY_REGISTRY_POOL');
  */
 export function createRegistryPool(options: ResolvedTenancyOptions): Pool {
   const { url, poolSize, timeoutMs } = options.registry;
-  return new Pool({
+  const pool = new Pool({
     connectionString: url,
     max: poolSize,
     connectionTimeoutMillis: timeoutMs,
@@ -18,6 +19,8 @@ export function createRegistryPool(options: ResolvedTenancyOptions): Pool {
     idleTimeoutMillis: 30_000,
     application_name: 'tenantry:registry-reader',
   });
+  surviveConnectionErrors(pool, 'tenant registry pool');
+  return pool;
 }
 
 export function createTenantDirectory(pool: Pool): TenantDirectory {

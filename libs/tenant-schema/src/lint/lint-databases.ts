@@ -1,3 +1,4 @@
+import { surviveConnectionErrors } from '@tenantry/common';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource, type QueryRunner } from 'typeorm';
@@ -39,6 +40,7 @@ async function inTransaction(dataSource: DataSource, work: (q: QueryRunner) => P
 export async function postgresScratch(serverUrl: string): Promise<LintDatabase> {
   const scratch = scratchName();
   const maintenance = new Client({ connectionString: serverUrl });
+  surviveConnectionErrors(maintenance, 'lint maintenance session');
   await maintenance.connect();
   const url = new URL(serverUrl);
   url.pathname = `/${scratch}`;

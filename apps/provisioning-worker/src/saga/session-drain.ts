@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@tenantry/common';
+import { EngineRegistry, type TenantDatabaseTarget } from '@tenantry/engines';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const POLL_MS = 100;
+
+/**
+ * Ends a login's sessions without failing requests in flight: business services close their pools
+ * once the invalidation reached them and their requests finished, so the drain waits for that, at
+ * most SESSION_GRACE_MS, then ends whatever session remains (one a service never let go of, or
+ * one opened by someone else with the login's credentials).
+ */
+@Injectable()
+export class SessionDrain {
+  constructor(
+    private readonly engines: EngineRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Returns what happened, for the step's detail. */
+  async drain(target: TenantDatabaseTarget, openedBefore?: Date): Promise<string> {
+    const engine = this.engines.get(target.pool.engine);
+    const deadline = Date.now() + this.config.worker.sessionGraceMs;
+    while ((await engine.countSessions(target, openedBefore)) > 0) {
+      if (Date.now() >= deadline) return `${await engine.endSessions(target, openedBefore)} ended`;
+      await sleep(POLL_MS);
+    }
+    return 'none left';
+  }
+}
