@@ -3,7 +3,7 @@ import { loadConfigOrExit } from '@tenantry/common';
 import { createAdminApp } from './create-admin-app';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit({ verifiesTokens: true });
   const app = await createAdminApp(config);
   app.enableShutdownHooks();
   await app.listen(config.http.adminPort, '0.0.0.0');

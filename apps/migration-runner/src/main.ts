@@ -31,7 +31,7 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
-  const config = configWithFlags(loadConfigOrExit(EXIT.usage), options);
+  const config = configWithFlags(loadConfigOrExit({}, EXIT.usage), options);
   // A one-shot run prints its report on stdout and nothing else; the scheduled service logs as a service does.
   const logger = new ConsoleLogger({ logLevels: options.schedule ? ['fatal', 'error', 'warn', 'log'] : ['fatal', 'error', 'warn'] });
   const app = await NestFactory.createApplicationContext(MigrationRunnerModule.forRoot(config), { logger });

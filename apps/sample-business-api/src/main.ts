@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createBusinessApp } from './create-business-app';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit({ verifiesTokens: true });
   const app = await createBusinessApp(config);
   app.enableShutdownHooks();
   await app.listen(config.http.businessPort, '0.0.0.0');

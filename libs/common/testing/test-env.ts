@@ -90,7 +90,12 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
           await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
         }
         const roles = await admin.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [`%\\_${label}%`]);
-        if (roles.rows.length > 0) await admin.query(`DROP ROLE IF EXISTS ${roles.rows.map(({ rolname }) => `"${rolname}"`).join(', ')}`);
+        if (roles.rows.length > 0) {
+          const names = roles.rows.map(({ rolname }) => `"${rolname}"`).join(', ');
+          // Also revokes what a role was granted on the server's shared objects (CONNECT on a database), which DROP ROLE would trip on.
+          await admin.query(`DROP OWNED BY ${names}`);
+          await admin.query(`DROP ROLE IF EXISTS ${names}`);
+        }
       } finally {
         await admin.end();
       }

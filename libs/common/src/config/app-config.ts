@@ -294,8 +294,13 @@ function secretsConfig(e: z.infer<typeof envSchema>): SecretsConfig {
   return { provider: 'local', key: key!, keyId: e.SECRETS_KEY_ID, keyVaultUrl };
 }
 
-export function loadConfig(env: RawEnv): AppConfig {
-  const problems = [...secretsProviderProblems(env), ...audienceProblems(env)];
+/** What the process does that needs settings of its own: only a process that verifies tokens needs an accepted audience. */
+export interface ConfigNeeds {
+  verifiesTokens?: boolean;
+}
+
+export function loadConfig(env: RawEnv, needs: ConfigNeeds = {}): AppConfig {
+  const problems = [...secretsProviderProblems(env), ...(needs.verifiesTokens ? audienceProblems(env) : [])];
   const e = parseEnv(envSchema, env, problems);
   if (e.TENANT_POOL_SIZE > e.TENANT_MAX_CONNECTIONS) {
     problems.push(`TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS})`);
@@ -394,8 +399,8 @@ function orExit<T>(load: () => T, exitCode = 1): T {
 }
 
 /** Reads the process environment once; a bad setting stops the process with every problem listed (exit 1 unless a CLI says otherwise). */
-export function loadConfigOrExit(exitCode = 1): AppConfig {
-  return orExit(() => loadConfig(process.env), exitCode);
+export function loadConfigOrExit(needs: ConfigNeeds = {}, exitCode = 1): AppConfig {
+  return orExit(() => loadConfig(process.env, needs), exitCode);
 }
 
 // The migration lint reads only the servers it runs migrations on: DATABASE_URL (validated as above)

@@ -104,6 +104,8 @@ describe('PostgresEngine (real server)', () => {
 
     beforeAll(async () => {
       await env.sql(`CREATE ROLE ${stray()} LOGIN CREATEDB`);
+      // The worker revokes PUBLIC's CONNECT on the maintenance database; a squatter with its own grant still gets in.
+      await env.sql(`GRANT CONNECT ON DATABASE postgres TO ${stray()}`);
     });
 
     it('made by hand (by the same superuser, unmarked): refused, never adopted; once dropped, created', async () => {

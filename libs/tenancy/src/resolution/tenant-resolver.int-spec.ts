@@ -132,7 +132,9 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
       `${tenant.id}:`,
       `${tenant.id}\u0000`,
       `tenant:connstr:${tenant.id}`,
-      tenant.id.replace('a', '\u0430'),
+      // Homoglyphs that every id has (a random id may hold no 'a' at all): a fullwidth first character, a Unicode hyphen.
+      tenant.id.replace(/^./, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)),
+      tenant.id.replace('-', '\u2010'),
       tenant.id.replace(/^./, (c) => `${c}\u0301`),
       `${tenant.id}\ud800`,
     ];
