@@ -13,6 +13,27 @@ export function percentile(values: number[], p: number): number {
 
 export const median = (values: number[]) => percentile(values, 50);
 
+export const fmt = (value: number, digits = 1) => value.toFixed(digits);
+
+/** Times each call of `work` alone, in microseconds; `before` runs untimed ahead of each one. */
+export async function timed(iterations: number, before: (i: number) => Promise<void> | void, work: (i: number) => Promise<unknown>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i += 1) {
+    await before(i);
+    const started = process.hrtime.bigint();
+    await work(i);
+    samples.push(Number(process.hrtime.bigint() - started) / 1000);
+  }
+  return samples;
+}
+
+/** One row of per-call timings: p50 and p99, and with a baseline, both as ratios of the baseline's. */
+export function line(label: string, samples: number[], baseline?: number[]): string {
+  const [p50, p99] = [median(samples), percentile(samples, 99)];
+  const ratio = baseline ? `  ${fmt(p50 / median(baseline), 2)}x the baseline p50, ${fmt(p99 / percentile(baseline, 99), 2)}x its p99` : '';
+  return `  ${label.padEnd(46)} p50 ${fmt(p50, 2).padStart(8)} µs   p99 ${fmt(p99, 2).padStart(8)} µs  (n=${samples.length})${ratio}\n`;
+}
+
 export function machine(): string {
   return `${cpus().length} cores (${cpus()[0]?.model.trim()}), node ${process.version}`;
 }

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { ClsModule } from 'nestjs-cls';
 import { Client, Pool } from 'pg';
-import { machine, median, percentile, startApp, type Proc } from './bench-support';
+import { fmt, line, machine, median, percentile, startApp, timed, type Proc } from './bench-support';
 import { createFleet, type FleetTenant } from './fleet';
 
 // bench:resolve. (1) The resolver alone, in this process: an in-process hit, a Redis hit, a cold
@@ -30,26 +30,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const HTTP_CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50);
 const ORDERS_PER_TENANT = 5;
 const run = promisify(execFile);
-
-const us = (ns: bigint | number) => Number(ns) / 1000;
-const fmt = (value: number, digits = 1) => value.toFixed(digits);
-
-async function timed(iterations: number, before: (i: number) => Promise<void> | void, work: (i: number) => Promise<unknown>): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i += 1) {
-    await before(i);
-    const started = process.hrtime.bigint();
-    await work(i);
-    samples.push(us(process.hrtime.bigint() - started));
-  }
-  return samples;
-}
-
-function line(label: string, samples: number[], baseline?: number[]): string {
-  const p50 = median(samples);
-  const ratio = baseline ? `  ${fmt(p50 / median(baseline), 2)}x the baseline p50` : '';
-  return `  ${label.padEnd(46)} p50 ${fmt(p50).padStart(8)} µs   p99 ${fmt(percentile(samples, 99)).padStart(8)} µs  (n=${samples.length})${ratio}\n`;
-}
 
 @Module({})
 class ResolverBenchModule {}
