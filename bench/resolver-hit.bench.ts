@@ -5,19 +5,58 @@ import { tenantCacheKeys } from '@tenantry/common';
 import { TenancyModule, tenancyOptionsFromConfig, TenantResolver } from '@tenantry/tenancy';
 import { createTestEnv } from '@tenantry/testing';
 import Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { ClsModule } from 'nestjs-cls';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { line, machine, timed } from './bench-support';
+import { TtlLru } from './baseline/ttl-lru';
 import { createFleet } from './fleet';
 
 // bench:resolver-hit. The resolver's own code on its two fast paths, where a library in place of a
 // hand-written piece could cost something: (1) an in-process hit (TenantResolver.resolveActive on a
 // warm tenant, no I/O) against the floor of any such call, an async function returning a Map entry;
-// (2) a Redis hit (the process entry dropped first) against a bare MGET of the same two keys.
+// (2) a Redis hit (the process entry dropped first) against a bare MGET of the same two keys;
+// (3) the in-process LRU alone: lru-cache as the resolver configures it, and with its default clock
+// caching, against the hand-written LRU it replaced (bench/baseline), full at the resolver's default
+// bound: hits over 100 hot keys back to back, and 1 ms apart as a service's requests may arrive
+// (lru-cache caches its clock for a millisecond behind a timer unless told not to), and inserts that
+// each evict.
 // Rounds alternate the two sides, so a busier moment of this shared machine lands on both.
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const HITS = Number(process.env.BENCH_HITS ?? 100_000);
 const REDIS_HITS = Number(process.env.BENCH_REDIS_HITS ?? 5_000);
+const SPACED_HITS = Number(process.env.BENCH_SPACED_HITS ?? 1_000);
+const LRU_ENTRIES = 10_000;
+const LRU_TTL_MS = 5_000;
+
+interface Lru {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+/** The three LRUs, full, each as the resolver would hold its tenants. */
+function lrus(): Record<'handWritten' | 'lruCache' | 'lruCacheDefaultClock', Lru> {
+  const handWritten = new TtlLru<unknown>(LRU_ENTRIES);
+  const all = {
+    handWritten: { get: (key: string) => handWritten.get(key), set: (key: string, value: unknown) => handWritten.set(key, value, LRU_TTL_MS) },
+    lruCache: new LRUCache<string, {}>({ max: LRU_ENTRIES, ttl: LRU_TTL_MS, ttlResolution: 0 }),
+    lruCacheDefaultClock: new LRUCache<string, {}>({ max: LRU_ENTRIES, ttl: LRU_TTL_MS }),
+  };
+  for (const lru of Object.values(all)) for (let i = 0; i < LRU_ENTRIES; i += 1) lru.set(`tenant-${i}`, { i });
+  return all;
+}
+
+/** Times `work` call by call, synchronously (an LRU call is well under a microsecond; no await in the way). */
+function timedSync(iterations: number, work: (i: number) => unknown): number[] {
+  const samples: number[] = new Array(iterations);
+  for (let i = 0; i < iterations; i += 1) {
+    const started = process.hrtime.bigint();
+    work(i);
+    samples[i] = Number(process.hrtime.bigint() - started) / 1000;
+  }
+  return samples;
+}
 
 @Module({})
 class ResolverHitBenchModule {}
@@ -42,7 +81,19 @@ async function main(): Promise<void> {
     const at = (i: number) => ids[i % ids.length];
 
     const samples = { floor: [] as number[], local: [] as number[], mget: [] as number[], redisHit: [] as number[] };
+    const lruGets = { handWritten: [] as number[], lruCache: [] as number[], lruCacheDefaultClock: [] as number[] };
+    const lruSets = { handWritten: [] as number[], lruCache: [] as number[], lruCacheDefaultClock: [] as number[] };
+    const lruSpaced = { handWritten: [] as number[], lruCache: [] as number[], lruCacheDefaultClock: [] as number[] };
+    let inserted = LRU_ENTRIES;
     for (let round = 0; round < ROUNDS; round += 1) {
+      const caches = lrus();
+      const kinds = Object.keys(caches) as Array<keyof typeof caches>;
+      // A different one goes first each round, so warm-up and collections do not favour one.
+      for (const kind of [...kinds.slice(round % kinds.length), ...kinds.slice(0, round % kinds.length)]) {
+        lruGets[kind].push(...timedSync(HITS, (i) => caches[kind].get(`tenant-${i % 100}`)));
+        lruSets[kind].push(...timedSync(HITS, () => caches[kind].set(`tenant-${inserted++}`, { inserted })));
+        lruSpaced[kind].push(...(await timed(SPACED_HITS, () => sleep(1), async (i) => caches[kind].get(`tenant-${i % 100}`))));
+      }
       samples.floor.push(...(await timed(HITS, () => undefined, (i) => floor(at(i)))));
       samples.local.push(...(await timed(HITS, () => undefined, (i) => resolver.resolveActive(at(i)))));
       samples.mget.push(...(await timed(REDIS_HITS, () => undefined, (i) => redis.mget(tenantCacheKeys.connection(at(i)), tenantCacheKeys.generation(at(i))))));
@@ -54,6 +105,16 @@ async function main(): Promise<void> {
     process.stdout.write('\n(2) Redis hit\n');
     process.stdout.write(line('baseline: MGET entry + generation (ioredis)', samples.mget));
     process.stdout.write(line('TenantResolver.resolveActive, Redis hit', samples.redisHit, samples.mget));
+    process.stdout.write(`\n(3) the LRU alone, ${LRU_ENTRIES} entries, ${LRU_TTL_MS / 1000} s lifetime\n`);
+    process.stdout.write(line('baseline: hand-written TtlLru, get (hit)', lruGets.handWritten));
+    process.stdout.write(line('lru-cache, ttlResolution 0, get (hit)', lruGets.lruCache, lruGets.handWritten));
+    process.stdout.write(line('lru-cache, default clock, get (hit)', lruGets.lruCacheDefaultClock, lruGets.handWritten));
+    process.stdout.write(line('baseline: hand-written TtlLru, get 1 ms apart', lruSpaced.handWritten));
+    process.stdout.write(line('lru-cache, ttlResolution 0, get 1 ms apart', lruSpaced.lruCache, lruSpaced.handWritten));
+    process.stdout.write(line('lru-cache, default clock, get 1 ms apart', lruSpaced.lruCacheDefaultClock, lruSpaced.handWritten));
+    process.stdout.write(line('baseline: hand-written TtlLru, set (evicts)', lruSets.handWritten));
+    process.stdout.write(line('lru-cache, ttlResolution 0, set (evicts)', lruSets.lruCache, lruSets.handWritten));
+    process.stdout.write(line('lru-cache, default clock, set (evicts)', lruSets.lruCacheDefaultClock, lruSets.handWritten));
   } finally {
     redis.disconnect();
     await app.close();

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DependencyUnavailable, TenantNotActive, TenantNotFound, withTimeout } from '@tenantry/common';
 import { isCanonicalTenantId, TenantDirectory, type TenantDatabaseRoute, type TenantRoute } from '@tenantry/registry';
+import type { LRUCache } from 'lru-cache';
+import { expiringLru } from '../cache/expiring-lru';
 import { SingleFlight } from '../cache/single-flight';
-import { TtlLru } from '../cache/ttl-lru';
 import { TENANCY_OPTIONS, type ResolvedTenancyOptions } from '../tenancy-options';
 import { TenantRouteCache } from './tenant-route.cache';
 
@@ -21,10 +22,10 @@ const INVALIDATION_MEMORY_MS = 60_000;
 @Injectable()
 export class TenantResolver {
   private readonly logger = new Logger(TenantResolver.name);
-  private readonly local: TtlLru<TenantRoute>;
-  private readonly unknown: TtlLru<true>;
+  private readonly local: LRUCache<string, TenantRoute>;
+  private readonly unknown: LRUCache<string, true>;
   private readonly flights = new SingleFlight<TenantRoute | null>();
-  private readonly invalidatedAt: TtlLru<number>;
+  private readonly invalidatedAt: LRUCache<string, number>;
   private epoch = 0;
   private flushedAt = 0;
 
@@ -33,10 +34,10 @@ export class TenantResolver {
     private readonly cache: TenantRouteCache,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {
-    const { localMaxEntries } = options.cache;
-    this.local = new TtlLru(localMaxEntries);
-    this.unknown = new TtlLru(Math.max(1, Math.floor(localMaxEntries / 10)));
-    this.invalidatedAt = new TtlLru(localMaxEntries);
+    const { localMaxEntries, localTtlMs, negativeTtlMs } = options.cache;
+    this.local = expiringLru(localMaxEntries, localTtlMs);
+    this.unknown = expiringLru(Math.max(1, Math.floor(localMaxEntries / 10)), negativeTtlMs);
+    this.invalidatedAt = expiringLru(localMaxEntries, INVALIDATION_MEMORY_MS);
   }
 
   /** The tenant if it may be served: TenantNotFound (404), TenantNotActive (403), DependencyUnavailable (503). */
@@ -60,7 +61,7 @@ export class TenantResolver {
   /** Drops what this process knows of the tenant (a registry write announced a change). */
   invalidate(tenantId: string): void {
     this.epoch += 1;
-    this.invalidatedAt.set(tenantId, this.epoch, INVALIDATION_MEMORY_MS);
+    this.invalidatedAt.set(tenantId, this.epoch);
     this.local.delete(tenantId);
     this.unknown.delete(tenantId);
   }
@@ -82,8 +83,8 @@ export class TenantResolver {
       if (route && cached) this.cache.write(tenantId, route, cached.generation);
     }
     if (this.unchangedSince(tenantId, startedAt)) {
-      if (route) this.local.set(tenantId, route, this.options.cache.localTtlMs);
-      else this.unknown.set(tenantId, true, this.options.cache.negativeTtlMs);
+      if (route) this.local.set(tenantId, route);
+      else this.unknown.set(tenantId, true);
     }
     return route;
   }
@@ -101,3 +102,4 @@ export class TenantResolver {
     }
   }
 }
+

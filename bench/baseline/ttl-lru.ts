@@ -4,8 +4,9 @@ interface Slot<V> {
 }
 
 /**
- * A bounded map whose entries expire: the least recently read entry goes first when it is full.
- * A Map keeps insertion order, so moving an entry to the end on every read is the whole LRU.
+ * The hand-written LRU the resolver used until lru-cache replaced it (issue 12), kept only as the
+ * baseline bench:resolver-hit measures lru-cache against. A Map keeps insertion order, so moving an
+ * entry to the end on every read is the whole LRU.
  */
 export class TtlLru<V> {
   private readonly slots = new Map<string, Slot<V>>();
