@@ -2,9 +2,10 @@ import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { LocalIssuer } from '@tenantry/auth/testing';
-import { surviveConnectionErrors, tenantCacheKeys } from '@tenantry/common';
+import { surviveConnectionErrors } from '@tenantry/common';
 import { PostgresEngine } from '@tenantry/engines';
 import { TenancyModule, tenancyOptionsFromConfig, TenantResolver } from '@tenantry/tenancy';
+import { tenantCacheKeys } from '@tenantry/tenant-cache';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
 import autocannon from 'autocannon';
 import { execFile } from 'node:child_process';
@@ -50,7 +51,7 @@ async function resolverAlone(env: TestEnv, tenants: FleetTenant[]): Promise<void
     const hot = ids.slice(0, 100);
     await timed(20_000, () => undefined, (i) => resolver.resolveActive(hot[i % hot.length]));
     const local = await timed(200_000, () => undefined, (i) => resolver.resolveActive(hot[i % hot.length]));
-    const rawGet = await timed(20_000, () => undefined, (i) => redis.get(tenantCacheKeys.connection(ids[i % ids.length])));
+    const rawGet = await timed(20_000, () => undefined, (i) => redis.get(tenantCacheKeys.entry('connection', ids[i % ids.length])));
     const redisHit = await timed(20_000, (i) => resolver.invalidate(ids[i % ids.length]), (i) => resolver.resolveActive(ids[i % ids.length]));
     const rawQuery = await timed(2_000, () => undefined, (i) =>
       registry.query(
@@ -63,7 +64,7 @@ async function resolverAlone(env: TestEnv, tenants: FleetTenant[]): Promise<void
       2_000,
       async (i) => {
         resolver.invalidate(ids[i % ids.length]);
-        await redis.del(tenantCacheKeys.connection(ids[i % ids.length]));
+        await redis.del(tenantCacheKeys.entry('connection', ids[i % ids.length]));
       },
       (i) => resolver.resolveActive(ids[i % ids.length]),
     );

@@ -1,14 +1,17 @@
 import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { tenantCacheKeys } from '@tenantry/common';
+import { withTimeout } from '@tenantry/common';
 import { TenancyModule, tenancyOptionsFromConfig, TenantResolver } from '@tenantry/tenancy';
+import { tenantCacheKeys } from '@tenantry/tenant-cache';
 import { createTestEnv } from '@tenantry/testing';
+import { circuitBreaker, ConsecutiveBreaker, handleAll, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { ClsModule } from 'nestjs-cls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { line, machine, timed } from './bench-support';
+import { CircuitBreaker } from './baseline/circuit-breaker';
 import { TtlLru } from './baseline/ttl-lru';
 import { createFleet } from './fleet';
 
@@ -20,7 +23,9 @@ import { createFleet } from './fleet';
 // caching, against the hand-written LRU it replaced (bench/baseline), full at the resolver's default
 // bound: hits over 100 hot keys back to back, and 1 ms apart as a service's requests may arrive
 // (lru-cache caches its clock for a millisecond behind a timer unless told not to), and inserts that
-// each evict.
+// each evict; (4) what guards each Redis call, alone around a call that answers at once: cockatiel's
+// circuit breaker and timeout as TenantCacheStore wraps them, against the hand-written breaker and
+// withTimeout they replaced.
 // Rounds alternate the two sides, so a busier moment of this shared machine lands on both.
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -84,6 +89,13 @@ async function main(): Promise<void> {
     const lruGets = { handWritten: [] as number[], lruCache: [] as number[], lruCacheDefaultClock: [] as number[] };
     const lruSets = { handWritten: [] as number[], lruCache: [] as number[], lruCacheDefaultClock: [] as number[] };
     const lruSpaced = { handWritten: [] as number[], lruCache: [] as number[], lruCacheDefaultClock: [] as number[] };
+    const guards = { handWritten: [] as number[], cockatiel: [] as number[] };
+    const handWrittenBreaker = new CircuitBreaker({ failureThreshold: 5, openMs: 5_000 });
+    const cockatielGuard = wrap(
+      circuitBreaker(handleAll, { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(5) }),
+      timeout(250, TimeoutStrategy.Aggressive),
+    );
+    const answer = async () => 'value';
     let inserted = LRU_ENTRIES;
     for (let round = 0; round < ROUNDS; round += 1) {
       const caches = lrus();
@@ -94,9 +106,17 @@ async function main(): Promise<void> {
         lruSets[kind].push(...timedSync(HITS, () => caches[kind].set(`tenant-${inserted++}`, { inserted })));
         lruSpaced[kind].push(...(await timed(SPACED_HITS, () => sleep(1), async (i) => caches[kind].get(`tenant-${i % 100}`))));
       }
+      guards.handWritten.push(
+        ...(await timed(REDIS_HITS, () => undefined, async () => {
+          if (!handWrittenBreaker.allows()) return;
+          await withTimeout(answer(), 250, 'bench call');
+          handWrittenBreaker.succeeded();
+        })),
+      );
+      guards.cockatiel.push(...(await timed(REDIS_HITS, () => undefined, () => cockatielGuard.execute(answer))));
       samples.floor.push(...(await timed(HITS, () => undefined, (i) => floor(at(i)))));
       samples.local.push(...(await timed(HITS, () => undefined, (i) => resolver.resolveActive(at(i)))));
-      samples.mget.push(...(await timed(REDIS_HITS, () => undefined, (i) => redis.mget(tenantCacheKeys.connection(at(i)), tenantCacheKeys.generation(at(i))))));
+      samples.mget.push(...(await timed(REDIS_HITS, () => undefined, (i) => redis.mget(tenantCacheKeys.entry('connection', at(i)), tenantCacheKeys.generation(at(i))))));
       samples.redisHit.push(...(await timed(REDIS_HITS, (i) => resolver.invalidate(at(i)), (i) => resolver.resolveActive(at(i)))));
     }
     process.stdout.write('\n(1) in-process hit\n');
@@ -115,6 +135,9 @@ async function main(): Promise<void> {
     process.stdout.write(line('baseline: hand-written TtlLru, set (evicts)', lruSets.handWritten));
     process.stdout.write(line('lru-cache, ttlResolution 0, set (evicts)', lruSets.lruCache, lruSets.handWritten));
     process.stdout.write(line('lru-cache, default clock, set (evicts)', lruSets.lruCacheDefaultClock, lruSets.handWritten));
+    process.stdout.write('\n(4) the guard around one Redis call, alone\n');
+    process.stdout.write(line('baseline: hand-written breaker + withTimeout', guards.handWritten));
+    process.stdout.write(line('cockatiel breaker + timeout (aggressive)', guards.cockatiel, guards.handWritten));
   } finally {
     redis.disconnect();
     await app.close();

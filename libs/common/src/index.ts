@@ -9,7 +9,6 @@ export * from './http/domain-error.filter';
 export * from './logging/logging.module';
 export * from './logging/tenant-log-context';
 export * from './jobs/tenant-jobs';
-export * from './cache/tenant-cache-keys';
 export * from './redis/redis-options';
 export * from './redis/redis.module';
 export * from './util/with-timeout';

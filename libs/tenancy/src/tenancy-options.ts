@@ -1,5 +1,6 @@
 import type { AuthOptions } from '@tenantry/auth';
 import type { AppConfig } from '@tenantry/common';
+import { tenantCacheSettings } from '@tenantry/tenant-cache';
 import { TENANT_ENTITIES } from '@tenantry/tenant-schema';
 import type { DataSourceOptions } from 'typeorm';
 
@@ -27,7 +28,7 @@ export interface TenancyCacheOptions {
   localTtlMs: number;
   /** How long an unknown tenant id is remembered as unknown. */
   negativeTtlMs: number;
-  /** Redis entries' lifetime. */
+  /** Redis entries' lifetime; must match the control plane's TENANT_CACHE_TTL_SECONDS (both default to the tenant cache's). */
   redisTtlSeconds: number;
   /** Redis failures in a row that make resolution skip Redis, and for how long. */
   breakerFailures: number;
@@ -72,10 +73,10 @@ export function resolveTenancyOptions(options: TenancyModuleOptions): ResolvedTe
       localMaxEntries: 10_000,
       localTtlMs: 5_000,
       negativeTtlMs: 5_000,
-      redisTtlSeconds: 300,
       breakerFailures: 5,
       breakerOpenMs: 5_000,
       ...options.cache,
+      redisTtlSeconds: tenantCacheSettings(options.cache?.redisTtlSeconds).ttlSeconds,
     },
     connections: {
       maxPools: 1_000,

@@ -3,6 +3,7 @@ import { AUTH_OPTIONS, JwtAuthGuard, TenantClaimGuard, TokenVerifier } from '@te
 import { withTimeout } from '@tenantry/common';
 import { TenantDirectory } from '@tenantry/registry';
 import { createSecretProtector, SECRET_PROTECTOR } from '@tenantry/secrets';
+import { TenantCacheStore } from '@tenantry/tenant-cache';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
 import { TenantConnectionManager } from './connections/tenant-connection-manager';
@@ -11,7 +12,7 @@ import { TenantScopeInterceptor } from './context/tenant-scope.interceptor';
 import { TenantActiveGuard } from './http/tenant-active.guard';
 import { TenantInvalidationListener } from './invalidation/tenant-invalidation.listener';
 import { createRegistryPool, createTenantDirectory, TENANCY_REGISTRY_POOL } from './resolution/tenancy-registry';
-import { createTenancyRedis, TENANCY_REDIS } from './resolution/tenancy-redis';
+import { createTenancyRedis, createTenantCacheStore, TENANCY_REDIS } from './resolution/tenancy-redis';
 import { TenantResolver } from './resolution/tenant-resolver';
 import { TenantRouteCache } from './resolution/tenant-route.cache';
 import { resolveTenancyOptions, TENANCY_OPTIONS, type ResolvedTenancyOptions, type TenancyModuleOptions } from './tenancy-options';
@@ -61,6 +62,7 @@ export class TenancyModule implements OnModuleInit, OnApplicationShutdown {
         { provide: TENANCY_REDIS, ...fromOptions(createTenancyRedis) },
         { provide: TENANCY_REGISTRY_POOL, ...fromOptions(createRegistryPool) },
         { provide: TenantDirectory, useFactory: createTenantDirectory, inject: [TENANCY_REGISTRY_POOL] },
+        { provide: TenantCacheStore, useFactory: createTenantCacheStore, inject: [TENANCY_REDIS, TENANCY_OPTIONS] },
         TenantRouteCache,
         TenantInvalidationListener,
         ...auth,

@@ -80,7 +80,8 @@ const envSchema = z.object({
   AUTH_ADMIN_ROLE: z.string().min(1).default('platform-admin'),
   ADMIN_API_PORT: port(3000),
   BUSINESS_API_PORT: port(3001),
-  TENANT_CACHE_TTL_SECONDS: z.coerce.number().int().positive().default(300),
+  // Unset: the tenant cache's own default (libs/tenant-cache), the one every process falls back to.
+  TENANT_CACHE_TTL_SECONDS: z.coerce.number().int().positive().optional(),
   TENANT_LOCAL_CACHE_TTL_SECONDS: z.coerce.number().positive().max(60).default(5),
   TENANT_LOCAL_CACHE_SIZE: z.coerce.number().int().positive().default(10_000),
   TENANT_POOL_SIZE: z.coerce.number().int().positive().default(5),
@@ -212,7 +213,7 @@ export interface AppConfig {
     timeouts: TenantMigrationTimeouts;
   };
   tenancy: {
-    cacheTtlSeconds: number;
+    cacheTtlSeconds?: number;
     localCacheTtlSeconds: number;
     localCacheSize: number;
     poolSize: number;

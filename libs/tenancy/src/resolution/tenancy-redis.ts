@@ -1,4 +1,5 @@
 import { redisOptionsFromUrl } from '@tenantry/common';
+import { TenantCacheStore } from '@tenantry/tenant-cache';
 import Redis from 'ioredis';
 import type { ResolvedTenancyOptions } from '../tenancy-options';
 
@@ -18,4 +19,10 @@ export function createTenancyRedis(options: ResolvedTenancyOptions): Redis {
       commandTimeout: options.redis.timeoutMs * 4,
     }),
   );
+}
+
+/** The tenant cache as resolution reads it: bounded by the Redis timeout, skipped while Redis keeps failing. */
+export function createTenantCacheStore(redis: Redis, options: ResolvedTenancyOptions): TenantCacheStore {
+  const { redisTtlSeconds, breakerFailures, breakerOpenMs } = options.cache;
+  return new TenantCacheStore(redis, { ttlSeconds: redisTtlSeconds, timeoutMs: options.redis.timeoutMs, breakerFailures, breakerOpenMs });
 }

@@ -1,7 +1,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { DependencyUnavailable, TenantNotActive, TenantNotFound, tenantCacheKeys } from '@tenantry/common';
+import { DependencyUnavailable, TenantNotActive, TenantNotFound } from '@tenantry/common';
 import { TenantCacheInvalidator, TenantDirectory } from '@tenantry/registry';
-import { createTestEnv, startTcpProxy, type TcpProxy, type TestEnv } from '@tenantry/testing';
+import { tenantCacheKeys } from '@tenantry/tenant-cache';
+import { CircuitState } from 'cockatiel';
+import { createTestEnv, startTcpProxy, waitFor, type TcpProxy, type TestEnv } from '@tenantry/testing';
 import Redis from 'ioredis';
 import { bootTenancy, seedTenants, type SeededTenant } from '../tenancy.fixture';
 import { TENANCY_REDIS } from './tenancy-redis';
@@ -62,10 +64,10 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
     expect(first).toMatchObject({ tenantId: tenant.id, code: tenant.code, status: 'active', database: { name: tenant.database, login: tenant.login } });
     expect(lookups).toHaveBeenCalledTimes(1);
 
-    const stored = await redis.get(tenantCacheKeys.connection(tenant.id));
+    const stored = await redis.get(tenantCacheKeys.entry('connection', tenant.id));
     expect(JSON.parse(stored as string).database.secret).toMatch(/^v1\.k1\./);
     expect(stored).not.toContain(`password-of-${tenant.code}`);
-    const ttl = await redis.ttl(tenantCacheKeys.connection(tenant.id));
+    const ttl = await redis.ttl(tenantCacheKeys.entry('connection', tenant.id));
     expect(ttl).toBeGreaterThan(290);
     expect(ttl).toBeLessThanOrEqual(300);
 
@@ -77,7 +79,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
     await expect(resolver.resolveActive(tenant.id)).resolves.toMatchObject({ status: 'active' });
     expect(lookups).toHaveBeenCalledTimes(1);
     // ...and the registry once Redis has nothing either.
-    await redis.del(tenantCacheKeys.connection(tenant.id));
+    await redis.del(tenantCacheKeys.entry('connection', tenant.id));
     await sleep(350);
     await expect(resolver.resolveActive(tenant.id)).rejects.toBeInstanceOf(TenantNotActive);
     expect(lookups).toHaveBeenCalledTimes(2);
@@ -183,16 +185,16 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
     expect(reads).toHaveBeenCalledTimes(2);
 
     const other = tenants[6];
-    await redis.del(tenantCacheKeys.connection(other.id));
+    await redis.del(tenantCacheKeys.entry('connection', other.id));
     const before = await cache.read(other.id);
     const route = await app.get(TenantDirectory).lookup(other.id);
     await invalidator.invalidate(other.id);
     cache.write(other.id, route!, before!.generation);
     await sleep(100);
-    expect(await redis.exists(tenantCacheKeys.connection(other.id))).toBe(0);
+    expect(await redis.exists(tenantCacheKeys.entry('connection', other.id))).toBe(0);
     const after = await cache.read(other.id);
     cache.write(other.id, route!, after!.generation);
-    await waitFor(async () => (await redis.exists(tenantCacheKeys.connection(other.id))) === 1, 30_000);
+    await waitFor(async () => (await redis.exists(tenantCacheKeys.entry('connection', other.id))) === 1, 30_000);
   });
 
   describe('when a dependency fails', () => {
@@ -222,7 +224,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
       let readsWhileOpen = 0;
       for (const tenant of tenants.slice(7, 12)) {
         await sleep(5);
-        const open = cache.breakerState === 'open';
+        const open = cache.circuitState === CircuitState.Open;
         const readsBefore = reads.mock.calls.length;
         // Redis never answers: a resolve that returns at all was cut short by the Redis timeout.
         expect((await resolver.resolveActive(tenant.id)).tenantId).toBe(tenant.id);
@@ -231,7 +233,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
           readsWhileOpen += reads.mock.calls.length - readsBefore;
         }
       }
-      expect(cache.breakerState).toBe('open');
+      expect(cache.circuitState).toBe(CircuitState.Open);
       // The first ones asked Redis and gave up; once the circuit opened, none asked it at all.
       expect(reads).toHaveBeenCalled();
       expect(resolvesWhileOpen).toBeGreaterThanOrEqual(2);
@@ -244,7 +246,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
       registryUrl.port = String(registryProxy.port);
       const { resolver } = await boot({ registry: { url: registryUrl.toString(), timeoutMs: 500 }, cache: { localTtlMs: 200 } });
       const [warm, cold] = [tenants[8], tenants[9]];
-      await redis.del(tenantCacheKeys.connection(cold.id));
+      await redis.del(tenantCacheKeys.entry('connection', cold.id));
       await resolver.resolveActive(warm.id);
       registryProxy.set('blackhole');
 
@@ -256,7 +258,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
       // The registry never answers: a refusal at all is the registry timeout at work.
       expect((refused.error as Error).message).toContain('registry is unavailable');
 
-      await redis.del(tenantCacheKeys.connection(warm.id));
+      await redis.del(tenantCacheKeys.entry('connection', warm.id));
       await sleep(250);
       await expect(resolver.resolveActive(warm.id)).rejects.toBeInstanceOf(DependencyUnavailable);
 
@@ -265,11 +267,3 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
     });
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(10);
-  }
-}

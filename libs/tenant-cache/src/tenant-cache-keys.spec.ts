@@ -1,12 +1,19 @@
-import { InvalidTenantKey } from '../errors/tenant-errors';
+import { InvalidTenantKey } from '@tenantry/common';
 import { tenantCacheKeys } from './tenant-cache-keys';
 
 describe('tenantCacheKeys', () => {
   const id = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 
   it('keeps the documented shape for a registry id, under the tenant prefix', () => {
-    expect(tenantCacheKeys.connection(id)).toBe(`tenant:connstr:${id}`);
+    expect(tenantCacheKeys.entry('connection', id)).toBe(`tenant:connstr:${id}`);
     expect(tenantCacheKeys.generation(id)).toBe(`tenant:gen:${id}`);
+  });
+
+  it('names every entry of a tenant, each a key of its own under the tenant prefix, apart from the generation', () => {
+    const entries = tenantCacheKeys.entries(id);
+    expect(entries).toContain(tenantCacheKeys.entry('connection', id));
+    expect(new Set([...entries, tenantCacheKeys.generation(id)]).size).toBe(entries.length + 1);
+    for (const key of entries) expect(key).toMatch(new RegExp(`^tenant:[a-z]+:${id}$`));
   });
 
   it('gives ids chosen to collide (separators, case, Unicode forms, encodings) keys of their own', () => {
@@ -32,9 +39,9 @@ describe('tenantCacheKeys', () => {
       'İ',
       'i̇',
     ];
-    const keys = tricky.map((value) => Buffer.from(tenantCacheKeys.connection(value), 'utf8').toString('hex'));
+    const keys = tricky.map((value) => Buffer.from(tenantCacheKeys.entry('connection', value), 'utf8').toString('hex'));
     expect(new Set(keys).size).toBe(tricky.length);
-    for (const key of tricky.map((value) => tenantCacheKeys.connection(value))) {
+    for (const key of tricky.map((value) => tenantCacheKeys.entry('connection', value))) {
       expect(key.startsWith('tenant:connstr:')).toBe(true);
       expect(key.slice('tenant:connstr:'.length)).not.toContain(':');
     }
@@ -44,8 +51,9 @@ describe('tenantCacheKeys', () => {
     // Both become U+FFFD when written as UTF-8: they would share one Redis key.
     expect(Buffer.from('\ud800').equals(Buffer.from('\udbff'))).toBe(true);
     for (const bad of ['\ud800', '\udbff', `${id}\udc00`, '', 'x'.repeat(129)]) {
-      expect(() => tenantCacheKeys.connection(bad)).toThrow(InvalidTenantKey);
+      expect(() => tenantCacheKeys.entry('connection', bad)).toThrow(InvalidTenantKey);
       expect(() => tenantCacheKeys.generation(bad)).toThrow(InvalidTenantKey);
+      expect(() => tenantCacheKeys.entries(bad)).toThrow(InvalidTenantKey);
     }
   });
 });

@@ -8,7 +8,8 @@ export interface BreakerOptions {
 }
 
 /**
- * Stops calling a dependency that keeps failing, so requests stop paying its timeout: after
+ * The hand-written circuit breaker the tenant cache used until cockatiel replaced it (issue 12),
+ * kept only as the baseline bench:resolver-hit measures cockatiel's against. After
  * `failureThreshold` failures in a row it refuses for `openMs`, then lets a single trial call decide.
  */
 export class CircuitBreaker {
