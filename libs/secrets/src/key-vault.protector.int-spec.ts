@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyUnavailable } from '@tenantry/common';
 import { startKeyVaultDouble, KEY_VAULT_SCOPE, type KeyVaultDouble } from '../testing/key-vault-double';
 import { KEY_VAULT_CONTENT_TYPE, KeyVaultProtector } from './key-vault.protector';
@@ -7,10 +8,12 @@ import { SecretUnreadable } from './secret-unreadable.error';
 describe('KeyVaultProtector through the real SecretClient', () => {
   let vault: KeyVaultDouble;
   let protector: KeyVaultProtector;
+  let protectorClient: ReturnType<KeyVaultDouble['client']>;
 
   beforeEach(async () => {
     vault = await startKeyVaultDouble();
-    protector = new KeyVaultProtector(vault.client(), { pollIntervalMs: 5, timeoutMs: 5_000 });
+    protectorClient = vault.client();
+    protector = new KeyVaultProtector(protectorClient, { pollIntervalMs: 5, timeoutMs: 5_000 });
   });
 
   afterEach(async () => {
@@ -111,6 +114,26 @@ describe('KeyVaultProtector through the real SecretClient', () => {
     // A retried step writes yet another version, and the reference it returns is the one that counts.
     const again = await protector.protect('newer-password', tenant);
     await expect(protector.unprotect(again, tenant)).resolves.toBe('newer-password');
+  });
+
+  it('a name the vault keeps busy: refused after ten writes, or when the time is up even in the middle of a wait', async () => {
+    const tenant = randomUUID();
+    const name = `tenant-${tenant}`;
+    await protector.retire(await protector.protect('old-password', tenant), tenant);
+    vault.busyWritesAfterRecover(1_000);
+    const requestsBefore = vault.requests.length;
+    await expect(protector.protect('new-password', tenant)).rejects.toThrow(
+      new DependencyUnavailable('Key Vault kept the secret name busy (being deleted or recovered) through 10 attempts'),
+    );
+    expect(routes().slice(requestsBefore).filter((route) => route === `PUT /secrets/${name}`)).toHaveLength(10);
+
+    // Polls a minute apart, 2 s to do it all: the refusal comes with the timeout, not with the next poll.
+    // (A client that has authenticated already, so the time goes to the write and the wait after it.)
+    const impatient = new KeyVaultProtector(protectorClient, { timeoutMs: 2_000, pollIntervalMs: 60_000 });
+    const patience = new AbortController();
+    const outcome = Promise.race([impatient.protect('newer-password', tenant), sleep(20_000, 'still waiting to poll', { signal: patience.signal })]);
+    await expect(outcome).rejects.toThrow(new DependencyUnavailable('Key Vault did not answer within 2000 ms (store the secret)'));
+    patience.abort();
   });
 
   it('turns an unreachable vault into a clear unavailable error that carries no secret', async () => {

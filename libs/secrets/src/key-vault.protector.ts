@@ -1,6 +1,17 @@
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { DependencyUnavailable, DomainError } from '@tenantry/common';
-import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DelegateBackoff,
+  handleWhen,
+  retry,
+  TaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+  type IPolicy,
+  type IRetryBackoffContext,
+  type IRetryContext,
+} from 'cockatiel';
 import { formatKeyVaultReference, parseKeyVaultReference, secretNameFor } from './key-vault-reference';
 import type { SecretProtector } from './secret-protector';
 import { SecretUnreadable } from './secret-unreadable.error';
@@ -46,6 +57,7 @@ export class KeyVaultProtector implements SecretProtector {
   private readonly vaultUrl: string;
   private readonly timeoutMs: number;
   private readonly pollIntervalMs: number;
+  private readonly untilNameFree: IPolicy<IRetryContext>;
 
   constructor(
     private readonly client: SecretClient,
@@ -54,6 +66,21 @@ export class KeyVaultProtector implements SecretProtector {
     this.vaultUrl = new URL(client.vaultUrl).origin;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    // cockatiel's retry sleeps out its backoff even once the operation's time is up: the timeout ends
+    // the operation then, and holds the process while it runs; the abandoned wait holds nothing.
+    this.untilNameFree = wrap(
+      timeout(this.timeoutMs, TimeoutStrategy.Aggressive),
+      retry(
+        handleWhen((error) => nameBusy(error as VaultError)),
+        {
+          maxAttempts: MAX_SET_ATTEMPTS - 1,
+          // A name just recovered is written again at once; one still being deleted or recovered is polled.
+          backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) =>
+            'error' in context.result && conflictOf(context.result.error as VaultError) === DELETED_BUT_RECOVERABLE ? 0 : this.pollIntervalMs,
+          ),
+        },
+      ).dangerouslyUnref(),
+    );
   }
 
   async protect(plaintext: string, context: string): Promise<string> {
@@ -91,21 +118,22 @@ export class KeyVaultProtector implements SecretProtector {
   }
 
   private async setSecret(name: string, value: string, tenantId: string, abortSignal: AbortSignal) {
-    for (let attempt = 1; attempt <= MAX_SET_ATTEMPTS; attempt += 1) {
+    const attempt = async () => {
       try {
-        return await this.client.setSecret(name, value, {
-          contentType: KEY_VAULT_CONTENT_TYPE,
-          tags: { [KEY_VAULT_TENANT_TAG]: tenantId },
-          abortSignal,
-        });
+        return await this.client.setSecret(name, value, { contentType: KEY_VAULT_CONTENT_TYPE, tags: { [KEY_VAULT_TENANT_TAG]: tenantId }, abortSignal });
       } catch (error) {
-        const conflict = conflictOf(error as VaultError);
-        if (conflict === DELETED_BUT_RECOVERABLE) await this.recover(name, abortSignal);
-        else if (conflict && STILL_BUSY.has(conflict)) await sleep(this.pollIntervalMs, undefined, { signal: abortSignal });
-        else throw error;
+        if (conflictOf(error as VaultError) === DELETED_BUT_RECOVERABLE) await this.recover(name, abortSignal);
+        throw error;
       }
+    };
+    try {
+      return await this.untilNameFree.execute(attempt, abortSignal);
+    } catch (error) {
+      if (nameBusy(error as VaultError)) {
+        throw new DependencyUnavailable(`Key Vault kept the secret name busy (being deleted or recovered) through ${MAX_SET_ATTEMPTS} attempts`);
+      }
+      throw error;
     }
-    throw new DependencyUnavailable(`Key Vault kept the secret name busy (being deleted or recovered) through ${MAX_SET_ATTEMPTS} attempts`);
   }
 
   private async recover(name: string, abortSignal: AbortSignal): Promise<void> {
@@ -129,7 +157,7 @@ export class KeyVaultProtector implements SecretProtector {
     const details = { vault: this.vaultUrl, statusCode, code };
     // An operator disables a version on purpose (a leaked password): that is this secret's state, not the vault's.
     if (innerCodeOf(error) === 'SecretDisabled') return new SecretUnreadable('the secret version the registry names is disabled in the vault');
-    if (name === 'AbortError') return new DependencyUnavailable(`Key Vault did not answer within ${this.timeoutMs} ms (${action} the secret)`, details);
+    if (name === 'AbortError' || error instanceof TaskCancelledError) return new DependencyUnavailable(`Key Vault did not answer within ${this.timeoutMs} ms (${action} the secret)`, details);
     if (statusCode === undefined) return new DependencyUnavailable(`Key Vault cannot be reached (${code ?? 'network error'}) to ${action} the secret`, details);
     if (statusCode === 401 || statusCode === 403) {
       return new DependencyUnavailable(
@@ -147,4 +175,10 @@ function innerCodeOf(error: VaultError): string | undefined {
 
 function conflictOf(error: VaultError): string | undefined {
   return error.statusCode === 409 ? innerCodeOf(error) : undefined;
+}
+
+/** The name is still Key Vault's to settle: soft-deleted (recover it), or a delete or recovery under way (wait). */
+function nameBusy(error: VaultError): boolean {
+  const conflict = conflictOf(error);
+  return conflict === DELETED_BUT_RECOVERABLE || (conflict !== undefined && STILL_BUSY.has(conflict));
 }
