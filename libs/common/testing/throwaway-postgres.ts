@@ -1,3 +1,4 @@
+import { handleAll, retry } from 'cockatiel';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -171,19 +172,17 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  // The free port may be taken between the probe and the start: another port, a few times.
-  for (let attempt = 1; ; attempt += 1) {
-    server.port = await freePort();
-    server.url = `postgres://postgres@127.0.0.1:${server.port}/postgres`;
-    configure(server.port);
-    try {
+  // The free port may be taken between the probe and the start: another port, three tries in all.
+  try {
+    await retry(handleAll, { maxAttempts: 2 }).execute(async () => {
+      server.port = await freePort();
+      server.url = `postgres://postgres@127.0.0.1:${server.port}/postgres`;
+      configure(server.port);
       await server.start();
-      return server;
-    } catch (error) {
-      if (attempt === 3) {
-        await server.cleanup();
-        throw error;
-      }
-    }
+    });
+    return server;
+  } catch (error) {
+    await server.cleanup();
+    throw error;
   }
 }
