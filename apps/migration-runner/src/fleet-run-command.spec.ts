@@ -72,4 +72,30 @@ describe('FleetRunCommand', () => {
     expect(output).toContain('run run-2: crashed (the runner failed: connection to the registry lost)');
     expect(report()).toMatchObject({ runId: 'run-2', status: 'crashed', results: [{ code: 'alpha', outcome: 'migrated' }] });
   });
+
+  it('on a terminal draws a bar in place and prints only the failed tenants above it; into a pipe, a line per tenant and no bar', async () => {
+    const failed: TenantMigrationResult = { ...migrated, code: 'beta', tenantId: 'b', outcome: 'failed', error: 'relation "orders" does not exist' };
+    const twoTenants = {
+      async run(_options: FleetRunOptions, _by: string, hooks: FleetRunHooks) {
+        hooks.onStart?.('run-3', []);
+        hooks.onTotal?.(2);
+        hooks.onResult?.(migrated);
+        hooks.onResult?.(failed);
+        return { runId: 'run-3', status: 'succeeded', results: [migrated, failed] };
+      },
+    } as unknown as FleetMigrator;
+    const terminal = { write: (text: string) => Boolean((output += text)), isTTY: true, columns: 120 } as Pick<NodeJS.WriteStream, 'write' | 'isTTY'>;
+    expect(await new FleetRunCommand(twoTenants, options(), 'test', 60_000, terminal).execute()).toBe(1);
+    expect(output).toContain(`[${'#'.repeat(30)}] 2/2 tenants, 1 failed`);
+    expect(output).toMatch(/failed\s+beta .*error: relation "orders" does not exist\n/);
+    expect(output).not.toMatch(/migrated\s+alpha/);
+    expect(output.search(/failed\s+beta/)).toBeGreaterThan(-1);
+    expect(output.search(/failed\s+beta/)).toBeLessThan(output.lastIndexOf('2/2 tenants'));
+
+    output = '';
+    expect(await new FleetRunCommand(twoTenants, options(), 'test', 60_000, out).execute()).toBe(1);
+    expect(output).toMatch(/^migrated\s+alpha .*\nfailed\s+beta .*error: relation "orders" does not exist\n/m);
+    expect(output).not.toContain('tenants, 1 failed');
+    expect(output).not.toContain('\u001b');
+  });
 });

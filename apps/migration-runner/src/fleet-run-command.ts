@@ -5,7 +5,8 @@ import { dirname, resolve } from 'node:path';
 import type { CliOptions } from './cli-options';
 import { EXIT, interruptedExitCode } from './exit-codes';
 import { ContractBlocked, messageOf, UnknownTenant, type FleetMigrator, type TenantMigrationResult } from './fleet-migrator';
-import { progressBar, resultLine, summaryTable } from './run-report';
+import { RunProgress } from './run-progress';
+import { resultLine, summaryTable } from './run-report';
 import { RunStop } from './run-stop';
 
 type StopSignal = 'SIGINT' | 'SIGTERM';
@@ -24,7 +25,7 @@ export class FleetRunCommand {
   private readonly stop = new RunStop();
   private readonly started = Date.now();
   private readonly terminal: boolean;
-  private total = 0;
+  private progress?: RunProgress;
   private runId?: string;
   private signal?: StopSignal;
   private ended?: Promise<number>;
@@ -52,7 +53,9 @@ export class FleetRunCommand {
       const run = await this.migrator
         .run(this.options, this.triggeredBy, {
           onResult: (result) => this.show(result),
-          onTotal: (tenants) => (this.total = tenants),
+          onTotal: (tenants) => {
+            if (this.terminal) this.progress = new RunProgress(this.out, tenants);
+          },
           onStart: (runId, abandoned) => this.recorded(runId, abandoned),
           stop: this.stop,
         })
@@ -71,7 +74,7 @@ export class FleetRunCommand {
     const again = this.signal !== undefined;
     this.signal ??= signal;
     this.stop.request({ status: 'interrupted', reason: `interrupted by ${signal}` }, again ? 0 : this.drainMs);
-    this.write(
+    this.say(
       again
         ? `\n${signal}: no longer waiting for the tenants in flight\n`
         : `\n${signal}: starting no more tenants; waiting up to ${this.drainMs / 1000} s for those in flight (${signal} again: stop waiting)\n`,
@@ -98,19 +101,20 @@ export class FleetRunCommand {
 
   private show(result: TenantMigrationResult): void {
     this.seen.push(result);
-    if (!this.terminal) {
+    if (!this.progress) {
       this.write(resultLine(result));
       return;
     }
-    if (result.error !== undefined) this.write(`\r${resultLine(result)}`);
-    this.write(progressBar(this.seen.length, this.total, this.seen.filter((r) => r.outcome === 'failed').length));
+    if (result.error !== undefined) this.progress.log(resultLine(result));
+    this.progress.update(this.seen.length, this.seen.filter((r) => r.outcome === 'failed').length);
   }
 
   /** Prints the summary and writes the report, once; returns the exit code. */
   private end(status: MigrationRunStatus, results: TenantMigrationResult[], runId: string | undefined, error: string | undefined): Promise<number> {
     this.ended ??= Promise.resolve().then(() => {
       clearTimeout(this.crashExit);
-      if (this.terminal) this.write('\n');
+      this.progress?.stop();
+      this.progress = undefined;
       const wallMs = Date.now() - this.started;
       this.write(summaryTable(results, wallMs));
       const reportFile = resolve(this.options.report ?? `.dev/migration-reports/${new Date(this.started).toISOString().replace(/[:.]/g, '-')}.json`);
@@ -134,5 +138,11 @@ export class FleetRunCommand {
 
   private write(text: string): void {
     this.out.write(text);
+  }
+
+  /** A message during the run: above the progress bar while there is one. */
+  private say(text: string): void {
+    if (this.progress) this.progress.log(text);
+    else this.write(text);
   }
 }

@@ -13,13 +13,6 @@ export function resultLine(result: TenantMigrationResult): string {
   return `${result.outcome.padEnd(11)} ${result.code.padEnd(36)} ${String(result.durationMs).padStart(6)} ms  ${detail}\n`;
 }
 
-/** A one-line bar redrawn in place on a terminal. */
-export function progressBar(done: number, total: number, failed: number): string {
-  const width = 30;
-  const filled = total === 0 ? width : Math.round((done / total) * width);
-  return `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} tenants, ${failed} failed`;
-}
-
 export function countByOutcome(results: TenantMigrationResult[]): Record<TenantOutcome, number> {
   const counts = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<TenantOutcome, number>;
   for (const result of results) counts[result.outcome] += 1;
