@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, REDIS_CLIENT, type AppConfig } from '@tenantry/common';
-import { TenantCachePublisher, tenantCacheSettings } from '@tenantry/tenant-cache';
+import { TenantCachePublisher, tenantCacheOptions } from '@tenantry/tenant-cache';
 import type Redis from 'ioredis';
 
 /**
@@ -10,7 +10,7 @@ import type Redis from 'ioredis';
 @Injectable()
 export class TenantCacheInvalidator extends TenantCachePublisher implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
-    super(redis, tenantCacheSettings(config.tenancy.cacheTtlSeconds));
+    super(redis, tenantCacheOptions(config.tenancy.cacheTtlSeconds));
   }
 
   onApplicationShutdown(): void {

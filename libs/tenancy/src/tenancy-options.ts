@@ -1,6 +1,6 @@
 import type { AuthOptions } from '@tenantry/auth';
 import type { AppConfig } from '@tenantry/common';
-import { tenantCacheSettings } from '@tenantry/tenant-cache';
+import { tenantCacheOptions } from '@tenantry/tenant-cache';
 import { TENANT_ENTITIES } from '@tenantry/tenant-schema';
 import type { DataSourceOptions } from 'typeorm';
 
@@ -76,7 +76,7 @@ export function resolveTenancyOptions(options: TenancyModuleOptions): ResolvedTe
       breakerFailures: 5,
       breakerOpenMs: 5_000,
       ...options.cache,
-      redisTtlSeconds: tenantCacheSettings(options.cache?.redisTtlSeconds).ttlSeconds,
+      redisTtlSeconds: tenantCacheOptions(options.cache?.redisTtlSeconds).ttlSeconds,
     },
     connections: {
       maxPools: 1_000,

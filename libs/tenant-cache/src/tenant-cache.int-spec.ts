@@ -6,7 +6,7 @@ import Redis, { type RedisOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tenantCacheKeys } from './tenant-cache-keys';
-import { tenantCacheSettings } from './tenant-cache-settings';
+import { tenantCacheOptions } from './tenant-cache-options';
 import { TenantCachePublisher } from './tenant-cache.publisher';
 import { TenantCacheStore, type TenantCacheStoreOptions } from './tenant-cache.store';
 import { TenantInvalidationSubscriber } from './tenant-invalidation.subscriber';
@@ -30,7 +30,7 @@ describe('the tenant cache protocol, against a real Redis', () => {
     return created;
   };
   const publisher = (through: 'direct' | 'proxy', ttlSeconds = 300) => {
-    const created = new TenantCachePublisher(client(through, { commandTimeout: 1_000 }), tenantCacheSettings(ttlSeconds));
+    const created = new TenantCachePublisher(client(through, { commandTimeout: 1_000 }), tenantCacheOptions(ttlSeconds));
     made.push(created);
     return created;
   };

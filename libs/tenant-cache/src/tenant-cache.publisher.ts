@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ExponentialBackoff, handleAll, noJitterGenerator, retry, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import type Redis from 'ioredis';
 import { tenantCacheKeys, tenantInvalidationChannel } from './tenant-cache-keys';
-import type { TenantCacheSettings } from './tenant-cache-settings';
+import type { TenantCacheOptions } from './tenant-cache-options';
 
 // Longer than any registry read can take, so a resolver's stale write is always caught by it.
 const GENERATION_TTL_SECONDS = 86_400;
@@ -17,13 +17,13 @@ export class TenantCachePublisher {
   private readonly logger = new Logger(TenantCachePublisher.name);
   private readonly retries = new Map<string, AbortController>();
   private readonly untilExpired = wrap(
-    timeout(this.settings.ttlSeconds * 1000, TimeoutStrategy.Cooperative).dangerouslyUnref(),
+    timeout(this.options.ttlSeconds * 1000, TimeoutStrategy.Cooperative).dangerouslyUnref(),
     retry(handleAll, { backoff: new ExponentialBackoff({ initialDelay: 1_000, maxDelay: 30_000, generator: noJitterGenerator }) }).dangerouslyUnref(),
   );
 
   constructor(
     private readonly redis: Redis,
-    private readonly settings: TenantCacheSettings,
+    private readonly options: TenantCacheOptions,
   ) {}
 
   /** Resolves once the first attempt is over, done or not: the retries, if any, go on without the caller. */

@@ -3,9 +3,9 @@ import { withTimeout } from '@tenantry/common';
 import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import type Redis from 'ioredis';
 import { tenantCacheKeys, type TenantCacheEntry } from './tenant-cache-keys';
-import type { TenantCacheSettings } from './tenant-cache-settings';
+import type { TenantCacheOptions } from './tenant-cache-options';
 
-export interface TenantCacheStoreOptions extends TenantCacheSettings {
+export interface TenantCacheStoreOptions extends TenantCacheOptions {
   /** Longest a read or write may wait for Redis. */
   timeoutMs: number;
   /** Failures in a row after which Redis is skipped, and for how long before one trial call. */
