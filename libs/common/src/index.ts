@@ -9,6 +9,7 @@ export * from './http/domain-error.filter';
 export * from './logging/logging.module';
 export * from './logging/tenant-log-context';
 export * from './jobs/tenant-jobs';
+export * from './tenant-database/tenant-database-location';
 export * from './cache/tenant-cache-keys';
 export * from './redis/redis-options';
 export * from './redis/redis.module';

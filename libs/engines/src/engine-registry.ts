@@ -1,5 +1,6 @@
+import type { EngineKind } from '@tenantry/common';
 import { EngineNotConfigured } from './engine-errors';
-import type { EngineKind, TenantDatabaseEngine } from './tenant-database-engine';
+import type { TenantDatabaseEngine } from './tenant-database-engine';
 
 const HOW_TO_CONFIGURE: Record<EngineKind, string> = {
   postgres: 'TENANT_PG_URL',

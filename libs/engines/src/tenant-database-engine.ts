@@ -1,3 +1,5 @@
+import type { EngineKind } from '@tenantry/common';
+
 /** Where one tenant's database lives and how its own login reaches it. */
 export interface TenantDatabaseTarget {
   tenantId: string;
@@ -7,8 +9,6 @@ export interface TenantDatabaseTarget {
   databaseName: string;
   loginName: string;
 }
-
-export type EngineKind = 'postgres' | 'azure-sql';
 
 export interface PoolLocation {
   name: string;

@@ -1,4 +1,3 @@
-export * from './entities/engine-kind';
 export * from './entities/tenant.entity';
 export * from './entities/tenant-database.entity';
 export * from './entities/operation.entity';

@@ -1,4 +1,4 @@
-import type { EngineKind } from './entities/engine-kind';
+import type { EngineKind } from '@tenantry/common';
 import type { TenantStatus } from './entities/tenant.entity';
 
 /** Where an active tenant's database is and how its own login reaches it; `secret` is still protected. */

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { EngineKind } from './engine-kind';
+import type { EngineKind } from '@tenantry/common';
 
 /** A server (PostgreSQL) or elastic pool (Azure SQL) that holds tenant databases, with its capacity. */
 @Entity({ name: 'database_pools' })

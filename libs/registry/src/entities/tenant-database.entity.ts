@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { EngineKind } from './engine-kind';
+import type { EngineKind } from '@tenantry/common';
 
 /** Where one tenant's database lives; `secret` is the protected credential (ciphertext or a vault reference), never plaintext. */
 @Entity({ name: 'tenant_databases' })
