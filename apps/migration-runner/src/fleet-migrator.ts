@@ -221,7 +221,7 @@ export class FleetMigrator {
   private async plan({ tenant, database }: Member): Promise<TenantMigrationResult> {
     const started = Date.now();
     try {
-      const pending = await this.engines.get(database.engine).pendingMigrations(databaseTarget(tenant, database));
+      const pending = await this.engines.get(database.address.engine).pendingMigrations(databaseTarget(tenant, database));
       return { ...this.result(tenant, 'planned', 'none', database.schemaVersion, Date.now() - started), pending };
     } catch (error) {
       return { ...this.result(tenant, 'failed', 'none', database.schemaVersion, Date.now() - started), error: messageOf(error) };
@@ -233,7 +233,7 @@ export class FleetMigrator {
       this.cls.set(TENANT_ID_KEY, tenant.id);
       const started = Date.now();
       try {
-        const { applied, version } = await this.engines.get(database.engine).applySchema(databaseTarget(tenant, database));
+        const { applied, version } = await this.engines.get(database.address.engine).applySchema(databaseTarget(tenant, database));
         await this.registry.repositories.databases.setSchemaVersion(tenant.id, version);
         return this.result(tenant, applied.length > 0 ? 'migrated' : 'current', wave, version, Date.now() - started);
       } catch (error) {

@@ -19,11 +19,7 @@ export class ConfiguredPool implements OnApplicationBootstrap {
     if (!server.register) return;
     await this.registry.repositories.pools.insertIfAbsent({
       name: server.pool,
-      engine: 'postgres',
-      host: server.host,
-      port: server.port,
-      elasticPoolId: null,
-      location: null,
+      address: { engine: 'postgres', host: server.host, port: server.port, elasticPoolId: null, location: null },
       maxDatabases: server.maxDatabases,
       dedicated: false,
     });

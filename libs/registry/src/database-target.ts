@@ -3,15 +3,15 @@ import type { TenantEntity } from './entities/tenant.entity';
 
 /** The registry's record of a tenant database in the shape engines act on (TenantDatabaseTarget). */
 export function databaseTarget(tenant: Pick<TenantEntity, 'id' | 'code'>, database: TenantDatabaseEntity) {
-  const { elasticPoolId, location } = database;
+  const { engine, host, port, elasticPoolId, location } = database.address;
   return {
     tenantId: tenant.id,
     tenantCode: tenant.code,
     pool: {
       name: database.poolId,
-      engine: database.engine,
-      host: database.host,
-      port: database.port,
+      engine,
+      host,
+      port,
       ...(elasticPoolId && location ? { elasticPool: { id: elasticPoolId, location } } : {}),
     },
     databaseName: database.databaseName,

@@ -160,17 +160,15 @@ describe('registry (admin database)', () => {
 
   it('keeps an elastic pool with its resource id and region, and hands them to the engine with each tenant placed on it', async () => {
     const elasticPoolId = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
-    const azure = { engine: 'azure-sql' as const, host: 'sql-weu-1.database.windows.net', port: 1433, maxDatabases: 500, dedicated: false };
-    const pool = await registry.repositories.pools.upsert({ name: 'weu-a', ...azure, elasticPoolId, location: 'westeurope' });
-    expect(pool).toMatchObject({ elasticPoolId, location: 'westeurope' });
+    const address = { engine: 'azure-sql' as const, host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId, location: 'westeurope' };
+    const pool = await registry.repositories.pools.upsert({ name: 'weu-a', address, maxDatabases: 500, dedicated: false });
+    expect(pool.address).toMatchObject({ elasticPoolId, location: 'westeurope' });
 
     const tenant = await registry.repositories.tenants.insert(newTenant('pooled'));
     await registry.repositories.databases.place({
       tenantId: tenant.id,
       poolId: pool.id,
-      ...azure,
-      elasticPoolId,
-      location: 'westeurope',
+      address,
       databaseName: 'tenant_pooled_x',
       loginName: 'tenant_pooled_x_app',
     });
@@ -185,13 +183,12 @@ describe('registry (admin database)', () => {
   });
 
   it('refuses half an elastic pool, or one on a postgres pool', async () => {
-    const postgres = { engine: 'postgres' as const, host: 'h', port: 5432, maxDatabases: 5, dedicated: false };
-    await expect(registry.repositories.pools.upsert({ name: 'half', ...postgres, engine: 'azure-sql', elasticPoolId: '/x', location: null })).rejects.toThrow(
-      /database_pools_elastic_pool/,
-    );
-    await expect(registry.repositories.pools.upsert({ name: 'mixed', ...postgres, elasticPoolId: '/x', location: 'westeurope' })).rejects.toThrow(
-      /database_pools_elastic_pool/,
-    );
+    const postgres = { engine: 'postgres' as const, host: 'h', port: 5432 };
+    const capacity = { maxDatabases: 5, dedicated: false };
+    const half = { ...postgres, engine: 'azure-sql' as const, elasticPoolId: '/x', location: null };
+    await expect(registry.repositories.pools.upsert({ name: 'half', address: half, ...capacity })).rejects.toThrow(/database_pools_elastic_pool/);
+    const mixed = { ...postgres, elasticPoolId: '/x', location: 'westeurope' };
+    await expect(registry.repositories.pools.upsert({ name: 'mixed', address: mixed, ...capacity })).rejects.toThrow(/database_pools_elastic_pool/);
   });
 
   it('holds a per-tenant lock that a second taker cannot get', async () => {

@@ -11,11 +11,11 @@ import { PoolsService } from './pools.service';
 function poolView({ pool, databases, reserved }: PoolUsage) {
   return {
     name: pool.name,
-    engine: pool.engine,
-    host: pool.host,
-    port: pool.port,
-    elasticPoolId: pool.elasticPoolId,
-    location: pool.location,
+    engine: pool.address.engine,
+    host: pool.address.host,
+    port: pool.address.port,
+    elasticPoolId: pool.address.elasticPoolId,
+    location: pool.address.location,
     maxDatabases: pool.maxDatabases,
     dedicated: pool.dedicated,
     databases,

@@ -20,7 +20,7 @@ export class PoolsService {
   async register(name: string, input: RegisterPoolDto, actor: Actor): Promise<PoolUsage> {
     const address = poolAddress(input, this.config.tenantServer);
     await this.registry.transaction(async (r) => {
-      await r.pools.upsert({ name, ...address, maxDatabases: input.maxDatabases, dedicated: input.dedicated ?? false });
+      await r.pools.upsert({ name, address, maxDatabases: input.maxDatabases, dedicated: input.dedicated ?? false });
       await r.audit.record({ actor: actor.name, action: 'pool.register', details: { name, ...input }, requestId: actor.requestId ?? null });
     });
     return (await this.list()).find(({ pool }) => pool.name === name) as PoolUsage;

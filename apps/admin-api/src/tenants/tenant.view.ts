@@ -14,9 +14,9 @@ export function tenantView(tenant: TenantEntity, database?: TenantDatabaseEntity
     deletedAt: tenant.deletedAt,
     database: database
       ? {
-          engine: database.engine,
-          host: database.host,
-          port: database.port,
+          engine: database.address.engine,
+          host: database.address.host,
+          port: database.address.port,
           name: database.databaseName,
           login: database.loginName,
           schemaVersion: database.schemaVersion,

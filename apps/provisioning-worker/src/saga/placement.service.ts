@@ -22,16 +22,12 @@ export class PlacementService {
       if (await r.databases.findByTenant(tenant.id)) return;
       await r.pools.lockAll();
       const usage = await r.pools.usage();
-      const pool = choosePool(requestedPool ? usage : usage.filter(({ pool }) => this.engines.has(pool.engine)), requestedPool);
-      const names = this.engines.get(pool.engine).namesFor(tenant.code, this.config.env);
+      const pool = choosePool(requestedPool ? usage : usage.filter(({ pool }) => this.engines.has(pool.address.engine)), requestedPool);
+      const names = this.engines.get(pool.address.engine).namesFor(tenant.code, this.config.env);
       await r.databases.place({
         tenantId: tenant.id,
         poolId: pool.id,
-        engine: pool.engine,
-        host: pool.host,
-        port: pool.port,
-        elasticPoolId: pool.elasticPoolId,
-        location: pool.location,
+        address: pool.address,
         databaseName: names.databaseName,
         loginName: names.loginName,
       });

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { EngineKind } from '@tenantry/common';
+import type { PoolAddress } from '@tenantry/common';
+import { PoolAddressColumns } from './pool-address.columns';
 
 /** A server (PostgreSQL) or elastic pool (Azure SQL) that holds tenant databases, with its capacity. */
 @Entity({ name: 'database_pools' })
@@ -10,22 +11,8 @@ export class DatabasePoolEntity {
   @Column({ type: 'text', unique: true })
   name: string;
 
-  @Column({ type: 'text' })
-  engine: EngineKind;
-
-  @Column({ type: 'text' })
-  host: string;
-
-  @Column({ type: 'int' })
-  port: number;
-
-  /** Azure SQL: the elastic pool's ARM resource id; null for a PostgreSQL server or a plain SQL Server. */
-  @Column({ name: 'elastic_pool_id', type: 'text', nullable: true })
-  elasticPoolId: string | null;
-
-  /** The Azure region of that elastic pool. */
-  @Column({ type: 'text', nullable: true })
-  location: string | null;
+  @Column(() => PoolAddressColumns, { prefix: false })
+  address: PoolAddress;
 
   @Column({ name: 'max_databases', type: 'int' })
   maxDatabases: number;

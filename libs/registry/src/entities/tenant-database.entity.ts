@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { EngineKind } from '@tenantry/common';
+import type { PoolAddress } from '@tenantry/common';
+import { PoolAddressColumns } from './pool-address.columns';
 
 /** Where one tenant's database lives; `secret` is the protected credential (ciphertext or a vault reference), never plaintext. */
 @Entity({ name: 'tenant_databases' })
@@ -10,22 +11,9 @@ export class TenantDatabaseEntity {
   @Column({ name: 'pool_id', type: 'uuid' })
   poolId: string;
 
-  @Column({ type: 'text' })
-  engine: EngineKind;
-
-  @Column({ type: 'text' })
-  host: string;
-
-  @Column({ type: 'int' })
-  port: number;
-
-  /** The elastic pool the database was created in (Azure SQL), copied from its pool at placement like host and port. */
-  @Column({ name: 'elastic_pool_id', type: 'text', nullable: true })
-  elasticPoolId: string | null;
-
-  /** The Azure region of that elastic pool. */
-  @Column({ type: 'text', nullable: true })
-  location: string | null;
+  /** Copied from its pool at placement: where the database was created, even if the pool's address changes later. */
+  @Column(() => PoolAddressColumns, { prefix: false })
+  address: PoolAddress;
 
   @Column({ name: 'database_name', type: 'text' })
   databaseName: string;

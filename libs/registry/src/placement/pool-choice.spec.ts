@@ -7,11 +7,7 @@ const pool = (name: string, maxDatabases: number, databases: number, extra: Part
   pool: {
     id: name,
     name,
-    engine: 'postgres',
-    host: 'h',
-    port: 5432,
-    elasticPoolId: null,
-    location: null,
+    address: { engine: 'postgres', host: 'h', port: 5432, elasticPoolId: null, location: null },
     maxDatabases,
     dedicated: false,
     createdAt: new Date(),
@@ -22,11 +18,13 @@ const pool = (name: string, maxDatabases: number, databases: number, extra: Part
 });
 
 const elasticPool = (server: string, name: string): Partial<DatabasePoolEntity> => ({
-  engine: 'azure-sql',
-  host: `${server}.database.windows.net`,
-  port: 1433,
-  elasticPoolId: `/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg/providers/Microsoft.Sql/servers/${server}/elasticPools/${name}`,
-  location: 'westeurope',
+  address: {
+    engine: 'azure-sql',
+    host: `${server}.database.windows.net`,
+    port: 1433,
+    elasticPoolId: `/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg/providers/Microsoft.Sql/servers/${server}/elasticPools/${name}`,
+    location: 'westeurope',
+  },
 });
 
 describe('choosePool', () => {
@@ -63,14 +61,14 @@ describe('placement across engines', () => {
     }
     // Most room first; a tie goes to the pool listed first.
     expect(placed).toEqual(['azure-a', 'pg', 'azure-a', 'pg', 'azure-a', 'azure-b', 'pg', 'azure-a', 'azure-b']);
-    expect(usage.map((u) => `${u.pool.engine}:${u.databases}/${u.pool.maxDatabases}`)).toEqual(['postgres:3/3', 'azure-sql:4/4', 'azure-sql:2/2']);
+    expect(usage.map((u) => `${u.pool.address.engine}:${u.databases}/${u.pool.maxDatabases}`)).toEqual(['postgres:3/3', 'azure-sql:4/4', 'azure-sql:2/2']);
     expect(() => assertRoomFor(usage, undefined, 0)).toThrow(PoolCapacityExhausted);
     expect(() => choosePool(usage)).toThrow('every shared database pool is full (pg 3/3, azure-a 4/4, azure-b 2/2)');
   });
 
   it('hands the elastic pool it chose to the caller with its id and region', () => {
     const chosen = choosePool([pool('pg', 10, 9), pool('azure-a', 500, 10, elasticPool('sql-weu-1', 'pool-a'))]);
-    expect(chosen).toMatchObject({ engine: 'azure-sql', port: 1433, location: 'westeurope', elasticPoolId: expect.stringMatching(/elasticPools\/pool-a$/) });
+    expect(chosen.address).toMatchObject({ engine: 'azure-sql', port: 1433, location: 'westeurope', elasticPoolId: expect.stringMatching(/elasticPools\/pool-a$/) });
   });
 });
 
