@@ -1,4 +1,4 @@
-import { PostgresEngine, type TenantDatabaseTarget } from '@tenantry/engines';
+import { PostgresEngine, tenantDatabaseNames, type TenantDatabaseTarget } from '@tenantry/engines';
 import { migrateRegistry } from '@tenantry/registry';
 import { createSecretProtector, generatePassword } from '@tenantry/secrets';
 import type { TestEnv } from '@tenantry/testing';
@@ -50,8 +50,8 @@ export async function createFleet(env: TestEnv, size: number, options: FleetOpti
       const target: TenantDatabaseTarget = {
         tenantId: tenant.id,
         tenantCode: code,
-        pool: { name: 'bench', engine: 'postgres', host: '127.0.0.1', port: 5432 },
-        ...engine.namesFor(code, env.label),
+        address: { engine: 'postgres', host: '127.0.0.1', port: 5432, elasticPoolId: null, location: null },
+        ...tenantDatabaseNames(code, env.label),
       };
       await engine.fastPath.createFromTemplate(target, template);
       await options.prepare?.(target);

@@ -173,12 +173,12 @@ describe('registry (admin database)', () => {
       loginName: 'tenant_pooled_x_app',
     });
     const placed = await registry.repositories.databases.findByTenant(tenant.id);
-    expect(databaseTarget(tenant, placed!).pool).toEqual({
-      name: pool.id,
-      engine: 'azure-sql',
-      host: 'sql-weu-1.database.windows.net',
-      port: 1433,
-      elasticPool: { id: elasticPoolId, location: 'westeurope' },
+    expect(databaseTarget(tenant, placed!)).toEqual({
+      tenantId: tenant.id,
+      tenantCode: 'pooled',
+      address: { engine: 'azure-sql', host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId, location: 'westeurope' },
+      databaseName: 'tenant_pooled_x',
+      loginName: 'tenant_pooled_x_app',
     });
   });
 

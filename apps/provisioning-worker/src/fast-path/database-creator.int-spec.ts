@@ -1,4 +1,5 @@
 import { EngineRegistry, PostgresEngine, type TenantDatabaseTarget } from '@tenantry/engines';
+import { tenantTarget } from '@tenantry/engines/testing';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
 import { DatabaseCreator } from './database-creator';
 import type { WarmPoolKeeper } from './warm-pool-keeper';
@@ -17,12 +18,8 @@ describe('DatabaseCreator falls back to the plain path when a fast path is unusa
     await env?.cleanup();
   });
 
-  const target = (code: string): TenantDatabaseTarget => ({
-    tenantId: `id-${code}`,
-    tenantCode: code,
-    pool: { name: 'local', engine: 'postgres', host: env.config.tenantServer.host, port: env.config.tenantServer.port },
-    ...engine.namesFor(code, env.label),
-  });
+  const target = (code: string): TenantDatabaseTarget =>
+    tenantTarget(code, env.label, { engine: 'postgres', host: env.config.tenantServer.host, port: env.config.tenantServer.port });
   const keeper = { noteClaim: () => undefined } as unknown as WarmPoolKeeper;
 
   it('creates the database plainly when the template cannot be built, and says so', async () => {

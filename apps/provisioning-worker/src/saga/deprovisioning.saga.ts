@@ -13,8 +13,8 @@ export class DeprovisioningSaga {
   readonly steps: SagaStep[] = [
     { name: 'invalidate_cache', run: (c) => this.invalidator.invalidate(c.tenant.id) },
     { name: 'export', run: (c) => this.exportIfAsked(c) },
-    { name: 'drop_database', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.pool.engine).dropDatabase(target)) },
-    { name: 'drop_login', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.pool.engine).dropLogin(target)) },
+    { name: 'drop_database', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.address.engine).dropDatabase(target)) },
+    { name: 'drop_login', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.address.engine).dropLogin(target)) },
     { name: 'retire_secret', run: (c) => this.retireSecret(c) },
     { name: 'mark_deleted', run: (c) => changeTenantStatus(this.registry, c, 'deleted', 'tenant.deleted') },
   ];
@@ -40,7 +40,7 @@ export class DeprovisioningSaga {
   private async exportIfAsked(context: SagaContext): Promise<string | undefined> {
     if (context.operation.params.export !== true || !context.database) return undefined;
     const target = targetOf(context);
-    return this.engines.get(target.pool.engine).exportDatabase(target, `${target.databaseName}-${context.operation.id}`);
+    return this.engines.get(target.address.engine).exportDatabase(target, `${target.databaseName}-${context.operation.id}`);
   }
 
   private async retireSecret(context: SagaContext): Promise<void> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@tenantry/common';
-import { EngineRegistry } from '@tenantry/engines';
+import { EngineRegistry, tenantDatabaseNames } from '@tenantry/engines';
 import { choosePool, RegistryUnitOfWork, type TenantEntity } from '@tenantry/registry';
 
 /**
@@ -23,7 +23,7 @@ export class PlacementService {
       await r.pools.lockAll();
       const usage = await r.pools.usage();
       const pool = choosePool(requestedPool ? usage : usage.filter(({ pool }) => this.engines.has(pool.address.engine)), requestedPool);
-      const names = this.engines.get(pool.address.engine).namesFor(tenant.code, this.config.env);
+      const names = tenantDatabaseNames(tenant.code, this.config.env);
       await r.databases.place({
         tenantId: tenant.id,
         poolId: pool.id,

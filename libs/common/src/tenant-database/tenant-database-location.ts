@@ -12,3 +12,11 @@ export interface PoolAddress {
   /** The Azure region of that elastic pool. */
   location: string | null;
 }
+
+/** Where one tenant's database lives and the login that reaches it: what the registry keeps and the engines act on. */
+export interface TenantDatabaseLocation {
+  tenantId: string;
+  address: PoolAddress;
+  databaseName: string;
+  loginName: string;
+}

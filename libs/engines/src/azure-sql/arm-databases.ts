@@ -130,10 +130,10 @@ export class ArmDatabases implements DatabaseLifecycle {
   }
 }
 
-function elasticPoolOf(target: TenantDatabaseTarget): { id: string; location: string } {
-  const { elasticPool } = target.pool;
-  if (!elasticPool) throw new Error(`pool ${target.pool.name} is not an elastic pool`);
-  return elasticPool;
+function elasticPoolOf({ address, databaseName }: TenantDatabaseTarget): { id: string; location: string } {
+  const { elasticPoolId: id, location } = address;
+  if (!id || !location) throw new Error(`database ${databaseName} is not placed in an elastic pool`);
+  return { id, location };
 }
 
 function assertInPool(target: TenantDatabaseTarget, database: Database): void {

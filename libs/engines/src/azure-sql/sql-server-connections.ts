@@ -1,9 +1,8 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { surviveConnectionErrors, type AzureSqlConfig } from '@tenantry/common';
+import { surviveConnectionErrors, type AzureSqlConfig, type PoolAddress } from '@tenantry/common';
 import { MIGRATIONS_TABLE, TENANT_MIGRATIONS, TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
 import { ConnectionPool } from 'mssql';
 import { DataSource } from 'typeorm';
-import type { PoolLocation } from '../tenant-database-engine';
 import { assertIdentifier } from '../tenant-names';
 
 // Entra tokens for Azure SQL are issued for this resource, whatever the server's name.
@@ -44,7 +43,7 @@ export class SqlServerConnections {
    * idle, so session state such as an application lock stays with it until the end.
    */
   async withConnection<T>(
-    server: Pick<PoolLocation, 'host' | 'port'>,
+    server: Pick<PoolAddress, 'host' | 'port'>,
     database: string,
     work: (connection: ConnectionPool) => Promise<T>,
     requestTimeoutMs = SHORT_REQUEST_MS,
@@ -65,7 +64,7 @@ export class SqlServerConnections {
   }
 
   /** A TypeORM data source on the tenant database that knows the tenant migrations (the export TENANT_MIGRATIONS). */
-  async withMigrationDataSource<T>(server: Pick<PoolLocation, 'host' | 'port'>, database: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  async withMigrationDataSource<T>(server: Pick<PoolAddress, 'host' | 'port'>, database: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
     const dataSource = new DataSource({
       type: 'mssql',
       host: server.host,
@@ -86,7 +85,7 @@ export class SqlServerConnections {
   }
 
   /** What both drivers (mssql, and TypeORM's mssql driver) take to reach one database as the engine's identity. */
-  private async signIn(server: Pick<PoolLocation, 'port'>, database: string) {
+  private async signIn(server: Pick<PoolAddress, 'port'>, database: string) {
     assertIdentifier(database);
     const options = { ...TENANT_MSSQL_DRIVER_OPTIONS, encrypt: true, trustServerCertificate: this.options.trustServerCertificate, appName: APP_NAME };
     return { port: server.port, database, authentication: await this.authentication(), options };

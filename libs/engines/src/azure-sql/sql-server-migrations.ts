@@ -15,12 +15,12 @@ export class SqlServerMigrations {
   constructor(private readonly connections: SqlServerConnections) {}
 
   pending(target: TenantDatabaseTarget): Promise<string[]> {
-    return this.connections.withMigrationDataSource(target.pool, target.databaseName, (dataSource) => pendingMigrations(dataSource));
+    return this.connections.withMigrationDataSource(target.address, target.databaseName, (dataSource) => pendingMigrations(dataSource));
   }
 
   async apply(target: TenantDatabaseTarget): Promise<SchemaOutcome> {
     return this.connections.withConnection(
-      target.pool,
+      target.address,
       target.databaseName,
       async (lock) => {
         const { recordset } = await lock
@@ -33,7 +33,7 @@ export class SqlServerMigrations {
         const granted = recordset[0].granted as number;
         if (granted < 0) throw new Error(`could not take the migration lock on ${target.databaseName} (sp_getapplock returned ${granted})`);
         try {
-          return await this.connections.withMigrationDataSource(target.pool, target.databaseName, async (dataSource) => {
+          return await this.connections.withMigrationDataSource(target.address, target.databaseName, async (dataSource) => {
             if ((await pendingMigrations(dataSource)).length === 0) return { applied: [], version: CURRENT_TENANT_SCHEMA_VERSION };
             // runMigrations applies every pending migration or throws, so afterwards the database is at the newest this code knows.
             const applied = await dataSource.runMigrations({ transaction: 'each' });

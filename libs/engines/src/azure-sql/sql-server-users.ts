@@ -102,7 +102,7 @@ export class SqlServerUsers {
   }
 
   private inTenantDatabase<T>(target: TenantDatabaseTarget, work: (connection: ConnectionPool) => Promise<T>): Promise<T> {
-    return this.connections.withConnection(target.pool, target.databaseName, work);
+    return this.connections.withConnection(target.address, target.databaseName, work);
   }
 }
 

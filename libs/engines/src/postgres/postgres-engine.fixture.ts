@@ -1,4 +1,5 @@
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { tenantTarget } from '../../testing';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { PostgresEngine } from './postgres.engine';
 
@@ -20,11 +21,6 @@ export function usePostgresEngine(): { env: () => TestEnv; engine: () => Postgre
   return {
     env: () => env,
     engine: () => engine,
-    target: (code) => ({
-      tenantId: `id-${code}`,
-      tenantCode: code,
-      pool: { name: 'local', engine: 'postgres', host: env.config.tenantServer.host, port: env.config.tenantServer.port },
-      ...engine.namesFor(code, env.label),
-    }),
+    target: (code) => tenantTarget(code, env.label, { engine: 'postgres', host: env.config.tenantServer.host, port: env.config.tenantServer.port }),
   };
 }

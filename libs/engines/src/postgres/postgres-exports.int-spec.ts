@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { provisionTenant } from '../../testing';
+import { provisionTenant, tenantTarget } from '../../testing';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { PostgresEngine } from './postgres.engine';
 
@@ -45,7 +45,7 @@ describe('PostgresEngine exports (real pg_dump)', () => {
   });
 
   async function tenant(code: string): Promise<TenantDatabaseTarget> {
-    const target = { tenantId: `id-${code}`, tenantCode: code, pool: { name: 'local', engine: 'postgres' as const, host: '127.0.0.1', port: 5432 }, ...engine.namesFor(code, env.label) };
+    const target = tenantTarget(code, env.label, { engine: 'postgres', host: '127.0.0.1', port: 5432 });
     await provisionTenant(engine, target, 'tenant-pw');
     return target;
   }

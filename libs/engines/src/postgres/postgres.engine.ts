@@ -14,13 +14,13 @@ import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
-import type { SchemaOutcome, TenantConnectionParams, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
+import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
 import { privateDirectory, withPasswordFile } from './pg-dump-files';
 import { PostgresTemplates } from './postgres-templates';
 import { scramVerifier } from './scram-verifier';
 import { TenantOwnership } from './tenant-ownership';
-import { assertIdentifier, quoteIdent, tenantDatabaseNames } from '../tenant-names';
+import { assertIdentifier, quoteIdent } from '../tenant-names';
 
 // Lost creation races: duplicate_object, or a unique_violation on the catalog when both committed at once.
 const ALREADY_EXISTS = new Set(['42710', '23505']);
@@ -82,10 +82,6 @@ export class PostgresEngine implements TenantDatabaseEngine {
       async (database) => void (await this.migrate(database)),
       CURRENT_TENANT_SCHEMA_VERSION,
     );
-  }
-
-  namesFor(tenantCode: string, env: string) {
-    return tenantDatabaseNames(tenantCode, env);
   }
 
   async databaseExists(target: TenantDatabaseTarget): Promise<boolean> {
@@ -170,11 +166,6 @@ export class PostgresEngine implements TenantDatabaseEngine {
       [target.loginName, openedBefore ?? null],
     );
     return rows[0].ended;
-  }
-
-  connectionParams(target: TenantDatabaseTarget, password: string): TenantConnectionParams {
-    const { host, port } = target.pool;
-    return { engine: this.kind, host, port, database: target.databaseName, username: target.loginName, password };
   }
 
   /**

@@ -1,10 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { PoolAddress } from '@tenantry/common';
+import type { PoolAddress, TenantDatabaseLocation } from '@tenantry/common';
 import { PoolAddressColumns } from './pool-address.columns';
 
 /** Where one tenant's database lives; `secret` is the protected credential (ciphertext or a vault reference), never plaintext. */
 @Entity({ name: 'tenant_databases' })
-export class TenantDatabaseEntity {
+export class TenantDatabaseEntity implements TenantDatabaseLocation {
   @PrimaryColumn({ name: 'tenant_id', type: 'uuid' })
   tenantId: string;
 
