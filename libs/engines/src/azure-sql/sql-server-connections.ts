@@ -1,8 +1,8 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { surviveConnectionErrors, type AzureSqlConfig, type PoolAddress } from '@tenantry/common';
-import { MIGRATIONS_TABLE, TENANT_MIGRATIONS, TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
+import { TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
 import { ConnectionPool } from 'mssql';
-import { DataSource } from 'typeorm';
+import type { TenantDatabaseConnection } from '../migration-data-source';
 import { assertIdentifier } from '../tenant-names';
 
 // Entra tokens for Azure SQL are issued for this resource, whatever the server's name.
@@ -63,25 +63,9 @@ export class SqlServerConnections {
     }
   }
 
-  /** A TypeORM data source on the tenant database that knows the tenant migrations (the export TENANT_MIGRATIONS). */
-  async withMigrationDataSource<T>(server: Pick<PoolAddress, 'host' | 'port'>, database: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
-    const dataSource = new DataSource({
-      type: 'mssql',
-      host: server.host,
-      ...(await this.signIn(server, database)),
-      requestTimeout: LONG_REQUEST_MS,
-      pool: { max: 1 },
-      migrations: TENANT_MIGRATIONS,
-      migrationsTableName: MIGRATIONS_TABLE,
-      synchronize: false,
-      logging: false,
-    });
-    await dataSource.initialize();
-    try {
-      return await work(dataSource);
-    } finally {
-      await dataSource.destroy();
-    }
+  /** How a TypeORM data source reaches `database` as the engine's identity, for withMigrationDataSource. */
+  async migrationConnection(server: Pick<PoolAddress, 'host' | 'port'>, database: string): Promise<TenantDatabaseConnection> {
+    return { type: 'mssql', host: server.host, ...(await this.signIn(server, database)), requestTimeout: LONG_REQUEST_MS, pool: { max: 1 } };
   }
 
   /** What both drivers (mssql, and TypeORM's mssql driver) take to reach one database as the engine's identity. */

@@ -1,19 +1,12 @@
 import { surviveConnectionErrors, withPoolClient, type TenantMigrationTimeouts } from '@tenantry/common';
-import {
-  CURRENT_TENANT_SCHEMA_VERSION,
-  MIGRATIONS_TABLE,
-  migrateTenantDatabase,
-  pendingMigrations,
-  schemaVersion,
-  TENANT_MIGRATIONS,
-} from '@tenantry/tenant-schema';
+import { CURRENT_TENANT_SCHEMA_VERSION, migrateTenantDatabase, pendingMigrations, schemaVersion } from '@tenantry/tenant-schema';
 import { Client, type ClientConfig, escapeLiteral, Pool, type PoolClient } from 'pg';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+import { type TenantDatabaseConnection, withMigrationDataSource } from '../migration-data-source';
 import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
 import { privateDirectory, withPasswordFile } from './pg-dump-files';
@@ -32,9 +25,6 @@ function alreadyExists(error: unknown): boolean {
 const run = promisify(execFile);
 
 const MIGRATION_LOCK = 'tenantry:tenant-migrations';
-
-// TypeORM prints its migration lines on stdout whatever `logging` says; the caller reports each outcome itself.
-const QUIET: TypeOrmLogger = { logQuery() {}, logQueryError() {}, logQuerySlow() {}, logSchemaBuild() {}, logMigration() {}, log() {} };
 
 async function inTransaction<T>(client: Client | PoolClient, work: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
@@ -201,30 +191,16 @@ export class PostgresEngine implements TenantDatabaseEngine {
 
   async pendingMigrations(target: TenantDatabaseTarget): Promise<string[]> {
     return this.timeouts.explained(target.databaseName, () =>
-      this.withMigrationDataSource(target.databaseName, (dataSource) => pendingMigrations(dataSource)),
+      withMigrationDataSource(this.migrationConnection(target.databaseName), (dataSource) => pendingMigrations(dataSource)),
     );
   }
 
   private migrate(database: string): Promise<SchemaOutcome> {
-    return this.withMigrationDataSource(database, (dataSource) => migrateTenantDatabase(dataSource));
+    return withMigrationDataSource(this.migrationConnection(database), (dataSource) => migrateTenantDatabase(dataSource));
   }
 
-  private async withMigrationDataSource<T>(database: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
-    const dataSource = new DataSource({
-      type: 'postgres',
-      url: this.urlFor(database),
-      migrations: TENANT_MIGRATIONS,
-      migrationsTableName: MIGRATIONS_TABLE,
-      synchronize: false,
-      logger: QUIET,
-      extra: { max: 1, ...this.timeouts.sessionConfig() },
-    });
-    await dataSource.initialize();
-    try {
-      return await work(dataSource);
-    } finally {
-      await dataSource.destroy();
-    }
+  private migrationConnection(database: string): TenantDatabaseConnection {
+    return { type: 'postgres', url: this.urlFor(database), extra: { max: 1, ...this.timeouts.sessionConfig() } };
   }
 
   /**
