@@ -10,7 +10,7 @@ export * from './tenant-directory';
 export * from './tenant-cache-invalidator';
 export { OperationInProgress } from './repositories/operation.repository';
 export type { NewTenant, TenantPage } from './repositories/tenant.repository';
-export type { AuditEntry } from './repositories/audit.repository';
+export type { AuditActor, AuditEntry } from './repositories/audit.repository';
 export type { PoolUsage } from './repositories/pool.repository';
 export type { RegistryRepositories } from './registry-unit-of-work';
 export * from './queue/operation-queue';

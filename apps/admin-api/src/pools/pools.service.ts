@@ -21,7 +21,7 @@ export class PoolsService {
     const address = poolAddress(input, this.config.tenantServer);
     await this.registry.transaction(async (r) => {
       await r.pools.upsert({ name, address, maxDatabases: input.maxDatabases, dedicated: input.dedicated ?? false });
-      await r.audit.record({ actor: actor.name, action: 'pool.register', details: { name, ...input }, requestId: actor.requestId ?? null });
+      await r.audit.record({ actor, action: 'pool.register', details: { name, ...input } });
     });
     return (await this.list()).find(({ pool }) => pool.name === name) as PoolUsage;
   }

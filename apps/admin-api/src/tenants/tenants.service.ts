@@ -161,14 +161,6 @@ export class TenantsService {
     operation: OperationEntity | null,
     details: Record<string, unknown>,
   ): Promise<void> {
-    return r.audit.record({
-      actor: actor.name,
-      action,
-      tenantId: tenant.id,
-      tenantCode: tenant.code,
-      operationId: operation?.id ?? null,
-      details,
-      requestId: actor.requestId ?? null,
-    });
+    return r.audit.record({ actor, action, tenant, operation, details });
   }
 }

@@ -1,7 +1,7 @@
-import type { RegistryUnitOfWork, TenantStatus } from '@tenantry/registry';
+import type { AuditActor, RegistryUnitOfWork, TenantStatus } from '@tenantry/registry';
 import type { SagaContext } from './saga-step';
 
-export const SYSTEM_ACTOR = 'system:provisioning-worker';
+export const SYSTEM_ACTOR: AuditActor = { name: 'system:provisioning-worker' };
 
 /** A tenant status change made by a saga, with its audit entry, in one transaction. */
 export function changeTenantStatus(
@@ -13,13 +13,6 @@ export function changeTenantStatus(
 ): Promise<void> {
   return registry.transaction(async (r) => {
     await r.tenants.setStatus(context.tenant.id, status);
-    await r.audit.record({
-      actor: SYSTEM_ACTOR,
-      action,
-      tenantId: context.tenant.id,
-      tenantCode: context.tenant.code,
-      operationId: context.operation.id,
-      details,
-    });
+    await r.audit.record({ actor: SYSTEM_ACTOR, action, tenant: context.tenant, operation: context.operation, details });
   });
 }

@@ -1,14 +1,19 @@
 import type { EntityManager } from 'typeorm';
 import { AuditEventEntity } from '../entities/audit-event.entity';
 
+/** Who did it: an admin (and the request, whose id is also in the logs) or a process of the control plane. */
+export interface AuditActor {
+  name: string;
+  requestId?: string;
+}
+
 export interface AuditEntry {
-  actor: string;
+  actor: AuditActor;
   action: string;
-  tenantId?: string | null;
-  tenantCode?: string | null;
-  operationId?: string | null;
+  /** The tenant acted on; a caller that holds only its id leaves the code out. */
+  tenant?: { id: string; code?: string };
+  operation?: { id: string } | null;
   details?: Record<string, unknown>;
-  requestId?: string | null;
 }
 
 export class AuditRepository {
@@ -16,13 +21,13 @@ export class AuditRepository {
 
   async record(entry: AuditEntry): Promise<void> {
     await this.em.getRepository(AuditEventEntity).insert({
-      actor: entry.actor,
+      actor: entry.actor.name,
       action: entry.action,
-      tenantId: entry.tenantId ?? null,
-      tenantCode: entry.tenantCode ?? null,
-      operationId: entry.operationId ?? null,
+      tenantId: entry.tenant?.id ?? null,
+      tenantCode: entry.tenant?.code ?? null,
+      operationId: entry.operation?.id ?? null,
       details: (entry.details ?? {}) as object,
-      requestId: entry.requestId ?? null,
+      requestId: entry.actor.requestId ?? null,
     });
   }
 
