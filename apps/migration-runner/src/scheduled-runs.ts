@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, queueConnectionOptions, withTimeout, type AppConfig } from '@tenantry/common';
+import { APP_CONFIG, FLEET_MIGRATIONS_QUEUE, FLEET_RUN_JOB, queueConnectionOptions, withTimeout, type AppConfig } from '@tenantry/common';
 import { Queue, Worker } from 'bullmq';
 import { FleetMigrator, type FleetRunOptions } from './fleet-migrator';
 import { RunStop } from './run-stop';
 
-const QUEUE = 'tenant-migrations';
 const SCHEDULER = 'fleet-migrations';
 // Beyond the drain of a run in progress: time to record its end before the worker is closed by force.
 const RECORD_MARGIN_MS = 2_000;
@@ -28,10 +27,10 @@ export class ScheduledRuns {
 
   async start(pattern: string, options: FleetRunOptions): Promise<void> {
     const connection = queueConnectionOptions(this.config.redis.url);
-    this.queue = new Queue<FleetRunOptions>(QUEUE, { connection, prefix: this.config.queue.prefix });
-    await this.queue.upsertJobScheduler(SCHEDULER, { pattern }, { name: 'fleet-run', data: options, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    this.queue = new Queue<FleetRunOptions>(FLEET_MIGRATIONS_QUEUE, { connection, prefix: this.config.queue.prefix });
+    await this.queue.upsertJobScheduler(SCHEDULER, { pattern }, { name: FLEET_RUN_JOB, data: options, opts: { removeOnComplete: 100, removeOnFail: 100 } });
     this.worker = new Worker<FleetRunOptions>(
-      QUEUE,
+      FLEET_MIGRATIONS_QUEUE,
       async (job) => {
         this.current = new RunStop();
         try {

@@ -6,7 +6,6 @@ import {
   TENANT_OPERATIONS_QUEUE,
   withTimeout,
   type AppConfig,
-  type OperationKind,
   type TenantOperationJob,
 } from '@tenantry/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -17,8 +16,7 @@ import { ProvisioningSaga } from '../saga/provisioning.saga';
 import { ResumptionSaga } from '../saga/resumption.saga';
 import { OperationFailed, type SagaOutcome } from '../saga/saga-runner';
 import { SuspensionSaga } from '../saga/suspension.saga';
-
-type Saga = { run(operationId: string, maxAttempts: number): Promise<SagaOutcome> };
+import { assertEveryKindHasSaga, sagaForJob, type OperationSagas } from './operation-sagas';
 
 /**
  * The BullMQ consumer, built here rather than with @Processor so lock duration, stall detection,
@@ -26,23 +24,36 @@ type Saga = { run(operationId: string, maxAttempts: number): Promise<SagaOutcome
  * sagas own its state, so a job lost or run twice changes nothing. A job ends as its operation
  * does: completed, or failed for good (Bull Board's Failed tab, the queue gauges), never retried
  * by BullMQ once the operation has failed; POST /operations/:id/retry replaces it.
+ *
+ * Who owns retries: the operation row. Each run of a saga claims the row and counts an attempt
+ * (operations.attempts, crashes included); the saga fails the operation for good on a
+ * PermanentStepFailure or when a step fails on attempt OPERATION_MAX_ATTEMPTS, and the job then
+ * fails with UnrecoverableError. BullMQ only paces the tries: its backoff decides when the next one
+ * runs, and its own attempt count (the same setting) ends only a job whose tries never reached the
+ * saga, such as a tenant busy with another worker (TenantBusy claims nothing). The reconciler counts
+ * nothing: it enqueues again an operation still open with no live job, however BullMQ lost or ended
+ * it, so the row's count, not Redis, decides when an operation stops being tried.
  */
 @Injectable()
 export class OperationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OperationWorker.name);
   private worker?: Worker<TenantOperationJob, SagaOutcome>;
+  private readonly sagas: OperationSagas;
 
   constructor(
-    private readonly provisioning: ProvisioningSaga,
-    private readonly deprovisioning: DeprovisioningSaga,
-    private readonly rotation: CredentialRotationSaga,
-    private readonly suspension: SuspensionSaga,
-    private readonly resumption: ResumptionSaga,
+    provisioning: ProvisioningSaga,
+    deprovisioning: DeprovisioningSaga,
+    rotation: CredentialRotationSaga,
+    suspension: SuspensionSaga,
+    resumption: ResumptionSaga,
     private readonly cls: ClsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.sagas = { provision: provisioning, deprovision: deprovisioning, rotate_credentials: rotation, suspend: suspension, resume: resumption };
+  }
 
   onApplicationBootstrap(): void {
+    assertEveryKindHasSaga(this.sagas);
     const { queue } = this.config;
     this.worker = new Worker<TenantOperationJob, SagaOutcome>(TENANT_OPERATIONS_QUEUE, (job) => this.process(job), {
       connection: queueConnectionOptions(this.config.redis.url),
@@ -70,26 +81,12 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private sagaFor(kind: OperationKind): Saga {
-    const sagas: Record<OperationKind, Saga> = {
-      provision: this.provisioning,
-      deprovision: this.deprovisioning,
-      rotate_credentials: this.rotation,
-      suspend: this.suspension,
-      resume: this.resumption,
-    };
-    // Job names come from Redis: one this version does not know fails the job, it never runs another saga.
-    const saga = Object.hasOwn(sagas, kind) ? sagas[kind] : undefined;
-    if (!saga) throw new Error(`unknown operation kind "${kind}"`);
-    return saga;
-  }
-
   private process(job: Job<TenantOperationJob>): Promise<SagaOutcome> {
     return this.cls.run(async () => {
       this.cls.set(TENANT_ID_KEY, job.data.tenantId);
       const maxAttempts = this.config.queue.maxAttempts;
       try {
-        const outcome = await this.sagaFor(job.name as OperationKind).run(job.data.operationId, maxAttempts);
+        const outcome = await sagaForJob(this.sagas, job.name).run(job.data.operationId, maxAttempts);
         this.logger.log({ operation_id: job.data.operationId, kind: job.name, outcome }, `operation ${outcome}`);
         return outcome;
       } catch (error) {
