@@ -21,6 +21,11 @@ export class EngineRegistry {
     return engine;
   }
 
+  /** EngineNotConfigured, saying how to configure it, when this process cannot drive `kind`. */
+  assertConfigured(kind: EngineKind): void {
+    this.get(kind);
+  }
+
   has(kind: EngineKind): boolean {
     return this.engines.has(kind);
   }

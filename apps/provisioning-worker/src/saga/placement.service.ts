@@ -23,6 +23,8 @@ export class PlacementService {
       await r.pools.lockAll();
       const usage = await r.pools.usage();
       const pool = choosePool(requestedPool ? usage : usage.filter(({ pool }) => this.engines.has(pool.address.engine)), requestedPool);
+      // A named pool of an engine this worker cannot drive fails the placement, before anything is placed on it.
+      this.engines.assertConfigured(pool.address.engine);
       const names = tenantDatabaseNames(tenant.code, this.config.env);
       await r.databases.place({
         tenantId: tenant.id,
