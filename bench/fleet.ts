@@ -1,6 +1,6 @@
-import { PostgresEngine, type TenantDatabaseTarget } from '@tenantry/engines';
-import { migrateRegistry } from '@tenantry/registry';
-import { createSecretProtector, generatePassword } from '@tenantry/secrets';
+import { enginesSettings, PostgresEngine, type TenantDatabaseTarget } from '@tenantry/engines';
+import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
+import { createSecretProtector, generatePassword, secretsSettings } from '@tenantry/secrets';
 import type { TestEnv } from '@tenantry/testing';
 import { closedLoop } from './bench-support';
 
@@ -27,10 +27,10 @@ export interface FleetOptions {
  * because a benchmark of something else should not wait for a thousand sagas.
  */
 export async function createFleet(env: TestEnv, size: number, options: FleetOptions = {}): Promise<FleetTenant[]> {
-  await migrateRegistry(env.config);
-  const engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl, exportDir: env.config.worker.exportDir });
-  const protector = createSecretProtector(env.config.secrets);
-  const admin = env.config.adminDb.name;
+  await migrateRegistry(env.settings(adminDatabaseSettings));
+  const engine = new PostgresEngine({ adminUrl: env.databaseUrl('postgres'), exportDir: env.settings(enginesSettings).postgres.exportDir });
+  const protector = createSecretProtector(env.settings(secretsSettings));
+  const admin = env.adminDatabase;
   try {
     const template = options.template ?? (await engine.fastPath.ensureTemplate(env.label));
     const [pool] = await env.sql<{ id: string }>(

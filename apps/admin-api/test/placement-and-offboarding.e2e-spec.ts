@@ -3,7 +3,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { jobIdFor, queueConnectionOptions, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
+import { jobIdFor, queueConnectionOptions, redisSettings, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
+import { configuredPoolSettings, operationQueueSettings } from '@tenantry/registry';
 import { Queue } from 'bullmq';
 import { startControlPlane, type ControlPlane } from './control-plane.harness';
 
@@ -17,7 +18,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
   beforeAll(async () => {
     // The configured shared pool holds two tenant databases.
     plane = await startControlPlane({ env: { TENANT_POOL_MAX_DATABASES: '2', EXPORT_DIR: exportDir, OPERATION_MAX_ATTEMPTS: '1' } });
-    queue = new Queue(TENANT_OPERATIONS_QUEUE, { connection: queueConnectionOptions(plane.env.config.redis.url), prefix: plane.env.config.queue.prefix });
+    queue = new Queue(TENANT_OPERATIONS_QUEUE, { connection: queueConnectionOptions(plane.env.settings(redisSettings).url), prefix: plane.env.settings(operationQueueSettings).prefix });
   });
 
   afterAll(async () => {
@@ -27,7 +28,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
   });
 
   const tenantsNamed = async (code: string) =>
-    plane.env.sql(`SELECT 1 FROM tenants WHERE code = $1`, [code], plane.env.config.adminDb.name);
+    plane.env.sql(`SELECT 1 FROM tenants WHERE code = $1`, [code], plane.env.adminDatabase);
   const databaseOf = (code: string) => `tenant_${code}_${plane.env.label}`;
 
   it('fills the shared pool, then refuses a tenant with a clear error and creates nothing', async () => {
@@ -41,7 +42,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
   });
 
   it("places an enterprise tenant on its own dedicated pool, which shared placement never uses", async () => {
-    const { host, port } = plane.env.config.tenantServer;
+    const { host, port } = plane.env.settings(configuredPoolSettings);
     const registered = await plane.admin('PUT', '/pools/acme-own', { engine: 'postgres', host, port, maxDatabases: 1, dedicated: true });
     expect(registered.status).toBe(200);
     expect(registered.body).toMatchObject({ name: 'acme-own', dedicated: true, databases: 0, room: 1 });
@@ -96,7 +97,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     // Made by hand where the tenant database will be, with a table in the way: never taken as the tenant's.
     await plane.env.sql(`CREATE DATABASE ${databaseOf('retried')}`);
     await plane.env.sql('CREATE TABLE customers (stray int)', [], databaseOf('retried'));
-    const { host, port } = plane.env.config.tenantServer;
+    const { host, port } = plane.env.settings(configuredPoolSettings);
     await plane.admin('PUT', '/pools/retry-room', { engine: 'postgres', host, port, maxDatabases: 5, dedicated: true });
     const created = await plane.admin('POST', '/tenants', { code: 'retried', name: 'retried', pool: 'retry-room' });
     const operationId: string = created.body.operation.id;

@@ -199,7 +199,7 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
     const audit = await plane.env.sql<{ action: string; actor: string }>(
       'SELECT action, actor FROM audit_events WHERE tenant_id = $1 ORDER BY id',
       [tenant.id],
-      plane.env.config.adminDb.name,
+      plane.env.adminDatabase,
     );
     expect(audit.map((a) => a.action)).toEqual(['tenant.create', 'tenant.activated', 'tenant.delete', 'tenant.deleted']);
     expect(audit[0].actor).toBe('test-admin');

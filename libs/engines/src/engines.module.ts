@@ -1,18 +1,16 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type { AppConfig } from '@tenantry/common';
 import { AzureSqlEngine } from './azure-sql/azure-sql.engine';
 import { EngineRegistry } from './engine-registry';
+import type { EnginesOptions } from './engines-options';
 import { PostgresEngine } from './postgres/postgres.engine';
 import type { TenantDatabaseEngine } from './tenant-database-engine';
 
 /** Every engine this process is configured for: PostgreSQL always, azure-sql when AZURE_SQL_AUTH is set. */
-function configuredEngines(config: AppConfig): TenantDatabaseEngine[] {
-  const engines: TenantDatabaseEngine[] = [
-    new PostgresEngine({ adminUrl: config.tenantServer.adminUrl, exportDir: config.worker.exportDir, migrationTimeouts: config.migrations.timeouts }),
-  ];
-  if (config.azureSql) {
-    engines.push(new AzureSqlEngine({ ...config.azureSql, environment: config.env, credential: new DefaultAzureCredential() }));
+function configuredEngines(options: EnginesOptions): TenantDatabaseEngine[] {
+  const engines: TenantDatabaseEngine[] = [new PostgresEngine(options.postgres)];
+  if (options.azureSql) {
+    engines.push(new AzureSqlEngine({ ...options.azureSql, environment: options.environment, credential: new DefaultAzureCredential() }));
   }
   return engines;
 }
@@ -21,10 +19,10 @@ function configuredEngines(config: AppConfig): TenantDatabaseEngine[] {
 export class EnginesModule implements OnApplicationShutdown {
   constructor(private readonly engines: EngineRegistry) {}
 
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(options: EnginesOptions): DynamicModule {
     return {
       module: EnginesModule,
-      providers: [{ provide: EngineRegistry, useFactory: () => new EngineRegistry(configuredEngines(config)) }],
+      providers: [{ provide: EngineRegistry, useFactory: () => new EngineRegistry(configuredEngines(options)) }],
       exports: [EngineRegistry],
     };
   }

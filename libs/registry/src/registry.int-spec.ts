@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { databaseTarget } from './database-target';
 import { migrateRegistry, registryDataSourceOptions } from './registry-data-source';
+import { adminDatabaseSettings } from './registry-options';
 import { LockLost, RegistryUnitOfWork } from './registry-unit-of-work';
 import { OperationInProgress } from './repositories/operation.repository';
 
@@ -14,8 +15,8 @@ describe('registry (admin database)', () => {
 
   beforeAll(async () => {
     env = createTestEnv();
-    await migrateRegistry(env.config);
-    dataSource = await new DataSource(registryDataSourceOptions(env.config)).initialize();
+    await migrateRegistry(env.settings(adminDatabaseSettings));
+    dataSource = await new DataSource(registryDataSourceOptions(env.settings(adminDatabaseSettings))).initialize();
     registry = new RegistryUnitOfWork(dataSource);
   });
 
@@ -27,7 +28,7 @@ describe('registry (admin database)', () => {
   const newTenant = (code: string) => ({ code, name: code, plan: 'standard', region: 'local' });
 
   it('is made by migrations, and migrating again (even concurrently) applies nothing', async () => {
-    const again = await Promise.all([migrateRegistry(env.config), migrateRegistry(env.config)]);
+    const again = await Promise.all([migrateRegistry(env.settings(adminDatabaseSettings)), migrateRegistry(env.settings(adminDatabaseSettings))]);
     expect(again).toEqual([[], []]);
     const tables = await dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
     expect(tables.map((t: { tablename: string }) => t.tablename)).toEqual([
@@ -45,12 +46,12 @@ describe('registry (admin database)', () => {
   it('lets no other role connect to the admin database; an owner that is not a superuser keeps its access', async () => {
     const [publicAccess] = await env.sql<{ connect: boolean; temp: boolean }>(
       `SELECT has_database_privilege('public', $1, 'CONNECT') AS connect, has_database_privilege('public', $1, 'TEMP') AS temp`,
-      [env.config.adminDb.name],
+      [env.adminDatabase],
     );
     expect(publicAccess).toEqual({ connect: false, temp: false });
     const stranger = `stranger_${env.label}`;
     await env.sql(`CREATE ROLE ${stranger} LOGIN`);
-    const asStranger = new URL(env.config.adminDb.url);
+    const asStranger = new URL(env.databaseUrl(env.adminDatabase));
     asStranger.username = stranger;
     await expect(new DataSource({ type: 'postgres', url: asStranger.toString() }).initialize()).rejects.toThrow(/permission denied/);
 
@@ -59,16 +60,16 @@ describe('registry (admin database)', () => {
     await env.sql(`CREATE ROLE ${owner} LOGIN CREATEDB`);
     await env.sql(`GRANT CONNECT ON DATABASE postgres TO ${owner}`);
     try {
-      const ownerUrl = new URL(env.config.adminDb.url);
+      const ownerUrl = new URL(env.databaseUrl(env.adminDatabase));
       ownerUrl.username = owner;
       ownerUrl.pathname = '/postgres';
       const owned = createTestEnv({ DATABASE_URL: ownerUrl.toString(), ADMIN_DB_NAME: `tenantry_admin_${env.label}_owned` });
-      await migrateRegistry(owned.config);
-      await migrateRegistry(owned.config);
-      const ownerSource = await new DataSource(registryDataSourceOptions(owned.config)).initialize();
+      await migrateRegistry(owned.settings(adminDatabaseSettings));
+      await migrateRegistry(owned.settings(adminDatabaseSettings));
+      const ownerSource = await new DataSource(registryDataSourceOptions(owned.settings(adminDatabaseSettings))).initialize();
       expect(await ownerSource.query('SELECT count(*)::int AS n FROM tenants')).toEqual([{ n: 0 }]);
       await ownerSource.destroy();
-      const byStranger = new URL(owned.config.adminDb.url);
+      const byStranger = new URL(owned.databaseUrl(owned.adminDatabase));
       byStranger.username = stranger;
       await expect(new DataSource({ type: 'postgres', url: byStranger.toString() }).initialize()).rejects.toThrow(/permission denied/);
     } finally {
@@ -233,7 +234,7 @@ describe('registry (admin database)', () => {
       const aborted = new Promise((resolve) => lost.addEventListener('abort', resolve));
       await env.sql(
         `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = (hashtextextended('tenant:y', 0) & x'ffffffff'::bigint)::oid AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
-        [env.config.adminDb.name],
+        [env.adminDatabase],
       );
       await aborted;
       expect(lost.reason).toBeInstanceOf(LockLost);

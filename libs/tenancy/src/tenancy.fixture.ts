@@ -1,11 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { migrateRegistry, type TenantStatus } from '@tenantry/registry';
-import { createSecretProtector } from '@tenantry/secrets';
+import { loggingSettings } from '@tenantry/common';
+import { adminDatabaseSettings, configuredPoolSettings, migrateRegistry, type TenantStatus } from '@tenantry/registry';
+import { createSecretProtector, secretsSettings } from '@tenantry/secrets';
 import type { TestEnv } from '@tenantry/testing';
 import { ClsModule } from 'nestjs-cls';
 import { TenancyModule } from './tenancy.module';
-import { tenancyOptionsFromConfig, type TenancyModuleOptions } from './tenancy-options';
+import { tenancySettings, type TenancyModuleOptions } from './tenancy-options';
 
 export interface SeededTenant {
   id: string;
@@ -24,11 +25,11 @@ export async function seedTenants(
   count: number,
   options: { databases?: string[]; status?: TenantStatus; codePrefix?: string } = {},
 ): Promise<SeededTenant[]> {
-  await migrateRegistry(env.config);
-  const admin = env.config.adminDb.name;
+  await migrateRegistry(env.settings(adminDatabaseSettings));
+  const admin = env.adminDatabase;
   const prefix = options.codePrefix ?? 'c';
   const databases = options.databases ?? [`tenant_shared_${env.label}`];
-  const { host, port } = env.config.tenantServer;
+  const { host, port } = env.settings(configuredPoolSettings);
   await env.sql(
     `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('seed', 'postgres', $1, $2, 100000)
      ON CONFLICT (name) DO NOTHING`,
@@ -42,7 +43,7 @@ export async function seedTenants(
     [codes, options.status ?? 'active'],
     admin,
   );
-  const protector = createSecretProtector(env.config.secrets);
+  const protector = createSecretProtector(env.settings(secretsSettings));
   const tenants = await Promise.all(
     rows.map(async (row, i) => ({
       id: row.id,
@@ -79,7 +80,7 @@ export async function dropTenantLogins(env: TestEnv, tenants: SeededTenant[]): P
 
 /** TenancyModule as a business service would boot it, on the env's registry and Redis. */
 export async function bootTenancy(env: TestEnv, overrides: Partial<TenancyModuleOptions> = {}): Promise<INestApplicationContext> {
-  const base = tenancyOptionsFromConfig(env.config);
+  const base = env.settings(tenancySettings);
   const options: TenancyModuleOptions = {
     ...base,
     ...overrides,
@@ -91,6 +92,6 @@ export async function bootTenancy(env: TestEnv, overrides: Partial<TenancyModule
   const moduleRef = await Test.createTestingModule({
     imports: [ClsModule.forRoot({ global: true }), TenancyModule.forRoot(options)],
   }).compile();
-  if (env.config.logLevel === 'silent') moduleRef.useLogger(false);
+  if (env.settings(loggingSettings).level === 'silent') moduleRef.useLogger(false);
   return moduleRef.init();
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@tenantry/common';
-import { RegistryUnitOfWork, type PoolUsage } from '@tenantry/registry';
+import { CONFIGURED_POOL_OPTIONS, RegistryUnitOfWork, type ConfiguredPoolOptions, type PoolUsage } from '@tenantry/registry';
 import type { Actor } from '../tenants/actor';
 import type { RegisterPoolDto } from './dto/register-pool.dto';
 import { poolAddress } from './pool-address';
@@ -9,7 +8,7 @@ import { poolAddress } from './pool-address';
 export class PoolsService {
   constructor(
     private readonly registry: RegistryUnitOfWork,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CONFIGURED_POOL_OPTIONS) private readonly configuredPool: ConfiguredPoolOptions,
   ) {}
 
   list(): Promise<PoolUsage[]> {
@@ -18,7 +17,7 @@ export class PoolsService {
 
   /** Registers a pool or changes its capacity; the PostgreSQL engine of a deployment drives one server. */
   async register(name: string, input: RegisterPoolDto, actor: Actor): Promise<PoolUsage> {
-    const address = poolAddress(input, this.config.tenantServer);
+    const address = poolAddress(input, this.configuredPool);
     await this.registry.transaction(async (r) => {
       await r.pools.upsert({ name, ...address, maxDatabases: input.maxDatabases, dedicated: input.dedicated ?? false });
       await r.audit.record({ actor: actor.name, action: 'pool.register', details: { name, ...input }, requestId: actor.requestId ?? null });

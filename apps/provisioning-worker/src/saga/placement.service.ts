@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
 import { choosePool, RegistryUnitOfWork, type TenantEntity } from '@tenantry/registry';
+import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 
 /**
  * Chooses where a new tenant database goes: the pool it named, else the shared pool with the most
@@ -13,7 +13,7 @@ export class PlacementService {
   constructor(
     private readonly registry: RegistryUnitOfWork,
     private readonly engines: EngineRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
   ) {}
 
   /** Idempotent: a tenant already placed keeps its place. Serialised so two tenants never take the last slot. */
@@ -23,7 +23,7 @@ export class PlacementService {
       await r.pools.lockAll();
       const usage = await r.pools.usage();
       const pool = choosePool(requestedPool ? usage : usage.filter(({ pool }) => this.engines.has(pool.engine)), requestedPool);
-      const names = this.engines.get(pool.engine).namesFor(tenant.code, this.config.env);
+      const names = this.engines.get(pool.engine).namesFor(tenant.code, this.options.environment);
       await r.databases.place({
         tenantId: tenant.id,
         poolId: pool.id,

@@ -3,7 +3,7 @@ import { ClsServiceManager } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { AppConfig } from '../config/app-config';
+import type { LoggingOptions } from './logging-options';
 import { redactRequest, redactResponse } from './redact-credentials';
 import { TENANT_ID_KEY } from './tenant-log-context';
 
@@ -16,13 +16,13 @@ function tenantIdInContext(): Record<string, string> {
 /** JSON logs for every process; a line written inside a tenant's context carries its tenant_id. */
 @Module({})
 export class LoggingModule {
-  static forRoot(config: AppConfig, service: string): DynamicModule {
+  static forRoot(options: LoggingOptions, service: string): DynamicModule {
     return {
       module: LoggingModule,
       imports: [
         LoggerModule.forRoot({
           pinoHttp: {
-            level: config.logLevel,
+            level: options.level,
             base: { service },
             mixin: tenantIdInContext,
             genReqId: (request: IncomingMessage) => {

@@ -1,8 +1,9 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { surviveConnectionErrors, type AzureSqlConfig } from '@tenantry/common';
+import { surviveConnectionErrors } from '@tenantry/common';
 import { MIGRATIONS_TABLE, TENANT_MIGRATIONS, TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
 import { ConnectionPool } from 'mssql';
 import { DataSource } from 'typeorm';
+import type { AzureSqlSettings } from '../engines-options';
 import type { PoolLocation } from '../tenant-database-engine';
 import { assertIdentifier } from '../tenant-names';
 
@@ -23,7 +24,7 @@ type SqlServerAuthentication =
   | { type: 'azure-active-directory-access-token'; options: { token: string } };
 
 export interface SqlServerConnectionsOptions {
-  auth: AzureSqlConfig['sqlAuth'];
+  auth: AzureSqlSettings['sqlAuth'];
   credential: TokenCredential;
   trustServerCertificate: boolean;
 }

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { provisionTenant } from '../../testing';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import type { PostgresEngine } from './postgres.engine';
-import { usePostgresEngine } from './postgres-engine.fixture';
+import { testServer, usePostgresEngine } from './postgres-engine.fixture';
 
 describe('PostgresEngine (real server)', () => {
   const fixture = usePostgresEngine();
@@ -65,8 +65,7 @@ describe('PostgresEngine (real server)', () => {
     const { t: beta } = await provision('beta', 'pw-beta');
     expect(engine.connectionParams(alpha, 'pw-alpha')).toEqual({
       engine: 'postgres',
-      host: env.config.tenantServer.host,
-      port: env.config.tenantServer.port,
+      ...testServer(env),
       database: alpha.databaseName,
       username: alpha.loginName,
       password: 'pw-alpha',
@@ -122,7 +121,7 @@ describe('PostgresEngine (real server)', () => {
 
     it('made by another role: refused, naming that role; deleting the tenant leaves it alone', async () => {
       const t = target('squatted');
-      const squatter = new Client({ connectionString: env.config.tenantServer.adminUrl.replace('postgres@', `${stray()}@`) });
+      const squatter = new Client({ connectionString: env.databaseUrl('postgres').replace('postgres@', `${stray()}@`) });
       await squatter.connect();
       await squatter.query(`CREATE DATABASE ${t.databaseName}`);
       await squatter.end();

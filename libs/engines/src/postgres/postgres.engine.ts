@@ -1,4 +1,4 @@
-import { surviveConnectionErrors, withPoolClient, type TenantMigrationTimeouts } from '@tenantry/common';
+import { surviveConnectionErrors, withPoolClient } from '@tenantry/common';
 import {
   CURRENT_TENANT_SCHEMA_VERSION,
   MIGRATIONS_TABLE,
@@ -14,6 +14,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+import type { PostgresEngineOptions } from '../engines-options';
 import type { SchemaOutcome, TenantConnectionParams, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
 import { privateDirectory, withPasswordFile } from './pg-dump-files';
@@ -70,8 +71,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
   private readonly ownership: TenantOwnership;
   private secured?: Promise<void>;
 
-  /** `migrationTimeouts`: bounds on the sessions that migrate a tenant database; absent, the server's own settings. */
-  constructor(private readonly options: { adminUrl: string; exportDir: string; migrationTimeouts?: TenantMigrationTimeouts }) {
+  constructor(private readonly options: PostgresEngineOptions) {
     this.timeouts = new MigrationTimeouts(options.migrationTimeouts);
     this.pool = new Pool({ connectionString: options.adminUrl, max: 8, idleTimeoutMillis: 10_000 });
     surviveConnectionErrors(this.pool, 'tenant server pool');

@@ -1,0 +1,84 @@
+import {
+  booleanVariable,
+  combineSettings,
+  defineSettings,
+  mapSettings,
+  sharedVariables,
+  tenantCacheSettings,
+  tenantServerUrlSettings,
+  type Settings,
+  type TenantCacheOptions,
+} from '@tenantry/common';
+import { z } from 'zod';
+
+/** The admin database: where the registry lives. */
+export interface AdminDatabaseOptions {
+  url: string;
+  name: string;
+}
+
+export interface RegistryOptions {
+  adminDb: AdminDatabaseOptions;
+  /** Registry writes invalidate the tenant cache; a failed invalidation is retried for as long as an entry lives. */
+  tenantCache: TenantCacheOptions;
+}
+
+/** The server this deployment is configured with, registered as a pool so a fresh machine has somewhere to place tenants. */
+export interface ConfiguredPoolOptions {
+  name: string;
+  maxDatabases: number;
+  /** Whether the control-plane processes register it (not when it only holds the registry, as on Azure). */
+  register: boolean;
+  /** Where business services reach its databases. */
+  host: string;
+  port: number;
+}
+
+export const CONFIGURED_POOL_OPTIONS = Symbol('CONFIGURED_POOL_OPTIONS');
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export const adminDatabaseSettings = defineSettings({
+  variables: {
+    DATABASE_URL: sharedVariables.DATABASE_URL,
+    ADMIN_DB_NAME: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase PostgreSQL identifier')
+      .default('tenantry_admin'),
+  },
+  build: (e): AdminDatabaseOptions => ({ url: withDatabase(e.DATABASE_URL, e.ADMIN_DB_NAME), name: e.ADMIN_DB_NAME }),
+});
+
+export const registrySettings: Settings<RegistryOptions> = combineSettings({ adminDb: adminDatabaseSettings, tenantCache: tenantCacheSettings });
+
+export const configuredPoolSettings = mapSettings(
+  combineSettings({
+    serverUrl: tenantServerUrlSettings,
+    pool: defineSettings({
+      variables: {
+        TENANT_PG_HOST: z.string().optional(),
+        TENANT_POOL_NAME: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{0,39}$/)
+          .default('local-pg'),
+        TENANT_POOL_MAX_DATABASES: z.coerce.number().int().positive().default(500),
+        TENANT_PG_POOL_REGISTER: booleanVariable(true),
+      },
+      build: (e) => e,
+    }),
+  }),
+  ({ serverUrl, pool }): ConfiguredPoolOptions => {
+    const server = new URL(serverUrl);
+    return {
+      name: pool.TENANT_POOL_NAME,
+      maxDatabases: pool.TENANT_POOL_MAX_DATABASES,
+      register: pool.TENANT_PG_POOL_REGISTER,
+      host: pool.TENANT_PG_HOST ?? server.hostname,
+      port: Number(server.port || 5432),
+    };
+  },
+);
