@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { TENANT_ID_KEY } from '@tenantry/common';
+import { enterTenant } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
 import {
   databaseTarget,
@@ -231,7 +231,7 @@ export class FleetMigrator {
 
   private migrate({ tenant, database }: Member, wave: 'canary' | 'fleet'): Promise<TenantMigrationResult> {
     return this.cls.run(async () => {
-      this.cls.set(TENANT_ID_KEY, tenant.id);
+      enterTenant(this.cls, tenant.id);
       const started = Date.now();
       try {
         const { applied, version } = await this.engines.get(database.engine).applySchema(databaseTarget(tenant, database));

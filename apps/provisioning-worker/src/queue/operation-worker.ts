@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import {
+  enterTenant,
   queueConnectionOptions,
-  TENANT_ID_KEY,
   TENANT_OPERATIONS_QUEUE,
   withTimeout,
   type OperationKind,
@@ -86,7 +86,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
 
   private process(job: Job<TenantOperationJob>): Promise<SagaOutcome> {
     return this.cls.run(async () => {
-      this.cls.set(TENANT_ID_KEY, job.data.tenantId);
+      enterTenant(this.cls, job.data.tenantId);
       const maxAttempts = this.queue.maxAttempts;
       try {
         const outcome = await this.sagaFor(job.name as OperationKind).run(job.data.operationId, maxAttempts);

@@ -1,15 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ClsServiceManager } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { LoggingOptions } from './logging-options';
 import { redactRequest, redactResponse } from './redact-credentials';
-import { TENANT_ID_KEY } from './tenant-log-context';
+import { currentTenantId } from './tenant-log-context';
 
 function tenantIdInContext(): Record<string, string> {
-  const cls = ClsServiceManager.getClsService();
-  const tenantId = cls.isActive() ? cls.get<string | undefined>(TENANT_ID_KEY) : undefined;
+  const tenantId = currentTenantId();
   return tenantId ? { tenant_id: tenantId } : {};
 }
 
