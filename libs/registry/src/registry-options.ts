@@ -55,30 +55,24 @@ export const adminDatabaseSettings = defineSettings({
 
 export const registrySettings: Settings<RegistryOptions> = combineSettings({ adminDb: adminDatabaseSettings, tenantCache: tenantCacheSettings });
 
-export const configuredPoolSettings = mapSettings(
-  combineSettings({
-    serverUrl: tenantServerUrlSettings,
-    pool: defineSettings({
-      variables: {
-        TENANT_PG_HOST: z.string().optional(),
-        TENANT_POOL_NAME: z
-          .string()
-          .regex(/^[a-z][a-z0-9-]{0,39}$/)
-          .default('local-pg'),
-        TENANT_POOL_MAX_DATABASES: z.coerce.number().int().positive().default(500),
-        TENANT_PG_POOL_REGISTER: booleanVariable(true),
-      },
-      build: (e) => e,
-    }),
-  }),
-  ({ serverUrl, pool }): ConfiguredPoolOptions => {
+// Where the configured pool is comes from the tenant server's URL, unless TENANT_PG_HOST says how business services reach it.
+const poolSettings = defineSettings({
+  variables: {
+    TENANT_PG_HOST: z.string().optional(),
+    TENANT_POOL_NAME: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,39}$/)
+      .default('local-pg'),
+    TENANT_POOL_MAX_DATABASES: z.coerce.number().int().positive().default(500),
+    TENANT_PG_POOL_REGISTER: booleanVariable(true),
+  },
+  build: (e) => ({ name: e.TENANT_POOL_NAME, maxDatabases: e.TENANT_POOL_MAX_DATABASES, register: e.TENANT_PG_POOL_REGISTER, host: e.TENANT_PG_HOST }),
+});
+
+export const configuredPoolSettings: Settings<ConfiguredPoolOptions> = mapSettings(
+  combineSettings({ serverUrl: tenantServerUrlSettings, pool: poolSettings }),
+  ({ serverUrl, pool }) => {
     const server = new URL(serverUrl);
-    return {
-      name: pool.TENANT_POOL_NAME,
-      maxDatabases: pool.TENANT_POOL_MAX_DATABASES,
-      register: pool.TENANT_PG_POOL_REGISTER,
-      host: pool.TENANT_PG_HOST ?? server.hostname,
-      port: Number(server.port || 5432),
-    };
+    return { ...pool, host: pool.host ?? server.hostname, port: Number(server.port || 5432) };
   },
 );
