@@ -15,3 +15,5 @@ export * from './redis/redis.module';
 export * from './util/with-timeout';
 export * from './http/configure-http-app';
 export * from './metrics/metrics-registry';
+export * from './input/input-screening';
+export * from './http/whole-number';

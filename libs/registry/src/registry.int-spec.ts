@@ -158,6 +158,23 @@ describe('registry (admin database)', () => {
     expect((await registry.repositories.tenants.findByCode('reused'))?.id).toBe(fresh.id);
   });
 
+  it('keeps an audit record whatever it quotes: control characters are stored escaped, NUL included', async () => {
+    const tenant = await registry.repositories.tenants.insert(newTenant('audited'));
+    await registry.repositories.audit.record({
+      actor: 'system\u0000worker',
+      action: 'operation.retry',
+      tenantId: tenant.id,
+      details: { lastError: 'engine said: \u0000bad\u001b[2J', nested: [{ 'ke\u0007y': 'v\nw' }], attempts: 3, gone: null },
+      requestId: 'r\u00851',
+    });
+    const [event] = await registry.repositories.audit.forTenant(tenant.id);
+    expect(event).toMatchObject({
+      actor: 'system\\u0000worker',
+      details: { lastError: 'engine said: \\u0000bad\\u001b[2J', nested: [{ 'ke\\u0007y': 'v\\u000aw' }], attempts: 3, gone: null },
+      requestId: 'r\\u00851',
+    });
+  });
+
   it('keeps an elastic pool with its resource id and region, and hands them to the engine with each tenant placed on it', async () => {
     const elasticPoolId = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
     const azure = { engine: 'azure-sql' as const, host: 'sql-weu-1.database.windows.net', port: 1433, maxDatabases: 500, dedicated: false };

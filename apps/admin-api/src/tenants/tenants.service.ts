@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { InvalidTenantTransition, TenantNotFound, type OperationKind } from '@tenantry/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, InvalidTenantTransition, TenantNotFound, type AppConfig, type OperationKind } from '@tenantry/common';
 import { validateTenantCode } from '@tenantry/engines';
 import {
   assertRoomFor,
@@ -17,6 +17,7 @@ import { dispatch } from '../operations/dispatch';
 import type { Actor } from './actor';
 import type { CreateTenantDto } from './dto/create-tenant.dto';
 import type { ListTenantsQuery } from './dto/list-tenants.query';
+import { catalogueChoice } from './tenant-catalogue';
 
 export interface TenantAccessChange {
   tenant: TenantEntity;
@@ -35,19 +36,21 @@ export class TenantsService {
     private readonly registry: RegistryUnitOfWork,
     private readonly queue: OperationQueue,
     private readonly invalidator: TenantCacheInvalidator,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Tenant and provisioning operation are written in one transaction; the job is only a wake-up call. */
   async create(input: CreateTenantDto, actor: Actor): Promise<{ tenant: TenantEntity; operation: OperationEntity }> {
     validateTenantCode(input.code);
+    const { plan, region } = catalogueChoice(this.config.catalogue, input);
     const created = await this.registry.transaction(async (r) => {
       await r.pools.lockAll();
       assertRoomFor(await r.pools.usage(), input.pool, await r.pools.unplacedAutomatic());
       const tenant = await r.tenants.insert({
         code: input.code,
         name: input.name,
-        plan: input.plan ?? 'standard',
-        region: input.region ?? 'local',
+        plan,
+        region,
       });
       const params = input.pool ? { pool: input.pool } : {};
       const operation = await r.operations.insert({ tenantId: tenant.id, kind: 'provision', requestedBy: actor.name, params });

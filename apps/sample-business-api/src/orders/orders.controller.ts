@@ -1,5 +1,6 @@
-import { Body, Controller, DefaultValuePipe, Get, Param, ParseIntPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { QueryWholeNumber } from '@tenantry/common';
 import { TenantScoped } from '@tenantry/tenancy';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { OrdersService } from './orders.service';
@@ -22,7 +23,8 @@ export class OrdersController {
   }
 
   @Get()
-  list(@Query('limit', new DefaultValuePipe(50), ParseIntPipe) limit: number) {
-    return this.orders.list(Math.min(Math.max(limit, 1), 200));
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  list(@QueryWholeNumber({ name: 'limit', min: 1, max: 200, absent: 50 }) limit: number) {
+    return this.orders.list(limit);
   }
 }

@@ -111,6 +111,19 @@ describe('loadConfig', () => {
     expect(config.auth.audiences).toEqual(['orders-api', 'billing-api']);
   });
 
+  it('has a plan and region catalogue that fits the README and demo on a fresh machine, and takes another', () => {
+    expect(loadConfig(local).catalogue).toEqual({ plans: ['standard'], regions: ['local'] });
+    expect(loadConfig({ ...local, TENANT_PLANS: 'standard, premium', TENANT_REGIONS: 'westeurope,northeurope' }).catalogue).toEqual({
+      plans: ['standard', 'premium'],
+      regions: ['westeurope', 'northeurope'],
+    });
+  });
+
+  it('refuses an empty catalogue or one with a value that is not a lowercase word, naming the setting', () => {
+    expect(() => loadConfig({ ...local, TENANT_PLANS: ' , ' })).toThrow(/TENANT_PLANS: must name at least one/);
+    expect(() => loadConfig({ ...local, TENANT_REGIONS: 'local,West Europe' })).toThrow(/TENANT_REGIONS\.1: each must be a lowercase word/);
+  });
+
   describe('the azure-sql engine', () => {
     it('is absent unless AZURE_SQL_AUTH is set', () => {
       expect(loadConfig({ ...local }).azureSql).toBeUndefined();

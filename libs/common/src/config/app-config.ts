@@ -11,6 +11,14 @@ const csv = (fallback: string) =>
         .filter((item) => item.length > 0),
     );
 
+// A plan or region is stored on the tenant row and shown by the API: the shape of a word, at most 32 characters.
+const catalogue = (fallback: string) =>
+  csv(fallback).pipe(
+    z
+      .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'each must be a lowercase word of at most 32 characters (letters, digits, -)'))
+      .min(1, 'must name at least one'),
+  );
+
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
 const postgresUrl = z
@@ -40,6 +48,9 @@ const envSchema = z.object({
     .default('local-pg'),
   TENANT_POOL_MAX_DATABASES: z.coerce.number().int().positive().default(500),
   TENANT_PG_POOL_REGISTER: z.enum(['true', 'false']).default('true'),
+  // What POST /tenants accepts; the first of each is what a tenant that names none gets.
+  TENANT_PLANS: catalogue('standard'),
+  TENANT_REGIONS: catalogue('local'),
   REDIS_URL: z
     .string()
     .url()
@@ -171,6 +182,8 @@ export interface AppConfig {
   adminDb: { url: string; name: string };
   /** `register`: whether the processes register this server as a pool (not when it only holds the registry). */
   tenantServer: { pool: string; maxDatabases: number; register: boolean; adminUrl: string; host: string; port: number };
+  /** The plans and regions a tenant may have; the first of each is the default. */
+  catalogue: { plans: string[]; regions: string[] };
   redis: { url: string; keyPrefix: string };
   queue: {
     prefix: string;
@@ -321,6 +334,7 @@ export function loadConfig(env: RawEnv, needs: ConfigNeeds = {}): AppConfig {
       host: e.TENANT_PG_HOST ?? tenantServer.hostname,
       port: Number(tenantServer.port || 5432),
     },
+    catalogue: { plans: e.TENANT_PLANS, regions: e.TENANT_REGIONS },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     queue: {
       prefix: e.QUEUE_PREFIX,

@@ -103,3 +103,9 @@ export class InvalidPoolCapacity extends DomainError {
   readonly code = 'POOL_CAPACITY_INVALID';
   readonly category = 'invalid';
 }
+
+/** A request value the HTTP layer refuses before any handler: the message names the field and what is wrong with it. */
+export class InvalidInput extends DomainError {
+  readonly code = 'INPUT_INVALID';
+  readonly category = 'invalid';
+}
