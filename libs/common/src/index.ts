@@ -13,5 +13,6 @@ export * from './cache/tenant-cache-keys';
 export * from './redis/redis-options';
 export * from './redis/redis.module';
 export * from './util/with-timeout';
+export * from './health/dependency-probe';
 export * from './http/configure-http-app';
 export * from './metrics/metrics-registry';

@@ -2,6 +2,7 @@ import { Body, Controller, DefaultValuePipe, Get, Param, ParseIntPipe, ParseUUID
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { TenantScoped } from '@tenantry/tenancy';
 import { CreateOrderDto } from './dto/create-order.dto';
+import { orderView } from './order.view';
 import { OrdersService } from './orders.service';
 
 @ApiTags('orders')
@@ -12,17 +13,17 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
-  create(@Body() body: CreateOrderDto) {
-    return this.orders.create(body);
+  async create(@Body() body: CreateOrderDto) {
+    return orderView(await this.orders.create(body));
   }
 
   @Get(':id')
-  get(@Param('id', new ParseUUIDPipe()) id: string) {
-    return this.orders.get(id);
+  async get(@Param('id', new ParseUUIDPipe()) id: string) {
+    return orderView(await this.orders.get(id));
   }
 
   @Get()
-  list(@Query('limit', new DefaultValuePipe(50), ParseIntPipe) limit: number) {
-    return this.orders.list(Math.min(Math.max(limit, 1), 200));
+  async list(@Query('limit', new DefaultValuePipe(50), ParseIntPipe) limit: number) {
+    return (await this.orders.list(Math.min(Math.max(limit, 1), 200))).map(orderView);
   }
 }
