@@ -60,7 +60,7 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
       lines: [{ sku: 'A-1', quantity: 3, unitPriceCents: 500 }],
     });
     expect(created.status).toBe(201);
-    expect(created.body.totalCents).toBe('1500');
+    expect(created.body.totalCents).toBe(1500);
     const listed = await plane.business('GET', '/orders', token);
     expect(listed.status).toBe(200);
     expect(listed.body.map((o: { id: string }) => o.id)).toContain(created.body.id);

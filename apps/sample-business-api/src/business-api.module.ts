@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_CONFIG, ConfigModule, LoggingModule, type AppConfig } from '@tenantry/common';
 import { TenancyModule, tenancyOptionsFromConfig } from '@tenantry/tenancy';
 import { ClsModule } from 'nestjs-cls';
+import { HealthController } from './health/health.controller';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 
@@ -17,7 +18,7 @@ export class BusinessApiModule {
         LoggingModule.forRoot(config, 'sample-business-api'),
         TenancyModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (appConfig: AppConfig) => tenancyOptionsFromConfig(appConfig) }),
       ],
-      controllers: [OrdersController],
+      controllers: [HealthController, OrdersController],
       providers: [OrdersService],
     };
   }

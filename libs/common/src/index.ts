@@ -13,6 +13,7 @@ export * from './cache/tenant-cache-keys';
 export * from './redis/redis-options';
 export * from './redis/redis.module';
 export * from './util/with-timeout';
+export * from './health/dependency-probe';
 export * from './http/configure-http-app';
 export * from './metrics/metrics-registry';
 export * from './input/input-screening';

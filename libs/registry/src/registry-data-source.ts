@@ -13,6 +13,7 @@ import { CredentialRotation1764000300000 } from './migrations/1764000300000-Cred
 import { AzurePools1764000400000 } from './migrations/1764000400000-AzurePools';
 import { MigrationRunLeases1764000510000 } from './migrations/1764000510000-MigrationRunLeases';
 import { LoginOperations1764000540000 } from './migrations/1764000540000-LoginOperations';
+import { DroppedDatabases1764000620000 } from './migrations/1764000620000-DroppedDatabases';
 
 export const REGISTRY_ENTITIES = [DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
 export const REGISTRY_MIGRATIONS = [
@@ -23,6 +24,7 @@ export const REGISTRY_MIGRATIONS = [
   AzurePools1764000400000,
   MigrationRunLeases1764000510000,
   LoginOperations1764000540000,
+  DroppedDatabases1764000620000,
 ];
 
 export function registryDataSourceOptions(config: AppConfig, poolSize = 10): DataSourceOptions {

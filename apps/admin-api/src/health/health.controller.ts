@@ -1,12 +1,10 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from '@tenantry/auth';
-import { REDIS_CLIENT, withTimeout } from '@tenantry/common';
+import { healthReport, probeDependency, REDIS_CLIENT } from '@tenantry/common';
 import { RegistryUnitOfWork } from '@tenantry/registry';
 import type { Response } from 'express';
 import type Redis from 'ioredis';
-
-type Check = 'up' | 'down';
 
 @ApiTags('health')
 @Public()
@@ -20,21 +18,9 @@ export class HealthController {
   @Get()
   @HttpCode(200)
   async health(@Res({ passthrough: true }) response: Response) {
-    const [adminDb, redis] = await Promise.all([
-      this.probe(() => this.registry.ping()),
-      this.probe(() => this.redis.ping()),
-    ]);
-    const ok = adminDb === 'up' && redis === 'up';
-    if (!ok) response.status(503);
-    return { status: ok ? 'ok' : 'degraded', checks: { adminDb, redis } };
-  }
-
-  private async probe(check: () => Promise<unknown>): Promise<Check> {
-    try {
-      await withTimeout(check(), 1500, 'health check');
-      return 'up';
-    } catch {
-      return 'down';
-    }
+    const [adminDb, redis] = await Promise.all([probeDependency(() => this.registry.ping()), probeDependency(() => this.redis.ping())]);
+    const { httpStatus, body } = healthReport({ adminDb, redis });
+    response.status(httpStatus);
+    return body;
   }
 }

@@ -19,9 +19,13 @@ import type { CreateTenantDto } from './dto/create-tenant.dto';
 import type { ListTenantsQuery } from './dto/list-tenants.query';
 import { catalogueChoice } from './tenant-catalogue';
 
-export interface TenantAccessChange {
+/** A tenant as the API shows it: with the record of its database (null until it is placed). */
+export interface TenantWithDatabase {
   tenant: TenantEntity;
   database: TenantDatabaseEntity | null;
+}
+
+export interface TenantAccessChange extends TenantWithDatabase {
   operation: OperationEntity;
 }
 
@@ -61,19 +65,23 @@ export class TenantsService {
     return created;
   }
 
-  list(query: ListTenantsQuery) {
-    return this.registry.repositories.tenants.list({
+  /** Each tenant with its database, as `get` shows it. */
+  async list(query: ListTenantsQuery): Promise<{ items: TenantWithDatabase[]; total: number }> {
+    const { repositories } = this.registry;
+    const page = await repositories.tenants.list({
       status: query.status,
       offset: (query.page - 1) * query.pageSize,
       limit: query.pageSize,
     });
+    const databases = await repositories.databases.findByTenants(page.items.map((tenant) => tenant.id));
+    const byTenant = new Map(databases.map((database) => [database.tenantId, database]));
+    return { items: page.items.map((tenant) => ({ tenant, database: byTenant.get(tenant.id) ?? null })), total: page.total };
   }
 
-  async get(code: string) {
+  async get(code: string): Promise<TenantWithDatabase> {
     const tenant = await this.registry.repositories.tenants.findByCode(code);
     if (!tenant) throw new TenantNotFound(code);
-    const database = await this.registry.repositories.databases.findByTenant(tenant.id);
-    return { tenant, database };
+    return { tenant, database: await this.registry.repositories.databases.findByTenant(tenant.id) };
   }
 
   /** The tenant is refused at once; its suspend operation then disables its login and ends its sessions. */
@@ -122,17 +130,19 @@ export class TenantsService {
     from: TenantStatus[],
     now: TenantStatus | null,
   ): Promise<TenantAccessChange> {
-    const { tenant, operation } = await this.registry.transaction(async (r) => {
+    const change = await this.registry.transaction(async (r): Promise<TenantAccessChange> => {
       const locked = await this.lockLive(r, code);
       if (!from.includes(locked.status)) throw new InvalidTenantTransition(code, locked.status, kind);
-      const op = await this.insertOperation(r, locked, kind, actor, {});
+      const operation = await this.insertOperation(r, locked, kind, actor, {});
       if (now) await r.tenants.setStatus(locked.id, now);
-      await this.audit(r, actor, `tenant.${kind}`, locked, op, { from: locked.status });
-      return { tenant: locked, operation: op };
+      await this.audit(r, actor, `tenant.${kind}`, locked, operation, { from: locked.status });
+      // Read back in the transaction: the answer is what this request committed, not what the worker did since.
+      const tenant = (await r.tenants.findById(locked.id)) as TenantEntity;
+      return { tenant, database: await r.databases.findByTenant(locked.id), operation };
     });
-    if (now) await this.invalidator.invalidate(tenant.id);
-    await dispatch(this.queue, operation);
-    return { ...(await this.get(tenant.code)), operation };
+    if (now) await this.invalidator.invalidate(change.tenant.id);
+    await dispatch(this.queue, change.operation);
+    return change;
   }
 
   private async lockLive(r: RegistryRepositories, code: string): Promise<TenantEntity> {

@@ -68,4 +68,33 @@ export class PoolRepository {
     );
     return row.n;
   }
+
+  /** The pool with its row locked until the transaction ends. */
+  lockByName(name: string): Promise<DatabasePoolEntity | null> {
+    return this.em.getRepository(DatabasePoolEntity).findOne({ where: { name }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /**
+   * Codes of the tenants that still need the pool: those with a database on it (unless the database
+   * was dropped and the tenant deleted), and those not deleted that asked for it by name (waiting for
+   * placement, or failed before it and retryable).
+   */
+  async tenantsUsing(pool: DatabasePoolEntity): Promise<string[]> {
+    const rows: Array<{ code: string }> = await this.em.query(
+      `SELECT t.code FROM tenants t
+        WHERE EXISTS (SELECT 1 FROM tenant_databases d
+                       WHERE d.tenant_id = t.id AND d.pool_id = $1 AND (t.status <> 'deleted' OR d.dropped_at IS NULL))
+           OR (t.status <> 'deleted' AND EXISTS (SELECT 1 FROM operations o
+                                                  WHERE o.tenant_id = t.id AND o.kind = 'provision' AND o.params ->> 'pool' = $2))
+        ORDER BY t.code`,
+      [pool.id, pool.name],
+    );
+    return rows.map((row) => row.code);
+  }
+
+  /** Deletes the pool; the records of the databases dropped from it keep their host, port and name, and let go of it. */
+  async remove(pool: DatabasePoolEntity): Promise<void> {
+    await this.em.query(`UPDATE tenant_databases SET pool_id = NULL WHERE pool_id = $1 AND dropped_at IS NOT NULL`, [pool.id]);
+    await this.em.getRepository(DatabasePoolEntity).delete({ id: pool.id });
+  }
 }
