@@ -103,3 +103,9 @@ export class InvalidPoolCapacity extends DomainError {
   readonly code = 'POOL_CAPACITY_INVALID';
   readonly category = 'invalid';
 }
+
+/** The registry cannot take this request now (no free connection, or a pool's row held by other admissions): a 503 the caller retries. */
+export class RegistryBusy extends DomainError {
+  readonly code = 'REGISTRY_BUSY';
+  readonly category = 'unavailable';
+}
