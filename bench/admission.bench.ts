@@ -13,7 +13,6 @@ const ADMISSIONS = Number(process.env.BENCH_ADMISSIONS ?? 1000);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const POOLS = 10;
-const PORT = 39_200;
 
 type Phase = 'sequential' | 'automatic' | 'named';
 
@@ -57,7 +56,7 @@ async function main(): Promise<void> {
   const env = createTestEnv({
     AUTH_ISSUER: issuer.issuer,
     LOG_LEVEL: 'warn',
-    ADMIN_API_PORT: String(PORT),
+    ADMIN_API_PORT: '0',
     TENANT_POOL_MAX_DATABASES: '100000',
   });
   const [pgVersion] = await env.sql<{ server_version: string }>('SHOW server_version');
@@ -70,9 +69,9 @@ async function main(): Promise<void> {
   let api: Proc | undefined;
   try {
     await migrateRegistry(env.config);
-    api = await startApp('dist/apps/admin-api/src/main.js', env.rawEnv, /admin-api listening/);
+    api = await startApp('dist/apps/admin-api/src/main.js', env.rawEnv, /admin-api listening on (http:\/\/\S+) /);
     const token = await issuer.mint({ sub: 'bench', roles: ['platform-admin'] }, { expiresInSeconds: 3600 });
-    const base = `http://127.0.0.1:${PORT}`;
+    const [, base] = await api.ready;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const { host, port } = env.config.tenantServer;
     const pools = Array.from({ length: POOLS }, (_, i) => `bench-${i}`);
