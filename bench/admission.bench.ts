@@ -28,6 +28,8 @@ interface PhaseResult {
   wallMs: number;
   /** GET /health statuses sampled every 100 ms while the phase ran. */
   health: number[];
+  /** The most requests /health saw waiting for a registry connection (undefined: it does not say). */
+  mostWaiting?: number;
 }
 
 const accepted = (result: PhaseResult) => result.answers.filter((a) => a.status === 202).length;
@@ -58,12 +60,16 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     ADMIN_API_PORT: '0',
     TENANT_POOL_MAX_DATABASES: '100000',
+    // The registry pool under test: the deployment defaults unless set for this run.
+    ADMIN_DB_POOL_SIZE: process.env.ADMIN_DB_POOL_SIZE,
+    ADMIN_DB_CONNECTION_WAIT_MS: process.env.ADMIN_DB_CONNECTION_WAIT_MS,
   });
   const [pgVersion] = await env.sql<{ server_version: string }>('SHOW server_version');
   process.stdout.write(
     `bench:admission: POST /tenants -> 202 through the built admin API (no worker), ${ROUNDS} rounds of: ` +
       `${SEQUENTIAL} one at a time (baseline), ${ADMISSIONS} with ${CLIENTS} concurrent clients (closed loop) placed automatically ` +
       `over ${POOLS + 1} shared pools, ${ADMISSIONS} with ${CLIENTS} clients naming ${POOLS} pools in turn\n` +
+      `registry pool: ${env.config.adminDb.poolSize} connections, ${env.config.adminDb.connectionWaitMs} ms wait; ` +
       `machine: ${machine()}, PostgreSQL ${pgVersion.server_version} on loopback; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n`,
   );
   let api: Proc | undefined;
@@ -96,10 +102,16 @@ async function main(): Promise<void> {
         pool: phase === 'named' ? pools[i % POOLS] : undefined,
       }));
       const health: number[] = [];
+      let mostWaiting: number | undefined;
       let running = true;
       const sampler = (async () => {
         while (running) {
-          health.push((await fetch(`${base}/health`).then((r) => r.arrayBuffer().then(() => r.status), () => 0)));
+          const answer = await fetch(`${base}/health`).then(
+            async (r) => ({ status: r.status, body: (await r.json()) as { registryPool?: { waiting: number } } }),
+            () => ({ status: 0, body: {} as { registryPool?: { waiting: number } } }),
+          );
+          health.push(answer.status);
+          if (answer.body.registryPool) mostWaiting = Math.max(mostWaiting ?? 0, answer.body.registryPool.waiting);
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       })();
@@ -108,7 +120,7 @@ async function main(): Promise<void> {
       const wallMs = performance.now() - started;
       running = false;
       await sampler;
-      return { phase, answers, wallMs, health };
+      return { phase, answers, wallMs, health, mostWaiting };
     };
 
     await run('sequential', 0, 20, 1);
@@ -118,7 +130,8 @@ async function main(): Promise<void> {
       for (const result of phases) {
         process.stdout.write(
           `round ${round} ${result.phase.padEnd(10)} ${perSecond(result).toFixed(1).padStart(7)} admissions/s, p50 ${median(result.answers.map((a) => a.ms)).toFixed(0)} ms, ` +
-            `${statusCounts(result.answers)}; /health ${healthCounts(result.health)}\n`,
+            `${statusCounts(result.answers)}; /health ${healthCounts(result.health)}` +
+            `${result.mostWaiting === undefined ? '' : `, at most ${result.mostWaiting} waiting for a registry connection`}\n`,
         );
       }
       results.push(...phases);
