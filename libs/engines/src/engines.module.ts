@@ -4,7 +4,7 @@ import type { AppConfig } from '@tenantry/common';
 import { AzureSqlEngine } from './azure-sql/azure-sql.engine';
 import { EngineRegistry } from './engine-registry';
 import { PostgresEngine } from './postgres/postgres.engine';
-import type { TenantDatabaseEngine } from './tenant-database-engine';
+import type { EngineKind, TenantDatabaseEngine } from './tenant-database-engine';
 
 /** Every engine this process is configured for: PostgreSQL always, azure-sql when AZURE_SQL_AUTH is set. */
 function configuredEngines(config: AppConfig): TenantDatabaseEngine[] {
@@ -15,6 +15,11 @@ function configuredEngines(config: AppConfig): TenantDatabaseEngine[] {
     engines.push(new AzureSqlEngine({ ...config.azureSql, environment: config.env, credential: new DefaultAzureCredential() }));
   }
   return engines;
+}
+
+/** The engines `configuredEngines` builds for this configuration, for a process that only places tenants (the admin API). */
+export function configuredEngineKinds(config: AppConfig): EngineKind[] {
+  return config.azureSql ? ['postgres', 'azure-sql'] : ['postgres'];
 }
 
 @Module({})

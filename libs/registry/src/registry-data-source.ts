@@ -13,6 +13,7 @@ import { CredentialRotation1764000300000 } from './migrations/1764000300000-Cred
 import { AzurePools1764000400000 } from './migrations/1764000400000-AzurePools';
 import { MigrationRunLeases1764000510000 } from './migrations/1764000510000-MigrationRunLeases';
 import { LoginOperations1764000540000 } from './migrations/1764000540000-LoginOperations';
+import { PoolSlots1764000550000 } from './migrations/1764000550000-PoolSlots';
 import { DroppedDatabases1764000620000 } from './migrations/1764000620000-DroppedDatabases';
 
 export const REGISTRY_ENTITIES = [DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
@@ -24,10 +25,11 @@ export const REGISTRY_MIGRATIONS = [
   AzurePools1764000400000,
   MigrationRunLeases1764000510000,
   LoginOperations1764000540000,
+  PoolSlots1764000550000,
   DroppedDatabases1764000620000,
 ];
 
-export function registryDataSourceOptions(config: AppConfig, poolSize = 10): DataSourceOptions {
+export function registryDataSourceOptions(config: AppConfig, poolSize = config.adminDb.poolSize): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.adminDb.url,
@@ -37,7 +39,7 @@ export function registryDataSourceOptions(config: AppConfig, poolSize = 10): Dat
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: poolSize, connectionTimeoutMillis: 5000 },
+    extra: { max: poolSize, connectionTimeoutMillis: config.adminDb.connectionWaitMs },
   };
 }
 

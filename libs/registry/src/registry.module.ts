@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '@tenantry/common';
 import { ConfiguredPool } from './configured-pool';
 import { registryDataSourceOptions } from './registry-data-source';
+import { RegistryHealth } from './registry-health';
 import { RegistryUnitOfWork } from './registry-unit-of-work';
 import { TenantCacheInvalidator } from './tenant-cache-invalidator';
 
@@ -19,8 +20,8 @@ export class RegistryModule {
           useFactory: () => ({ ...registryDataSourceOptions(config, options.poolSize), retryAttempts: 2, retryDelay: 1000 }),
         }),
       ],
-      providers: [RegistryUnitOfWork, TenantCacheInvalidator, ...(options.registerConfiguredPool ? [ConfiguredPool] : [])],
-      exports: [RegistryUnitOfWork, TenantCacheInvalidator],
+      providers: [RegistryUnitOfWork, RegistryHealth, TenantCacheInvalidator, ...(options.registerConfiguredPool ? [ConfiguredPool] : [])],
+      exports: [RegistryUnitOfWork, RegistryHealth, TenantCacheInvalidator],
     };
   }
 }

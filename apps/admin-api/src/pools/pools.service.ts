@@ -28,12 +28,11 @@ export class PoolsService {
   }
 
   /**
-   * Removes a pool no tenant needs. Under the lock that admissions and placements take, so no tenant
-   * is accepted for it or placed on it between the check and the delete.
+   * Removes a pool no tenant needs. Its row stays locked to the end, and taking a slot in it updates
+   * that row, so no tenant is accepted for it or placed on it between the check and the delete.
    */
   async remove(name: string, actor: Actor): Promise<void> {
     await this.registry.transaction(async (r) => {
-      await r.pools.lockAll();
       const pool = await r.pools.lockByName(name);
       if (!pool) throw new PoolNotFound(name);
       const { tenantServer } = this.config;

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, InvalidTenantTransition, TenantNotFound, type AppConfig, type OperationKind } from '@tenantry/common';
-import { validateTenantCode } from '@tenantry/engines';
+import { configuredEngineKinds, validateTenantCode } from '@tenantry/engines';
 import {
-  assertRoomFor,
   OperationInProgress,
   OperationQueue,
   RegistryUnitOfWork,
+  reserveSlot,
   TenantCacheInvalidator,
+  type EngineKind,
   type OperationEntity,
   type RegistryRepositories,
   type TenantDatabaseEntity,
@@ -36,20 +37,26 @@ const ROTATABLE: TenantStatus[] = ['active', 'suspended'];
 
 @Injectable()
 export class TenantsService {
+  // Automatic placement chooses among pools of the engines the workers drive: they run with this same configuration.
+  private readonly engines: EngineKind[];
+
   constructor(
     private readonly registry: RegistryUnitOfWork,
     private readonly queue: OperationQueue,
     private readonly invalidator: TenantCacheInvalidator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.engines = configuredEngineKinds(config);
+  }
 
-  /** Tenant and provisioning operation are written in one transaction; the job is only a wake-up call. */
+  /**
+   * Tenant, provisioning operation and the tenant's slot in a pool are written in one transaction,
+   * so a full fleet refuses with nothing created; the job is only a wake-up call.
+   */
   async create(input: CreateTenantDto, actor: Actor): Promise<{ tenant: TenantEntity; operation: OperationEntity }> {
     validateTenantCode(input.code);
     const { plan, region } = catalogueChoice(this.config.catalogue, input);
     const created = await this.registry.transaction(async (r) => {
-      await r.pools.lockAll();
-      assertRoomFor(await r.pools.usage(), input.pool, await r.pools.unplacedAutomatic());
       const tenant = await r.tenants.insert({
         code: input.code,
         name: input.name,
@@ -59,6 +66,12 @@ export class TenantsService {
       const params = input.pool ? { pool: input.pool } : {};
       const operation = await r.operations.insert({ tenantId: tenant.id, kind: 'provision', requestedBy: actor.name, params });
       await this.audit(r, actor, 'tenant.create', tenant, operation, { name: tenant.name, plan: tenant.plan, region: tenant.region, ...params });
+      // Last, so the pool's row is locked only from here to the commit; a full pool undoes the rest.
+      tenant.slotPoolId = await reserveSlot(r, tenant.id, {
+        pool: input.pool,
+        engines: this.engines,
+        lockTimeoutMs: this.config.adminDb.slotLockTimeoutMs,
+      });
       return { tenant, operation };
     });
     await dispatch(this.queue, created.operation);

@@ -40,6 +40,11 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase PostgreSQL identifier')
     .default('tenantry_admin'),
+  // The registry's connections per process, and how long a request waits for one before a 503.
+  ADMIN_DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
+  ADMIN_DB_CONNECTION_WAIT_MS: z.coerce.number().int().positive().default(5_000),
+  // How long an admission waits for a pool's row that other admissions to that pool hold before a 503.
+  POOL_SLOT_LOCK_TIMEOUT_MS: z.coerce.number().int().positive().default(1_000),
   TENANT_PG_URL: postgresUrl.optional(),
   TENANT_PG_HOST: z.string().optional(),
   TENANT_POOL_NAME: z
@@ -179,7 +184,14 @@ export interface TenantMigrationTimeouts {
 export interface AppConfig {
   env: string;
   logLevel: string;
-  adminDb: { url: string; name: string };
+  adminDb: {
+    url: string;
+    name: string;
+    poolSize: number;
+    connectionWaitMs: number;
+    /** Bound on an admission's wait for a pool's row (PostgreSQL lock_timeout on the slot reservation). */
+    slotLockTimeoutMs: number;
+  };
   /** `register`: whether the processes register this server as a pool (not when it only holds the registry). */
   tenantServer: { pool: string; maxDatabases: number; register: boolean; adminUrl: string; host: string; port: number };
   /** The plans and regions a tenant may have; the first of each is the default. */
@@ -325,7 +337,13 @@ export function loadConfig(env: RawEnv, needs: ConfigNeeds = {}): AppConfig {
   return {
     env: e.TENANTRY_ENV,
     logLevel: e.LOG_LEVEL,
-    adminDb: { url: withDatabase(e.DATABASE_URL, e.ADMIN_DB_NAME), name: e.ADMIN_DB_NAME },
+    adminDb: {
+      url: withDatabase(e.DATABASE_URL, e.ADMIN_DB_NAME),
+      name: e.ADMIN_DB_NAME,
+      poolSize: e.ADMIN_DB_POOL_SIZE,
+      connectionWaitMs: e.ADMIN_DB_CONNECTION_WAIT_MS,
+      slotLockTimeoutMs: e.POOL_SLOT_LOCK_TIMEOUT_MS,
+    },
     tenantServer: {
       pool: e.TENANT_POOL_NAME,
       maxDatabases: e.TENANT_POOL_MAX_DATABASES,

@@ -109,3 +109,9 @@ export class InvalidInput extends DomainError {
   readonly code = 'INPUT_INVALID';
   readonly category = 'invalid';
 }
+
+/** The registry cannot take this request now (no free connection, or a pool's row held by other admissions): a 503 the caller retries. */
+export class RegistryBusy extends DomainError {
+  readonly code = 'REGISTRY_BUSY';
+  readonly category = 'unavailable';
+}
