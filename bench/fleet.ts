@@ -43,8 +43,8 @@ export async function createFleet(env: TestEnv, size: number, options: FleetOpti
     let done = 0;
     return await closedLoop(codes, 4, async (code) => {
       const [tenant] = await env.sql<{ id: string }>(
-        `INSERT INTO tenants (code, name, plan, region, status) VALUES ($1, $1, 'standard', 'local', 'active') RETURNING id`,
-        [code],
+        `INSERT INTO tenants (code, name, plan, region, status, slot_pool_id) VALUES ($1, $1, 'standard', 'local', 'active', $2) RETURNING id`,
+        [code, pool.id],
         admin,
       );
       const target: TenantDatabaseTarget = {
@@ -62,9 +62,11 @@ export async function createFleet(env: TestEnv, size: number, options: FleetOpti
         await engine.setLoginPassword(target, password);
         secret = await protector.protect(password, tenant.id);
       }
+      // Placed as the worker places it: the database's row, and the slot it takes in its pool.
       await env.sql(
-        `INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name, secret, schema_version)
-         VALUES ($1, $2, 'postgres', '127.0.0.1', 5432, $3, $4, $5, $6)`,
+        `WITH placed AS (INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name, secret, schema_version)
+                         VALUES ($1, $2, 'postgres', '127.0.0.1', 5432, $3, $4, $5, $6))
+         UPDATE database_pools SET used_slots = used_slots + 1 WHERE id = $2`,
         [tenant.id, pool.id, target.databaseName, target.loginName, secret, options.schemaVersion ?? null],
         admin,
       );

@@ -3,7 +3,7 @@ import { AuthModule } from '@tenantry/auth';
 import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule } from '@tenantry/common';
 import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
 import { ClsModule } from 'nestjs-cls';
-import type { AdminApiSettings } from './admin-api-settings';
+import { ADMISSION_OPTIONS, type AdminApiSettings } from './admin-api-settings';
 import { HealthController } from './health/health.controller';
 import { FleetMetrics } from './metrics/fleet-metrics';
 import { MigrationsController } from './migrations/migrations.controller';
@@ -24,13 +24,14 @@ export class AdminApiModule {
         ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: requestId } }),
         LoggingModule.forRoot(settings.logging, 'admin-api'),
         RedisModule.forRoot(settings.redis),
-        RegistryModule.forRoot(settings.registry, { configuredPool: settings.configuredPool }),
+        RegistryModule.forRoot(settings.registry, { configuredPool: settings.configuredPool, slotReservation: settings.slotReservation }),
         OperationQueueModule.forRoot(settings.queue),
         AuthModule.forRoot(settings.auth),
       ],
       controllers: [TenantsController, OperationsController, PoolsController, MigrationsController, HealthController, MetricsController],
       providers: [
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('admin-api') },
+        { provide: ADMISSION_OPTIONS, useValue: settings.admission },
         FleetMetrics,
         TenantsService,
         OperationsService,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadSettingsOrExit } from '@tenantry/common';
+import type { AddressInfo } from 'node:net';
 import { adminApiSettings } from './admin-api-settings';
 import { createAdminApp } from './create-admin-app';
 
@@ -8,7 +9,9 @@ async function main(): Promise<void> {
   const app = await createAdminApp(settings);
   app.enableShutdownHooks();
   await app.listen(settings.http.port, '0.0.0.0');
-  process.stdout.write(`admin-api listening on http://127.0.0.1:${settings.http.port} (docs at /docs)\n`);
+  // The bound port, not the configured one: 0 asks for any free port (tests and benches run several).
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  process.stdout.write(`admin-api listening on http://127.0.0.1:${port} (docs at /docs)\n`);
 }
 
 void main();

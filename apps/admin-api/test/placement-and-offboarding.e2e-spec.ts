@@ -27,6 +27,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     rmSync(exportDir, { recursive: true, force: true });
   });
 
+  const poolNamed = async (name: string) => (await plane.admin('GET', '/pools')).body.find((p: { name: string }) => p.name === name);
   const tenantsNamed = async (code: string) =>
     plane.env.sql(`SELECT 1 FROM tenants WHERE code = $1`, [code], plane.env.adminDatabase);
   const databaseOf = (code: string) => `tenant_${code}_${plane.env.label}`;
@@ -82,6 +83,8 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     expect(exported.detail).toContain(exportDir);
     expect(existsSync(exported.detail)).toBe(true);
     expect(await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [databaseOf('first')])).toHaveLength(0);
+    // Offboarded: its slot in the shared pool is free again.
+    expect(await poolNamed(plane.env.settings(configuredPoolSettings).name)).toMatchObject({ databases: 1, reserved: 0, room: 1 });
 
     const restored = `restored_${plane.env.label}`;
     await plane.env.sql(`CREATE DATABASE ${restored}`);
@@ -107,6 +110,8 @@ describe('placement on pools with a capacity, and offboarding with an export', (
       /^database "tenant_retried_\w+" already exists and is not this tenant's: Tenantry did not create it: it carries no Tenantry mark \(owner "postgres"\)\. Drop or rename it, then retry the operation$/,
     );
     expect((await plane.admin('GET', '/tenants/retried')).body.status).toBe('failed');
+    // Placed before it failed: it keeps its slot, where a retry resumes.
+    expect(await poolNamed('retry-room')).toMatchObject({ databases: 1, reserved: 0, room: 4 });
     // The queue says so as well: a failed job with the reason, as Bull Board and the queue gauge show it.
     const failedJob = await queue.getJob(jobIdFor(operationId));
     expect({ state: await failedJob?.getState(), reason: failedJob?.failedReason }).toEqual({
@@ -123,6 +128,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     expect(done).toMatchObject({ status: 'succeeded', lastError: null });
     expect(done.steps.map((s: { step: string }) => s.step).filter((step: string) => step === 'create_database')).toHaveLength(1);
     expect((await plane.admin('GET', '/tenants/retried')).body.status).toBe('active');
+    expect(await poolNamed('retry-room')).toMatchObject({ databases: 1, reserved: 0, room: 4 });
     const retriedJob = await queue.getJob(jobIdFor(operationId));
     expect({ state: await retriedJob?.getState(), value: retriedJob?.returnvalue }).toEqual({ state: 'completed', value: 'succeeded' });
     const again = await plane.admin('POST', `/operations/${operationId}/retry`);
@@ -154,5 +160,14 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     expect(failed).toMatchObject({ status: 'failed', step: 'place' });
     expect(failed.lastError).toContain('no azure-sql engine is configured in this process');
     expect((await plane.admin('GET', '/tenants/azured')).body.status).toBe('failed');
+    // Failed before it was placed: its slot is given back, and neither a retry that fails again nor offboarding gives it back twice.
+    expect(await poolNamed('weu-a')).toMatchObject({ databases: 0, reserved: 0, room: 500 });
+    expect((await plane.admin('POST', `/operations/${created.body.operation.id}/retry`)).status).toBe(202);
+    expect(await plane.waitForOperation(created.body.operation.id)).toMatchObject({ status: 'failed', step: 'place' });
+    expect(await poolNamed('weu-a')).toMatchObject({ databases: 0, reserved: 0, room: 500 });
+    const deleted = await plane.admin('DELETE', '/tenants/azured');
+    expect(deleted.status).toBe(202);
+    expect(await plane.waitForOperation(deleted.body.id)).toMatchObject({ status: 'succeeded' });
+    expect(await poolNamed('weu-a')).toMatchObject({ databases: 0, reserved: 0, room: 500 });
   });
 });

@@ -16,7 +16,8 @@ export class MigrationRunnerModule {
         ClsModule.forRoot({ global: true }),
         LoggingModule.forRoot(settings.logging, 'migration-runner'),
         RedisModule.forRoot(settings.redis),
-        RegistryModule.forRoot(settings.registry, { poolSize: 2 }),
+        // Two registry connections: ADMIN_DB_POOL_SIZE sizes the processes that serve requests and jobs, not the runner's registry writes.
+        RegistryModule.forRoot({ ...settings.registry, connections: { ...settings.registry.connections, poolSize: 2 } }),
         EnginesModule.forRoot(settings.engines),
       ],
       providers: [{ provide: MIGRATION_RUNNER_OPTIONS, useValue: settings.runner }, FleetMigrator, ScheduledRuns],

@@ -1,6 +1,6 @@
 import { booleanVariable, combineSettings, defineSettings, loggingSettings, portVariable, redisSettings, sharedVariables, type SettingsOf } from '@tenantry/common';
 import { enginesSettings } from '@tenantry/engines';
-import { configuredPoolSettings, operationQueueSettings, registrySettings } from '@tenantry/registry';
+import { configuredPoolSettings, operationQueueSettings, registrySettings, slotReservationSettings } from '@tenantry/registry';
 import { secretsSettings } from '@tenantry/secrets';
 import { z } from 'zod';
 
@@ -67,6 +67,7 @@ export const workerSettings = combineSettings({
   redis: redisSettings,
   registry: registrySettings,
   configuredPool: configuredPoolSettings,
+  slotReservation: slotReservationSettings,
   queue: operationQueueSettings,
   engines: enginesSettings,
   secrets: secretsSettings,

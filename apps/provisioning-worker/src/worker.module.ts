@@ -32,7 +32,7 @@ export class WorkerModule {
         ClsModule.forRoot({ global: true }),
         LoggingModule.forRoot(settings.logging, 'provisioning-worker'),
         RedisModule.forRoot(settings.redis),
-        RegistryModule.forRoot(settings.registry, { configuredPool: settings.configuredPool }),
+        RegistryModule.forRoot(settings.registry, { configuredPool: settings.configuredPool, slotReservation: settings.slotReservation }),
         OperationQueueModule.forRoot(settings.queue),
         EnginesModule.forRoot(settings.engines),
         SecretsModule.forRoot(settings.secrets),

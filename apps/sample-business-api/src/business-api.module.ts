@@ -3,6 +3,7 @@ import { LoggingModule } from '@tenantry/common';
 import { TenancyModule } from '@tenantry/tenancy';
 import { ClsModule } from 'nestjs-cls';
 import type { BusinessApiSettings } from './business-api-settings';
+import { HealthController } from './health/health.controller';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 
@@ -17,7 +18,7 @@ export class BusinessApiModule {
         LoggingModule.forRoot(settings.logging, 'sample-business-api'),
         TenancyModule.forRoot(settings.tenancy),
       ],
-      controllers: [OrdersController],
+      controllers: [HealthController, OrdersController],
       providers: [OrdersService],
     };
   }

@@ -14,5 +14,8 @@ export * from './cache/tenant-cache-options';
 export * from './redis/redis-options';
 export * from './redis/redis.module';
 export * from './util/with-timeout';
+export * from './health/dependency-probe';
 export * from './http/configure-http-app';
 export * from './metrics/metrics-registry';
+export * from './input/input-screening';
+export * from './http/whole-number';

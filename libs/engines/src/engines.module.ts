@@ -4,7 +4,7 @@ import { AzureSqlEngine } from './azure-sql/azure-sql.engine';
 import { EngineRegistry } from './engine-registry';
 import type { EnginesOptions } from './engines-options';
 import { PostgresEngine } from './postgres/postgres.engine';
-import type { TenantDatabaseEngine } from './tenant-database-engine';
+import type { EngineKind, TenantDatabaseEngine } from './tenant-database-engine';
 
 /** Every engine this process is configured for: PostgreSQL always, azure-sql when AZURE_SQL_AUTH is set. */
 function configuredEngines(options: EnginesOptions): TenantDatabaseEngine[] {
@@ -13,6 +13,11 @@ function configuredEngines(options: EnginesOptions): TenantDatabaseEngine[] {
     engines.push(new AzureSqlEngine({ ...options.azureSql, environment: options.environment, credential: new DefaultAzureCredential() }));
   }
   return engines;
+}
+
+/** The engines `configuredEngines` builds for this configuration, for a process that only places tenants (the admin API). */
+export function configuredEngineKinds(options: EnginesOptions): EngineKind[] {
+  return options.azureSql ? ['postgres', 'azure-sql'] : ['postgres'];
 }
 
 @Module({})

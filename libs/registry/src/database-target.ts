@@ -8,7 +8,8 @@ export function databaseTarget(tenant: Pick<TenantEntity, 'id' | 'code'>, databa
     tenantId: tenant.id,
     tenantCode: tenant.code,
     pool: {
-      name: database.poolId,
+      // Engines name the pool in messages only; a dropped database's record may have let go of it.
+      name: database.poolId ?? 'a removed pool',
       engine: database.engine,
       host: database.host,
       port: database.port,

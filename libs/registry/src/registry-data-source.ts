@@ -13,7 +13,9 @@ import { CredentialRotation1764000300000 } from './migrations/1764000300000-Cred
 import { AzurePools1764000400000 } from './migrations/1764000400000-AzurePools';
 import { MigrationRunLeases1764000510000 } from './migrations/1764000510000-MigrationRunLeases';
 import { LoginOperations1764000540000 } from './migrations/1764000540000-LoginOperations';
-import type { AdminDatabaseOptions } from './registry-options';
+import { PoolSlots1764000550000 } from './migrations/1764000550000-PoolSlots';
+import { DroppedDatabases1764000620000 } from './migrations/1764000620000-DroppedDatabases';
+import type { AdminDatabaseOptions, RegistryConnectionOptions, RegistryOptions } from './registry-options';
 
 export const REGISTRY_ENTITIES = [DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
 export const REGISTRY_MIGRATIONS = [
@@ -24,9 +26,11 @@ export const REGISTRY_MIGRATIONS = [
   AzurePools1764000400000,
   MigrationRunLeases1764000510000,
   LoginOperations1764000540000,
+  PoolSlots1764000550000,
+  DroppedDatabases1764000620000,
 ];
 
-export function registryDataSourceOptions(adminDb: AdminDatabaseOptions, poolSize = 10): DataSourceOptions {
+export function registryDataSourceOptions({ adminDb, connections }: Pick<RegistryOptions, 'adminDb' | 'connections'>): DataSourceOptions {
   return {
     type: 'postgres',
     url: adminDb.url,
@@ -36,7 +40,7 @@ export function registryDataSourceOptions(adminDb: AdminDatabaseOptions, poolSiz
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: poolSize, connectionTimeoutMillis: 5000 },
+    extra: { max: connections.poolSize, connectionTimeoutMillis: connections.waitMs },
   };
 }
 
@@ -73,13 +77,16 @@ async function closeToPublic(runner: QueryRunner, name: string): Promise<void> {
   await runner.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
 }
 
+// Migrating holds one session of its own; nothing else queues for these connections.
+const MIGRATION_CONNECTIONS: RegistryConnectionOptions = { poolSize: 2, waitMs: 5_000 };
+
 // Serialises concurrent migrators (several apps starting at once); TypeORM's own run takes no lock.
 const REGISTRY_MIGRATION_LOCK = 7_340_001;
 
 /** Creates the admin database if needed, closes it to PUBLIC and applies pending registry migrations; returns their names. */
 export async function migrateRegistry(adminDb: AdminDatabaseOptions): Promise<string[]> {
   await ensureAdminDatabase(adminDb);
-  const dataSource = new DataSource(registryDataSourceOptions(adminDb, 2));
+  const dataSource = new DataSource(registryDataSourceOptions({ adminDb, connections: MIGRATION_CONNECTIONS }));
   await dataSource.initialize();
   const runner = dataSource.createQueryRunner();
   try {

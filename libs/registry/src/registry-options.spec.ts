@@ -1,12 +1,14 @@
 import { loadSettings } from '@tenantry/common';
-import { adminDatabaseSettings, configuredPoolSettings, registrySettings } from './registry-options';
+import { adminDatabaseSettings, configuredPoolSettings, registrySettings, slotReservationSettings } from './registry-options';
 
 describe('registry settings', () => {
   it('works on a fresh machine: the admin database and the configured pool on the local server', () => {
     expect(loadSettings(registrySettings, {})).toMatchObject({
       adminDb: { url: 'postgres://postgres@127.0.0.1:5432/tenantry_admin', name: 'tenantry_admin' },
+      connections: { poolSize: 10, waitMs: 5_000 },
       tenantCache: { ttlSeconds: 300 },
     });
+    expect(loadSettings(slotReservationSettings, {})).toEqual({ lockTimeoutMs: 1_000 });
     expect(loadSettings(configuredPoolSettings, {})).toMatchObject({ name: 'local-pg', maxDatabases: 500, register: true, host: '127.0.0.1', port: 5432 });
   });
 
@@ -21,6 +23,9 @@ describe('registry settings', () => {
   });
 
   it('names a bad setting', () => {
+    expect(() => loadSettings(registrySettings, { ADMIN_DB_POOL_SIZE: '1', ADMIN_DB_CONNECTION_WAIT_MS: '0' })).toThrow(
+      expect.objectContaining({ problems: [expect.stringMatching(/^ADMIN_DB_POOL_SIZE: /), expect.stringMatching(/^ADMIN_DB_CONNECTION_WAIT_MS: /)] }),
+    );
     expect(() => loadSettings(adminDatabaseSettings, { DATABASE_URL: 'mysql://x', ADMIN_DB_NAME: 'Admin' })).toThrow(
       expect.objectContaining({ problems: [expect.stringMatching(/^DATABASE_URL: /), 'ADMIN_DB_NAME: must be a lowercase PostgreSQL identifier'] }),
     );

@@ -17,8 +17,16 @@ export interface AdminDatabaseOptions {
   name: string;
 }
 
+/** This process's own connections to the admin database, which its requests and jobs queue for. */
+export interface RegistryConnectionOptions {
+  poolSize: number;
+  /** How long a transaction waits for a connection before RegistryBusy (a 503). */
+  waitMs: number;
+}
+
 export interface RegistryOptions {
   adminDb: AdminDatabaseOptions;
+  connections: RegistryConnectionOptions;
   /** Registry writes invalidate the tenant cache; a failed invalidation is retried for as long as an entry lives. */
   tenantCache: TenantCacheOptions;
 }
@@ -35,6 +43,14 @@ export interface ConfiguredPoolOptions {
 }
 
 export const CONFIGURED_POOL_OPTIONS = Symbol('CONFIGURED_POOL_OPTIONS');
+
+/** Taking a tenant's slot in a pool: admission in the admin API, and placement in the worker for a tenant that holds none. */
+export interface SlotReservationOptions {
+  /** How long to wait for a pool's row that other admissions hold (lock_timeout) before RegistryBusy. */
+  lockTimeoutMs: number;
+}
+
+export const SLOT_RESERVATION_OPTIONS = Symbol('SLOT_RESERVATION_OPTIONS');
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -53,7 +69,24 @@ export const adminDatabaseSettings = defineSettings({
   build: (e): AdminDatabaseOptions => ({ url: withDatabase(e.DATABASE_URL, e.ADMIN_DB_NAME), name: e.ADMIN_DB_NAME }),
 });
 
-export const registrySettings: Settings<RegistryOptions> = combineSettings({ adminDb: adminDatabaseSettings, tenantCache: tenantCacheSettings });
+const connectionSettings = defineSettings({
+  variables: {
+    ADMIN_DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
+    ADMIN_DB_CONNECTION_WAIT_MS: z.coerce.number().int().positive().default(5_000),
+  },
+  build: (e): RegistryConnectionOptions => ({ poolSize: e.ADMIN_DB_POOL_SIZE, waitMs: e.ADMIN_DB_CONNECTION_WAIT_MS }),
+});
+
+export const registrySettings: Settings<RegistryOptions> = combineSettings({
+  adminDb: adminDatabaseSettings,
+  connections: connectionSettings,
+  tenantCache: tenantCacheSettings,
+});
+
+export const slotReservationSettings = defineSettings({
+  variables: { POOL_SLOT_LOCK_TIMEOUT_MS: z.coerce.number().int().positive().default(1_000) },
+  build: (e): SlotReservationOptions => ({ lockTimeoutMs: e.POOL_SLOT_LOCK_TIMEOUT_MS }),
+});
 
 // Where the configured pool is comes from the tenant server's URL, unless TENANT_PG_HOST says how business services reach it.
 const poolSettings = defineSettings({

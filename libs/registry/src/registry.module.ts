@@ -3,7 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TENANT_CACHE_OPTIONS } from '@tenantry/common';
 import { ConfiguredPool } from './configured-pool';
 import { registryDataSourceOptions } from './registry-data-source';
-import { CONFIGURED_POOL_OPTIONS, type ConfiguredPoolOptions, type RegistryOptions } from './registry-options';
+import { RegistryHealth } from './registry-health';
+import {
+  CONFIGURED_POOL_OPTIONS,
+  SLOT_RESERVATION_OPTIONS,
+  type ConfiguredPoolOptions,
+  type RegistryOptions,
+  type SlotReservationOptions,
+} from './registry-options';
 import { RegistryUnitOfWork } from './registry-unit-of-work';
 import { TenantCacheInvalidator } from './tenant-cache-invalidator';
 
@@ -11,23 +18,35 @@ import { TenantCacheInvalidator } from './tenant-cache-invalidator';
 @Global()
 @Module({})
 export class RegistryModule {
-  /** `configuredPool`: the control-plane processes make sure the configured server is a pool (and may read where it is). */
-  static forRoot(options: RegistryOptions, process: { poolSize?: number; configuredPool?: ConfiguredPoolOptions } = {}): DynamicModule {
-    const { configuredPool } = process;
+  /**
+   * `configuredPool`: the control-plane processes make sure the configured server is a pool (and may read where it is).
+   * `slotReservation`: the processes that take tenants' slots in pools (admission, placement) read how long they wait.
+   */
+  static forRoot(
+    options: RegistryOptions,
+    process: { configuredPool?: ConfiguredPoolOptions; slotReservation?: SlotReservationOptions } = {},
+  ): DynamicModule {
+    const { configuredPool, slotReservation } = process;
+    const processOptions = [
+      ...(configuredPool ? [{ provide: CONFIGURED_POOL_OPTIONS, useValue: configuredPool }] : []),
+      ...(slotReservation ? [{ provide: SLOT_RESERVATION_OPTIONS, useValue: slotReservation }] : []),
+    ];
     return {
       module: RegistryModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...registryDataSourceOptions(options.adminDb, process.poolSize), retryAttempts: 2, retryDelay: 1000 }),
+          useFactory: () => ({ ...registryDataSourceOptions(options), retryAttempts: 2, retryDelay: 1000 }),
         }),
       ],
       providers: [
         { provide: TENANT_CACHE_OPTIONS, useValue: options.tenantCache },
         RegistryUnitOfWork,
+        RegistryHealth,
         TenantCacheInvalidator,
-        ...(configuredPool ? [{ provide: CONFIGURED_POOL_OPTIONS, useValue: configuredPool }, ConfiguredPool] : []),
+        ...processOptions,
+        ...(configuredPool ? [ConfiguredPool] : []),
       ],
-      exports: [RegistryUnitOfWork, TenantCacheInvalidator, ...(configuredPool ? [CONFIGURED_POOL_OPTIONS] : [])],
+      exports: [RegistryUnitOfWork, RegistryHealth, TenantCacheInvalidator, ...processOptions.map(({ provide }) => provide)],
     };
   }
 }

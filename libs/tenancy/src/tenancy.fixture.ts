@@ -60,6 +60,13 @@ export async function seedTenants(
     [tenants.map((t) => t.id), tenants.map((t) => t.database), tenants.map((t) => t.login), tenants.map((t) => t.secret), host, port],
     admin,
   );
+  // Each placed tenant not deleted takes a slot in its pool, as admission leaves it.
+  await env.sql(
+    `WITH held AS (UPDATE tenants SET slot_pool_id = (SELECT id FROM database_pools WHERE name = 'seed') WHERE id = ANY($1::uuid[]) AND status <> 'deleted' RETURNING slot_pool_id)
+     UPDATE database_pools p SET used_slots = p.used_slots + (SELECT count(*) FROM held) WHERE p.name = 'seed'`,
+    [tenants.map((t) => t.id)],
+    admin,
+  );
   return tenants.map(({ id, code, database, login }) => ({ id, code, database, login }));
 }
 

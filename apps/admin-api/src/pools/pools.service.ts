@@ -3,6 +3,7 @@ import { CONFIGURED_POOL_OPTIONS, RegistryUnitOfWork, type ConfiguredPoolOptions
 import type { Actor } from '../tenants/actor';
 import type { RegisterPoolDto } from './dto/register-pool.dto';
 import { poolAddress } from './pool-address';
+import { ConfiguredPoolNotRemovable, PoolInUse, PoolNotFound } from './pool-errors';
 
 @Injectable()
 export class PoolsService {
@@ -23,5 +24,27 @@ export class PoolsService {
       await r.audit.record({ actor: actor.name, action: 'pool.register', details: { name, ...input }, requestId: actor.requestId ?? null });
     });
     return (await this.list()).find(({ pool }) => pool.name === name) as PoolUsage;
+  }
+
+  /**
+   * Removes a pool no tenant needs. Its row stays locked to the end, and taking a slot in it updates
+   * that row, so no tenant is accepted for it or placed on it between the check and the delete.
+   */
+  async remove(name: string, actor: Actor): Promise<void> {
+    await this.registry.transaction(async (r) => {
+      const pool = await r.pools.lockByName(name);
+      if (!pool) throw new PoolNotFound(name);
+      if (this.configuredPool.register && name === this.configuredPool.name) throw new ConfiguredPoolNotRemovable(name);
+      const tenants = await r.pools.tenantsUsing(pool);
+      if (tenants.length > 0) throw new PoolInUse(name, tenants);
+      await r.pools.remove(pool);
+      const { engine, host, port, elasticPoolId, location, maxDatabases, dedicated } = pool;
+      await r.audit.record({
+        actor: actor.name,
+        action: 'pool.remove',
+        details: { name, engine, host, port, elasticPoolId, location, maxDatabases, dedicated },
+        requestId: actor.requestId ?? null,
+      });
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { adminDatabaseSettings, LockLost, migrateRegistry, registryDataSourceOptions, RegistryUnitOfWork } from '@tenantry/registry';
+import { adminDatabaseSettings, LockLost, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork } from '@tenantry/registry';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -20,7 +20,7 @@ describe('SagaRunner (real admin database)', () => {
     Logger.overrideLogger(false);
     env = createTestEnv();
     await migrateRegistry(env.settings(adminDatabaseSettings));
-    dataSource = await new DataSource(registryDataSourceOptions(env.settings(adminDatabaseSettings))).initialize();
+    dataSource = await new DataSource(registryDataSourceOptions(env.settings(registrySettings))).initialize();
     registry = new RegistryUnitOfWork(dataSource);
     runner = new SagaRunner(registry, new FailPoints(env.settings(workerSettings).worker), new WorkerMetrics(new Registry()));
   });

@@ -7,8 +7,9 @@ export class TenantDatabaseEntity {
   @PrimaryColumn({ name: 'tenant_id', type: 'uuid' })
   tenantId: string;
 
-  @Column({ name: 'pool_id', type: 'uuid' })
-  poolId: string;
+  /** Null only once the database is dropped and its pool removed. */
+  @Column({ name: 'pool_id', type: 'uuid', nullable: true })
+  poolId: string | null;
 
   @Column({ type: 'text' })
   engine: EngineKind;
@@ -38,6 +39,10 @@ export class TenantDatabaseEntity {
 
   @Column({ name: 'schema_version', type: 'text', nullable: true })
   schemaVersion: string | null;
+
+  /** When offboarding dropped the database; the record stays, as the tenant's does. */
+  @Column({ name: 'dropped_at', type: 'timestamptz', nullable: true })
+  droppedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
