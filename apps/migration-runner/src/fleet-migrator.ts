@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, TENANT_ID_KEY, type AppConfig } from '@tenantry/common';
+import { enterTenant } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
 import {
   databaseTarget,
@@ -11,6 +11,7 @@ import {
 } from '@tenantry/registry';
 import { blockedContracts, CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { ClsService } from 'nestjs-cls';
+import { MIGRATION_RUNNER_OPTIONS, type MigrationRunnerOptions } from './migration-runner-settings';
 import { RunLease } from './run-lease';
 import { countByOutcome } from './run-report';
 import { RunStop } from './run-stop';
@@ -79,7 +80,7 @@ export class FleetMigrator {
     private readonly registry: RegistryUnitOfWork,
     private readonly engines: EngineRegistry,
     private readonly cls: ClsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(MIGRATION_RUNNER_OPTIONS) private readonly options: MigrationRunnerOptions,
   ) {}
 
   /**
@@ -94,7 +95,7 @@ export class FleetMigrator {
     const fleet = await this.selectFleet(options);
     const runs = this.registry.repositories.migrationRuns;
     const abandoned = await runs.recordAbandoned();
-    const leaseMs = this.config.migrations.runLeaseMs;
+    const leaseMs = this.options.runLeaseMs;
     const runId = await runs.start({ targetVersion: CURRENT_TENANT_SCHEMA_VERSION, options: { ...options }, triggeredBy, leaseMs });
     const lease = new RunLease(runs, runId, leaseMs, (error) => this.logger.warn(`could not renew the lease of run ${runId}: ${messageOf(error)}`));
     hooks.onStart?.(runId, abandoned);
@@ -127,7 +128,7 @@ export class FleetMigrator {
     } finally {
       lease.release();
     }
-    if (status === 'succeeded' && !options.tenant) await this.engines.get('postgres').fastPath?.ensureTemplate(this.config.env);
+    if (status === 'succeeded' && !options.tenant) await this.engines.get('postgres').fastPath?.ensureTemplate(this.options.environment);
     return { runId, status, results, error: interruption?.reason };
   }
 
@@ -230,7 +231,7 @@ export class FleetMigrator {
 
   private migrate({ tenant, database }: Member, wave: 'canary' | 'fleet'): Promise<TenantMigrationResult> {
     return this.cls.run(async () => {
-      this.cls.set(TENANT_ID_KEY, tenant.id);
+      enterTenant(this.cls, tenant.id);
       const started = Date.now();
       try {
         const { applied, version } = await this.engines.get(database.address.engine).applySchema(databaseTarget(tenant, database));

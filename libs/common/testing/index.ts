@@ -4,3 +4,4 @@ export * from './tcp-proxy';
 export * from './built-app';
 export * from './http-client';
 export * from './throwaway-postgres';
+export * from './settings-problems';

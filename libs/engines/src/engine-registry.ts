@@ -30,6 +30,10 @@ export class EngineRegistry {
     return this.engines.has(kind);
   }
 
+  kinds(): EngineKind[] {
+    return [...this.engines.keys()];
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.engines.values()].map((engine) => engine.close()));
   }

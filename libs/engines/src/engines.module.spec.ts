@@ -1,14 +1,13 @@
 import { Test } from '@nestjs/testing';
-import { loadConfig, type RawEnv } from '@tenantry/common';
-import { randomBytes } from 'node:crypto';
+import { loadSettings, type RawEnv } from '@tenantry/common';
 import { AzureSqlEngine } from './azure-sql/azure-sql.engine';
 import { EngineNotConfigured } from './engine-errors';
 import { EngineRegistry } from './engine-registry';
 import { EnginesModule } from './engines.module';
+import { enginesSettings } from './engines-options';
 
 async function registryFor(env: RawEnv): Promise<{ engines: EngineRegistry; close: () => Promise<void> }> {
-  const config = loadConfig({ SECRETS_KEY: randomBytes(32).toString('base64'), TENANTRY_MODE: 'development', ...env });
-  const module = await Test.createTestingModule({ imports: [EnginesModule.forRoot(config)] }).compile();
+  const module = await Test.createTestingModule({ imports: [EnginesModule.forRoot(loadSettings(enginesSettings, env))] }).compile();
   return { engines: module.get(EngineRegistry), close: () => module.close() };
 }
 

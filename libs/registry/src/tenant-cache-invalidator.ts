@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, REDIS_CLIENT, tenantCacheKeys, tenantInvalidationChannel, type AppConfig } from '@tenantry/common';
+import { REDIS_CLIENT, TENANT_CACHE_OPTIONS, tenantCacheKeys, tenantInvalidationChannel, type TenantCacheOptions } from '@tenantry/common';
 import type Redis from 'ioredis';
 
 // Longer than any registry read can take, so a resolver's stale write is always caught by it.
@@ -19,7 +19,7 @@ export class TenantCacheInvalidator implements OnApplicationShutdown {
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(TENANT_CACHE_OPTIONS) private readonly cache: TenantCacheOptions,
   ) {}
 
   async invalidate(tenantId: string): Promise<void> {
@@ -51,7 +51,7 @@ export class TenantCacheInvalidator implements OnApplicationShutdown {
   }
 
   private retryLater(tenantId: string, delayMs: number, since: number): void {
-    if (Date.now() - since > this.config.tenancy.cacheTtlSeconds * 1000) {
+    if (Date.now() - since > this.cache.ttlSeconds * 1000) {
       this.logger.error({ tenant_id: tenantId }, 'gave up invalidating the tenant cache; its entry has expired by now');
       return;
     }

@@ -1,6 +1,7 @@
 import { Logger, type ValueProvider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { ConfigModule, queueConnectionOptions, TENANT_OPERATIONS_QUEUE, type TenantOperationJob } from '@tenantry/common';
+import { queueConnectionOptions, TENANT_OPERATIONS_QUEUE, type TenantOperationJob } from '@tenantry/common';
+import { OPERATION_QUEUE_OPTIONS, operationQueueSettings } from '@tenantry/registry';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
 import { Queue, QueueEvents } from 'bullmq';
 import { ClsModule } from 'nestjs-cls';
@@ -9,6 +10,7 @@ import { DeprovisioningSaga } from '../saga/deprovisioning.saga';
 import { ProvisioningSaga } from '../saga/provisioning.saga';
 import { ResumptionSaga } from '../saga/resumption.saga';
 import { SuspensionSaga } from '../saga/suspension.saga';
+import { WORKER_OPTIONS, workerSettings } from '../worker-settings';
 import { OperationWorker } from './operation-worker';
 
 const SAGAS = [ProvisioningSaga, DeprovisioningSaga, CredentialRotationSaga, SuspensionSaga, ResumptionSaga];
@@ -29,8 +31,14 @@ describe('OperationWorker dispatch (real Redis and BullMQ)', () => {
       },
     }));
     const module = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(env.config), ClsModule.forRoot({ global: true })],
-      providers: [...sagas, ...override, OperationWorker],
+      imports: [ClsModule.forRoot({ global: true })],
+      providers: [
+        ...sagas,
+        ...override,
+        { provide: OPERATION_QUEUE_OPTIONS, useValue: env.settings(operationQueueSettings) },
+        { provide: WORKER_OPTIONS, useValue: env.settings(workerSettings).worker },
+        OperationWorker,
+      ],
     }).compile();
     return module.createNestApplication().init();
   }
@@ -46,8 +54,8 @@ describe('OperationWorker dispatch (real Redis and BullMQ)', () => {
   });
 
   it('fails a job whose name is no operation kind at its first attempt, saying why, and runs no saga', async () => {
-    const connection = queueConnectionOptions(env.config.redis.url);
-    const prefix = env.config.queue.prefix;
+    const { redisUrl, prefix } = env.settings(operationQueueSettings);
+    const connection = queueConnectionOptions(redisUrl);
     const queue = new Queue<TenantOperationJob>(TENANT_OPERATIONS_QUEUE, { connection, prefix });
     const events = new QueueEvents(TENANT_OPERATIONS_QUEUE, { connection, prefix });
     const app = await startWorker();

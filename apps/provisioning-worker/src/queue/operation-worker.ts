@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import {
-  APP_CONFIG,
+  enterTenant,
   queueConnectionOptions,
-  TENANT_ID_KEY,
   TENANT_OPERATIONS_QUEUE,
   withTimeout,
-  type AppConfig,
   type TenantOperationJob,
 } from '@tenantry/common';
+import { OPERATION_QUEUE_OPTIONS, type OperationQueueOptions } from '@tenantry/registry';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
 import { CredentialRotationSaga } from '../saga/credential-rotation.saga';
@@ -16,6 +15,7 @@ import { ProvisioningSaga } from '../saga/provisioning.saga';
 import { ResumptionSaga } from '../saga/resumption.saga';
 import { OperationFailed, type SagaOutcome } from '../saga/saga-runner';
 import { SuspensionSaga } from '../saga/suspension.saga';
+import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 import { assertEveryKindHasSaga, sagaForJob, type OperationSagas } from './operation-sagas';
 
 /**
@@ -47,20 +47,20 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     suspension: SuspensionSaga,
     resumption: ResumptionSaga,
     private readonly cls: ClsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(OPERATION_QUEUE_OPTIONS) private readonly queue: OperationQueueOptions,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
   ) {
     this.sagas = { provision: provisioning, deprovision: deprovisioning, rotate_credentials: rotation, suspend: suspension, resume: resumption };
   }
 
   onApplicationBootstrap(): void {
     assertEveryKindHasSaga(this.sagas);
-    const { queue } = this.config;
     this.worker = new Worker<TenantOperationJob, SagaOutcome>(TENANT_OPERATIONS_QUEUE, (job) => this.process(job), {
-      connection: queueConnectionOptions(this.config.redis.url),
-      prefix: queue.prefix,
-      concurrency: queue.concurrency,
-      lockDuration: queue.lockDurationMs,
-      stalledInterval: queue.stalledIntervalMs,
+      connection: queueConnectionOptions(this.queue.redisUrl),
+      prefix: this.queue.prefix,
+      concurrency: this.options.concurrency,
+      lockDuration: this.options.lockDurationMs,
+      stalledInterval: this.options.stalledIntervalMs,
       maxStalledCount: 5,
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'queue worker error'));
@@ -74,7 +74,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     const worker = this.worker;
     if (!worker) return;
     try {
-      await withTimeout(worker.close(), this.config.worker.shutdownTimeoutMs, 'worker close');
+      await withTimeout(worker.close(), this.options.shutdownTimeoutMs, 'worker close');
     } catch {
       this.logger.warn('jobs still running at the shutdown bound; releasing them to other workers');
       await worker.close(true);
@@ -83,8 +83,8 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
 
   private process(job: Job<TenantOperationJob>): Promise<SagaOutcome> {
     return this.cls.run(async () => {
-      this.cls.set(TENANT_ID_KEY, job.data.tenantId);
-      const maxAttempts = this.config.queue.maxAttempts;
+      enterTenant(this.cls, job.data.tenantId);
+      const maxAttempts = this.queue.maxAttempts;
       try {
         const outcome = await sagaForJob(this.sagas, job.name).run(job.data.operationId, maxAttempts);
         this.logger.log({ operation_id: job.data.operationId, kind: job.name, outcome }, `operation ${outcome}`);

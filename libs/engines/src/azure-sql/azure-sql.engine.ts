@@ -1,6 +1,6 @@
 import type { SqlManagementClientOptionalParams } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
-import type { AzureSqlConfig } from '@tenantry/common';
+import type { AzureSqlSettings } from '../engines-options';
 import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { ArmDatabases } from './arm-databases';
 import type { DatabaseLifecycle } from './database-lifecycle';
@@ -9,7 +9,7 @@ import { SqlServerDatabases } from './sql-server-databases';
 import { SqlServerMigrations } from './sql-server-migrations';
 import { SqlServerUsers } from './sql-server-users';
 
-export interface AzureSqlEngineOptions extends AzureSqlConfig {
+export interface AzureSqlEngineOptions extends AzureSqlSettings {
   /** TENANTRY_ENV, written on every database as its `environment` tag. */
   environment: string;
   /** DefaultAzureCredential in the apps (managed identity in Container Apps, the Azure CLI on a laptop). */

@@ -1,7 +1,8 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { surviveConnectionErrors, type AzureSqlConfig, type PoolAddress } from '@tenantry/common';
+import { surviveConnectionErrors, type PoolAddress } from '@tenantry/common';
 import { TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
 import { ConnectionPool } from 'mssql';
+import type { AzureSqlSettings } from '../engines-options';
 import type { TenantDatabaseConnection } from '../migration-data-source';
 import { assertIdentifier } from '../tenant-names';
 
@@ -22,7 +23,7 @@ type SqlServerAuthentication =
   | { type: 'azure-active-directory-access-token'; options: { token: string } };
 
 export interface SqlServerConnectionsOptions {
-  auth: AzureSqlConfig['sqlAuth'];
+  auth: AzureSqlSettings['sqlAuth'];
   credential: TokenCredential;
   trustServerCertificate: boolean;
 }

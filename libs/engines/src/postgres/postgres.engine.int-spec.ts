@@ -114,7 +114,7 @@ describe('PostgresEngine (real server)', () => {
 
     it('made by another role: refused, naming that role; deleting the tenant leaves it alone', async () => {
       const t = target('squatted');
-      const squatter = new Client({ connectionString: env.config.tenantServer.adminUrl.replace('postgres@', `${stray()}@`) });
+      const squatter = new Client({ connectionString: env.databaseUrl('postgres').replace('postgres@', `${stray()}@`) });
       await squatter.connect();
       await squatter.query(`CREATE DATABASE ${t.databaseName}`);
       await squatter.end();

@@ -1,4 +1,4 @@
-import { surviveConnectionErrors, withPoolClient, type TenantMigrationTimeouts } from '@tenantry/common';
+import { surviveConnectionErrors, withPoolClient } from '@tenantry/common';
 import { CURRENT_TENANT_SCHEMA_VERSION, migrateTenantDatabase, pendingMigrations, schemaVersion } from '@tenantry/tenant-schema';
 import { Client, type ClientConfig, escapeLiteral, Pool, type PoolClient } from 'pg';
 import { execFile } from 'node:child_process';
@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { PostgresEngineOptions } from '../engines-options';
 import { type TenantDatabaseConnection, withMigrationDataSource } from '../migration-data-source';
 import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
@@ -60,8 +61,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
   private readonly ownership: TenantOwnership;
   private secured?: Promise<void>;
 
-  /** `migrationTimeouts`: bounds on the sessions that migrate a tenant database; absent, the server's own settings. */
-  constructor(private readonly options: { adminUrl: string; exportDir: string; migrationTimeouts?: TenantMigrationTimeouts }) {
+  constructor(private readonly options: PostgresEngineOptions) {
     this.timeouts = new MigrationTimeouts(options.migrationTimeouts);
     this.pool = new Pool({ connectionString: options.adminUrl, max: 8, idleTimeoutMillis: 10_000 });
     surviveConnectionErrors(this.pool, 'tenant server pool');

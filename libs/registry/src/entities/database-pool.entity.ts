@@ -21,6 +21,10 @@ export class DatabasePoolEntity {
   @Column({ type: 'boolean', default: false })
   dedicated: boolean;
 
+  /** Tenants taking a place in it (see TenantEntity.slotPoolId); written only by PoolRepository.reserve and release. */
+  @Column({ name: 'used_slots', type: 'int', default: 0 })
+  usedSlots: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -8,8 +8,9 @@ export class TenantDatabaseEntity implements TenantDatabaseLocation {
   @PrimaryColumn({ name: 'tenant_id', type: 'uuid' })
   tenantId: string;
 
-  @Column({ name: 'pool_id', type: 'uuid' })
-  poolId: string;
+  /** Null only once the database is dropped and its pool removed. */
+  @Column({ name: 'pool_id', type: 'uuid', nullable: true })
+  poolId: string | null;
 
   /** Copied from its pool at placement: where the database was created, even if the pool's address changes later. */
   @Column(() => PoolAddressColumns, { prefix: false })
@@ -26,6 +27,10 @@ export class TenantDatabaseEntity implements TenantDatabaseLocation {
 
   @Column({ name: 'schema_version', type: 'text', nullable: true })
   schemaVersion: string | null;
+
+  /** When offboarding dropped the database; the record stays, as the tenant's does. */
+  @Column({ name: 'dropped_at', type: 'timestamptz', nullable: true })
+  droppedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
