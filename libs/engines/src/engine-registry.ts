@@ -26,10 +26,6 @@ export class EngineRegistry {
     this.get(kind);
   }
 
-  has(kind: EngineKind): boolean {
-    return this.engines.has(kind);
-  }
-
   kinds(): EngineKind[] {
     return [...this.engines.keys()];
   }
