@@ -2,8 +2,16 @@ import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuthModule } from '@tenantry/auth';
-import { configureHttpApp, ConfigModule, loadConfigOrExit, LoggingModule, type AppConfig } from '@tenantry/common';
-import { TenantActiveGuard, TenantContext, TenantScopeInterceptor } from '@tenantry/tenancy';
+import {
+  combineSettings,
+  configureHttpApp,
+  loadSettingsOrExit,
+  LoggingModule,
+  loggingSettings,
+  tenantServerUrlSettings,
+  type SettingsOf,
+} from '@tenantry/common';
+import { TenantActiveGuard, TenantContext, TenantScopeInterceptor, tenancySettings } from '@tenantry/tenancy';
 import { TENANT_ENTITIES } from '@tenantry/tenant-schema';
 import { ClsModule } from 'nestjs-cls';
 import type { AddressInfo } from 'node:net';
@@ -31,16 +39,18 @@ class FixedTenantContext {
   }
 }
 
+// What the sample service reads, and the server its one tenant database is on.
+const fixedOrdersSettings = combineSettings({ logging: loggingSettings, tenancy: tenancySettings, tenantServerUrl: tenantServerUrlSettings });
+
 @Module({})
 class FixedOrdersModule {
-  static forRoot(config: AppConfig, fixed: DataSource): DynamicModule {
+  static forRoot(settings: SettingsOf<typeof fixedOrdersSettings>, fixed: DataSource): DynamicModule {
     return {
       module: FixedOrdersModule,
       imports: [
-        ConfigModule.forRoot(config),
         ClsModule.forRoot({ global: true, middleware: { mount: true } }),
-        LoggingModule.forRoot(config, 'fixed-orders'),
-        AuthModule.forRoot(config.auth),
+        LoggingModule.forRoot(settings.logging, 'fixed-orders'),
+        AuthModule.forRoot(settings.tenancy.auth),
       ],
       controllers: [OrdersController],
       providers: [OrdersService, TenantActiveGuard, TenantScopeInterceptor, { provide: TenantContext, useValue: new FixedTenantContext(fixed) }],
@@ -49,18 +59,18 @@ class FixedOrdersModule {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const settings = loadSettingsOrExit(fixedOrdersSettings);
   const database = process.env.BENCH_FIXED_DATABASE;
   if (!database) throw new Error('BENCH_FIXED_DATABASE names the one tenant database this baseline serves');
-  const url = new URL(config.tenantServer.adminUrl);
+  const url = new URL(settings.tenantServerUrl);
   url.pathname = `/${database}`;
   const fixed = await new DataSource({
     type: 'postgres',
     url: url.toString(),
     entities: TENANT_ENTITIES,
-    extra: { max: config.tenancy.maxConnections, application_name: 'tenantry:bench-fixed' },
+    extra: { max: settings.tenancy.connections?.maxConnections, application_name: 'tenantry:bench-fixed' },
   }).initialize();
-  const app = await NestFactory.create(FixedOrdersModule.forRoot(config, fixed), { bufferLogs: true });
+  const app = await NestFactory.create(FixedOrdersModule.forRoot(settings, fixed), { bufferLogs: true });
   configureHttpApp(app);
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');

@@ -1,6 +1,7 @@
-import { PostgresEngine, type TenantDatabaseTarget } from '@tenantry/engines';
-import { migrateRegistry } from '@tenantry/registry';
-import { createSecretProtector, generatePassword } from '@tenantry/secrets';
+import type { PoolAddress } from '@tenantry/common';
+import { enginesSettings, PostgresEngine, tenantDatabaseNames, type TenantDatabaseTarget } from '@tenantry/engines';
+import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
+import { createSecretProtector, generatePassword, secretsSettings } from '@tenantry/secrets';
 import type { TestEnv } from '@tenantry/testing';
 import { closedLoop } from './bench-support';
 
@@ -27,31 +28,32 @@ export interface FleetOptions {
  * because a benchmark of something else should not wait for a thousand sagas.
  */
 export async function createFleet(env: TestEnv, size: number, options: FleetOptions = {}): Promise<FleetTenant[]> {
-  await migrateRegistry(env.config);
-  const engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl, exportDir: env.config.worker.exportDir });
-  const protector = createSecretProtector(env.config.secrets);
-  const admin = env.config.adminDb.name;
+  await migrateRegistry(env.settings(adminDatabaseSettings));
+  const engine = new PostgresEngine({ adminUrl: env.databaseUrl('postgres'), exportDir: env.settings(enginesSettings).postgres.exportDir });
+  const protector = createSecretProtector(env.settings(secretsSettings));
+  const admin = env.adminDatabase;
+  const address: PoolAddress = { engine: 'postgres', host: '127.0.0.1', port: 5432, elasticPoolId: null, location: null };
   try {
     const template = options.template ?? (await engine.fastPath.ensureTemplate(env.label));
     const [pool] = await env.sql<{ id: string }>(
-      `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('bench', 'postgres', '127.0.0.1', 5432, 100000)
+      `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('bench', $1, $2, $3, 100000)
        ON CONFLICT (name) DO UPDATE SET max_databases = EXCLUDED.max_databases RETURNING id`,
-      [],
+      [address.engine, address.host, address.port],
       admin,
     );
     const codes = Array.from({ length: size }, (_, i) => `${options.codePrefix ?? 'm'}${String(i).padStart(4, '0')}`);
     let done = 0;
     return await closedLoop(codes, 4, async (code) => {
       const [tenant] = await env.sql<{ id: string }>(
-        `INSERT INTO tenants (code, name, plan, region, status) VALUES ($1, $1, 'standard', 'local', 'active') RETURNING id`,
-        [code],
+        `INSERT INTO tenants (code, name, plan, region, status, slot_pool_id) VALUES ($1, $1, 'standard', 'local', 'active', $2) RETURNING id`,
+        [code, pool.id],
         admin,
       );
       const target: TenantDatabaseTarget = {
         tenantId: tenant.id,
         tenantCode: code,
-        pool: { name: 'bench', engine: 'postgres', host: '127.0.0.1', port: 5432 },
-        ...engine.namesFor(code, env.label),
+        address,
+        ...tenantDatabaseNames(code, env.label),
       };
       await engine.fastPath.createFromTemplate(target, template);
       await options.prepare?.(target);
@@ -62,10 +64,12 @@ export async function createFleet(env: TestEnv, size: number, options: FleetOpti
         await engine.setLoginPassword(target, password);
         secret = await protector.protect(password, tenant.id);
       }
+      // Placed as the worker places it: the database's row, and the slot it takes in its pool.
       await env.sql(
-        `INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name, secret, schema_version)
-         VALUES ($1, $2, 'postgres', '127.0.0.1', 5432, $3, $4, $5, $6)`,
-        [tenant.id, pool.id, target.databaseName, target.loginName, secret, options.schemaVersion ?? null],
+        `WITH placed AS (INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name, secret, schema_version)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))
+         UPDATE database_pools SET used_slots = used_slots + 1 WHERE id = $2`,
+        [tenant.id, pool.id, address.engine, address.host, address.port, target.databaseName, target.loginName, secret, options.schemaVersion ?? null],
         admin,
       );
       done += 1;

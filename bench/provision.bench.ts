@@ -1,5 +1,5 @@
 import { LocalIssuer } from '@tenantry/auth/testing';
-import { migrateRegistry } from '@tenantry/registry';
+import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
 import { createTestEnv } from '@tenantry/testing';
 import { closedLoop, machine, median, percentile, startApp, until, type Proc } from './bench-support';
 
@@ -37,7 +37,7 @@ async function runMode(mode: Mode, port: number): Promise<ModeResult> {
   });
   const procs: Proc[] = [];
   try {
-    await migrateRegistry(env.config);
+    await migrateRegistry(env.settings(adminDatabaseSettings));
     procs.push(await startApp('dist/apps/admin-api/src/main.js', env.rawEnv, /admin-api listening/));
     for (let i = 0; i < WORKERS; i += 1) {
       procs.push(await startApp('dist/apps/provisioning-worker/src/main.js', env.rawEnv, /consuming tenant-operations/));

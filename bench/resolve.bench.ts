@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { LocalIssuer } from '@tenantry/auth/testing';
-import { surviveConnectionErrors } from '@tenantry/common';
-import { PostgresEngine } from '@tenantry/engines';
-import { TenancyModule, tenancyOptionsFromConfig, TenantResolver } from '@tenantry/tenancy';
+import { redisSettings, surviveConnectionErrors } from '@tenantry/common';
+import { enginesSettings, PostgresEngine } from '@tenantry/engines';
+import { TenancyModule, tenancySettings, TenantResolver } from '@tenantry/tenancy';
 import { tenantCacheKeys } from '@tenantry/tenant-cache';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
 import autocannon from 'autocannon';
@@ -38,12 +38,12 @@ class ResolverBenchModule {}
 async function resolverAlone(env: TestEnv, tenants: FleetTenant[]): Promise<void> {
   process.stdout.write(`\n(1) resolver alone (in this process; tenancy as a business service configures it: local TTL 5 s, Redis TTL 300 s)\n`);
   const app = await NestFactory.createApplicationContext(
-    { module: ResolverBenchModule, imports: [ClsModule.forRoot({ global: true }), TenancyModule.forRoot(tenancyOptionsFromConfig(env.config))] } as DynamicModule,
+    { module: ResolverBenchModule, imports: [ClsModule.forRoot({ global: true }), TenancyModule.forRoot(env.settings(tenancySettings))] } as DynamicModule,
     { logger: false },
   );
   const resolver = app.get(TenantResolver);
-  const redis = new Redis(env.config.redis.url, { keyPrefix: env.config.redis.keyPrefix });
-  const registry = new Pool({ connectionString: env.config.adminDb.url, max: 1 });
+  const redis = new Redis(env.settings(redisSettings).url, { keyPrefix: env.settings(redisSettings).keyPrefix });
+  const registry = new Pool({ connectionString: env.databaseUrl(env.adminDatabase), max: 1 });
   surviveConnectionErrors(registry, 'bench registry pool');
   try {
     const ids = tenants.map((tenant) => tenant.id);
@@ -158,7 +158,7 @@ async function http(env: TestEnv, issuer: LocalIssuer, tenants: FleetTenant[]): 
       `    one app runs at a time, started fresh and warmed each round: two apps of ${CAP} connections each would not fit PostgreSQL's max_connections\n`,
   );
   const appEnv = { ...env.rawEnv, LOG_LEVEL: 'warn', BUSINESS_API_PORT: '0', TENANT_MAX_CONNECTIONS: String(CAP), TENANT_MAX_POOLS: String(Math.max(1000, TENANTS)) };
-  const monitor = new Client({ connectionString: env.config.tenantServer.adminUrl });
+  const monitor = new Client({ connectionString: env.databaseUrl('postgres') });
   surviveConnectionErrors(monitor, 'bench monitor session');
   await monitor.connect();
   const errorLines: string[] = [];
@@ -223,7 +223,7 @@ async function http(env: TestEnv, issuer: LocalIssuer, tenants: FleetTenant[]): 
 async function connectionCeiling(env: TestEnv, database: string): Promise<void> {
   const script = join(tmpdir(), `bench-orders-${env.label}.sql`);
   writeFileSync(script, 'SELECT o.*, l.* FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id ORDER BY o.created_at DESC LIMIT 50;\n');
-  const url = new URL(env.config.tenantServer.adminUrl);
+  const url = new URL(env.databaseUrl('postgres'));
   const tps = async (...flags: string[]) => {
     const { stdout } = await run('pgbench', ['-n', '-c', String(CAP), '-j', '2', '-T', '5', ...flags, '-f', script, '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', database]);
     return Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? NaN);
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`setting up ${TENANTS} tenants (database cloned from a template with ${ORDERS_PER_TENANT} orders, own login, protected secret)\n`);
     const data = `tenant_benchdata_${env.label}`;
-    const engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl, exportDir: env.config.worker.exportDir });
+    const engine = new PostgresEngine({ adminUrl: env.databaseUrl('postgres'), exportDir: env.settings(enginesSettings).postgres.exportDir });
     const schema = await engine.fastPath.ensureTemplate(env.label);
     await engine.close();
     await env.sql(`CREATE DATABASE "${data}" TEMPLATE "${schema}"`);

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { withTimeout } from '@tenantry/common';
-import { TenancyModule, tenancyOptionsFromConfig, TenantResolver } from '@tenantry/tenancy';
+import { redisSettings, withTimeout } from '@tenantry/common';
+import { TenancyModule, tenancySettings, TenantResolver } from '@tenantry/tenancy';
 import { tenantCacheKeys } from '@tenantry/tenant-cache';
 import { createTestEnv } from '@tenantry/testing';
 import { circuitBreaker, ConsecutiveBreaker, handleAll, timeout, TimeoutStrategy, wrap } from 'cockatiel';
@@ -73,10 +73,11 @@ async function main(): Promise<void> {
   );
   const env = createTestEnv({ LOG_LEVEL: 'warn' });
   const app = await NestFactory.createApplicationContext(
-    { module: ResolverHitBenchModule, imports: [ClsModule.forRoot({ global: true }), TenancyModule.forRoot(tenancyOptionsFromConfig(env.config))] } as DynamicModule,
+    { module: ResolverHitBenchModule, imports: [ClsModule.forRoot({ global: true }), TenancyModule.forRoot(env.settings(tenancySettings))] } as DynamicModule,
     { logger: false },
   );
-  const redis = new Redis(env.config.redis.url, { keyPrefix: env.config.redis.keyPrefix });
+  const { url, keyPrefix } = env.settings(redisSettings);
+  const redis = new Redis(url, { keyPrefix });
   try {
     const ids = (await createFleet(env, TENANTS, { codePrefix: 'h' })).map((tenant) => tenant.id);
     const resolver = app.get(TenantResolver);

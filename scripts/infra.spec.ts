@@ -1,6 +1,8 @@
-import { loadConfig, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
+import { loadSettings, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
+import { operationQueueSettings } from '@tenantry/registry';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { variablesRead } from './process-settings.fixture';
 
 // No Bicep compiler can be installed here (it downloads a binary), so this checks what holds
 // without one: parameter files and module calls against the parameters they fill, file
@@ -181,18 +183,16 @@ describe('infra and the code agree', () => {
   const main = read(join(infra, 'main.bicep'));
 
   it('the worker scales on the BullMQ lists of the queue the code uses, under the default prefix', () => {
-    const defaults = loadConfig({ SECRETS_KEY: Buffer.alloc(32).toString('base64'), TENANTRY_MODE: 'development' });
+    const defaults = loadSettings(operationQueueSettings, {});
     expect(/^var tenantOperationsQueue = '([^']+)'/m.exec(main)?.[1]).toBe(TENANT_OPERATIONS_QUEUE);
-    expect(/^param queuePrefix string = '([^']+)'/m.exec(main)?.[1]).toBe(defaults.queue.prefix);
+    expect(/^param queuePrefix string = '([^']+)'/m.exec(main)?.[1]).toBe(defaults.prefix);
     const lists = [...main.matchAll(/redisListScaleRule\('\$\{queuePrefix\}:\$\{tenantOperationsQueue\}:(\w+)'/g)].map(([, list]) => list);
     expect(lists).toEqual(['wait', 'active']);
     expect(main).toMatch(/minReplicas: 0\s+maxReplicas: workerMaxReplicas/);
   });
 
   it('sets only environment variables the processes read', () => {
-    const appConfig = read(join(root, 'libs/common/src/config/app-config.ts'));
-    const schema = appConfig.slice(appConfig.indexOf('const envSchema'), appConfig.indexOf('export type RawEnv'));
-    const known = new Set([...schema.matchAll(/^\s{2}([A-Z][A-Z0-9_]+):/gm)].map(([, name]) => name));
+    const known = variablesRead();
     // Read by DefaultAzureCredential (@azure/identity) to pick the user-assigned identity.
     known.add('AZURE_CLIENT_ID');
     const set = [...new Set([...main.matchAll(/\{ name: '([A-Z][A-Z0-9_]+)', (?:value|secretRef):/g)].map(([, name]) => name))];

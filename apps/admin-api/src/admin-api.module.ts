@@ -1,8 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@tenantry/auth';
-import { ConfigModule, createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule, type AppConfig } from '@tenantry/common';
+import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule } from '@tenantry/common';
 import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
 import { ClsModule } from 'nestjs-cls';
+import { ADMISSION_OPTIONS, type AdminApiSettings } from './admin-api-settings';
 import { HealthController } from './health/health.controller';
 import { FleetMetrics } from './metrics/fleet-metrics';
 import { MigrationsController } from './migrations/migrations.controller';
@@ -16,21 +17,21 @@ import { TenantsService } from './tenants/tenants.service';
 
 @Module({})
 export class AdminApiModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(settings: AdminApiSettings): DynamicModule {
     return {
       module: AdminApiModule,
       imports: [
-        ConfigModule.forRoot(config),
         ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: requestId } }),
-        LoggingModule.forRoot(config, 'admin-api'),
-        RedisModule.forRoot(config),
-        RegistryModule.forRoot(config, { registerConfiguredPool: true }),
-        OperationQueueModule.forRoot(config),
-        AuthModule.forRoot(config.auth),
+        LoggingModule.forRoot(settings.logging, 'admin-api'),
+        RedisModule.forRoot(settings.redis),
+        RegistryModule.forRoot(settings.registry, { configuredPool: settings.configuredPool, slotReservation: settings.slotReservation }),
+        OperationQueueModule.forRoot(settings.queue),
+        AuthModule.forRoot(settings.auth),
       ],
       controllers: [TenantsController, OperationsController, PoolsController, MigrationsController, HealthController, MetricsController],
       providers: [
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('admin-api') },
+        { provide: ADMISSION_OPTIONS, useValue: settings.admission },
         FleetMetrics,
         TenantsService,
         OperationsService,

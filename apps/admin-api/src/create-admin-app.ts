@@ -1,13 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { configureHttpApp, type AppConfig } from '@tenantry/common';
+import { configureHttpApp } from '@tenantry/common';
 import { AdminApiModule } from './admin-api.module';
+import type { AdminApiSettings } from './admin-api-settings';
 import { mountBullBoard } from './bull-board';
 
 /** Builds the admin API exactly as production runs it; tests boot the same function. */
-export async function createAdminApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create(AdminApiModule.forRoot(config), { bufferLogs: true });
+export async function createAdminApp(settings: AdminApiSettings): Promise<INestApplication> {
+  const app = await NestFactory.create(AdminApiModule.forRoot(settings), { bufferLogs: true });
   configureHttpApp(app);
   const document = SwaggerModule.createDocument(
     app,
@@ -19,6 +20,6 @@ export async function createAdminApp(config: AppConfig): Promise<INestApplicatio
       .build(),
   );
   SwaggerModule.setup('docs', app, document);
-  mountBullBoard(app, config.http.bullBoardPassword);
+  mountBullBoard(app, settings.http.bullBoardPassword);
   return app;
 }

@@ -1,10 +1,13 @@
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { LocalIssuer } from '@tenantry/auth/testing';
 import type { RawEnv } from '@tenantry/common';
-import { migrateRegistry } from '@tenantry/registry';
+import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
 import { createTestEnv, httpRequest, type TestEnv } from '@tenantry/testing';
 import { createWorker } from '../../provisioning-worker/src/create-worker';
+import { workerSettings } from '../../provisioning-worker/src/worker-settings';
+import { businessApiSettings } from '../../sample-business-api/src/business-api-settings';
 import { createBusinessApp } from '../../sample-business-api/src/create-business-app';
+import { adminApiSettings } from '../src/admin-api-settings';
 import { createAdminApp } from '../src/create-admin-app';
 
 export interface HttpResult<T = any> {
@@ -44,12 +47,12 @@ async function request<T>(url: string, method: string, token: string | null, bod
 export async function startControlPlane(options: { worker?: boolean; env?: RawEnv; issuerKeyFile?: string } = {}): Promise<ControlPlane> {
   const issuer = await LocalIssuer.start({ port: 0, keyFile: options.issuerKeyFile });
   const env = createTestEnv({ AUTH_ISSUER: issuer.issuer, ...options.env });
-  await migrateRegistry(env.config);
-  const admin: INestApplication = await createAdminApp(env.config);
+  await migrateRegistry(env.settings(adminDatabaseSettings));
+  const admin: INestApplication = await createAdminApp(env.settings(adminApiSettings));
   await admin.listen(0, '127.0.0.1');
-  const business: INestApplication = await createBusinessApp(env.config);
+  const business: INestApplication = await createBusinessApp(env.settings(businessApiSettings));
   await business.listen(0, '127.0.0.1');
-  const worker: INestApplicationContext | null = options.worker === false ? null : await createWorker(env.config);
+  const worker: INestApplicationContext | null = options.worker === false ? null : await createWorker(env.settings(workerSettings));
   const adminUrl = await admin.getUrl();
   const businessUrl = await business.getUrl();
   const adminToken = () => issuer.mint({ sub: 'test-admin', preferred_username: 'test-admin', roles: ['platform-admin'] });

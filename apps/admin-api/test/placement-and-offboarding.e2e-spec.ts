@@ -3,7 +3,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { jobIdFor, queueConnectionOptions, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
+import { jobIdFor, queueConnectionOptions, redisSettings, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
+import { configuredPoolSettings, operationQueueSettings } from '@tenantry/registry';
 import { Queue } from 'bullmq';
 import { startControlPlane, type ControlPlane } from './control-plane.harness';
 
@@ -17,7 +18,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
   beforeAll(async () => {
     // The configured shared pool holds two tenant databases.
     plane = await startControlPlane({ env: { TENANT_POOL_MAX_DATABASES: '2', EXPORT_DIR: exportDir, OPERATION_MAX_ATTEMPTS: '1' } });
-    queue = new Queue(TENANT_OPERATIONS_QUEUE, { connection: queueConnectionOptions(plane.env.config.redis.url), prefix: plane.env.config.queue.prefix });
+    queue = new Queue(TENANT_OPERATIONS_QUEUE, { connection: queueConnectionOptions(plane.env.settings(redisSettings).url), prefix: plane.env.settings(operationQueueSettings).prefix });
   });
 
   afterAll(async () => {
@@ -26,8 +27,9 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     rmSync(exportDir, { recursive: true, force: true });
   });
 
+  const poolNamed = async (name: string) => (await plane.admin('GET', '/pools')).body.find((p: { name: string }) => p.name === name);
   const tenantsNamed = async (code: string) =>
-    plane.env.sql(`SELECT 1 FROM tenants WHERE code = $1`, [code], plane.env.config.adminDb.name);
+    plane.env.sql(`SELECT 1 FROM tenants WHERE code = $1`, [code], plane.env.adminDatabase);
   const databaseOf = (code: string) => `tenant_${code}_${plane.env.label}`;
 
   it('fills the shared pool, then refuses a tenant with a clear error and creates nothing', async () => {
@@ -41,7 +43,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
   });
 
   it("places an enterprise tenant on its own dedicated pool, which shared placement never uses", async () => {
-    const { host, port } = plane.env.config.tenantServer;
+    const { host, port } = plane.env.settings(configuredPoolSettings);
     const registered = await plane.admin('PUT', '/pools/acme-own', { engine: 'postgres', host, port, maxDatabases: 1, dedicated: true });
     expect(registered.status).toBe(200);
     expect(registered.body).toMatchObject({ name: 'acme-own', dedicated: true, databases: 0, room: 1 });
@@ -81,6 +83,8 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     expect(exported.detail).toContain(exportDir);
     expect(existsSync(exported.detail)).toBe(true);
     expect(await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [databaseOf('first')])).toHaveLength(0);
+    // Offboarded: its slot in the shared pool is free again.
+    expect(await poolNamed(plane.env.settings(configuredPoolSettings).name)).toMatchObject({ databases: 1, reserved: 0, room: 1 });
 
     const restored = `restored_${plane.env.label}`;
     await plane.env.sql(`CREATE DATABASE ${restored}`);
@@ -96,7 +100,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     // Made by hand where the tenant database will be, with a table in the way: never taken as the tenant's.
     await plane.env.sql(`CREATE DATABASE ${databaseOf('retried')}`);
     await plane.env.sql('CREATE TABLE customers (stray int)', [], databaseOf('retried'));
-    const { host, port } = plane.env.config.tenantServer;
+    const { host, port } = plane.env.settings(configuredPoolSettings);
     await plane.admin('PUT', '/pools/retry-room', { engine: 'postgres', host, port, maxDatabases: 5, dedicated: true });
     const created = await plane.admin('POST', '/tenants', { code: 'retried', name: 'retried', pool: 'retry-room' });
     const operationId: string = created.body.operation.id;
@@ -106,6 +110,8 @@ describe('placement on pools with a capacity, and offboarding with an export', (
       /^database "tenant_retried_\w+" already exists and is not this tenant's: Tenantry did not create it: it carries no Tenantry mark \(owner "postgres"\)\. Drop or rename it, then retry the operation$/,
     );
     expect((await plane.admin('GET', '/tenants/retried')).body.status).toBe('failed');
+    // Placed before it failed: it keeps its slot, where a retry resumes.
+    expect(await poolNamed('retry-room')).toMatchObject({ databases: 1, reserved: 0, room: 4 });
     // The queue says so as well: a failed job with the reason, as Bull Board and the queue gauge show it.
     const failedJob = await queue.getJob(jobIdFor(operationId));
     expect({ state: await failedJob?.getState(), reason: failedJob?.failedReason }).toEqual({
@@ -122,6 +128,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     expect(done).toMatchObject({ status: 'succeeded', lastError: null });
     expect(done.steps.map((s: { step: string }) => s.step).filter((step: string) => step === 'create_database')).toHaveLength(1);
     expect((await plane.admin('GET', '/tenants/retried')).body.status).toBe('active');
+    expect(await poolNamed('retry-room')).toMatchObject({ databases: 1, reserved: 0, room: 4 });
     const retriedJob = await queue.getJob(jobIdFor(operationId));
     expect({ state: await retriedJob?.getState(), value: retriedJob?.returnvalue }).toEqual({ state: 'completed', value: 'succeeded' });
     const again = await plane.admin('POST', `/operations/${operationId}/retry`);
@@ -153,5 +160,14 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     expect(failed).toMatchObject({ status: 'failed', step: 'place' });
     expect(failed.lastError).toContain('no azure-sql engine is configured in this process');
     expect((await plane.admin('GET', '/tenants/azured')).body.status).toBe('failed');
+    // Failed before it was placed: its slot is given back, and neither a retry that fails again nor offboarding gives it back twice.
+    expect(await poolNamed('weu-a')).toMatchObject({ databases: 0, reserved: 0, room: 500 });
+    expect((await plane.admin('POST', `/operations/${created.body.operation.id}/retry`)).status).toBe(202);
+    expect(await plane.waitForOperation(created.body.operation.id)).toMatchObject({ status: 'failed', step: 'place' });
+    expect(await poolNamed('weu-a')).toMatchObject({ databases: 0, reserved: 0, room: 500 });
+    const deleted = await plane.admin('DELETE', '/tenants/azured');
+    expect(deleted.status).toBe(202);
+    expect(await plane.waitForOperation(deleted.body.id)).toMatchObject({ status: 'succeeded' });
+    expect(await poolNamed('weu-a')).toMatchObject({ databases: 0, reserved: 0, room: 500 });
   });
 });

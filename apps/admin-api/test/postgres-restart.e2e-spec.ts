@@ -101,7 +101,7 @@ describe('a PostgreSQL restart or outage', () => {
       const runs = await plane.env.sql<{ status: string }>(
         `SELECT status FROM migration_runs WHERE started_at > $1 AND status = 'succeeded'`,
         [since],
-        plane.env.config.adminDb.name,
+        plane.env.adminDatabase,
       );
       if (runs.length > 0) return;
       await sleep(500);

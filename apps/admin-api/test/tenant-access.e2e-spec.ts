@@ -21,7 +21,7 @@ describe("a tenant's database login", () => {
 
   /** A session as the tenant's login (the test server trusts loopback logins, so no password is needed). */
   async function connectAsTenant(to = database): Promise<Client> {
-    const url = new URL(plane.env.config.tenantServer.adminUrl);
+    const url = new URL(plane.env.databaseUrl('postgres'));
     url.username = login;
     url.password = '';
     url.pathname = `/${to}`;
@@ -34,7 +34,7 @@ describe("a tenant's database login", () => {
   const canLogIn = async () => (await plane.env.sql<{ rolcanlogin: boolean }>('SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', [login]))[0].rolcanlogin;
 
   it('reaches its own database only: not the admin database, nor postgres, nor template1; the registry keeps serving', async () => {
-    for (const other of [plane.env.config.adminDb.name, 'postgres', 'template1']) {
+    for (const other of [plane.env.adminDatabase, 'postgres', 'template1']) {
       await expect(connectAsTenant(other)).rejects.toThrow(/permission denied for database/);
     }
     const own = await connectAsTenant();

@@ -60,7 +60,7 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
       lines: [{ sku: 'A-1', quantity: 3, unitPriceCents: 500 }],
     });
     expect(created.status).toBe(201);
-    expect(created.body.totalCents).toBe('1500');
+    expect(created.body.totalCents).toBe(1500);
     const listed = await plane.business('GET', '/orders', token);
     expect(listed.status).toBe(200);
     expect(listed.body.map((o: { id: string }) => o.id)).toContain(created.body.id);
@@ -199,7 +199,7 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
     const audit = await plane.env.sql<{ action: string; actor: string }>(
       'SELECT action, actor FROM audit_events WHERE tenant_id = $1 ORDER BY id',
       [tenant.id],
-      plane.env.config.adminDb.name,
+      plane.env.adminDatabase,
     );
     expect(audit.map((a) => a.action)).toEqual(['tenant.create', 'tenant.activated', 'tenant.delete', 'tenant.deleted']);
     expect(audit[0].actor).toBe('test-admin');
@@ -228,7 +228,11 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
   it('answers /health and serves the OpenAPI document at /docs', async () => {
     const health = await fetch(`${plane.adminUrl}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', checks: { adminDb: 'up', redis: 'up' } });
+    expect(await health.json()).toEqual({
+      status: 'ok',
+      checks: { adminDb: 'up', redis: 'up' },
+      registryPool: { size: expect.any(Number), idle: expect.any(Number), waiting: 0 },
+    });
     const docs = await fetch(`${plane.adminUrl}/docs-json`);
     const document = (await docs.json()) as { paths: Record<string, unknown> };
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/tenants', '/tenants/{code}', '/operations/{id}']));

@@ -1,7 +1,7 @@
-import { loadConfig } from '@tenantry/common';
-import { randomBytes } from 'node:crypto';
-import { CliUsageError, configWithFlags, HELP, parseCliOptions, type CliOptions } from './cli-options';
+import { loadSettings } from '@tenantry/common';
+import { CliUsageError, HELP, parseCliOptions, settingsWithFlags, type CliOptions } from './cli-options';
 import { canaryCount } from './fleet-migrator';
+import { migrationRunnerSettings } from './migration-runner-settings';
 
 const parsed = (argv: string[]) => parseCliOptions(argv) as CliOptions;
 
@@ -51,10 +51,11 @@ describe('parseCliOptions', () => {
   });
 
   it('puts the timeout flags in place of the settings, and leaves the settings alone without them', () => {
-    const config = loadConfig({ SECRETS_KEY: randomBytes(32).toString('base64'), TENANT_MIGRATION_LOCK_TIMEOUT_MS: '7000' });
-    expect(config.migrations.timeouts).toEqual({ lockTimeoutMs: 7_000, statementTimeoutMs: 600_000, connectTimeoutMs: 10_000 });
-    expect(configWithFlags(config, parsed([])).migrations.timeouts).toEqual(config.migrations.timeouts);
-    expect(configWithFlags(config, parsed(['--lock-timeout', '1s', '--statement-timeout', '0'])).migrations.timeouts).toEqual({
+    const settings = loadSettings(migrationRunnerSettings, { TENANT_MIGRATION_LOCK_TIMEOUT_MS: '7000' });
+    const timeouts = (flags: string[]) => settingsWithFlags(settings, parsed(flags)).engines.postgres.migrationTimeouts;
+    expect(settings.engines.postgres.migrationTimeouts).toEqual({ lockTimeoutMs: 7_000, statementTimeoutMs: 600_000, connectTimeoutMs: 10_000 });
+    expect(timeouts([])).toEqual(settings.engines.postgres.migrationTimeouts);
+    expect(timeouts(['--lock-timeout', '1s', '--statement-timeout', '0'])).toEqual({
       lockTimeoutMs: 1_000,
       statementTimeoutMs: 0,
       connectTimeoutMs: 10_000,

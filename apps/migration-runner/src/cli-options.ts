@@ -1,6 +1,6 @@
-import type { AppConfig } from '@tenantry/common';
 import { parseArgs } from 'node:util';
 import type { FleetRunOptions } from './fleet-migrator';
+import type { MigrationRunnerSettings } from './migration-runner-settings';
 
 export interface CliOptions extends FleetRunOptions {
   report?: string;
@@ -109,17 +109,21 @@ export function parseCliOptions(argv: string[]): CliOptions | 'help' {
   };
 }
 
-/** The configuration with this run's timeout flags in place of the settings. */
-export function configWithFlags(config: AppConfig, options: CliOptions): AppConfig {
-  const { timeouts } = config.migrations;
+/** The settings with this run's timeout flags in place of the engine's migration timeouts. */
+export function settingsWithFlags(settings: MigrationRunnerSettings, options: CliOptions): MigrationRunnerSettings {
+  const { postgres } = settings.engines;
+  const timeouts = postgres.migrationTimeouts;
   return {
-    ...config,
-    migrations: {
-      ...config.migrations,
-      timeouts: {
-        ...timeouts,
-        lockTimeoutMs: options.lockTimeoutMs ?? timeouts.lockTimeoutMs,
-        statementTimeoutMs: options.statementTimeoutMs ?? timeouts.statementTimeoutMs,
+    ...settings,
+    engines: {
+      ...settings.engines,
+      postgres: {
+        ...postgres,
+        migrationTimeouts: {
+          ...timeouts,
+          lockTimeoutMs: options.lockTimeoutMs ?? timeouts.lockTimeoutMs,
+          statementTimeoutMs: options.statementTimeoutMs ?? timeouts.statementTimeoutMs,
+        },
       },
     },
   };

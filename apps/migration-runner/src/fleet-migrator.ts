@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, TENANT_ID_KEY, type AppConfig } from '@tenantry/common';
+import { enterTenant } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
 import {
   databaseTarget,
@@ -11,6 +11,7 @@ import {
 } from '@tenantry/registry';
 import { blockedContracts, CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { ClsService } from 'nestjs-cls';
+import { MIGRATION_RUNNER_OPTIONS, type MigrationRunnerOptions } from './migration-runner-settings';
 import { RunLease } from './run-lease';
 import { countByOutcome } from './run-report';
 import { RunStop } from './run-stop';
@@ -79,7 +80,7 @@ export class FleetMigrator {
     private readonly registry: RegistryUnitOfWork,
     private readonly engines: EngineRegistry,
     private readonly cls: ClsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(MIGRATION_RUNNER_OPTIONS) private readonly options: MigrationRunnerOptions,
   ) {}
 
   /**
@@ -94,7 +95,7 @@ export class FleetMigrator {
     const fleet = await this.selectFleet(options);
     const runs = this.registry.repositories.migrationRuns;
     const abandoned = await runs.recordAbandoned();
-    const leaseMs = this.config.migrations.runLeaseMs;
+    const leaseMs = this.options.runLeaseMs;
     const runId = await runs.start({ targetVersion: CURRENT_TENANT_SCHEMA_VERSION, options: { ...options }, triggeredBy, leaseMs });
     const lease = new RunLease(runs, runId, leaseMs, (error) => this.logger.warn(`could not renew the lease of run ${runId}: ${messageOf(error)}`));
     hooks.onStart?.(runId, abandoned);
@@ -127,7 +128,7 @@ export class FleetMigrator {
     } finally {
       lease.release();
     }
-    if (status === 'succeeded' && !options.tenant) await this.engines.get('postgres').fastPath?.ensureTemplate(this.config.env);
+    if (status === 'succeeded' && !options.tenant) await this.engines.get('postgres').fastPath?.ensureTemplate(this.options.environment);
     return { runId, status, results, error: interruption?.reason };
   }
 
@@ -221,7 +222,7 @@ export class FleetMigrator {
   private async plan({ tenant, database }: Member): Promise<TenantMigrationResult> {
     const started = Date.now();
     try {
-      const pending = await this.engines.get(database.engine).pendingMigrations(databaseTarget(tenant, database));
+      const pending = await this.engines.get(database.address.engine).pendingMigrations(databaseTarget(tenant, database));
       return { ...this.result(tenant, 'planned', 'none', database.schemaVersion, Date.now() - started), pending };
     } catch (error) {
       return { ...this.result(tenant, 'failed', 'none', database.schemaVersion, Date.now() - started), error: messageOf(error) };
@@ -230,10 +231,10 @@ export class FleetMigrator {
 
   private migrate({ tenant, database }: Member, wave: 'canary' | 'fleet'): Promise<TenantMigrationResult> {
     return this.cls.run(async () => {
-      this.cls.set(TENANT_ID_KEY, tenant.id);
+      enterTenant(this.cls, tenant.id);
       const started = Date.now();
       try {
-        const { applied, version } = await this.engines.get(database.engine).applySchema(databaseTarget(tenant, database));
+        const { applied, version } = await this.engines.get(database.address.engine).applySchema(databaseTarget(tenant, database));
         await this.registry.repositories.databases.setSchemaVersion(tenant.id, version);
         return this.result(tenant, applied.length > 0 ? 'migrated' : 'current', wave, version, Date.now() - started);
       } catch (error) {

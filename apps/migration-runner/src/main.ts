@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfigOrExit, withTimeout } from '@tenantry/common';
+import { loadSettingsOrExit, withTimeout } from '@tenantry/common';
 import { userInfo } from 'node:os';
-import { CliUsageError, configWithFlags, HELP, parseCliOptions, type CliOptions } from './cli-options';
+import { CliUsageError, HELP, parseCliOptions, settingsWithFlags, type CliOptions } from './cli-options';
 import { EXIT } from './exit-codes';
 import { ContractBlocked, FleetMigrator, UnknownTenant } from './fleet-migrator';
 import { FleetRunCommand } from './fleet-run-command';
 import { MigrationRunnerModule } from './migration-runner.module';
+import { migrationRunnerSettings } from './migration-runner-settings';
 import { ScheduledRuns } from './scheduled-runs';
 
 // Closing waits for connections still lent out (a tenant abandoned in flight); the exit ends them anyway.
@@ -31,13 +32,13 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
-  const config = configWithFlags(loadConfigOrExit({}, EXIT.usage), options);
+  const settings = settingsWithFlags(loadSettingsOrExit(migrationRunnerSettings, EXIT.usage), options);
   // A one-shot run prints its report on stdout and nothing else; the scheduled service logs as a service does.
   const logger = new ConsoleLogger({ logLevels: options.schedule ? ['fatal', 'error', 'warn', 'log'] : ['fatal', 'error', 'warn'] });
-  const app = await NestFactory.createApplicationContext(MigrationRunnerModule.forRoot(config), { logger });
+  const app = await NestFactory.createApplicationContext(MigrationRunnerModule.forRoot(settings), { logger });
   try {
     if (options.schedule) return await runOnSchedule(app.get(ScheduledRuns), options.schedule, options);
-    command = new FleetRunCommand(app.get(FleetMigrator), options, `cli:${userInfo().username}`, config.worker.shutdownTimeoutMs);
+    command = new FleetRunCommand(app.get(FleetMigrator), options, `cli:${userInfo().username}`, settings.runner.shutdownTimeoutMs);
     return await command.execute();
   } finally {
     await withTimeout(app.close(), CLOSE_TIMEOUT_MS, 'closing').catch(() => undefined);

@@ -1,25 +1,26 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, LoggingModule, RedisModule, type AppConfig } from '@tenantry/common';
+import { LoggingModule, RedisModule } from '@tenantry/common';
 import { EnginesModule } from '@tenantry/engines';
 import { RegistryModule } from '@tenantry/registry';
 import { ClsModule } from 'nestjs-cls';
 import { FleetMigrator } from './fleet-migrator';
+import { MIGRATION_RUNNER_OPTIONS, type MigrationRunnerSettings } from './migration-runner-settings';
 import { ScheduledRuns } from './scheduled-runs';
 
 @Module({})
 export class MigrationRunnerModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(settings: MigrationRunnerSettings): DynamicModule {
     return {
       module: MigrationRunnerModule,
       imports: [
-        ConfigModule.forRoot(config),
         ClsModule.forRoot({ global: true }),
-        LoggingModule.forRoot(config, 'migration-runner'),
-        RedisModule.forRoot(config),
-        RegistryModule.forRoot(config, { poolSize: 2 }),
-        EnginesModule.forRoot(config),
+        LoggingModule.forRoot(settings.logging, 'migration-runner'),
+        RedisModule.forRoot(settings.redis),
+        // Two registry connections: ADMIN_DB_POOL_SIZE sizes the processes that serve requests and jobs, not the runner's registry writes.
+        RegistryModule.forRoot({ ...settings.registry, connections: { ...settings.registry.connections, poolSize: 2 } }),
+        EnginesModule.forRoot(settings.engines),
       ],
-      providers: [FleetMigrator, ScheduledRuns],
+      providers: [{ provide: MIGRATION_RUNNER_OPTIONS, useValue: settings.runner }, FleetMigrator, ScheduledRuns],
       exports: [FleetMigrator, ScheduledRuns],
     };
   }

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, queueConnectionOptions, withTimeout, type AppConfig } from '@tenantry/common';
+import { FLEET_MIGRATIONS_QUEUE, FLEET_RUN_JOB, queueConnectionOptions, withTimeout } from '@tenantry/common';
 import { Queue, Worker } from 'bullmq';
 import { FleetMigrator, type FleetRunOptions } from './fleet-migrator';
+import { MIGRATION_RUNNER_OPTIONS, type MigrationRunnerOptions } from './migration-runner-settings';
 import { RunStop } from './run-stop';
 
-const QUEUE = 'tenant-migrations';
 const SCHEDULER = 'fleet-migrations';
 // Beyond the drain of a run in progress: time to record its end before the worker is closed by force.
 const RECORD_MARGIN_MS = 2_000;
@@ -23,15 +23,16 @@ export class ScheduledRuns {
 
   constructor(
     private readonly migrator: FleetMigrator,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(MIGRATION_RUNNER_OPTIONS) private readonly options: MigrationRunnerOptions,
   ) {}
 
   async start(pattern: string, options: FleetRunOptions): Promise<void> {
-    const connection = queueConnectionOptions(this.config.redis.url);
-    this.queue = new Queue<FleetRunOptions>(QUEUE, { connection, prefix: this.config.queue.prefix });
-    await this.queue.upsertJobScheduler(SCHEDULER, { pattern }, { name: 'fleet-run', data: options, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    const { redisUrl, prefix } = this.options.scheduleQueue;
+    const connection = queueConnectionOptions(redisUrl);
+    this.queue = new Queue<FleetRunOptions>(FLEET_MIGRATIONS_QUEUE, { connection, prefix });
+    await this.queue.upsertJobScheduler(SCHEDULER, { pattern }, { name: FLEET_RUN_JOB, data: options, opts: { removeOnComplete: 100, removeOnFail: 100 } });
     this.worker = new Worker<FleetRunOptions>(
-      QUEUE,
+      FLEET_MIGRATIONS_QUEUE,
       async (job) => {
         this.current = new RunStop();
         try {
@@ -43,14 +44,14 @@ export class ScheduledRuns {
           this.current = undefined;
         }
       },
-      { connection, prefix: this.config.queue.prefix, concurrency: 1 },
+      { connection, prefix, concurrency: 1 },
     );
     this.worker.on('failed', (_job, error) => this.logger.error({ err: error }, 'scheduled fleet run refused or failed'));
   }
 
   /** A run in progress starts no more tenants, gets SHUTDOWN_TIMEOUT_MS for those in flight, and is recorded interrupted. */
   async stop(): Promise<void> {
-    const drainMs = this.config.worker.shutdownTimeoutMs;
+    const drainMs = this.options.shutdownTimeoutMs;
     this.current?.request({ status: 'interrupted', reason: 'interrupted: the scheduled runner is stopping' }, drainMs);
     await withTimeout(this.worker?.close() ?? Promise.resolve(), drainMs + RECORD_MARGIN_MS, 'scheduled runs close').catch(() =>
       this.worker?.close(true),

@@ -29,7 +29,7 @@ describe('a fleet run over 30 tenants', () => {
     for (const code of codes) {
       await plane.env.sql(`DROP TABLE IF EXISTS order_lines; DELETE FROM tenant_migrations WHERE name LIKE 'CreateOrderLines%'`, [], db(code));
     }
-    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrders1764000001000'`, [], plane.env.config.adminDb.name);
+    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrders1764000001000'`, [], plane.env.adminDatabase);
   }
 
   const outcomes = (stdout: string) =>

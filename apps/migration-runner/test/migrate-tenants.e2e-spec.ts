@@ -47,7 +47,7 @@ describe('npm run migrate:tenants (the built CLI)', () => {
     for (const code of ['alpha', 'beta']) {
       await plane.env.sql(`DELETE FROM tenant_migrations WHERE name LIKE 'CreateOrderLines%'`, [], db(code));
     }
-    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrders1764000001000'`, [], plane.env.config.adminDb.name);
+    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrders1764000001000'`, [], plane.env.adminDatabase);
     const { code, stdout } = await migrate();
     expect(code).toBe(1);
     expect(stdout).toMatch(/migrated\s+alpha/);
@@ -60,16 +60,16 @@ describe('npm run migrate:tenants (the built CLI)', () => {
   });
 
   it('plans with --dry-run and changes nothing; refuses an unknown tenant and a bad flag', async () => {
-    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrders1764000001000'`, [], plane.env.config.adminDb.name);
+    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrders1764000001000'`, [], plane.env.adminDatabase);
     await plane.env.sql(`DELETE FROM tenant_migrations WHERE name LIKE 'CreateOrderLines%'`, [], db('beta'));
     const before = await plane.env.sql(`SELECT count(*)::int AS n FROM tenant_migrations`, [], db('beta'));
     const plan = await migrate('--dry-run', '--tenant', 'beta');
     expect(plan.stdout).toMatch(/planned\s+beta .*would apply: CreateOrderLines1764000002000/);
     expect(plan.stdout).not.toContain('alpha');
     expect(await plane.env.sql(`SELECT count(*)::int AS n FROM tenant_migrations`, [], db('beta'))).toEqual(before);
-    const versions = await plane.env.sql<{ v: string }>('SELECT DISTINCT schema_version AS v FROM tenant_databases', [], plane.env.config.adminDb.name);
+    const versions = await plane.env.sql<{ v: string }>('SELECT DISTINCT schema_version AS v FROM tenant_databases', [], plane.env.adminDatabase);
     expect(versions.map((row) => row.v)).toEqual(['CreateOrders1764000001000']);
-    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrderLines1764000002000' WHERE database_name = $1`, [db('alpha')], plane.env.config.adminDb.name);
+    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrderLines1764000002000' WHERE database_name = $1`, [db('alpha')], plane.env.adminDatabase);
 
     expect((await migrate('--tenant', 'nobody')).code).toBe(2);
     expect((await migrate('--concurrency', '0')).code).toBe(2);
@@ -82,7 +82,7 @@ describe('npm run migrate:tenants (the built CLI)', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/current\s+alpha\s+0 ms/);
     expect(stdout).toMatch(/migrated\s+beta/);
-    const versions = await plane.env.sql<{ v: string }>('SELECT DISTINCT schema_version AS v FROM tenant_databases', [], plane.env.config.adminDb.name);
+    const versions = await plane.env.sql<{ v: string }>('SELECT DISTINCT schema_version AS v FROM tenant_databases', [], plane.env.adminDatabase);
     expect(versions.map((row) => row.v)).toEqual(['CreateOrderLines1764000002000']);
 
     const runs = await plane.admin('GET', '/migrations/runs?pageSize=100');

@@ -48,7 +48,7 @@ describe('fleet runs that meet a locked tenant, a signal, a kill -9 or a broken 
 
   /** Someone else's open transaction holding ACCESS EXCLUSIVE on the tenant's orders table, which the pending migration references. */
   async function lockOrders(code: string): Promise<{ release(): Promise<void> }> {
-    const url = new URL(plane.env.config.tenantServer.adminUrl);
+    const url = new URL(plane.env.databaseUrl('postgres'));
     url.pathname = `/${db(code)}`;
     const client = new Client({ connectionString: url.toString(), application_name: 'held-by-test' });
     await client.connect();
@@ -79,7 +79,7 @@ describe('fleet runs that meet a locked tenant, a signal, a kill -9 or a broken 
     for (const code of codes) {
       await plane.env.sql(`DROP TABLE IF EXISTS order_lines; DELETE FROM tenant_migrations WHERE name LIKE 'CreateOrderLines%'`, [], db(code));
     }
-    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrders1764000001000'`, [], plane.env.config.adminDb.name);
+    await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrders1764000001000'`, [], plane.env.adminDatabase);
   });
 
   afterEach(async () => {
@@ -167,12 +167,12 @@ describe('fleet runs that meet a locked tenant, a signal, a kill -9 or a broken 
     const next = await start('after-kill').exited;
     expect(next.code).toBe(0);
     expect(next.stdout).toMatch(new RegExp(`run ${run.id} \\(cli:[^,]+, started [^)]+\\) was abandoned: its runner stopped renewing its lease at`));
-    const [row] = await plane.env.sql(`SELECT status FROM migration_runs WHERE id = $1`, [run.id], plane.env.config.adminDb.name);
+    const [row] = await plane.env.sql(`SELECT status FROM migration_runs WHERE id = $1`, [run.id], plane.env.adminDatabase);
     expect(row).toEqual({ status: 'abandoned' });
   });
 
   it('a registry that stops taking results mid-run: the run starts no more tenants and ends crashed, prints and reports what it did, exits 3', async () => {
-    const admin = plane.env.config.adminDb.name;
+    const admin = plane.env.adminDatabase;
     const lock = await lockOrders('fault_a');
     const runner = start('crash', ['--lock-timeout', '60s', '--concurrency', '1', '--canary', '0']);
     await waitingOnLock('fault_a');

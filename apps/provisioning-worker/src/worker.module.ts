@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule, type AppConfig } from '@tenantry/common';
+import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule } from '@tenantry/common';
 import { EnginesModule } from '@tenantry/engines';
 import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
 import { SecretsModule } from '@tenantry/secrets';
@@ -21,23 +21,24 @@ import { SagaRunner } from './saga/saga-runner';
 import { SessionDrain } from './saga/session-drain';
 import { SuspensionSaga } from './saga/suspension.saga';
 import { TenantServerAccess } from './startup/tenant-server-access';
+import { WORKER_OPTIONS, type WorkerSettings } from './worker-settings';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(settings: WorkerSettings): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
-        ConfigModule.forRoot(config),
         ClsModule.forRoot({ global: true }),
-        LoggingModule.forRoot(config, 'provisioning-worker'),
-        RedisModule.forRoot(config),
-        RegistryModule.forRoot(config, { registerConfiguredPool: true }),
-        OperationQueueModule.forRoot(config),
-        EnginesModule.forRoot(config),
-        SecretsModule.forRoot(config),
+        LoggingModule.forRoot(settings.logging, 'provisioning-worker'),
+        RedisModule.forRoot(settings.redis),
+        RegistryModule.forRoot(settings.registry, { configuredPool: settings.configuredPool, slotReservation: settings.slotReservation }),
+        OperationQueueModule.forRoot(settings.queue),
+        EnginesModule.forRoot(settings.engines),
+        SecretsModule.forRoot(settings.secrets),
       ],
       providers: [
+        { provide: WORKER_OPTIONS, useValue: settings.worker },
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('provisioning-worker') },
         WorkerMetrics,
         MetricsServer,

@@ -60,7 +60,7 @@ describe('a worker killed with SIGKILL right after each saga step', () => {
     const worker = spawnWorker(plane.env.rawEnv);
     await worker.ready;
     // Hold the placement step (its insert into tenant_databases waits; reads do not) so SIGTERM arrives mid-job.
-    const blocker = new Client({ connectionString: plane.env.config.adminDb.url });
+    const blocker = new Client({ connectionString: plane.env.databaseUrl(plane.env.adminDatabase) });
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE tenant_databases IN EXCLUSIVE MODE');

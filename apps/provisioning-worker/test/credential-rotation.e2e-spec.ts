@@ -1,13 +1,14 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { loadConfig } from '@tenantry/common';
+import { loadSettings } from '@tenantry/common';
 import { EngineRegistry, PostgresEngine, type TenantDatabaseTarget } from '@tenantry/engines';
 import { verifierAccepts } from '@tenantry/engines/testing';
-import { createSecretProtector } from '@tenantry/secrets';
+import { createSecretProtector, secretsSettings } from '@tenantry/secrets';
 import { Logger } from 'nestjs-pino';
 import { Client } from 'pg';
 import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
 import { WorkerModule } from '../src/worker.module';
+import { workerSettings } from '../src/worker-settings';
 import { spawnWorker } from './worker-process';
 
 const STEPS = ['prepare_credentials', 'set_login_password', 'store_credentials', 'invalidate_cache', 'end_old_sessions'];
@@ -49,18 +50,18 @@ describe('credential rotation: the stored secret is always the one the login acc
 
   /** The stored secret, opened, against the SCRAM verifier the server holds for the login. */
   async function storedSecretIsAccepted(): Promise<boolean> {
-    const [{ secret }] = await plane.env.sql<{ secret: string }>('SELECT secret FROM tenant_databases WHERE tenant_id = $1', [tenant.id], plane.env.config.adminDb.name);
-    const password = await createSecretProtector(plane.env.config.secrets).unprotect(secret, tenant.id);
+    const [{ secret }] = await plane.env.sql<{ secret: string }>('SELECT secret FROM tenant_databases WHERE tenant_id = $1', [tenant.id], plane.env.adminDatabase);
+    const password = await createSecretProtector(plane.env.settings(secretsSettings)).unprotect(secret, tenant.id);
     const [{ rolpassword }] = await plane.env.sql<{ rolpassword: string }>('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [`${database}_app`]);
     return verifierAccepts(rolpassword, password);
   }
 
   const storedSecret = async () =>
-    (await plane.env.sql<{ secret: string }>('SELECT secret FROM tenant_databases WHERE tenant_id = $1', [tenant.id], plane.env.config.adminDb.name))[0].secret;
+    (await plane.env.sql<{ secret: string }>('SELECT secret FROM tenant_databases WHERE tenant_id = $1', [tenant.id], plane.env.adminDatabase))[0].secret;
 
   /** A session of the tenant's login opened before the rotation, as a business service (or anyone with the old password) holds one. */
   async function oldSession(): Promise<Client> {
-    const url = new URL(plane.env.config.tenantServer.adminUrl);
+    const url = new URL(plane.env.databaseUrl('postgres'));
     url.username = `${database}_app`;
     url.pathname = `/${database}`;
     const client = new Client({ connectionString: url.toString() });
@@ -103,9 +104,10 @@ describe('credential rotation: the stored secret is always the one the login acc
     let engine: AnswerLostOnce;
 
     beforeAll(async () => {
-      const config = loadConfig({ ...plane.env.rawEnv, ...grace, OPERATION_MAX_ATTEMPTS: '1' });
-      engine = new AnswerLostOnce({ adminUrl: config.tenantServer.adminUrl, exportDir: config.worker.exportDir });
-      const module = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] })
+      const settings = loadSettings(workerSettings, { ...plane.env.rawEnv, ...grace, OPERATION_MAX_ATTEMPTS: '1' });
+      const { adminUrl, exportDir } = settings.engines.postgres;
+      engine = new AnswerLostOnce({ adminUrl, exportDir });
+      const module = await Test.createTestingModule({ imports: [WorkerModule.forRoot(settings)] })
         .overrideProvider(EngineRegistry)
         .useValue(new EngineRegistry([engine]))
         .compile();
@@ -127,7 +129,7 @@ describe('credential rotation: the stored secret is always the one the login acc
       expect(await storedSecret()).toBe(before);
       expect(await storedSecretIsAccepted()).toBe(true);
       expect(failed.steps).toEqual([]);
-      const [row] = await plane.env.sql<{ pending_secret: string | null }>('SELECT pending_secret FROM operations WHERE id = $1', [rotation.body.id], plane.env.config.adminDb.name);
+      const [row] = await plane.env.sql<{ pending_secret: string | null }>('SELECT pending_secret FROM operations WHERE id = $1', [rotation.body.id], plane.env.adminDatabase);
       expect(row.pending_secret).toBeNull();
 
       const session = await oldSession();

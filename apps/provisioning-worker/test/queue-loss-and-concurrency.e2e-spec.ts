@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { testRedisUrl } from '@tenantry/testing';
 import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
 import { createWorker } from '../src/create-worker';
+import { workerSettings } from '../src/worker-settings';
 
 // Redis database 7 (of the test server) belongs to this file alone, so emptying it cannot disturb the files running beside it.
 const REDIS_URL = testRedisUrl(7);
@@ -21,7 +22,7 @@ describe('the admin DB, not Redis, is the source of truth; concurrency never pro
     plane = await startControlPlane({
       env: { REDIS_URL, RECONCILE_INTERVAL_MS: '300', RECONCILE_AFTER_MS: '500', WORKER_CONCURRENCY: '4' },
     });
-    secondWorker = await createWorker(plane.env.config);
+    secondWorker = await createWorker(plane.env.settings(workerSettings));
   });
 
   afterAll(async () => {
@@ -65,7 +66,7 @@ describe('the admin DB, not Redis, is the source of truth; concurrency never pro
       plane.admin('POST', '/tenants', { code: 'samecode', name: 'second' }),
     ]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409]);
-    const registered = await plane.env.sql(`SELECT count(*)::int AS n FROM tenants WHERE code = 'samecode'`, [], plane.env.config.adminDb.name);
+    const registered = await plane.env.sql(`SELECT count(*)::int AS n FROM tenants WHERE code = 'samecode'`, [], plane.env.adminDatabase);
     expect(registered[0].n).toBe(1);
   });
 });

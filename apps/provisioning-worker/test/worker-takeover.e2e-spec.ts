@@ -1,7 +1,9 @@
-import { jobIdFor, queueConnectionOptions, surviveConnectionErrors, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
+import { jobIdFor, queueConnectionOptions, redisSettings, surviveConnectionErrors, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
+import { operationQueueSettings } from '@tenantry/registry';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+import { workerSettings } from '../src/worker-settings';
 import { spawnWorker, type WorkerProcess } from './worker-process';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,7 +29,7 @@ describe('a second worker takes over the operation of one that died', () => {
 
   beforeAll(async () => {
     plane = await startControlPlane({ worker: false });
-    queue = new Queue(TENANT_OPERATIONS_QUEUE, { connection: queueConnectionOptions(plane.env.config.redis.url), prefix: plane.env.config.queue.prefix });
+    queue = new Queue(TENANT_OPERATIONS_QUEUE, { connection: queueConnectionOptions(plane.env.settings(redisSettings).url), prefix: plane.env.settings(operationQueueSettings).prefix });
   });
 
   afterEach(async () => {
@@ -40,7 +42,7 @@ describe('a second worker takes over the operation of one that died', () => {
   });
 
   const attempts = async (operationId: string) =>
-    (await plane.env.sql<{ attempts: number }>('SELECT attempts FROM operations WHERE id = $1', [operationId], plane.env.config.adminDb.name))[0].attempts;
+    (await plane.env.sql<{ attempts: number }>('SELECT attempts FROM operations WHERE id = $1', [operationId], plane.env.adminDatabase))[0].attempts;
 
   /**
    * Onboards `code` and holds its operation row (FOR UPDATE) so that the first worker to take the
@@ -50,7 +52,7 @@ describe('a second worker takes over the operation of one that died', () => {
     const created = await plane.admin('POST', '/tenants', { code, name: code });
     expect(created.status).toBe(202);
     const operationId: string = created.body.operation.id;
-    const blocker = new Client({ connectionString: plane.env.config.adminDb.url });
+    const blocker = new Client({ connectionString: plane.env.databaseUrl(plane.env.adminDatabase) });
     surviveConnectionErrors(blocker, 'test blocker');
     await blocker.connect();
     await blocker.query('BEGIN');
@@ -59,7 +61,7 @@ describe('a second worker takes over the operation of one that died', () => {
       operationId,
       async taken() {
         const waiting = `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE "operations"%' AND datname = $1`;
-        while ((await plane.env.sql(waiting, [plane.env.config.adminDb.name])).length === 0) await sleep(20);
+        while ((await plane.env.sql(waiting, [plane.env.adminDatabase])).length === 0) await sleep(20);
       },
       async release() {
         await blocker.query('COMMIT');
@@ -70,7 +72,7 @@ describe('a second worker takes over the operation of one that died', () => {
 
   it('with the default lock and stall settings, within their sum, and never two workers on the saga', async () => {
     // The settings every worker runs with unless told otherwise: the bound comes from them, not from a guess.
-    const { lockDurationMs, stalledIntervalMs } = plane.env.config.queue;
+    const { lockDurationMs, stalledIntervalMs } = plane.env.settings(workerSettings).worker;
     const settings = { QUEUE_LOCK_DURATION_MS: String(lockDurationMs), QUEUE_STALLED_INTERVAL_MS: String(stalledIntervalMs) };
     // The dead worker's job lock expires at most a lock duration after its death, and the next stall
     // check moves the job back within one interval more; one interval again is the survivor's slack.
@@ -109,7 +111,7 @@ describe('a second worker takes over the operation of one that died', () => {
 
   it('a job held up for twice its lock duration keeps the lock: no other worker takes the operation meanwhile', async () => {
     // The defaults: a worker renews its locks every half lock duration, so a worker late by less than that keeps them.
-    const { lockDurationMs, stalledIntervalMs } = plane.env.config.queue;
+    const { lockDurationMs, stalledIntervalMs } = plane.env.settings(workerSettings).worker;
     const settings = { QUEUE_LOCK_DURATION_MS: String(lockDurationMs), QUEUE_STALLED_INTERVAL_MS: String(stalledIntervalMs) };
     const held = await onboardHeld('long_step');
     const { operationId } = held;

@@ -147,7 +147,7 @@ describe('several business-service processes follow the registry as soon as its 
     const audit = await plane.env.sql<{ action: string }>(
       `SELECT action FROM audit_events WHERE tenant_id = $1 AND action LIKE 'tenant.rotate%'`,
       [tenant.id],
-      plane.env.config.adminDb.name,
+      plane.env.adminDatabase,
     );
     expect(audit).toHaveLength(1);
   });

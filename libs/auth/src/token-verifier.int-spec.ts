@@ -91,6 +91,16 @@ describe('TokenVerifier against a Keycloak-shaped issuer', () => {
     expect(await rejection(await issuer.mint(claims, { kind: 'id' }), byClient)).toContain('not an access token');
   });
 
+  it('refuses a signed token whose identity claims hold a control character, naming the claim', async () => {
+    expect(await rejection(await issuer.mint({ sub: 'eve', preferred_username: 'eve\u0000' }))).toBe(
+      'token claim "preferred_username" contains a control character (U+0000)',
+    );
+    expect(await rejection(await issuer.mint({ sub: 'eve\u001b[2J' }))).toContain('token claim "sub" contains a control character (U+001B)');
+    expect(await rejection(await issuer.mint({ sub: 'eve', tenantId: 'tenant\n1' }))).toContain('"tenant_id" contains a control character (U+000A)');
+    expect(await rejection(await issuer.mint({ sub: 'eve', azp: 'app\u0085' }))).toContain('"azp" contains a control character (U+0085)');
+    await expect(verifier.verify(await issuer.mint({ sub: 'eve', preferred_username: 'Ève Ødegård' }))).resolves.toMatchObject({ username: 'Ève Ødegård' });
+  });
+
   it('mints the claims Keycloak puts in each kind of token', async () => {
     const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
     const access = decode(await issuer.mint({ tenantId: 't1' }));

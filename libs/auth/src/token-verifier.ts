@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DependencyUnavailable, Unauthenticated } from '@tenantry/common';
+import { controlCharacterIn, DependencyUnavailable, Unauthenticated } from '@tenantry/common';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { AUTH_OPTIONS, type AuthOptions } from './auth-options';
 import type { VerifiedPrincipal } from './verified-principal';
@@ -45,7 +45,22 @@ export class TokenVerifier {
     }
     this.checkType(payload);
     this.checkAudience(payload);
+    this.checkIdentityClaims(payload);
     return this.toPrincipal(payload);
+  }
+
+  /**
+   * Refused, not escaped: these claims name the caller in the audit trail, the operations it
+   * requests and the logs, where an identity must read exactly as the realm signed it, and an
+   * escaped one would not. A username with a control character is a realm misconfigured or abused.
+   */
+  private checkIdentityClaims(payload: JWTPayload): void {
+    const claims = payload as Record<string, unknown>;
+    for (const name of ['sub', 'preferred_username', 'azp', this.options.tenantClaim]) {
+      const value = claims[name];
+      const control = typeof value === 'string' ? controlCharacterIn(value) : undefined;
+      if (control) throw new Unauthenticated(`token claim "${name}" contains a control character (${control})`);
+    }
   }
 
   private checkType(payload: JWTPayload): void {

@@ -5,3 +5,4 @@ export * from './built-app';
 export * from './http-client';
 export * from './throwaway-postgres';
 export * from './wait-for';
+export * from './settings-problems';

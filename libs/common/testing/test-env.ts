@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import Redis from 'ioredis';
-import { loadConfig, surviveConnectionErrors, type AppConfig, type RawEnv } from '../src';
+import { loadSettings, redisSettings, surviveConnectionErrors, type RawEnv, type Settings } from '../src';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -23,8 +23,11 @@ export const TEST_MSSQL_URL = process.env.MSSQL_URL || undefined;
 export interface TestEnv {
   /** Short unique label, also the TENANTRY_ENV, so tenant databases are `tenant_<code>_<label>`. */
   label: string;
-  config: AppConfig;
   rawEnv: RawEnv;
+  /** What a process would read from this env: `settings` of a lib, or a process's combination of them. */
+  settings<T>(settings: Settings<T>): T;
+  /** The name of this env's admin database (the registry), on the server `DATABASE_URL` names. */
+  adminDatabase: string;
   /** The superuser URL of `database` on the test server (DATABASE_URL's, whatever its host and port). */
   databaseUrl(database: string): string;
   /** Runs SQL on the server (the one `DATABASE_URL` names) as the superuser, against `database` (default: postgres). */
@@ -50,7 +53,9 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
     WORKER_METRICS_PORT: '0',
     ...overrides,
   };
-  const config = loadConfig(rawEnv);
+  const settings = <T>(of: Settings<T>) => loadSettings(of, rawEnv);
+  const adminDatabase = rawEnv.ADMIN_DB_NAME ?? 'tenantry_admin';
+  const redisUrl = settings(redisSettings).url;
   const clients: Redis[] = [];
 
   const serverUrl = rawEnv.DATABASE_URL ?? BASE_URL;
@@ -66,12 +71,13 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
 
   return {
     label,
-    config,
     rawEnv,
+    settings,
+    adminDatabase,
     databaseUrl,
     sql,
     redis() {
-      const client = new Redis(config.redis.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+      const client = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
       clients.push(client);
       return client;
     },
@@ -83,7 +89,7 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
       try {
         const databases = await admin.query<{ datname: string }>(
           `SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2`,
-          [`%\\_${label}%`, config.adminDb.name],
+          [`%\\_${label}%`, adminDatabase],
         );
         for (const { datname } of databases.rows) {
           await admin.query(`ALTER DATABASE "${datname}" WITH IS_TEMPLATE false`);
@@ -99,7 +105,7 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
       } finally {
         await admin.end();
       }
-      const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+      const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
       try {
         for (const pattern of [`${label}:*`, `q${label}:*`]) {
           let cursor = '0';

@@ -1,5 +1,6 @@
+import type { EngineKind } from '@tenantry/common';
 import { EngineNotConfigured } from './engine-errors';
-import type { EngineKind, TenantDatabaseEngine } from './tenant-database-engine';
+import type { TenantDatabaseEngine } from './tenant-database-engine';
 
 const HOW_TO_CONFIGURE: Record<EngineKind, string> = {
   postgres: 'TENANT_PG_URL',
@@ -20,8 +21,13 @@ export class EngineRegistry {
     return engine;
   }
 
-  has(kind: EngineKind): boolean {
-    return this.engines.has(kind);
+  /** EngineNotConfigured, saying how to configure it, when this process cannot drive `kind`. */
+  assertConfigured(kind: EngineKind): void {
+    this.get(kind);
+  }
+
+  kinds(): EngineKind[] {
+    return [...this.engines.keys()];
   }
 
   async close(): Promise<void> {

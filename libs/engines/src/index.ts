@@ -3,6 +3,7 @@ export * from './tenant-names';
 export * from './engine-errors';
 export * from './engine-registry';
 export * from './engines.module';
+export * from './engines-options';
 export * from './postgres/postgres.engine';
 export * from './azure-sql/azure-sql.engine';
 export * from './azure-sql/elastic-pool';

@@ -1,32 +1,8 @@
-/** Where one tenant's database lives and how its own login reaches it. */
-export interface TenantDatabaseTarget {
-  tenantId: string;
+import type { EngineKind, TenantDatabaseLocation } from '@tenantry/common';
+
+/** A tenant database as the engines act on it: where it lives, and its tenant's code, which Azure SQL tags it with. */
+export interface TenantDatabaseTarget extends TenantDatabaseLocation {
   tenantCode: string;
-  /** The server or elastic pool chosen by placement. */
-  pool: PoolLocation;
-  databaseName: string;
-  loginName: string;
-}
-
-export type EngineKind = 'postgres' | 'azure-sql';
-
-export interface PoolLocation {
-  name: string;
-  engine: EngineKind;
-  host: string;
-  port: number;
-  /** Azure SQL: the elastic pool (ARM resource id) and its region; absent for a PostgreSQL server or a plain SQL Server. */
-  elasticPool?: { id: string; location: string };
-}
-
-/** What a business service needs to open a connection as the tenant's own login. */
-export interface TenantConnectionParams {
-  engine: EngineKind;
-  host: string;
-  port: number;
-  database: string;
-  username: string;
-  password: string;
 }
 
 export interface SchemaOutcome {
@@ -41,8 +17,6 @@ export interface SchemaOutcome {
  */
 export interface TenantDatabaseEngine {
   readonly kind: EngineKind;
-  /** Derives and validates the database and login names for a tenant code. */
-  namesFor(tenantCode: string, env: string): { databaseName: string; loginName: string };
   databaseExists(target: TenantDatabaseTarget): Promise<boolean>;
   /**
    * A database of the tenant's name that is not the tenant's is a TenantDatabaseConflict, never
@@ -65,8 +39,6 @@ export interface TenantDatabaseEngine {
   countSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number>;
   /** Ends those sessions at once, whatever they are doing; returns how many it ended. */
   endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number>;
-  /** How a business service reaches the tenant database as the tenant's own login. */
-  connectionParams(target: TenantDatabaseTarget, password: string): TenantConnectionParams;
   /** The tenant migrations not applied yet, in order; reads only. */
   pendingMigrations(target: TenantDatabaseTarget): Promise<string[]>;
   /** Brings the tenant database to the current tenant-schema version. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@tenantry/common';
+import { CONFIGURED_POOL_OPTIONS, type ConfiguredPoolOptions } from './registry-options';
 import { RegistryUnitOfWork } from './registry-unit-of-work';
 
 /**
@@ -11,20 +11,16 @@ import { RegistryUnitOfWork } from './registry-unit-of-work';
 export class ConfiguredPool implements OnApplicationBootstrap {
   constructor(
     private readonly registry: RegistryUnitOfWork,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CONFIGURED_POOL_OPTIONS) private readonly pool: ConfiguredPoolOptions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const server = this.config.tenantServer;
-    if (!server.register) return;
+    const { register, name, host, port, maxDatabases } = this.pool;
+    if (!register) return;
     await this.registry.repositories.pools.insertIfAbsent({
-      name: server.pool,
-      engine: 'postgres',
-      host: server.host,
-      port: server.port,
-      elasticPoolId: null,
-      location: null,
-      maxDatabases: server.maxDatabases,
+      name,
+      address: { engine: 'postgres', host, port, elasticPoolId: null, location: null },
+      maxDatabases,
       dedicated: false,
     });
   }

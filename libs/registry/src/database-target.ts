@@ -1,20 +1,8 @@
 import type { TenantDatabaseEntity } from './entities/tenant-database.entity';
 import type { TenantEntity } from './entities/tenant.entity';
 
-/** The registry's record of a tenant database in the shape engines act on (TenantDatabaseTarget). */
+/** The registry's record of a tenant database with its tenant's code: the shape engines act on (TenantDatabaseTarget). */
 export function databaseTarget(tenant: Pick<TenantEntity, 'id' | 'code'>, database: TenantDatabaseEntity) {
-  const { elasticPoolId, location } = database;
-  return {
-    tenantId: tenant.id,
-    tenantCode: tenant.code,
-    pool: {
-      name: database.poolId,
-      engine: database.engine,
-      host: database.host,
-      port: database.port,
-      ...(elasticPoolId && location ? { elasticPool: { id: elasticPoolId, location } } : {}),
-    },
-    databaseName: database.databaseName,
-    loginName: database.loginName,
-  };
+  const { address, databaseName, loginName } = database;
+  return { tenantId: tenant.id, tenantCode: tenant.code, address, databaseName, loginName };
 }

@@ -1,4 +1,4 @@
-import { surviveConnectionErrors, type AppConfig } from '@tenantry/common';
+import { surviveConnectionErrors } from '@tenantry/common';
 import { Client, escapeIdentifier } from 'pg';
 import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { AuditEventEntity } from './entities/audit-event.entity';
@@ -13,6 +13,9 @@ import { CredentialRotation1764000300000 } from './migrations/1764000300000-Cred
 import { AzurePools1764000400000 } from './migrations/1764000400000-AzurePools';
 import { MigrationRunLeases1764000510000 } from './migrations/1764000510000-MigrationRunLeases';
 import { LoginOperations1764000540000 } from './migrations/1764000540000-LoginOperations';
+import { PoolSlots1764000550000 } from './migrations/1764000550000-PoolSlots';
+import { DroppedDatabases1764000620000 } from './migrations/1764000620000-DroppedDatabases';
+import type { AdminDatabaseOptions, RegistryConnectionOptions, RegistryOptions } from './registry-options';
 
 export const REGISTRY_ENTITIES = [DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
 export const REGISTRY_MIGRATIONS = [
@@ -23,34 +26,36 @@ export const REGISTRY_MIGRATIONS = [
   AzurePools1764000400000,
   MigrationRunLeases1764000510000,
   LoginOperations1764000540000,
+  PoolSlots1764000550000,
+  DroppedDatabases1764000620000,
 ];
 
-export function registryDataSourceOptions(config: AppConfig, poolSize = 10): DataSourceOptions {
+export function registryDataSourceOptions({ adminDb, connections }: Pick<RegistryOptions, 'adminDb' | 'connections'>): DataSourceOptions {
   return {
     type: 'postgres',
-    url: config.adminDb.url,
+    url: adminDb.url,
     entities: REGISTRY_ENTITIES,
     migrations: REGISTRY_MIGRATIONS,
     migrationsTableName: 'registry_migrations',
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: poolSize, connectionTimeoutMillis: 5000 },
+    extra: { max: connections.poolSize, connectionTimeoutMillis: connections.waitMs },
   };
 }
 
 /** Creates the admin database when it does not exist yet (a fresh machine has none). */
-export async function ensureAdminDatabase(config: AppConfig): Promise<boolean> {
-  const maintenance = new URL(config.adminDb.url);
+export async function ensureAdminDatabase(adminDb: AdminDatabaseOptions): Promise<boolean> {
+  const maintenance = new URL(adminDb.url);
   maintenance.pathname = '/postgres';
   const client = new Client({ connectionString: maintenance.toString() });
   surviveConnectionErrors(client, 'admin database bootstrap session');
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [config.adminDb.name]);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [adminDb.name]);
     if (rowCount) return false;
     try {
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(config.adminDb.name)}`);
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(adminDb.name)}`);
     } catch (error) {
       if ((error as { code?: string }).code !== '42P04') throw error;
     }
@@ -72,19 +77,22 @@ async function closeToPublic(runner: QueryRunner, name: string): Promise<void> {
   await runner.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
 }
 
+// Migrating holds one session of its own; nothing else queues for these connections.
+const MIGRATION_CONNECTIONS: RegistryConnectionOptions = { poolSize: 2, waitMs: 5_000 };
+
 // Serialises concurrent migrators (several apps starting at once); TypeORM's own run takes no lock.
 const REGISTRY_MIGRATION_LOCK = 7_340_001;
 
 /** Creates the admin database if needed, closes it to PUBLIC and applies pending registry migrations; returns their names. */
-export async function migrateRegistry(config: AppConfig): Promise<string[]> {
-  await ensureAdminDatabase(config);
-  const dataSource = new DataSource(registryDataSourceOptions(config, 2));
+export async function migrateRegistry(adminDb: AdminDatabaseOptions): Promise<string[]> {
+  await ensureAdminDatabase(adminDb);
+  const dataSource = new DataSource(registryDataSourceOptions({ adminDb, connections: MIGRATION_CONNECTIONS }));
   await dataSource.initialize();
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
     await runner.query('SELECT pg_advisory_lock($1)', [REGISTRY_MIGRATION_LOCK]);
-    await closeToPublic(runner, config.adminDb.name);
+    await closeToPublic(runner, adminDb.name);
     const applied = await dataSource.runMigrations({ transaction: 'all' });
     return applied.map((migration) => migration.name);
   } finally {

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { isConnectionFailure } from '@tenantry/common';
+import { isConnectionFailure, RegistryBusy } from '@tenantry/common';
 import type { EventEmitter } from 'node:events';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditRepository } from './repositories/audit.repository';
 import { MigrationRunRepository } from './repositories/migration-run.repository';
 import { OperationRepository } from './repositories/operation.repository';
+import { isPoolWaitTimeout } from './repositories/pg-errors';
 import { PoolRepository } from './repositories/pool.repository';
 import { TenantDatabaseRepository } from './repositories/tenant-database.repository';
 import { TenantRepository } from './repositories/tenant.repository';
@@ -42,8 +43,14 @@ export class RegistryUnitOfWork {
     this.repositories = repositoriesOn(dataSource.manager);
   }
 
-  transaction<T>(work: (repositories: RegistryRepositories) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((em) => work(repositoriesOn(em)));
+  /** A burst that keeps every registry connection busy past the wait is answered RegistryBusy (a 503), not left to fail as unknown. */
+  async transaction<T>(work: (repositories: RegistryRepositories) => Promise<T>): Promise<T> {
+    try {
+      return await this.dataSource.transaction((em) => work(repositoriesOn(em)));
+    } catch (error) {
+      if (isPoolWaitTimeout(error)) throw new RegistryBusy('every registry connection is busy; try again shortly');
+      throw error;
+    }
   }
 
   /**
@@ -77,10 +84,6 @@ export class RegistryUnitOfWork {
       connection.removeListener('end', onEnd);
       await runner.release();
     }
-  }
-
-  async ping(): Promise<void> {
-    await this.dataSource.query('SELECT 1');
   }
 
   async pendingMigrations(): Promise<boolean> {

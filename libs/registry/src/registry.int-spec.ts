@@ -1,35 +1,23 @@
 import { TenantCodeTaken } from '@tenantry/common';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv } from '@tenantry/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { databaseTarget } from './database-target';
 import { migrateRegistry, registryDataSourceOptions } from './registry-data-source';
-import { LockLost, RegistryUnitOfWork } from './registry-unit-of-work';
+import { adminDatabaseSettings, registrySettings } from './registry-options';
+import { useTestRegistry } from './registry.fixture';
+import { LockLost } from './registry-unit-of-work';
 import { OperationInProgress } from './repositories/operation.repository';
 
 describe('registry (admin database)', () => {
-  let env: TestEnv;
-  let dataSource: DataSource;
-  let registry: RegistryUnitOfWork;
-
-  beforeAll(async () => {
-    env = createTestEnv();
-    await migrateRegistry(env.config);
-    dataSource = await new DataSource(registryDataSourceOptions(env.config)).initialize();
-    registry = new RegistryUnitOfWork(dataSource);
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await env.cleanup();
-  });
+  const db = useTestRegistry();
 
   const newTenant = (code: string) => ({ code, name: code, plan: 'standard', region: 'local' });
 
   it('is made by migrations, and migrating again (even concurrently) applies nothing', async () => {
-    const again = await Promise.all([migrateRegistry(env.config), migrateRegistry(env.config)]);
+    const again = await Promise.all([migrateRegistry(db.env.settings(adminDatabaseSettings)), migrateRegistry(db.env.settings(adminDatabaseSettings))]);
     expect(again).toEqual([[], []]);
-    const tables = await dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
+    const tables = await db.dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
     expect(tables.map((t: { tablename: string }) => t.tablename)).toEqual([
       'audit_events',
       'database_pools',
@@ -43,44 +31,44 @@ describe('registry (admin database)', () => {
   });
 
   it('lets no other role connect to the admin database; an owner that is not a superuser keeps its access', async () => {
-    const [publicAccess] = await env.sql<{ connect: boolean; temp: boolean }>(
+    const [publicAccess] = await db.env.sql<{ connect: boolean; temp: boolean }>(
       `SELECT has_database_privilege('public', $1, 'CONNECT') AS connect, has_database_privilege('public', $1, 'TEMP') AS temp`,
-      [env.config.adminDb.name],
+      [db.env.adminDatabase],
     );
     expect(publicAccess).toEqual({ connect: false, temp: false });
-    const stranger = `stranger_${env.label}`;
-    await env.sql(`CREATE ROLE ${stranger} LOGIN`);
-    const asStranger = new URL(env.config.adminDb.url);
+    const stranger = `stranger_${db.env.label}`;
+    await db.env.sql(`CREATE ROLE ${stranger} LOGIN`);
+    const asStranger = new URL(db.env.databaseUrl(db.env.adminDatabase));
     asStranger.username = stranger;
     await expect(new DataSource({ type: 'postgres', url: asStranger.toString() }).initialize()).rejects.toThrow(/permission denied/);
 
     // The control plane's role on a managed server is rarely a superuser: it owns the admin database it made.
-    const owner = `owner_${env.label}`;
-    await env.sql(`CREATE ROLE ${owner} LOGIN CREATEDB`);
-    await env.sql(`GRANT CONNECT ON DATABASE postgres TO ${owner}`);
+    const owner = `owner_${db.env.label}`;
+    await db.env.sql(`CREATE ROLE ${owner} LOGIN CREATEDB`);
+    await db.env.sql(`GRANT CONNECT ON DATABASE postgres TO ${owner}`);
     try {
-      const ownerUrl = new URL(env.config.adminDb.url);
+      const ownerUrl = new URL(db.env.databaseUrl(db.env.adminDatabase));
       ownerUrl.username = owner;
       ownerUrl.pathname = '/postgres';
-      const owned = createTestEnv({ DATABASE_URL: ownerUrl.toString(), ADMIN_DB_NAME: `tenantry_admin_${env.label}_owned` });
-      await migrateRegistry(owned.config);
-      await migrateRegistry(owned.config);
-      const ownerSource = await new DataSource(registryDataSourceOptions(owned.config)).initialize();
+      const owned = createTestEnv({ DATABASE_URL: ownerUrl.toString(), ADMIN_DB_NAME: `tenantry_admin_${db.env.label}_owned` });
+      await migrateRegistry(owned.settings(adminDatabaseSettings));
+      await migrateRegistry(owned.settings(adminDatabaseSettings));
+      const ownerSource = await new DataSource(registryDataSourceOptions(owned.settings(registrySettings))).initialize();
       expect(await ownerSource.query('SELECT count(*)::int AS n FROM tenants')).toEqual([{ n: 0 }]);
       await ownerSource.destroy();
-      const byStranger = new URL(owned.config.adminDb.url);
+      const byStranger = new URL(owned.databaseUrl(owned.adminDatabase));
       byStranger.username = stranger;
       await expect(new DataSource({ type: 'postgres', url: byStranger.toString() }).initialize()).rejects.toThrow(/permission denied/);
     } finally {
-      await env.sql(`DROP DATABASE IF EXISTS tenantry_admin_${env.label}_owned WITH (FORCE)`);
-      await env.sql(`REVOKE CONNECT ON DATABASE postgres FROM ${owner}`);
+      await db.env.sql(`DROP DATABASE IF EXISTS tenantry_admin_${db.env.label}_owned WITH (FORCE)`);
+      await db.env.sql(`REVOKE CONNECT ON DATABASE postgres FROM ${owner}`);
     }
   });
 
   it('gives one of two simultaneous registrations of a code a TenantCodeTaken', async () => {
     const results = await Promise.allSettled([
-      registry.transaction((r) => r.tenants.insert(newTenant('race'))),
-      registry.transaction((r) => r.tenants.insert(newTenant('race'))),
+      db.registry.transaction((r) => r.tenants.insert(newTenant('race'))),
+      db.registry.transaction((r) => r.tenants.insert(newTenant('race'))),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -89,47 +77,47 @@ describe('registry (admin database)', () => {
 
   it('rolls the tenant back when the rest of its transaction fails', async () => {
     await expect(
-      registry.transaction(async (r) => {
+      db.registry.transaction(async (r) => {
         await r.tenants.insert(newTenant('rolledback'));
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    expect(await registry.repositories.tenants.findByCode('rolledback')).toBeNull();
+    expect(await db.registry.repositories.tenants.findByCode('rolledback')).toBeNull();
   });
 
   it('allows one unfinished operation per tenant', async () => {
-    const tenant = await registry.repositories.tenants.insert(newTenant('busy'));
-    const first = await registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'provision', requestedBy: 't' });
+    const tenant = await db.registry.repositories.tenants.insert(newTenant('busy'));
+    const first = await db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'provision', requestedBy: 't' });
     await expect(
-      registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'deprovision', requestedBy: 't' }),
+      db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'deprovision', requestedBy: 't' }),
     ).rejects.toBeInstanceOf(OperationInProgress);
-    await registry.repositories.operations.finish(first.id, 'succeeded');
+    await db.registry.repositories.operations.finish(first.id, 'succeeded');
     await expect(
-      registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'deprovision', requestedBy: 't' }),
+      db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'deprovision', requestedBy: 't' }),
     ).resolves.toMatchObject({ status: 'pending' });
   });
 
   it('lets a suspension in beside another open operation, but never two suspensions', async () => {
-    const tenant = await registry.repositories.tenants.insert(newTenant('urgent'));
-    await registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'rotate_credentials', requestedBy: 't' });
-    await registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'suspend', requestedBy: 't' });
-    await expect(registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'suspend', requestedBy: 't' })).rejects.toBeInstanceOf(OperationInProgress);
-    await expect(registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'resume', requestedBy: 't' })).rejects.toBeInstanceOf(OperationInProgress);
+    const tenant = await db.registry.repositories.tenants.insert(newTenant('urgent'));
+    await db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'rotate_credentials', requestedBy: 't' });
+    await db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'suspend', requestedBy: 't' });
+    await expect(db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'suspend', requestedBy: 't' })).rejects.toBeInstanceOf(OperationInProgress);
+    await expect(db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'resume', requestedBy: 't' })).rejects.toBeInstanceOf(OperationInProgress);
   });
 
   it('rolls a credential change back on the operation: nothing pending, its steps to run again', async () => {
-    const tenant = await registry.repositories.tenants.insert(newTenant('undo'));
-    const op = await registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'rotate_credentials', requestedBy: 't' });
+    const tenant = await db.registry.repositories.tenants.insert(newTenant('undo'));
+    const op = await db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'rotate_credentials', requestedBy: 't' });
     const at = new Date('2026-01-02T03:04:05.678Z');
-    await registry.repositories.operations.setPendingSecret(op.id, 'v1:pending');
-    expect(await registry.repositories.operations.notePasswordChanged(op.id, at)).toEqual(at);
+    await db.registry.repositories.operations.setPendingSecret(op.id, 'v1:pending');
+    expect(await db.registry.repositories.operations.notePasswordChanged(op.id, at)).toEqual(at);
     // A step run again keeps the first change's time.
-    expect(await registry.repositories.operations.notePasswordChanged(op.id, new Date())).toEqual(at);
+    expect(await db.registry.repositories.operations.notePasswordChanged(op.id, new Date())).toEqual(at);
     for (const step of ['prepare_credentials', 'set_login_password', 'other']) {
-      await registry.repositories.operations.completeStep(op.id, { step, startedAt: at.toISOString(), durationMs: 1 });
+      await db.registry.repositories.operations.completeStep(op.id, { step, startedAt: at.toISOString(), durationMs: 1 });
     }
-    await registry.repositories.operations.undoCredentialChange(op.id, ['prepare_credentials', 'set_login_password', 'store_credentials']);
-    expect(await registry.repositories.operations.findById(op.id)).toMatchObject({
+    await db.registry.repositories.operations.undoCredentialChange(op.id, ['prepare_credentials', 'set_login_password', 'store_credentials']);
+    expect(await db.registry.repositories.operations.findById(op.id)).toMatchObject({
       pendingSecret: null,
       passwordChangedAt: null,
       completedSteps: [expect.objectContaining({ step: 'other' })],
@@ -137,81 +125,94 @@ describe('registry (admin database)', () => {
   });
 
   it('checkpoints steps and counts attempts on the operation row', async () => {
-    const tenant = await registry.repositories.tenants.insert(newTenant('steps'));
-    const op = await registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'provision', requestedBy: 't' });
-    expect((await registry.repositories.operations.claim(op.id))?.attempts).toBe(1);
-    await registry.repositories.operations.completeStep(op.id, { step: 'place', startedAt: new Date().toISOString(), durationMs: 3 });
-    await registry.repositories.operations.completeStep(op.id, { step: 'create_database', startedAt: new Date().toISOString(), durationMs: 70 });
-    const claimedAgain = await registry.repositories.operations.claim(op.id);
+    const tenant = await db.registry.repositories.tenants.insert(newTenant('steps'));
+    const op = await db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'provision', requestedBy: 't' });
+    expect((await db.registry.repositories.operations.claim(op.id))?.attempts).toBe(1);
+    await db.registry.repositories.operations.completeStep(op.id, { step: 'place', startedAt: new Date().toISOString(), durationMs: 3 });
+    await db.registry.repositories.operations.completeStep(op.id, { step: 'create_database', startedAt: new Date().toISOString(), durationMs: 70 });
+    const claimedAgain = await db.registry.repositories.operations.claim(op.id);
     expect(claimedAgain?.attempts).toBe(2);
     expect(claimedAgain?.completedSteps.map((s) => s.step)).toEqual(['place', 'create_database']);
-    await registry.repositories.operations.finish(op.id, 'succeeded');
-    expect(await registry.repositories.operations.claim(op.id)).toBeNull();
+    await db.registry.repositories.operations.finish(op.id, 'succeeded');
+    expect(await db.registry.repositories.operations.claim(op.id)).toBeNull();
   });
 
   it('frees a code once its tenant is deleted, keeping the old row readable', async () => {
-    const old = await registry.repositories.tenants.insert(newTenant('reused'));
-    await expect(registry.repositories.tenants.insert(newTenant('reused'))).rejects.toBeInstanceOf(TenantCodeTaken);
-    await registry.repositories.tenants.setStatus(old.id, 'deleted');
-    expect((await registry.repositories.tenants.findByCode('reused'))?.status).toBe('deleted');
-    const fresh = await registry.repositories.tenants.insert(newTenant('reused'));
-    expect((await registry.repositories.tenants.findByCode('reused'))?.id).toBe(fresh.id);
+    const old = await db.registry.repositories.tenants.insert(newTenant('reused'));
+    await expect(db.registry.repositories.tenants.insert(newTenant('reused'))).rejects.toBeInstanceOf(TenantCodeTaken);
+    await db.registry.repositories.tenants.setStatus(old.id, 'deleted');
+    expect((await db.registry.repositories.tenants.findByCode('reused'))?.status).toBe('deleted');
+    const fresh = await db.registry.repositories.tenants.insert(newTenant('reused'));
+    expect((await db.registry.repositories.tenants.findByCode('reused'))?.id).toBe(fresh.id);
+  });
+
+  it('keeps an audit record whatever it quotes: control characters are stored escaped, NUL included', async () => {
+    const tenant = await db.registry.repositories.tenants.insert(newTenant('audited'));
+    await db.registry.repositories.audit.record({
+      actor: { name: 'system\u0000worker', requestId: 'r\u00851' },
+      action: 'operation.retry',
+      tenant: { id: tenant.id },
+      details: { lastError: 'engine said: \u0000bad\u001b[2J', nested: [{ 'ke\u0007y': 'v\nw' }], attempts: 3, gone: null },
+    });
+    const [event] = await db.registry.repositories.audit.forTenant(tenant.id);
+    expect(event).toMatchObject({
+      actor: 'system\\u0000worker',
+      details: { lastError: 'engine said: \\u0000bad\\u001b[2J', nested: [{ 'ke\\u0007y': 'v\\u000aw' }], attempts: 3, gone: null },
+      requestId: 'r\\u00851',
+    });
   });
 
   it('keeps an elastic pool with its resource id and region, and hands them to the engine with each tenant placed on it', async () => {
     const elasticPoolId = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
-    const azure = { engine: 'azure-sql' as const, host: 'sql-weu-1.database.windows.net', port: 1433, maxDatabases: 500, dedicated: false };
-    const pool = await registry.repositories.pools.upsert({ name: 'weu-a', ...azure, elasticPoolId, location: 'westeurope' });
-    expect(pool).toMatchObject({ elasticPoolId, location: 'westeurope' });
+    const address = { engine: 'azure-sql' as const, host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId, location: 'westeurope' };
+    const pool = await db.registry.repositories.pools.upsert({ name: 'weu-a', address, maxDatabases: 500, dedicated: false });
+    expect(pool.address).toMatchObject({ elasticPoolId, location: 'westeurope' });
 
-    const tenant = await registry.repositories.tenants.insert(newTenant('pooled'));
-    await registry.repositories.databases.place({
+    const tenant = await db.registry.repositories.tenants.insert(newTenant('pooled'));
+    await db.registry.repositories.databases.place({
       tenantId: tenant.id,
       poolId: pool.id,
-      ...azure,
-      elasticPoolId,
-      location: 'westeurope',
+      address,
       databaseName: 'tenant_pooled_x',
       loginName: 'tenant_pooled_x_app',
     });
-    const placed = await registry.repositories.databases.findByTenant(tenant.id);
-    expect(databaseTarget(tenant, placed!).pool).toEqual({
-      name: pool.id,
-      engine: 'azure-sql',
-      host: 'sql-weu-1.database.windows.net',
-      port: 1433,
-      elasticPool: { id: elasticPoolId, location: 'westeurope' },
+    const placed = await db.registry.repositories.databases.findByTenant(tenant.id);
+    expect(databaseTarget(tenant, placed!)).toEqual({
+      tenantId: tenant.id,
+      tenantCode: 'pooled',
+      address: { engine: 'azure-sql', host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId, location: 'westeurope' },
+      databaseName: 'tenant_pooled_x',
+      loginName: 'tenant_pooled_x_app',
     });
   });
 
   it('refuses half an elastic pool, or one on a postgres pool', async () => {
-    const postgres = { engine: 'postgres' as const, host: 'h', port: 5432, maxDatabases: 5, dedicated: false };
-    await expect(registry.repositories.pools.upsert({ name: 'half', ...postgres, engine: 'azure-sql', elasticPoolId: '/x', location: null })).rejects.toThrow(
-      /database_pools_elastic_pool/,
-    );
-    await expect(registry.repositories.pools.upsert({ name: 'mixed', ...postgres, elasticPoolId: '/x', location: 'westeurope' })).rejects.toThrow(
-      /database_pools_elastic_pool/,
-    );
+    const postgres = { engine: 'postgres' as const, host: 'h', port: 5432 };
+    const capacity = { maxDatabases: 5, dedicated: false };
+    const half = { ...postgres, engine: 'azure-sql' as const, elasticPoolId: '/x', location: null };
+    await expect(db.registry.repositories.pools.upsert({ name: 'half', address: half, ...capacity })).rejects.toThrow(/database_pools_elastic_pool/);
+    const mixed = { ...postgres, elasticPoolId: '/x', location: 'westeurope' };
+    await expect(db.registry.repositories.pools.upsert({ name: 'mixed', address: mixed, ...capacity })).rejects.toThrow(/database_pools_elastic_pool/);
   });
 
   it('holds a per-tenant lock that a second taker cannot get', async () => {
     let inner: unknown;
-    const outer = await registry.withLock('tenant:x', async () => {
-      inner = await registry.withLock('tenant:x', async () => 'second');
+    const outer = await db.registry.withLock('tenant:x', async () => {
+      inner = await db.registry.withLock('tenant:x', async () => 'second');
       return 'first';
     });
     expect(outer).toEqual({ acquired: true, value: 'first' });
     expect(inner).toEqual({ acquired: false });
-    expect(await registry.withLock('tenant:x', async () => 'again')).toEqual({ acquired: true, value: 'again' });
+    expect(await db.registry.withLock('tenant:x', async () => 'again')).toEqual({ acquired: true, value: 'again' });
   });
 
   it('reads a running migration run whose lease lapsed as abandoned, and records it so with its counts; a renewed one stays running', async () => {
-    const runs = registry.repositories.migrationRuns;
+    const runs = db.registry.repositories.migrationRuns;
     const start = () => runs.start({ targetVersion: 'v2', options: {}, triggeredBy: 'test', leaseMs: 60_000 });
     const [dead, alive, finished] = [await start(), await start(), await start()];
     await runs.record(dead, { tenantId: randomUUID(), tenantCode: 'a', outcome: 'migrated', wave: 'canary', version: 'v2', pending: null, error: null, durationMs: 5 });
     await runs.finish(finished, 'succeeded', { migrated: 0 });
-    const lapse = (id: string) => dataSource.query(`UPDATE migration_runs SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
+    const lapse = (id: string) => db.dataSource.query(`UPDATE migration_runs SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
     await Promise.all([lapse(dead), lapse(alive), lapse(finished)]);
     await runs.renewLease(alive, 60_000);
 
@@ -222,22 +223,22 @@ describe('registry (admin database)', () => {
 
     const recorded = await runs.recordAbandoned();
     expect(recorded.map((run) => run.id)).toEqual([dead]);
-    const [row] = await dataSource.query(`SELECT status, counts, finished_at = heartbeat_at AS "endedAtHeartbeat" FROM migration_runs WHERE id = $1`, [dead]);
+    const [row] = await db.dataSource.query(`SELECT status, counts, finished_at = heartbeat_at AS "endedAtHeartbeat" FROM migration_runs WHERE id = $1`, [dead]);
     expect(row).toEqual({ status: 'abandoned', counts: { migrated: 1 }, endedAtHeartbeat: true });
     expect(await runs.recordAbandoned()).toEqual([]);
   });
 
   it('says at once when the connection holding a lock ends, and the lock is then free for another taker', async () => {
-    const outcome = await registry.withLock('tenant:y', async (lost) => {
+    const outcome = await db.registry.withLock('tenant:y', async (lost) => {
       expect(lost.aborted).toBe(false);
       const aborted = new Promise((resolve) => lost.addEventListener('abort', resolve));
-      await env.sql(
+      await db.env.sql(
         `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = (hashtextextended('tenant:y', 0) & x'ffffffff'::bigint)::oid AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
-        [env.config.adminDb.name],
+        [db.env.adminDatabase],
       );
       await aborted;
       expect(lost.reason).toBeInstanceOf(LockLost);
-      return (await registry.withLock('tenant:y', async () => 'taken over')) as unknown;
+      return (await db.registry.withLock('tenant:y', async () => 'taken over')) as unknown;
     });
     expect(outcome).toEqual({ acquired: true, value: { acquired: true, value: 'taken over' } });
   });

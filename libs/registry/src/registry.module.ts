@@ -1,8 +1,16 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { AppConfig } from '@tenantry/common';
+import { TENANT_CACHE_OPTIONS } from '@tenantry/tenant-cache';
 import { ConfiguredPool } from './configured-pool';
 import { registryDataSourceOptions } from './registry-data-source';
+import { RegistryHealth } from './registry-health';
+import {
+  CONFIGURED_POOL_OPTIONS,
+  SLOT_RESERVATION_OPTIONS,
+  type ConfiguredPoolOptions,
+  type RegistryOptions,
+  type SlotReservationOptions,
+} from './registry-options';
 import { RegistryUnitOfWork } from './registry-unit-of-work';
 import { TenantCacheInvalidator } from './tenant-cache-invalidator';
 
@@ -10,17 +18,35 @@ import { TenantCacheInvalidator } from './tenant-cache-invalidator';
 @Global()
 @Module({})
 export class RegistryModule {
-  /** `registerConfiguredPool`: the control-plane processes make sure the configured server is a pool. */
-  static forRoot(config: AppConfig, options: { poolSize?: number; registerConfiguredPool?: boolean } = {}): DynamicModule {
+  /**
+   * `configuredPool`: the control-plane processes make sure the configured server is a pool (and may read where it is).
+   * `slotReservation`: the processes that take tenants' slots in pools (admission, placement) read how long they wait.
+   */
+  static forRoot(
+    options: RegistryOptions,
+    process: { configuredPool?: ConfiguredPoolOptions; slotReservation?: SlotReservationOptions } = {},
+  ): DynamicModule {
+    const { configuredPool, slotReservation } = process;
+    const processOptions = [
+      ...(configuredPool ? [{ provide: CONFIGURED_POOL_OPTIONS, useValue: configuredPool }] : []),
+      ...(slotReservation ? [{ provide: SLOT_RESERVATION_OPTIONS, useValue: slotReservation }] : []),
+    ];
     return {
       module: RegistryModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...registryDataSourceOptions(config, options.poolSize), retryAttempts: 2, retryDelay: 1000 }),
+          useFactory: () => ({ ...registryDataSourceOptions(options), retryAttempts: 2, retryDelay: 1000 }),
         }),
       ],
-      providers: [RegistryUnitOfWork, TenantCacheInvalidator, ...(options.registerConfiguredPool ? [ConfiguredPool] : [])],
-      exports: [RegistryUnitOfWork, TenantCacheInvalidator],
+      providers: [
+        { provide: TENANT_CACHE_OPTIONS, useValue: options.tenantCache },
+        RegistryUnitOfWork,
+        RegistryHealth,
+        TenantCacheInvalidator,
+        ...processOptions,
+        ...(configuredPool ? [ConfiguredPool] : []),
+      ],
+      exports: [RegistryUnitOfWork, RegistryHealth, TenantCacheInvalidator, ...processOptions.map(({ provide }) => provide)],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, REDIS_CLIENT, type AppConfig } from '@tenantry/common';
-import { TenantCachePublisher, tenantCacheOptions } from '@tenantry/tenant-cache';
+import { REDIS_CLIENT } from '@tenantry/common';
+import { TENANT_CACHE_OPTIONS, TenantCachePublisher, type TenantCacheOptions } from '@tenantry/tenant-cache';
 import type Redis from 'ioredis';
 
 /**
@@ -9,8 +9,8 @@ import type Redis from 'ioredis';
  */
 @Injectable()
 export class TenantCacheInvalidator extends TenantCachePublisher implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) redis: Redis, @Inject(APP_CONFIG) config: AppConfig) {
-    super(redis, tenantCacheOptions(config.tenancy.cacheTtlSeconds));
+  constructor(@Inject(REDIS_CLIENT) redis: Redis, @Inject(TENANT_CACHE_OPTIONS) options: TenantCacheOptions) {
+    super(redis, options);
   }
 
   onApplicationShutdown(): void {

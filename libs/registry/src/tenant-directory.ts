@@ -1,11 +1,12 @@
-import type { EngineKind } from './entities/engine-kind';
+import type { EngineKind, PoolAddress } from '@tenantry/common';
 import type { TenantStatus } from './entities/tenant.entity';
 
-/** Where an active tenant's database is and how its own login reaches it; `secret` is still protected. */
-export interface TenantDatabaseRoute {
-  engine: EngineKind;
-  host: string;
-  port: number;
+/**
+ * Where an active tenant's database is and how its own login reaches it; `secret` is still protected.
+ * The tenant cache stores it as JSON, read by every running version: renaming a field changes the
+ * cache's format, so it keeps its own names rather than TenantDatabaseLocation's.
+ */
+export interface TenantDatabaseRoute extends Pick<PoolAddress, 'engine' | 'host' | 'port'> {
   name: string;
   login: string;
   secret: string;

@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { loadConfig, type RawEnv } from '@tenantry/common';
+import { loadSettings, type RawEnv } from '@tenantry/common';
 import { startKeyVaultDouble, type KeyVaultDouble } from '../testing/key-vault-double';
 import { createSecretProtector } from './create-secret-protector';
 import { LocalAesGcmProtector } from './local-aes-gcm.protector';
 import { SecretUnreadable } from './secret-unreadable.error';
+import { secretsSettings } from './secrets-options';
 
 describe('createSecretProtector: switching SECRETS_PROVIDER without migrating existing rows', () => {
   const key = randomBytes(32);
@@ -20,7 +21,7 @@ describe('createSecretProtector: switching SECRETS_PROVIDER without migrating ex
   });
 
   const build = (env: RawEnv) =>
-    createSecretProtector(loadConfig({ TENANTRY_MODE: 'development', ...env }).secrets, {
+    createSecretProtector(loadSettings(secretsSettings, env), {
       credential: vault.credential,
       clientOptions: vault.clientOptions,
       protectorOptions: { pollIntervalMs: 5 },

@@ -6,3 +6,4 @@ export * from './provider-switch.protector';
 export * from './password';
 export * from './secrets.module';
 export * from './create-secret-protector';
+export * from './secrets-options';

@@ -7,3 +7,4 @@ export * from './connections/tenant-connections-exhausted.error';
 export * from './http/tenant-active.guard';
 export * from './http/tenant-scoped.decorator';
 export * from './context/tenant-scope.interceptor';
+export * from './health/tenancy-health';

@@ -1,8 +1,11 @@
-import type { AuthOptions } from '@tenantry/auth';
-import type { AppConfig } from '@tenantry/common';
-import { tenantCacheOptions } from '@tenantry/tenant-cache';
+import { authSettings, type AuthOptions } from '@tenantry/auth';
+import { combineSettings, defineSettings, mapSettings, redisSettings, sharedVariables, type Settings } from '@tenantry/common';
+import { adminDatabaseSettings } from '@tenantry/registry';
+import { secretsSettings, type SecretsOptions } from '@tenantry/secrets';
+import { tenantCacheOptions, tenantCacheSettings } from '@tenantry/tenant-cache';
 import { TENANT_ENTITIES } from '@tenantry/tenant-schema';
 import type { DataSourceOptions } from 'typeorm';
+import { z } from 'zod';
 
 /** What a business service tells TenancyModule; everything but where things are has a default. */
 export interface TenancyModuleOptions {
@@ -11,7 +14,7 @@ export interface TenancyModuleOptions {
   /** Cache and invalidations. `keyPrefix` must match the control plane's REDIS_KEY_PREFIX. */
   redis: { url: string; keyPrefix?: string; timeoutMs?: number };
   /** How tenant credentials are protected at rest (the control plane's setting). */
-  secrets: AppConfig['secrets'];
+  secrets: SecretsOptions;
   /** Token verification (the Keycloak realm). */
   auth: AuthOptions;
   cache?: Partial<TenancyCacheOptions>;
@@ -53,7 +56,7 @@ export interface TenancyConnectionOptions {
 export interface ResolvedTenancyOptions {
   registry: { url: string; poolSize: number; timeoutMs: number };
   redis: { url: string; keyPrefix: string; timeoutMs: number };
-  secrets: AppConfig['secrets'];
+  secrets: SecretsOptions;
   auth: AuthOptions;
   cache: TenancyCacheOptions;
   connections: TenancyConnectionOptions;
@@ -63,34 +66,42 @@ export interface ResolvedTenancyOptions {
 
 export const TENANCY_OPTIONS = Symbol('TENANCY_OPTIONS');
 
+// What a business service gets without saying otherwise; the environment's defaults are these too.
+const DEFAULTS = {
+  registry: { poolSize: 4, timeoutMs: 2_000 },
+  redis: { keyPrefix: '', timeoutMs: 250 },
+  cache: {
+    localMaxEntries: 10_000,
+    localTtlMs: 5_000,
+    negativeTtlMs: 5_000,
+    breakerFailures: 5,
+    breakerOpenMs: 5_000,
+  },
+  connections: {
+    maxPools: 1_000,
+    poolSize: 5,
+    maxConnections: 50,
+    poolIdleMs: 300_000,
+    connectionIdleMs: 30_000,
+    acquireTimeoutMs: 5_000,
+  },
+};
+
+const poolFitsUnderCap = ({ poolSize, maxConnections }: Pick<TenancyConnectionOptions, 'poolSize' | 'maxConnections'>) => poolSize <= maxConnections;
+
 export function resolveTenancyOptions(options: TenancyModuleOptions): ResolvedTenancyOptions {
   const resolved: ResolvedTenancyOptions = {
-    registry: { poolSize: 4, timeoutMs: 2_000, ...options.registry },
-    redis: { keyPrefix: '', timeoutMs: 250, ...options.redis },
+    registry: { ...DEFAULTS.registry, ...options.registry },
+    redis: { ...DEFAULTS.redis, ...options.redis },
     secrets: options.secrets,
     auth: options.auth,
-    cache: {
-      localMaxEntries: 10_000,
-      localTtlMs: 5_000,
-      negativeTtlMs: 5_000,
-      breakerFailures: 5,
-      breakerOpenMs: 5_000,
-      ...options.cache,
-      redisTtlSeconds: tenantCacheOptions(options.cache?.redisTtlSeconds).ttlSeconds,
-    },
-    connections: {
-      maxPools: 1_000,
-      poolSize: 5,
-      maxConnections: 50,
-      poolIdleMs: 300_000,
-      connectionIdleMs: 30_000,
-      acquireTimeoutMs: 5_000,
-      ...options.connections,
-    },
+    // The Redis lifetime's default and check are the tenant cache's own, as the control plane's are.
+    cache: { ...DEFAULTS.cache, ...options.cache, redisTtlSeconds: tenantCacheOptions(options.cache?.redisTtlSeconds).ttlSeconds },
+    connections: { ...DEFAULTS.connections, ...options.connections },
     entities: options.entities ?? TENANT_ENTITIES,
     sqlServer: options.sqlServer ?? { trustServerCertificate: false },
   };
-  if (resolved.connections.poolSize > resolved.connections.maxConnections) {
+  if (!poolFitsUnderCap(resolved.connections)) {
     throw new Error(
       `tenancy: a pool of ${resolved.connections.poolSize} connections cannot fit under a cap of ${resolved.connections.maxConnections}`,
     );
@@ -98,26 +109,55 @@ export function resolveTenancyOptions(options: TenancyModuleOptions): ResolvedTe
   return resolved;
 }
 
-/** The options a Tenantry deployment's own configuration gives (what the sample business service uses). */
-export function tenancyOptionsFromConfig(config: AppConfig): TenancyModuleOptions {
-  const { tenancy } = config;
-  return {
-    registry: { url: config.adminDb.url, timeoutMs: tenancy.registryTimeoutMs },
-    redis: { url: config.redis.url, keyPrefix: config.redis.keyPrefix },
-    secrets: config.secrets,
-    auth: config.auth,
-    cache: {
-      redisTtlSeconds: tenancy.cacheTtlSeconds,
-      localTtlMs: tenancy.localCacheTtlSeconds * 1000,
-      localMaxEntries: tenancy.localCacheSize,
-    },
-    connections: {
-      poolSize: tenancy.poolSize,
-      maxPools: tenancy.maxPools,
-      maxConnections: tenancy.maxConnections,
-      poolIdleMs: tenancy.poolIdleSeconds * 1000,
-      acquireTimeoutMs: tenancy.acquireTimeoutMs,
-    },
-    sqlServer: { trustServerCertificate: config.azureSql?.trustServerCertificate ?? false },
-  };
-}
+const ownSettings = defineSettings({
+  variables: {
+    TENANT_LOCAL_CACHE_TTL_SECONDS: z.coerce.number().positive().max(60).default(DEFAULTS.cache.localTtlMs / 1000),
+    TENANT_LOCAL_CACHE_SIZE: z.coerce.number().int().positive().default(DEFAULTS.cache.localMaxEntries),
+    TENANT_POOL_SIZE: z.coerce.number().int().positive().default(DEFAULTS.connections.poolSize),
+    TENANT_MAX_POOLS: z.coerce.number().int().positive().default(DEFAULTS.connections.maxPools),
+    TENANT_MAX_CONNECTIONS: z.coerce.number().int().positive().default(DEFAULTS.connections.maxConnections),
+    TENANT_POOL_IDLE_SECONDS: z.coerce.number().int().positive().default(DEFAULTS.connections.poolIdleMs / 1000),
+    TENANT_CONNECTION_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULTS.connections.acquireTimeoutMs),
+    REGISTRY_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULTS.registry.timeoutMs),
+    AZURE_SQL_TRUST_SERVER_CERTIFICATE: sharedVariables.AZURE_SQL_TRUST_SERVER_CERTIFICATE,
+  },
+  build: (e, problems) => {
+    const connections = {
+      poolSize: e.TENANT_POOL_SIZE,
+      maxPools: e.TENANT_MAX_POOLS,
+      maxConnections: e.TENANT_MAX_CONNECTIONS,
+      poolIdleMs: e.TENANT_POOL_IDLE_SECONDS * 1000,
+      acquireTimeoutMs: e.TENANT_CONNECTION_ACQUIRE_TIMEOUT_MS,
+    };
+    if (!poolFitsUnderCap(connections)) {
+      problems.push(`TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS})`);
+    }
+    return {
+      registryTimeoutMs: e.REGISTRY_TIMEOUT_MS,
+      cache: { localTtlMs: e.TENANT_LOCAL_CACHE_TTL_SECONDS * 1000, localMaxEntries: e.TENANT_LOCAL_CACHE_SIZE },
+      connections,
+      sqlServer: { trustServerCertificate: e.AZURE_SQL_TRUST_SERVER_CERTIFICATE },
+    };
+  },
+});
+
+/** The options from a Tenantry deployment's environment (what the sample business service uses): only what this lib and those it brings read. */
+export const tenancySettings: Settings<TenancyModuleOptions> = mapSettings(
+  combineSettings({
+    adminDb: adminDatabaseSettings,
+    redis: redisSettings,
+    secrets: secretsSettings,
+    auth: authSettings,
+    tenantCache: tenantCacheSettings,
+    own: ownSettings,
+  }),
+  ({ adminDb, redis, secrets, auth, tenantCache, own }) => ({
+    registry: { url: adminDb.url, timeoutMs: own.registryTimeoutMs },
+    redis,
+    secrets,
+    auth,
+    cache: { ...own.cache, redisTtlSeconds: tenantCache.ttlSeconds },
+    connections: own.connections,
+    sqlServer: own.sqlServer,
+  }),
+);

@@ -1,11 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { migrateRegistry, type TenantStatus } from '@tenantry/registry';
-import { createSecretProtector } from '@tenantry/secrets';
+import { loggingSettings, type PoolAddress } from '@tenantry/common';
+import { adminDatabaseSettings, configuredPoolSettings, migrateRegistry, type TenantStatus } from '@tenantry/registry';
+import { createSecretProtector, secretsSettings } from '@tenantry/secrets';
 import type { TestEnv } from '@tenantry/testing';
 import { ClsModule } from 'nestjs-cls';
 import { TenancyModule } from './tenancy.module';
-import { tenancyOptionsFromConfig, type TenancyModuleOptions } from './tenancy-options';
+import { tenancySettings, type TenancyModuleOptions } from './tenancy-options';
 
 export interface SeededTenant {
   id: string;
@@ -24,15 +25,16 @@ export async function seedTenants(
   count: number,
   options: { databases?: string[]; status?: TenantStatus; codePrefix?: string } = {},
 ): Promise<SeededTenant[]> {
-  await migrateRegistry(env.config);
-  const admin = env.config.adminDb.name;
+  await migrateRegistry(env.settings(adminDatabaseSettings));
+  const admin = env.adminDatabase;
   const prefix = options.codePrefix ?? 'c';
   const databases = options.databases ?? [`tenant_shared_${env.label}`];
-  const { host, port } = env.config.tenantServer;
+  const { host, port } = env.settings(configuredPoolSettings);
+  const address: PoolAddress = { engine: 'postgres', host, port, elasticPoolId: null, location: null };
   await env.sql(
-    `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('seed', 'postgres', $1, $2, 100000)
+    `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('seed', $1, $2, $3, 100000)
      ON CONFLICT (name) DO NOTHING`,
-    [host, port],
+    [address.engine, address.host, address.port],
     admin,
   );
   const codes = Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
@@ -42,7 +44,7 @@ export async function seedTenants(
     [codes, options.status ?? 'active'],
     admin,
   );
-  const protector = createSecretProtector(env.config.secrets);
+  const protector = createSecretProtector(env.settings(secretsSettings));
   const tenants = await Promise.all(
     rows.map(async (row, i) => ({
       id: row.id,
@@ -54,9 +56,16 @@ export async function seedTenants(
   );
   await env.sql(
     `INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name, secret)
-     SELECT t.id, (SELECT id FROM database_pools WHERE name = 'seed'), 'postgres', $5, $6, t.database, t.login, t.secret
+     SELECT t.id, (SELECT id FROM database_pools WHERE name = 'seed'), $5, $6, $7, t.database, t.login, t.secret
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t(id, database, login, secret)`,
-    [tenants.map((t) => t.id), tenants.map((t) => t.database), tenants.map((t) => t.login), tenants.map((t) => t.secret), host, port],
+    [tenants.map((t) => t.id), tenants.map((t) => t.database), tenants.map((t) => t.login), tenants.map((t) => t.secret), address.engine, address.host, address.port],
+    admin,
+  );
+  // Each placed tenant not deleted takes a slot in its pool, as admission leaves it.
+  await env.sql(
+    `WITH held AS (UPDATE tenants SET slot_pool_id = (SELECT id FROM database_pools WHERE name = 'seed') WHERE id = ANY($1::uuid[]) AND status <> 'deleted' RETURNING slot_pool_id)
+     UPDATE database_pools p SET used_slots = p.used_slots + (SELECT count(*) FROM held) WHERE p.name = 'seed'`,
+    [tenants.map((t) => t.id)],
     admin,
   );
   return tenants.map(({ id, code, database, login }) => ({ id, code, database, login }));
@@ -79,7 +88,7 @@ export async function dropTenantLogins(env: TestEnv, tenants: SeededTenant[]): P
 
 /** TenancyModule as a business service would boot it, on the env's registry and Redis. */
 export async function bootTenancy(env: TestEnv, overrides: Partial<TenancyModuleOptions> = {}): Promise<INestApplicationContext> {
-  const base = tenancyOptionsFromConfig(env.config);
+  const base = env.settings(tenancySettings);
   const options: TenancyModuleOptions = {
     ...base,
     ...overrides,
@@ -91,6 +100,6 @@ export async function bootTenancy(env: TestEnv, overrides: Partial<TenancyModule
   const moduleRef = await Test.createTestingModule({
     imports: [ClsModule.forRoot({ global: true }), TenancyModule.forRoot(options)],
   }).compile();
-  if (env.config.logLevel === 'silent') moduleRef.useLogger(false);
+  if (env.settings(loggingSettings).level === 'silent') moduleRef.useLogger(false);
   return moduleRef.init();
 }

@@ -9,6 +9,7 @@ import type { Pool } from 'pg';
 import { TenantConnectionManager } from './connections/tenant-connection-manager';
 import { TenantContext } from './context/tenant-context';
 import { TenantScopeInterceptor } from './context/tenant-scope.interceptor';
+import { TenancyHealth } from './health/tenancy-health';
 import { TenantActiveGuard } from './http/tenant-active.guard';
 import { TenantInvalidationListener } from './invalidation/tenant-invalidation.listener';
 import { createRegistryPool, createTenantDirectory, TENANCY_REGISTRY_POOL } from './resolution/tenancy-registry';
@@ -49,7 +50,7 @@ export class TenancyModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   private static build(imports: ModuleMetadata['imports'], optionsProvider: Provider): DynamicModule {
-    const exported = [TenantContext, TenantResolver, TenantConnectionManager, TenantActiveGuard, TenantScopeInterceptor];
+    const exported = [TenantContext, TenantResolver, TenantConnectionManager, TenantActiveGuard, TenantScopeInterceptor, TenancyHealth];
     const auth = [TokenVerifier, JwtAuthGuard, TenantClaimGuard];
     return {
       module: TenancyModule,

@@ -1,3 +1,6 @@
+import { defineSettings } from '@tenantry/common';
+import { z } from 'zod';
+
 /**
  * The one lifetime of the tenant cache: writers give their entries this TTL, and the invalidator
  * retries a failed invalidation for as long, since past it the entry has expired anyway. A process
@@ -10,9 +13,19 @@ export interface TenantCacheOptions {
 
 export const DEFAULT_TENANT_CACHE_TTL_SECONDS = 300;
 
-export function tenantCacheOptions(ttlSeconds: number = DEFAULT_TENANT_CACHE_TTL_SECONDS): TenantCacheOptions {
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
-    throw new Error(`tenant cache: the entries' lifetime must be a whole number of seconds, at least 1 (got ${ttlSeconds})`);
-  }
-  return { ttlSeconds };
+// SET EX takes whole seconds, at least 1. The environment's value and one given in code pass this one check.
+const ttlSeconds = z.coerce.number().int().positive().default(DEFAULT_TENANT_CACHE_TTL_SECONDS);
+
+export const tenantCacheSettings = defineSettings({
+  variables: { TENANT_CACHE_TTL_SECONDS: ttlSeconds },
+  build: (e): TenantCacheOptions => ({ ttlSeconds: e.TENANT_CACHE_TTL_SECONDS }),
+});
+
+export const TENANT_CACHE_OPTIONS = Symbol('TENANT_CACHE_OPTIONS');
+
+/** The options from a lifetime given in code (a business service configured apart from the environment); unset is the default. */
+export function tenantCacheOptions(lifetime?: number): TenantCacheOptions {
+  const checked = ttlSeconds.safeParse(lifetime);
+  if (!checked.success) throw new Error(`tenant cache: the entries' lifetime must be a whole number of seconds, at least 1 (got ${lifetime})`);
+  return { ttlSeconds: checked.data };
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { redisOptionsFromUrl } from '@tenantry/common';
+import { redisOptionsFromUrl, redisSettings, type RedisConnectionOptions } from '@tenantry/common';
 import { createTestEnv, startTcpProxy, waitFor, type TcpProxy, type TestEnv } from '@tenantry/testing';
 import { CircuitState } from 'cockatiel';
 import Redis, { type RedisOptions } from 'ioredis';
@@ -13,6 +13,7 @@ import { TenantInvalidationSubscriber } from './tenant-invalidation.subscriber';
 
 describe('the tenant cache protocol, against a real Redis', () => {
   let env: TestEnv;
+  let at: RedisConnectionOptions;
   let proxy: TcpProxy;
   let redis: Redis;
   let subscriber: TenantInvalidationSubscriber;
@@ -24,12 +25,12 @@ describe('the tenant cache protocol, against a real Redis', () => {
 
   /** A client of the env's Redis, straight or through the proxy, configured as the control plane's and tenancy's are. */
   const client = (through: 'direct' | 'proxy', extra: RedisOptions = {}) => {
-    const url = through === 'direct' ? env.config.redis.url : `redis://127.0.0.1:${proxy.port}`;
-    const created = new Redis(redisOptionsFromUrl(url, { keyPrefix: env.config.redis.keyPrefix, maxRetriesPerRequest: 1, ...extra }));
+    const url = through === 'direct' ? at.url : `redis://127.0.0.1:${proxy.port}`;
+    const created = new Redis(redisOptionsFromUrl(url, { keyPrefix: at.keyPrefix, maxRetriesPerRequest: 1, ...extra }));
     made.push(created);
     return created;
   };
-  const publisher = (through: 'direct' | 'proxy', ttlSeconds = 300) => {
+  const publisher = (through: 'direct' | 'proxy', ttlSeconds?: number) => {
     const created = new TenantCachePublisher(client(through, { commandTimeout: 1_000 }), tenantCacheOptions(ttlSeconds));
     made.push(created);
     return created;
@@ -44,8 +45,9 @@ describe('the tenant cache protocol, against a real Redis', () => {
 
   beforeAll(async () => {
     env = createTestEnv();
-    proxy = await startTcpProxy(Number(new URL(env.config.redis.url).port || 6379));
-    redis = new Redis(env.config.redis.url, { keyPrefix: env.config.redis.keyPrefix });
+    at = env.settings(redisSettings);
+    proxy = await startTcpProxy(Number(new URL(at.url).port || 6379));
+    redis = new Redis(at.url, { keyPrefix: at.keyPrefix });
     heard = [];
     subscriber = new TenantInvalidationSubscriber(redis);
     await subscriber.start({ invalidated: (tenantId) => heard.push(tenantId), resubscribed: () => undefined });

@@ -9,3 +9,4 @@ export * from './entities/order-line.entity';
 export * from './lint/destructive-statements';
 export * from './lint/lint-migrations';
 export * from './contract-gate';
+export * from './lint/lint-options';

@@ -34,7 +34,7 @@ const SERVERS: Record<TenantDialect, Server> = {
     async database(env) {
       const name = `tenant_schema_${env.label}`;
       await env.sql(`CREATE DATABASE "${name}"`);
-      const url = new URL(env.config.tenantServer.adminUrl);
+      const url = new URL(env.databaseUrl('postgres'));
       url.pathname = `/${name}`;
       // env.cleanup() drops every database carrying the label.
       return { connection: { type: 'postgres', url: url.toString() }, drop: async () => {} };

@@ -1,14 +1,14 @@
 import 'reflect-metadata';
-import { loadConfigOrExit } from '@tenantry/common';
-import { migrateRegistry } from '@tenantry/registry';
+import { loadSettingsOrExit } from '@tenantry/common';
+import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const applied = await migrateRegistry(config);
+  const adminDb = loadSettingsOrExit(adminDatabaseSettings);
+  const applied = await migrateRegistry(adminDb);
   process.stdout.write(
     applied.length > 0
-      ? `admin database ${config.adminDb.name}: applied ${applied.join(', ')}\n`
-      : `admin database ${config.adminDb.name}: up to date\n`,
+      ? `admin database ${adminDb.name}: applied ${applied.join(', ')}\n`
+      : `admin database ${adminDb.name}: up to date\n`,
   );
 }
 

@@ -40,12 +40,11 @@ export class OperationsService {
       const status = STATUS_WHILE_RUNNING[found.kind];
       if (status) await r.tenants.setStatus(found.tenantId, status);
       await r.audit.record({
-        actor: actor.name,
+        actor,
         action: 'operation.retry',
-        tenantId: found.tenantId,
-        operationId: id,
+        tenant: { id: found.tenantId },
+        operation: found,
         details: { failedStep: found.step, lastError: found.lastError },
-        requestId: actor.requestId ?? null,
       });
       return (await r.operations.findById(id)) as OperationEntity;
     });

@@ -1,9 +1,6 @@
-import { InvalidPoolAddress } from '@tenantry/common';
+import { InvalidPoolAddress, type PoolAddress } from '@tenantry/common';
 import { assertAzureSqlCapacity, AZURE_SQL_PORT, defaultServerHost, parseElasticPoolId } from '@tenantry/engines';
-import type { DatabasePoolEntity } from '@tenantry/registry';
 import type { RegisterPoolDto } from './dto/register-pool.dto';
-
-export type PoolAddress = Pick<DatabasePoolEntity, 'engine' | 'host' | 'port' | 'elasticPoolId' | 'location'>;
 
 /**
  * Where a registered pool's databases live, with the defaults each engine allows. A postgres pool

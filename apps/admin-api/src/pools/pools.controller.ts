@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import type { PoolUsage } from '@tenantry/registry';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { PlatformAdmin } from '../auth/platform-admin.decorator';
@@ -11,11 +11,11 @@ import { PoolsService } from './pools.service';
 function poolView({ pool, databases, reserved }: PoolUsage) {
   return {
     name: pool.name,
-    engine: pool.engine,
-    host: pool.host,
-    port: pool.port,
-    elasticPoolId: pool.elasticPoolId,
-    location: pool.location,
+    engine: pool.address.engine,
+    host: pool.address.host,
+    port: pool.address.port,
+    elasticPoolId: pool.address.elasticPoolId,
+    location: pool.address.location,
     maxDatabases: pool.maxDatabases,
     dedicated: pool.dedicated,
     databases,
@@ -39,5 +39,16 @@ export class PoolsController {
   @Put(':name')
   async register(@Param() { name }: PoolNameParam, @Body() body: RegisterPoolDto, @CurrentActor() actor: Actor) {
     return poolView(await this.pools.register(name, body, actor));
+  }
+
+  @Delete(':name')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Removed: no tenant has a database on it or waits to be placed on it.' })
+  @ApiNotFoundResponse({ description: 'No pool of that name.' })
+  @ApiConflictResponse({
+    description: 'In use: the message says how many tenants (and which) still need it. Or the pool is the configured server, registered again at each start.',
+  })
+  async remove(@Param() { name }: PoolNameParam, @CurrentActor() actor: Actor): Promise<void> {
+    await this.pools.remove(name, actor);
   }
 }

@@ -1,5 +1,2 @@
 /** Who performed an admin action, as written to the audit trail. */
-export interface Actor {
-  name: string;
-  requestId?: string;
-}
+export type { AuditActor as Actor } from '@tenantry/registry';

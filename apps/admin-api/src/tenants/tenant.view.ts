@@ -14,12 +14,15 @@ export function tenantView(tenant: TenantEntity, database?: TenantDatabaseEntity
     deletedAt: tenant.deletedAt,
     database: database
       ? {
-          engine: database.engine,
-          host: database.host,
-          port: database.port,
+          engine: database.address.engine,
+          host: database.address.host,
+          port: database.address.port,
           name: database.databaseName,
           login: database.loginName,
           schemaVersion: database.schemaVersion,
+          // Offboarding drops the database and keeps its record: where it was, and since when it is gone.
+          status: database.droppedAt ? ('dropped' as const) : ('present' as const),
+          droppedAt: database.droppedAt,
         }
       : null,
     links: { self: `/tenants/${tenant.code}` },
@@ -43,7 +46,7 @@ export function operationView(operation: OperationEntity) {
   };
 }
 
-/** A suspension or resumption: the tenant as it is now, and the operation that changes its database login. */
+/** A suspension or resumption: the tenant as the request left it, and the operation that changes its database login. */
 export function accessChangeView(change: { tenant: TenantEntity; database: TenantDatabaseEntity | null; operation: OperationEntity }) {
   return { tenant: tenantView(change.tenant, change.database), operation: operationView(change.operation) };
 }

@@ -28,7 +28,7 @@ export class TenantsController {
   async list(@Query() query: ListTenantsQuery) {
     const page = await this.tenants.list(query);
     return {
-      items: page.items.map((tenant) => tenantView(tenant)),
+      items: page.items.map(({ tenant, database }) => tenantView(tenant, database)),
       page: query.page,
       pageSize: query.pageSize,
       total: page.total,

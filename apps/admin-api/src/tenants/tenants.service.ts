@@ -1,26 +1,34 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InvalidTenantTransition, TenantNotFound, type OperationKind } from '@tenantry/common';
 import { validateTenantCode } from '@tenantry/engines';
 import {
-  assertRoomFor,
   OperationInProgress,
   OperationQueue,
   RegistryUnitOfWork,
+  reserveSlot,
+  SLOT_RESERVATION_OPTIONS,
   TenantCacheInvalidator,
   type OperationEntity,
+  type SlotReservationOptions,
   type RegistryRepositories,
   type TenantDatabaseEntity,
   type TenantEntity,
   type TenantStatus,
 } from '@tenantry/registry';
+import { ADMISSION_OPTIONS, type AdmissionOptions } from '../admin-api-settings';
 import { dispatch } from '../operations/dispatch';
 import type { Actor } from './actor';
 import type { CreateTenantDto } from './dto/create-tenant.dto';
 import type { ListTenantsQuery } from './dto/list-tenants.query';
+import { catalogueChoice } from './tenant-catalogue';
 
-export interface TenantAccessChange {
+/** A tenant as the API shows it: with the record of its database (null until it is placed). */
+export interface TenantWithDatabase {
   tenant: TenantEntity;
   database: TenantDatabaseEntity | null;
+}
+
+export interface TenantAccessChange extends TenantWithDatabase {
   operation: OperationEntity;
 }
 
@@ -35,42 +43,56 @@ export class TenantsService {
     private readonly registry: RegistryUnitOfWork,
     private readonly queue: OperationQueue,
     private readonly invalidator: TenantCacheInvalidator,
+    @Inject(ADMISSION_OPTIONS) private readonly admission: AdmissionOptions,
+    @Inject(SLOT_RESERVATION_OPTIONS) private readonly slots: SlotReservationOptions,
   ) {}
 
-  /** Tenant and provisioning operation are written in one transaction; the job is only a wake-up call. */
+  /**
+   * Tenant, provisioning operation and the tenant's slot in a pool are written in one transaction,
+   * so a full fleet refuses with nothing created; the job is only a wake-up call.
+   */
   async create(input: CreateTenantDto, actor: Actor): Promise<{ tenant: TenantEntity; operation: OperationEntity }> {
     validateTenantCode(input.code);
+    const { plan, region } = catalogueChoice(this.admission.catalogue, input);
     const created = await this.registry.transaction(async (r) => {
-      await r.pools.lockAll();
-      assertRoomFor(await r.pools.usage(), input.pool, await r.pools.unplacedAutomatic());
       const tenant = await r.tenants.insert({
         code: input.code,
         name: input.name,
-        plan: input.plan ?? 'standard',
-        region: input.region ?? 'local',
+        plan,
+        region,
       });
       const params = input.pool ? { pool: input.pool } : {};
       const operation = await r.operations.insert({ tenantId: tenant.id, kind: 'provision', requestedBy: actor.name, params });
       await this.audit(r, actor, 'tenant.create', tenant, operation, { name: tenant.name, plan: tenant.plan, region: tenant.region, ...params });
+      // Last, so the pool's row is locked only from here to the commit; a full pool undoes the rest.
+      tenant.slotPoolId = await reserveSlot(r, tenant.id, {
+        pool: input.pool,
+        engines: this.admission.engines,
+        lockTimeoutMs: this.slots.lockTimeoutMs,
+      });
       return { tenant, operation };
     });
     await dispatch(this.queue, created.operation);
     return created;
   }
 
-  list(query: ListTenantsQuery) {
-    return this.registry.repositories.tenants.list({
+  /** Each tenant with its database, as `get` shows it. */
+  async list(query: ListTenantsQuery): Promise<{ items: TenantWithDatabase[]; total: number }> {
+    const { repositories } = this.registry;
+    const page = await repositories.tenants.list({
       status: query.status,
       offset: (query.page - 1) * query.pageSize,
       limit: query.pageSize,
     });
+    const databases = await repositories.databases.findByTenants(page.items.map((tenant) => tenant.id));
+    const byTenant = new Map(databases.map((database) => [database.tenantId, database]));
+    return { items: page.items.map((tenant) => ({ tenant, database: byTenant.get(tenant.id) ?? null })), total: page.total };
   }
 
-  async get(code: string) {
+  async get(code: string): Promise<TenantWithDatabase> {
     const tenant = await this.registry.repositories.tenants.findByCode(code);
     if (!tenant) throw new TenantNotFound(code);
-    const database = await this.registry.repositories.databases.findByTenant(tenant.id);
-    return { tenant, database };
+    return { tenant, database: await this.registry.repositories.databases.findByTenant(tenant.id) };
   }
 
   /** The tenant is refused at once; its suspend operation then disables its login and ends its sessions. */
@@ -119,17 +141,19 @@ export class TenantsService {
     from: TenantStatus[],
     now: TenantStatus | null,
   ): Promise<TenantAccessChange> {
-    const { tenant, operation } = await this.registry.transaction(async (r) => {
+    const change = await this.registry.transaction(async (r): Promise<TenantAccessChange> => {
       const locked = await this.lockLive(r, code);
       if (!from.includes(locked.status)) throw new InvalidTenantTransition(code, locked.status, kind);
-      const op = await this.insertOperation(r, locked, kind, actor, {});
+      const operation = await this.insertOperation(r, locked, kind, actor, {});
       if (now) await r.tenants.setStatus(locked.id, now);
-      await this.audit(r, actor, `tenant.${kind}`, locked, op, { from: locked.status });
-      return { tenant: locked, operation: op };
+      await this.audit(r, actor, `tenant.${kind}`, locked, operation, { from: locked.status });
+      // Read back in the transaction: the answer is what this request committed, not what the worker did since.
+      const tenant = (await r.tenants.findById(locked.id)) as TenantEntity;
+      return { tenant, database: await r.databases.findByTenant(locked.id), operation };
     });
-    if (now) await this.invalidator.invalidate(tenant.id);
-    await dispatch(this.queue, operation);
-    return { ...(await this.get(tenant.code)), operation };
+    if (now) await this.invalidator.invalidate(change.tenant.id);
+    await dispatch(this.queue, change.operation);
+    return change;
   }
 
   private async lockLive(r: RegistryRepositories, code: string): Promise<TenantEntity> {
@@ -161,14 +185,6 @@ export class TenantsService {
     operation: OperationEntity | null,
     details: Record<string, unknown>,
   ): Promise<void> {
-    return r.audit.record({
-      actor: actor.name,
-      action,
-      tenantId: tenant.id,
-      tenantCode: tenant.code,
-      operationId: operation?.id ?? null,
-      details,
-      requestId: actor.requestId ?? null,
-    });
+    return r.audit.record({ actor, action, tenant, operation, details });
   }
 }

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { loadLintServersOrExit } from '@tenantry/common';
-import { lintMigrations, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
+import { loadSettingsOrExit } from '@tenantry/common';
+import { lintMigrations, lintSettings, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 
 // npm run lint:migrations — the expand/contract check, on the SQL each migration really sends, in each dialect.
 async function main(): Promise<number> {
-  const { findings, runs } = await lintMigrations(loadLintServersOrExit(), TENANT_MIGRATIONS);
+  const { findings, runs } = await lintMigrations(loadSettingsOrExit(lintSettings), TENANT_MIGRATIONS);
   for (const run of runs) {
     const statements = Object.values(run.executed).reduce((sum, list) => sum + list.length, 0);
     process.stdout.write(`lint:migrations: ${run.dialect}: ${run.mode} on ${run.where}: ${TENANT_MIGRATIONS.length} migrations, ${statements} statements checked\n`);

@@ -1,5 +1,8 @@
-import { EngineRegistry, PostgresEngine, type TenantDatabaseTarget } from '@tenantry/engines';
+import { EngineRegistry, enginesSettings, PostgresEngine, type TenantDatabaseTarget } from '@tenantry/engines';
+import { tenantTarget } from '@tenantry/engines/testing';
+import { configuredPoolSettings } from '@tenantry/registry';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { workerSettings } from '../worker-settings';
 import { DatabaseCreator } from './database-creator';
 import type { WarmPoolKeeper } from './warm-pool-keeper';
 
@@ -9,7 +12,8 @@ describe('DatabaseCreator falls back to the plain path when a fast path is unusa
 
   beforeAll(() => {
     env = createTestEnv({ WARM_POOL_SIZE: '2' });
-    engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl, exportDir: env.config.worker.exportDir });
+    const { adminUrl, exportDir } = env.settings(enginesSettings).postgres;
+    engine = new PostgresEngine({ adminUrl, exportDir });
   });
 
   afterAll(async () => {
@@ -17,24 +21,22 @@ describe('DatabaseCreator falls back to the plain path when a fast path is unusa
     await env?.cleanup();
   });
 
-  const target = (code: string): TenantDatabaseTarget => ({
-    tenantId: `id-${code}`,
-    tenantCode: code,
-    pool: { name: 'local', engine: 'postgres', host: env.config.tenantServer.host, port: env.config.tenantServer.port },
-    ...engine.namesFor(code, env.label),
-  });
+  const target = (code: string): TenantDatabaseTarget => {
+    const { host, port } = env.settings(configuredPoolSettings);
+    return tenantTarget(code, env.label, { engine: 'postgres', host, port });
+  };
   const keeper = { noteClaim: () => undefined } as unknown as WarmPoolKeeper;
 
   it('creates the database plainly when the template cannot be built, and says so', async () => {
     jest.spyOn(engine.fastPath, 'ensureTemplate').mockRejectedValueOnce(new Error('template storage full'));
-    const creator = new DatabaseCreator(new EngineRegistry([engine]), keeper, env.config);
+    const creator = new DatabaseCreator(new EngineRegistry([engine]), keeper, env.settings(workerSettings).worker);
     expect(await creator.create(target('fallback'))).toBe('plain');
     expect(await engine.databaseExists(target('fallback'))).toBe(true);
     expect(await creator.create(target('fallback'))).toBe('existing');
   });
 
   it('takes a spare when there is one, else the template', async () => {
-    const creator = new DatabaseCreator(new EngineRegistry([engine]), keeper, env.config);
+    const creator = new DatabaseCreator(new EngineRegistry([engine]), keeper, env.settings(workerSettings).worker);
     await engine.fastPath.refillSpares(env.label, 1);
     expect(await creator.create(target('first'))).toBe('spare');
     expect(await creator.create(target('second'))).toBe('template');

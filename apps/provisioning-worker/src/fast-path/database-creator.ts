@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@tenantry/common';
 import { EngineRegistry, type TenantDatabaseTarget } from '@tenantry/engines';
+import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 import { WarmPoolKeeper } from './warm-pool-keeper';
 
 export type CreationPath = 'existing' | 'spare' | 'template' | 'plain';
@@ -19,11 +19,11 @@ export class DatabaseCreator {
   constructor(
     private readonly engines: EngineRegistry,
     private readonly warmPool: WarmPoolKeeper,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
   ) {}
 
   async create(target: TenantDatabaseTarget): Promise<CreationPath> {
-    const engine = this.engines.get(target.pool.engine);
+    const engine = this.engines.get(target.address.engine);
     let path: CreationPath = (await engine.databaseExists(target)) ? 'existing' : 'plain';
     if (path === 'plain' && engine.fastPath) path = await this.tryFastPaths(target, engine.fastPath);
     await engine.createDatabase(target);
@@ -34,13 +34,13 @@ export class DatabaseCreator {
     target: TenantDatabaseTarget,
     fastPath: NonNullable<ReturnType<EngineRegistry['get']>['fastPath']>,
   ): Promise<CreationPath> {
-    const { env, worker } = this.config;
+    const { environment: env, warmPoolSize, templateEnabled } = this.options;
     try {
-      if (worker.warmPoolSize > 0 && (await fastPath.claimSpare(target, env))) {
+      if (warmPoolSize > 0 && (await fastPath.claimSpare(target, env))) {
         this.warmPool.noteClaim();
         return 'spare';
       }
-      if (worker.templateEnabled) {
+      if (templateEnabled) {
         await fastPath.createFromTemplate(target, await fastPath.ensureTemplate(env));
         return 'template';
       }

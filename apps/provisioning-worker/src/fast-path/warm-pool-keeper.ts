@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
+import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 
 // Refilling is a CREATE DATABASE per spare: done off the hot path, once claims pause, unless the pool runs low.
 const QUIET_MS = 1000;
@@ -17,11 +17,11 @@ export class WarmPoolKeeper implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     private readonly engines: EngineRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
   ) {}
 
   onApplicationBootstrap(): void {
-    const { templateEnabled, warmPoolSize } = this.config.worker;
+    const { templateEnabled, warmPoolSize } = this.options;
     if (!templateEnabled && warmPoolSize === 0) return;
     this.start(() => this.refill());
     if (warmPoolSize > 0) {
@@ -49,18 +49,18 @@ export class WarmPoolKeeper implements OnApplicationBootstrap, OnApplicationShut
   private async refillWhenDue(): Promise<void> {
     const fastPath = this.engines.get('postgres').fastPath;
     if (!fastPath) return;
-    const size = this.config.worker.warmPoolSize;
+    const size = this.options.warmPoolSize;
     const quiet = Date.now() - this.lastClaimAt >= QUIET_MS;
-    if (quiet || (await fastPath.spareCount(this.config.env)) < size * LOW_WATER) await this.refill();
+    if (quiet || (await fastPath.spareCount(this.options.environment)) < size * LOW_WATER) await this.refill();
   }
 
   private async refill(): Promise<void> {
     const fastPath = this.engines.get('postgres').fastPath;
     if (!fastPath) return;
-    const { env } = this.config;
+    const { environment: env, warmPoolSize } = this.options;
     try {
       const template = await fastPath.ensureTemplate(env);
-      const made = this.config.worker.warmPoolSize > 0 ? await fastPath.refillSpares(env, this.config.worker.warmPoolSize) : 0;
+      const made = warmPoolSize > 0 ? await fastPath.refillSpares(env, warmPoolSize) : 0;
       if (made > 0) this.logger.log({ template, made }, `warm pool refilled with ${made} spare databases`);
     } catch (error) {
       this.logger.warn({ err: error }, 'template or warm pool refill failed; provisioning falls back to the plain path');

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, METRICS_REGISTRY, type AppConfig } from '@tenantry/common';
+import { METRICS_REGISTRY } from '@tenantry/common';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 
 /** The worker has no HTTP API; this serves GET /metrics for Prometheus on WORKER_METRICS_PORT. */
 @Injectable()
@@ -12,7 +13,7 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -28,7 +29,7 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     });
     await new Promise<void>((resolve, reject) => {
       this.server?.once('error', reject);
-      this.server?.listen(this.config.worker.metricsPort, '0.0.0.0', resolve);
+      this.server?.listen(this.options.metricsPort, '0.0.0.0', resolve);
     });
     this.logger.log(`metrics on :${(this.server.address() as AddressInfo).port}/metrics`);
   }

@@ -1,14 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import {
-  APP_CONFIG,
+  enterTenant,
   queueConnectionOptions,
-  TENANT_ID_KEY,
   TENANT_OPERATIONS_QUEUE,
   withTimeout,
-  type AppConfig,
-  type OperationKind,
   type TenantOperationJob,
 } from '@tenantry/common';
+import { OPERATION_QUEUE_OPTIONS, type OperationQueueOptions } from '@tenantry/registry';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
 import { CredentialRotationSaga } from '../saga/credential-rotation.saga';
@@ -17,8 +15,8 @@ import { ProvisioningSaga } from '../saga/provisioning.saga';
 import { ResumptionSaga } from '../saga/resumption.saga';
 import { OperationFailed, type SagaOutcome } from '../saga/saga-runner';
 import { SuspensionSaga } from '../saga/suspension.saga';
-
-type Saga = { run(operationId: string, maxAttempts: number): Promise<SagaOutcome> };
+import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
+import { assertEveryKindHasSaga, sagaForJob, type OperationSagas } from './operation-sagas';
 
 /**
  * The BullMQ consumer, built here rather than with @Processor so lock duration, stall detection,
@@ -26,30 +24,43 @@ type Saga = { run(operationId: string, maxAttempts: number): Promise<SagaOutcome
  * sagas own its state, so a job lost or run twice changes nothing. A job ends as its operation
  * does: completed, or failed for good (Bull Board's Failed tab, the queue gauges), never retried
  * by BullMQ once the operation has failed; POST /operations/:id/retry replaces it.
+ *
+ * Who owns retries: the operation row. Each run of a saga claims the row and counts an attempt
+ * (operations.attempts, crashes included); the saga fails the operation for good on a
+ * PermanentStepFailure or when a step fails on attempt OPERATION_MAX_ATTEMPTS, and the job then
+ * fails with UnrecoverableError. BullMQ only paces the tries: its backoff decides when the next one
+ * runs, and its own attempt count (the same setting) ends only a job whose tries never reached the
+ * saga, such as a tenant busy with another worker (TenantBusy claims nothing). The reconciler counts
+ * nothing: it enqueues again an operation still open with no live job, however BullMQ lost or ended
+ * it, so the row's count, not Redis, decides when an operation stops being tried.
  */
 @Injectable()
 export class OperationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OperationWorker.name);
   private worker?: Worker<TenantOperationJob, SagaOutcome>;
+  private readonly sagas: OperationSagas;
 
   constructor(
-    private readonly provisioning: ProvisioningSaga,
-    private readonly deprovisioning: DeprovisioningSaga,
-    private readonly rotation: CredentialRotationSaga,
-    private readonly suspension: SuspensionSaga,
-    private readonly resumption: ResumptionSaga,
+    provisioning: ProvisioningSaga,
+    deprovisioning: DeprovisioningSaga,
+    rotation: CredentialRotationSaga,
+    suspension: SuspensionSaga,
+    resumption: ResumptionSaga,
     private readonly cls: ClsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(OPERATION_QUEUE_OPTIONS) private readonly queue: OperationQueueOptions,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
+  ) {
+    this.sagas = { provision: provisioning, deprovision: deprovisioning, rotate_credentials: rotation, suspend: suspension, resume: resumption };
+  }
 
   onApplicationBootstrap(): void {
-    const { queue } = this.config;
+    assertEveryKindHasSaga(this.sagas);
     this.worker = new Worker<TenantOperationJob, SagaOutcome>(TENANT_OPERATIONS_QUEUE, (job) => this.process(job), {
-      connection: queueConnectionOptions(this.config.redis.url),
-      prefix: queue.prefix,
-      concurrency: queue.concurrency,
-      lockDuration: queue.lockDurationMs,
-      stalledInterval: queue.stalledIntervalMs,
+      connection: queueConnectionOptions(this.queue.redisUrl),
+      prefix: this.queue.prefix,
+      concurrency: this.options.concurrency,
+      lockDuration: this.options.lockDurationMs,
+      stalledInterval: this.options.stalledIntervalMs,
       maxStalledCount: 5,
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'queue worker error'));
@@ -63,33 +74,19 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     const worker = this.worker;
     if (!worker) return;
     try {
-      await withTimeout(worker.close(), this.config.worker.shutdownTimeoutMs, 'worker close');
+      await withTimeout(worker.close(), this.options.shutdownTimeoutMs, 'worker close');
     } catch {
       this.logger.warn('jobs still running at the shutdown bound; releasing them to other workers');
       await worker.close(true);
     }
   }
 
-  private sagaFor(kind: OperationKind): Saga {
-    const sagas: Record<OperationKind, Saga> = {
-      provision: this.provisioning,
-      deprovision: this.deprovisioning,
-      rotate_credentials: this.rotation,
-      suspend: this.suspension,
-      resume: this.resumption,
-    };
-    // Job names come from Redis: one this version does not know fails the job, it never runs another saga.
-    const saga = Object.hasOwn(sagas, kind) ? sagas[kind] : undefined;
-    if (!saga) throw new Error(`unknown operation kind "${kind}"`);
-    return saga;
-  }
-
   private process(job: Job<TenantOperationJob>): Promise<SagaOutcome> {
     return this.cls.run(async () => {
-      this.cls.set(TENANT_ID_KEY, job.data.tenantId);
-      const maxAttempts = this.config.queue.maxAttempts;
+      enterTenant(this.cls, job.data.tenantId);
+      const maxAttempts = this.queue.maxAttempts;
       try {
-        const outcome = await this.sagaFor(job.name as OperationKind).run(job.data.operationId, maxAttempts);
+        const outcome = await sagaForJob(this.sagas, job.name).run(job.data.operationId, maxAttempts);
         this.logger.log({ operation_id: job.data.operationId, kind: job.name, outcome }, `operation ${outcome}`);
         return outcome;
       } catch (error) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@tenantry/common';
 import { OperationQueue, RegistryUnitOfWork } from '@tenantry/registry';
+import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 
 /**
  * The admin DB, not Redis, is the source of truth: an unfinished operation with no live job (the
@@ -16,11 +16,11 @@ export class OperationReconciler implements OnApplicationBootstrap, OnApplicatio
   constructor(
     private readonly registry: RegistryUnitOfWork,
     private readonly queue: OperationQueue,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
   ) {}
 
   onApplicationBootstrap(): void {
-    const every = this.config.queue.reconcileIntervalMs;
+    const every = this.options.reconcileIntervalMs;
     if (every <= 0) return;
     this.timer = setInterval(() => void this.reconcileOnce(), every);
     this.timer.unref();
@@ -40,7 +40,7 @@ export class OperationReconciler implements OnApplicationBootstrap, OnApplicatio
   private async pass(): Promise<number> {
     let requeued = 0;
     try {
-      const stale = await this.registry.repositories.operations.findUnfinished(this.config.queue.reconcileAfterMs);
+      const stale = await this.registry.repositories.operations.findUnfinished(this.options.reconcileAfterMs);
       for (const operation of stale) {
         if (await this.queue.hasJob(operation.id)) continue;
         await this.queue.enqueue(operation);

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EngineRegistry } from '@tenantry/engines';
+import { EngineRegistry, type TenantDatabaseTarget } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
@@ -13,8 +13,8 @@ export class DeprovisioningSaga {
   readonly steps: SagaStep[] = [
     { name: 'invalidate_cache', run: (c) => this.invalidator.invalidate(c.tenant.id) },
     { name: 'export', run: (c) => this.exportIfAsked(c) },
-    { name: 'drop_database', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.pool.engine).dropDatabase(target)) },
-    { name: 'drop_login', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.pool.engine).dropLogin(target)) },
+    { name: 'drop_database', run: (c) => this.whenPlaced(c, (target) => this.dropDatabase(c, target)) },
+    { name: 'drop_login', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.address.engine).dropLogin(target)) },
     { name: 'retire_secret', run: (c) => this.retireSecret(c) },
     { name: 'mark_deleted', run: (c) => changeTenantStatus(this.registry, c, 'deleted', 'tenant.deleted') },
   ];
@@ -36,11 +36,17 @@ export class DeprovisioningSaga {
     if (context.database) await action(targetOf(context));
   }
 
+  /** The record stays, marked dropped, so that the tenant's history never shows the database as if it existed. */
+  private async dropDatabase(context: SagaContext, target: TenantDatabaseTarget): Promise<void> {
+    await this.engines.get(target.address.engine).dropDatabase(target);
+    await this.registry.repositories.databases.markDropped(context.tenant.id);
+  }
+
   /** Returns where the export went, kept on the operation as the step's detail. */
   private async exportIfAsked(context: SagaContext): Promise<string | undefined> {
     if (context.operation.params.export !== true || !context.database) return undefined;
     const target = targetOf(context);
-    return this.engines.get(target.pool.engine).exportDatabase(target, `${target.databaseName}-${context.operation.id}`);
+    return this.engines.get(target.address.engine).exportDatabase(target, `${target.databaseName}-${context.operation.id}`);
   }
 
   private async retireSecret(context: SagaContext): Promise<void> {

@@ -1,37 +1,41 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@tenantry/common';
-import { EngineRegistry } from '@tenantry/engines';
-import { choosePool, RegistryUnitOfWork, type TenantEntity } from '@tenantry/registry';
+import { EngineRegistry, tenantDatabaseNames } from '@tenantry/engines';
+import { RegistryUnitOfWork, reserveSlot, SLOT_RESERVATION_OPTIONS, type SlotReservationOptions, type TenantEntity } from '@tenantry/registry';
+import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 
 /**
- * Chooses where a new tenant database goes: the pool it named, else the shared pool with the most
- * room among those whose engine this worker drives (a pool of an engine it lacks is never chosen
- * automatically; naming one fails with EngineNotConfigured).
+ * Records where a new tenant database goes: the pool whose slot the tenant took at admission. A
+ * tenant without one (its provisioning failed before placement and was retried, or it was admitted
+ * before slots were kept) takes one now, as admission would: the pool it named, else the shared
+ * pool with the most room among those whose engine this worker drives (naming a pool of an engine
+ * it lacks fails with EngineNotConfigured).
  */
 @Injectable()
 export class PlacementService {
   constructor(
     private readonly registry: RegistryUnitOfWork,
     private readonly engines: EngineRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
+    @Inject(SLOT_RESERVATION_OPTIONS) private readonly slots: SlotReservationOptions,
   ) {}
 
-  /** Idempotent: a tenant already placed keeps its place. Serialised so two tenants never take the last slot. */
+  /** Idempotent: a tenant already placed keeps its place. */
   async place(tenant: TenantEntity, requestedPool?: string): Promise<void> {
     await this.registry.transaction(async (r) => {
       if (await r.databases.findByTenant(tenant.id)) return;
-      await r.pools.lockAll();
-      const usage = await r.pools.usage();
-      const pool = choosePool(requestedPool ? usage : usage.filter(({ pool }) => this.engines.has(pool.engine)), requestedPool);
-      const names = this.engines.get(pool.engine).namesFor(tenant.code, this.config.env);
+      const current = await r.tenants.findById(tenant.id, true);
+      const poolId =
+        current?.slotPoolId ??
+        (await reserveSlot(r, tenant.id, { pool: requestedPool, engines: this.engines.kinds(), lockTimeoutMs: this.slots.lockTimeoutMs }));
+      // The slot's foreign key keeps its pool registered.
+      const pool = (await r.pools.findById(poolId))!;
+      // A pool of an engine this worker cannot drive (named, or taken at admission) fails the placement, before anything is placed on it.
+      this.engines.assertConfigured(pool.address.engine);
+      const names = tenantDatabaseNames(tenant.code, this.options.environment);
       await r.databases.place({
         tenantId: tenant.id,
         poolId: pool.id,
-        engine: pool.engine,
-        host: pool.host,
-        port: pool.port,
-        elasticPoolId: pool.elasticPoolId,
-        location: pool.location,
+        address: pool.address,
         databaseName: names.databaseName,
         loginName: names.loginName,
       });

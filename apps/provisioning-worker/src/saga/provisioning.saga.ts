@@ -52,7 +52,7 @@ export class ProvisioningSaga {
   }
 
   private engineFor(context: SagaContext) {
-    return this.engines.get(targetOf(context).pool.engine);
+    return this.engines.get(targetOf(context).address.engine);
   }
 
   private place(context: SagaContext): Promise<void> {

@@ -39,6 +39,6 @@ export class ResumptionSaga {
 
   private setLoginEnabled(context: SagaContext, enabled: boolean): Promise<void> {
     const target = targetOf(context);
-    return this.engines.get(target.pool.engine).setLoginEnabled(target, enabled);
+    return this.engines.get(target.address.engine).setLoginEnabled(target, enabled);
   }
 }

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { migrateRegistry, registryDataSourceOptions, LockLost, RegistryUnitOfWork } from '@tenantry/registry';
+import { adminDatabaseSettings, LockLost, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork } from '@tenantry/registry';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { WorkerMetrics } from '../metrics/worker-metrics';
+import { workerSettings } from '../worker-settings';
 import { FailPoints } from './fail-points';
 import { OperationFailed, SagaRunner } from './saga-runner';
 import { PermanentStepFailure } from './saga-step';
@@ -18,10 +19,10 @@ describe('SagaRunner (real admin database)', () => {
     // The runner logs each failed step; these failures are on purpose.
     Logger.overrideLogger(false);
     env = createTestEnv();
-    await migrateRegistry(env.config);
-    dataSource = await new DataSource(registryDataSourceOptions(env.config)).initialize();
+    await migrateRegistry(env.settings(adminDatabaseSettings));
+    dataSource = await new DataSource(registryDataSourceOptions(env.settings(registrySettings))).initialize();
     registry = new RegistryUnitOfWork(dataSource);
-    runner = new SagaRunner(registry, new FailPoints(env.config), new WorkerMetrics(new Registry()));
+    runner = new SagaRunner(registry, new FailPoints(env.settings(workerSettings).worker), new WorkerMetrics(new Registry()));
   });
 
   afterAll(async () => {
@@ -42,7 +43,7 @@ describe('SagaRunner (real admin database)', () => {
     const failover = async () => {
       // The session holding the tenant lock ends, as in a failover; the lock is free for another worker from then on.
       await env.sql(`SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`, [
-        env.config.adminDb.name,
+        env.adminDatabase,
       ]);
       await env.sql('SELECT 1');
     };

@@ -73,6 +73,7 @@ export class SagaRunner {
         lost.throwIfAborted();
         const failure = error instanceof Error ? error : new Error(String(error));
         await r.operations.recordError(operation.id, step.name, failure.message);
+        // The operation's own count is the retry budget; BullMQ only paces the tries (see OperationWorker).
         const permanent = failure instanceof PermanentStepFailure || operation.attempts >= options.maxAttempts;
         this.metrics.stepFailures.inc({ kind: operation.kind, step: step.name });
         this.logger.error(

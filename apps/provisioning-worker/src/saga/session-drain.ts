@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@tenantry/common';
 import { EngineRegistry, type TenantDatabaseTarget } from '@tenantry/engines';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 
 const POLL_MS = 100;
 
@@ -15,13 +15,13 @@ const POLL_MS = 100;
 export class SessionDrain {
   constructor(
     private readonly engines: EngineRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
   ) {}
 
   /** Returns what happened, for the step's detail. */
   async drain(target: TenantDatabaseTarget, openedBefore?: Date): Promise<string> {
-    const engine = this.engines.get(target.pool.engine);
-    const deadline = Date.now() + this.config.worker.sessionGraceMs;
+    const engine = this.engines.get(target.address.engine);
+    const deadline = Date.now() + this.options.sessionGraceMs;
     while ((await engine.countSessions(target, openedBefore)) > 0) {
       if (Date.now() >= deadline) return `${await engine.endSessions(target, openedBefore)} ended`;
       await sleep(POLL_MS);

@@ -31,6 +31,6 @@ export class SuspensionSaga {
 
   private disableLogin(context: SagaContext): Promise<void> {
     const target = targetOf(context);
-    return this.engines.get(target.pool.engine).setLoginEnabled(target, false);
+    return this.engines.get(target.address.engine).setLoginEnabled(target, false);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
+import { CONFIGURED_POOL_OPTIONS, type ConfiguredPoolOptions } from '@tenantry/registry';
 
 /**
  * Closes the configured tenant server's own databases to PUBLIC when the worker starts, so logins
@@ -13,11 +13,11 @@ export class TenantServerAccess implements OnApplicationBootstrap {
 
   constructor(
     private readonly engines: EngineRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CONFIGURED_POOL_OPTIONS) private readonly configuredPool: ConfiguredPoolOptions,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.config.tenantServer.register) return;
+    if (!this.configuredPool.register) return;
     this.engines
       .get('postgres')
       .secureServer()

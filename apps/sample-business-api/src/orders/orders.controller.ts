@@ -1,7 +1,9 @@
-import { Body, Controller, DefaultValuePipe, Get, Param, ParseIntPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { QueryWholeNumber } from '@tenantry/common';
 import { TenantScoped } from '@tenantry/tenancy';
 import { CreateOrderDto } from './dto/create-order.dto';
+import { orderView } from './order.view';
 import { OrdersService } from './orders.service';
 
 @ApiTags('orders')
@@ -12,17 +14,18 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
-  create(@Body() body: CreateOrderDto) {
-    return this.orders.create(body);
+  async create(@Body() body: CreateOrderDto) {
+    return orderView(await this.orders.create(body));
   }
 
   @Get(':id')
-  get(@Param('id', new ParseUUIDPipe()) id: string) {
-    return this.orders.get(id);
+  async get(@Param('id', new ParseUUIDPipe()) id: string) {
+    return orderView(await this.orders.get(id));
   }
 
   @Get()
-  list(@Query('limit', new DefaultValuePipe(50), ParseIntPipe) limit: number) {
-    return this.orders.list(Math.min(Math.max(limit, 1), 200));
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  async list(@QueryWholeNumber({ name: 'limit', min: 1, max: 200, absent: 50 }) limit: number) {
+    return (await this.orders.list(limit)).map(orderView);
   }
 }

@@ -16,8 +16,11 @@ export class OrdersService {
       const lines = input.lines.map((line) =>
         em.create(OrderLine, { sku: line.sku, quantity: line.quantity, unitPriceCents: String(line.unitPriceCents) }),
       );
+      // Exact: CreateOrderDto's limits keep a total under 500 × 100,000 × 100,000,000 = 5e15 < Number.MAX_SAFE_INTEGER.
       const total = input.lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
-      return em.save(em.create(Order, { customerId: customer?.id ?? null, totalCents: String(total), lines }));
+      const { id } = await em.save(em.create(Order, { customerId: customer?.id ?? null, totalCents: String(total), lines }));
+      // Read back as GET reads it, with what the database assigned (the order number).
+      return em.findOneOrFail(Order, { where: { id }, relations: { lines: true } });
     });
   }
 

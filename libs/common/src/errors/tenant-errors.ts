@@ -103,3 +103,15 @@ export class InvalidPoolCapacity extends DomainError {
   readonly code = 'POOL_CAPACITY_INVALID';
   readonly category = 'invalid';
 }
+
+/** A request value the HTTP layer refuses before any handler: the message names the field and what is wrong with it. */
+export class InvalidInput extends DomainError {
+  readonly code = 'INPUT_INVALID';
+  readonly category = 'invalid';
+}
+
+/** The registry cannot take this request now (no free connection, or a pool's row held by other admissions): a 503 the caller retries. */
+export class RegistryBusy extends DomainError {
+  readonly code = 'REGISTRY_BUSY';
+  readonly category = 'unavailable';
+}

@@ -1,28 +1,26 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ClsServiceManager } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { AppConfig } from '../config/app-config';
+import type { LoggingOptions } from './logging-options';
 import { redactRequest, redactResponse } from './redact-credentials';
-import { TENANT_ID_KEY } from './tenant-log-context';
+import { currentTenantId } from './tenant-log-context';
 
 function tenantIdInContext(): Record<string, string> {
-  const cls = ClsServiceManager.getClsService();
-  const tenantId = cls.isActive() ? cls.get<string | undefined>(TENANT_ID_KEY) : undefined;
+  const tenantId = currentTenantId();
   return tenantId ? { tenant_id: tenantId } : {};
 }
 
 /** JSON logs for every process; a line written inside a tenant's context carries its tenant_id. */
 @Module({})
 export class LoggingModule {
-  static forRoot(config: AppConfig, service: string): DynamicModule {
+  static forRoot(options: LoggingOptions, service: string): DynamicModule {
     return {
       module: LoggingModule,
       imports: [
         LoggerModule.forRoot({
           pinoHttp: {
-            level: config.logLevel,
+            level: options.level,
             base: { service },
             mixin: tenantIdInContext,
             genReqId: (request: IncomingMessage) => {

@@ -1,7 +1,6 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
-import type { AppConfig } from '../config/app-config';
-import { redisOptionsFromUrl } from './redis-options';
+import { redisOptionsFromUrl, type RedisConnectionOptions } from './redis-options';
 
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
@@ -11,7 +10,7 @@ export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 export class RedisModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
 
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(options: RedisConnectionOptions): DynamicModule {
     return {
       module: RedisModule,
       providers: [
@@ -19,8 +18,8 @@ export class RedisModule implements OnApplicationShutdown {
           provide: REDIS_CLIENT,
           useFactory: () =>
             new Redis(
-              redisOptionsFromUrl(config.redis.url, {
-                keyPrefix: config.redis.keyPrefix,
+              redisOptionsFromUrl(options.url, {
+                keyPrefix: options.keyPrefix,
                 maxRetriesPerRequest: 1,
                 connectTimeout: 2000,
                 commandTimeout: 1000,

@@ -1,6 +1,6 @@
 import { type Database, SqlManagementClient, type SqlManagementClientOptionalParams } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
-import type { AzureSqlConfig } from '@tenantry/common';
+import type { AzureSqlSettings } from '../engines-options';
 import { EngineNotConfigured, TenantDatabaseConflict } from '../engine-errors';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import type { DatabaseLifecycle } from './database-lifecycle';
@@ -11,7 +11,7 @@ export interface ArmDatabasesOptions {
   /** The ARM endpoint (https://management.azure.com, or a sovereign cloud's, or a local double). */
   endpoint: string;
   environment: string;
-  export?: AzureSqlConfig['export'];
+  export?: AzureSqlSettings['export'];
   /** Merged over the defaults below; tests pass `tlsOptions` to trust a local double. */
   clientOptions?: SqlManagementClientOptionalParams;
   /** Poll interval of long-running operations when ARM sends no Retry-After; the SDK's default (2 s) when absent. */
@@ -130,10 +130,10 @@ export class ArmDatabases implements DatabaseLifecycle {
   }
 }
 
-function elasticPoolOf(target: TenantDatabaseTarget): { id: string; location: string } {
-  const { elasticPool } = target.pool;
-  if (!elasticPool) throw new Error(`pool ${target.pool.name} is not an elastic pool`);
-  return elasticPool;
+function elasticPoolOf({ address, databaseName }: TenantDatabaseTarget): { id: string; location: string } {
+  const { elasticPoolId: id, location } = address;
+  if (!id || !location) throw new Error(`database ${databaseName} is not placed in an elastic pool`);
+  return { id, location };
 }
 
 function assertInPool(target: TenantDatabaseTarget, database: Database): void {

@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import { ARM_SQL_API_VERSION, type ArmSqlDouble, startArmSqlDouble } from '../../testing';
+import { ARM_SQL_API_VERSION, type ArmSqlDouble, startArmSqlDouble, tenantTarget } from '../../testing';
 import { EngineNotConfigured, TenantDatabaseConflict } from '../engine-errors';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { AzureSqlEngine, type AzureSqlEngineOptions } from './azure-sql.engine';
@@ -38,12 +38,8 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
   }
 
   let engine: AzureSqlEngine;
-  const target = (code: string, elasticPoolId = POOL_A): TenantDatabaseTarget => ({
-    tenantId: `id-${code}`,
-    tenantCode: code,
-    pool: { name: 'pool-row-id', engine: 'azure-sql', host: 'sql-weu-1.database.windows.net', port: 1433, elasticPool: { id: elasticPoolId, location: 'westeurope' } },
-    ...engine.namesFor(code, 'test'),
-  });
+  const target = (code: string, elasticPoolId = POOL_A): TenantDatabaseTarget =>
+    tenantTarget(code, 'test', { engine: 'azure-sql', host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId, location: 'westeurope' });
   const databasePath = (t: TenantDatabaseTarget) =>
     `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/databases/${t.databaseName}`;
   const callsSince = (mark: number) => arm.calls.slice(mark).map((call) => `${call.method} ${call.path.replace(/^.*\/providers\/Microsoft\.Sql\//, '')}`);

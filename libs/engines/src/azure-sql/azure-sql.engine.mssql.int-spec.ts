@@ -2,7 +2,7 @@ import { TEST_MSSQL_URL } from '@tenantry/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { ConnectionPool } from 'mssql';
 import { randomBytes } from 'node:crypto';
-import { provisionTenant } from '../../testing';
+import { connectionParams, provisionTenant, tenantTarget } from '../../testing';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { AzureSqlEngine } from './azure-sql.engine';
 
@@ -27,12 +27,7 @@ if (!MSSQL_URL) {
   const created: TenantDatabaseTarget[] = [];
 
   function target(code: string): TenantDatabaseTarget {
-    const t: TenantDatabaseTarget = {
-      tenantId: `id-${code}`,
-      tenantCode: code,
-      pool: { name: 'mssql', engine: 'azure-sql', host: server.hostname, port: Number(server.port || 1433) },
-      ...engine.namesFor(code, label),
-    };
+    const t = tenantTarget(code, label, { engine: 'azure-sql', host: server.hostname, port: Number(server.port || 1433) });
     created.push(t);
     return t;
   }
@@ -44,7 +39,7 @@ if (!MSSQL_URL) {
 
   /** Connects as the tenant's own user, with the parameters a business service would get. */
   async function connectAs(t: TenantDatabaseTarget, password: string, database?: string): Promise<ConnectionPool> {
-    const params = engine.connectionParams(t, password);
+    const params = connectionParams(t, password);
     const connection = new ConnectionPool({
       server: params.host,
       port: params.port,

@@ -1,8 +1,7 @@
 import type { SqlManagementClientOptionalParams } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
-import type { AzureSqlConfig } from '@tenantry/common';
-import type { SchemaOutcome, TenantConnectionParams, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
-import { tenantDatabaseNames } from '../tenant-names';
+import type { AzureSqlSettings } from '../engines-options';
+import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { ArmDatabases } from './arm-databases';
 import type { DatabaseLifecycle } from './database-lifecycle';
 import { SqlServerConnections } from './sql-server-connections';
@@ -10,7 +9,7 @@ import { SqlServerDatabases } from './sql-server-databases';
 import { SqlServerMigrations } from './sql-server-migrations';
 import { SqlServerUsers } from './sql-server-users';
 
-export interface AzureSqlEngineOptions extends AzureSqlConfig {
+export interface AzureSqlEngineOptions extends AzureSqlSettings {
   /** TENANTRY_ENV, written on every database as its `environment` tag. */
   environment: string;
   /** DefaultAzureCredential in the apps (managed identity in Container Apps, the Azure CLI on a laptop). */
@@ -52,10 +51,6 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
     this.migrations = new SqlServerMigrations(connections);
   }
 
-  namesFor(tenantCode: string, env: string) {
-    return tenantDatabaseNames(tenantCode, env);
-  }
-
   databaseExists(target: TenantDatabaseTarget): Promise<boolean> {
     return this.lifecycle(target).exists(target);
   }
@@ -87,11 +82,6 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
     return this.users.endSessions(target, openedBefore);
   }
 
-  connectionParams(target: TenantDatabaseTarget, password: string): TenantConnectionParams {
-    const { host, port } = target.pool;
-    return { engine: this.kind, host, port, database: target.databaseName, username: target.loginName, password };
-  }
-
   pendingMigrations(target: TenantDatabaseTarget): Promise<string[]> {
     return this.migrations.pending(target);
   }
@@ -117,6 +107,6 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
   async close(): Promise<void> {}
 
   private lifecycle(target: TenantDatabaseTarget): DatabaseLifecycle {
-    return target.pool.elasticPool ? this.arm : this.server;
+    return target.address.elasticPoolId ? this.arm : this.server;
   }
 }

@@ -1,9 +1,9 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { surviveConnectionErrors, type AzureSqlConfig } from '@tenantry/common';
-import { MIGRATIONS_TABLE, TENANT_MIGRATIONS, TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
+import { surviveConnectionErrors, type PoolAddress } from '@tenantry/common';
+import { TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
 import { ConnectionPool } from 'mssql';
-import { DataSource } from 'typeorm';
-import type { PoolLocation } from '../tenant-database-engine';
+import type { AzureSqlSettings } from '../engines-options';
+import type { TenantDatabaseConnection } from '../migration-data-source';
 import { assertIdentifier } from '../tenant-names';
 
 // Entra tokens for Azure SQL are issued for this resource, whatever the server's name.
@@ -23,7 +23,7 @@ type SqlServerAuthentication =
   | { type: 'azure-active-directory-access-token'; options: { token: string } };
 
 export interface SqlServerConnectionsOptions {
-  auth: AzureSqlConfig['sqlAuth'];
+  auth: AzureSqlSettings['sqlAuth'];
   credential: TokenCredential;
   trustServerCertificate: boolean;
 }
@@ -44,7 +44,7 @@ export class SqlServerConnections {
    * idle, so session state such as an application lock stays with it until the end.
    */
   async withConnection<T>(
-    server: Pick<PoolLocation, 'host' | 'port'>,
+    server: Pick<PoolAddress, 'host' | 'port'>,
     database: string,
     work: (connection: ConnectionPool) => Promise<T>,
     requestTimeoutMs = SHORT_REQUEST_MS,
@@ -64,29 +64,13 @@ export class SqlServerConnections {
     }
   }
 
-  /** A TypeORM data source on the tenant database that knows the tenant migrations (the export TENANT_MIGRATIONS). */
-  async withMigrationDataSource<T>(server: Pick<PoolLocation, 'host' | 'port'>, database: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
-    const dataSource = new DataSource({
-      type: 'mssql',
-      host: server.host,
-      ...(await this.signIn(server, database)),
-      requestTimeout: LONG_REQUEST_MS,
-      pool: { max: 1 },
-      migrations: TENANT_MIGRATIONS,
-      migrationsTableName: MIGRATIONS_TABLE,
-      synchronize: false,
-      logging: false,
-    });
-    await dataSource.initialize();
-    try {
-      return await work(dataSource);
-    } finally {
-      await dataSource.destroy();
-    }
+  /** How a TypeORM data source reaches `database` as the engine's identity, for withMigrationDataSource. */
+  async migrationConnection(server: Pick<PoolAddress, 'host' | 'port'>, database: string): Promise<TenantDatabaseConnection> {
+    return { type: 'mssql', host: server.host, ...(await this.signIn(server, database)), requestTimeout: LONG_REQUEST_MS, pool: { max: 1 } };
   }
 
   /** What both drivers (mssql, and TypeORM's mssql driver) take to reach one database as the engine's identity. */
-  private async signIn(server: Pick<PoolLocation, 'port'>, database: string) {
+  private async signIn(server: Pick<PoolAddress, 'port'>, database: string) {
     assertIdentifier(database);
     const options = { ...TENANT_MSSQL_DRIVER_OPTIONS, encrypt: true, trustServerCertificate: this.options.trustServerCertificate, appName: APP_NAME };
     return { port: server.port, database, authentication: await this.authentication(), options };

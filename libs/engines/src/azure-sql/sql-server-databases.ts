@@ -72,6 +72,6 @@ export class SqlServerDatabases implements DatabaseLifecycle {
   }
 
   private onMaster<T>(target: TenantDatabaseTarget, work: (connection: ConnectionPool) => Promise<T>, timeoutMs?: number): Promise<T> {
-    return this.connections.withConnection(target.pool, 'master', work, timeoutMs);
+    return this.connections.withConnection(target.address, 'master', work, timeoutMs);
   }
 }

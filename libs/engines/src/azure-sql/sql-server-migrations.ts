@@ -1,5 +1,6 @@
 import { CURRENT_TENANT_SCHEMA_VERSION, pendingMigrations } from '@tenantry/tenant-schema';
 import { Int, NVarChar } from 'mssql';
+import { withMigrationDataSource } from '../migration-data-source';
 import type { SchemaOutcome, TenantDatabaseTarget } from '../tenant-database-engine';
 import { LONG_REQUEST_MS, type SqlServerConnections } from './sql-server-connections';
 
@@ -14,13 +15,14 @@ const LOCK_WAIT_MS = 10 * 60_000;
 export class SqlServerMigrations {
   constructor(private readonly connections: SqlServerConnections) {}
 
-  pending(target: TenantDatabaseTarget): Promise<string[]> {
-    return this.connections.withMigrationDataSource(target.pool, target.databaseName, (dataSource) => pendingMigrations(dataSource));
+  async pending(target: TenantDatabaseTarget): Promise<string[]> {
+    const connection = await this.connections.migrationConnection(target.address, target.databaseName);
+    return withMigrationDataSource(connection, (dataSource) => pendingMigrations(dataSource));
   }
 
   async apply(target: TenantDatabaseTarget): Promise<SchemaOutcome> {
     return this.connections.withConnection(
-      target.pool,
+      target.address,
       target.databaseName,
       async (lock) => {
         const { recordset } = await lock
@@ -33,7 +35,8 @@ export class SqlServerMigrations {
         const granted = recordset[0].granted as number;
         if (granted < 0) throw new Error(`could not take the migration lock on ${target.databaseName} (sp_getapplock returned ${granted})`);
         try {
-          return await this.connections.withMigrationDataSource(target.pool, target.databaseName, async (dataSource) => {
+          const connection = await this.connections.migrationConnection(target.address, target.databaseName);
+          return await withMigrationDataSource(connection, async (dataSource) => {
             if ((await pendingMigrations(dataSource)).length === 0) return { applied: [], version: CURRENT_TENANT_SCHEMA_VERSION };
             // runMigrations applies every pending migration or throws, so afterwards the database is at the newest this code knows.
             const applied = await dataSource.runMigrations({ transaction: 'each' });

@@ -1,6 +1,6 @@
-import type { AzureSqlConfig } from '@tenantry/common';
 import { type ConnectionPool, DateTime2, NVarChar } from 'mssql';
 import { randomBytes } from 'node:crypto';
+import type { AzureSqlSettings } from '../engines-options';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import type { SqlServerConnections } from './sql-server-connections';
 import { quoteTsqlName, tsqlString } from './tsql';
@@ -22,7 +22,7 @@ const SESSIONS_OF_USER = `(login_name = @user OR original_login_name = @user) AN
 export class SqlServerUsers {
   constructor(
     private readonly connections: SqlServerConnections,
-    private readonly kind: AzureSqlConfig['tenantUsers'],
+    private readonly kind: AzureSqlSettings['tenantUsers'],
   ) {}
 
   async ensure(target: TenantDatabaseTarget): Promise<void> {
@@ -102,7 +102,7 @@ export class SqlServerUsers {
   }
 
   private inTenantDatabase<T>(target: TenantDatabaseTarget, work: (connection: ConnectionPool) => Promise<T>): Promise<T> {
-    return this.connections.withConnection(target.pool, target.databaseName, work);
+    return this.connections.withConnection(target.address, target.databaseName, work);
   }
 }
 

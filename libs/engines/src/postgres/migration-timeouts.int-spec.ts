@@ -1,8 +1,8 @@
-import type { TenantMigrationTimeouts } from '@tenantry/common';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Client } from 'pg';
 import { TenantMigrationTimeout } from '../engine-errors';
+import { enginesSettings, type TenantMigrationTimeouts } from '../engines-options';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { PostgresEngine } from './postgres.engine';
 import { usePostgresEngine } from './postgres-engine.fixture';
@@ -13,10 +13,10 @@ describe('PostgresEngine migration timeouts (real server)', () => {
   const holders: Client[] = [];
   let tenant: TenantDatabaseTarget;
 
-  const engineWith = (timeouts: Partial<TenantMigrationTimeouts>, adminUrl = fixture.env().config.tenantServer.adminUrl) => {
+  const engineWith = (timeouts: Partial<TenantMigrationTimeouts>, adminUrl = fixture.env().databaseUrl('postgres')) => {
     const engine = new PostgresEngine({
       adminUrl,
-      exportDir: fixture.env().config.worker.exportDir,
+      exportDir: fixture.env().settings(enginesSettings).postgres.exportDir,
       migrationTimeouts: { lockTimeoutMs: 1_000, statementTimeoutMs: 0, connectTimeoutMs: 2_000, ...timeouts },
     });
     engines.push(engine);
@@ -25,7 +25,7 @@ describe('PostgresEngine migration timeouts (real server)', () => {
 
   /** A session of someone else's (an app, an operator's psql) that has run `sql` inside a transaction left open. */
   async function holding(sql: string): Promise<Client> {
-    const url = new URL(fixture.env().config.tenantServer.adminUrl);
+    const url = new URL(fixture.env().databaseUrl('postgres'));
     url.pathname = `/${tenant.databaseName}`;
     const client = new Client({ connectionString: url.toString(), application_name: 'held-by-test' });
     await client.connect();
@@ -103,7 +103,7 @@ describe('PostgresEngine migration timeouts (real server)', () => {
     });
 
     it('fails connecting after the connect timeout, for a migration and for a dry run', async () => {
-      const url = new URL(fixture.env().config.tenantServer.adminUrl);
+      const url = new URL(fixture.env().databaseUrl('postgres'));
       url.port = String((silent.address() as { port: number }).port);
       const engine = engineWith({ connectTimeoutMs: 500 }, url.toString());
       const expected = `could not connect to ${tenant.databaseName} within 500 ms`;

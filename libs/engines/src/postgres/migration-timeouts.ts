@@ -1,4 +1,4 @@
-import type { TenantMigrationTimeouts } from '@tenantry/common';
+import type { TenantMigrationTimeouts } from '../engines-options';
 import type { Client, ClientConfig } from 'pg';
 import { TenantMigrationTimeout } from '../engine-errors';
 

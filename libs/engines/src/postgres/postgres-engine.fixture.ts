@@ -1,6 +1,14 @@
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { tenantTarget } from '../../testing';
+import { enginesSettings } from '../engines-options';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { PostgresEngine } from './postgres.engine';
+
+/** Where the test server is, as a pool on it records it. */
+export function testServer(env: TestEnv): { host: string; port: number } {
+  const url = new URL(env.databaseUrl('postgres'));
+  return { host: url.hostname, port: Number(url.port || 5432) };
+}
 
 /** A PostgresEngine on the test server, in a test env of its own; `target(code)` names a tenant database in it. */
 export function usePostgresEngine(): { env: () => TestEnv; engine: () => PostgresEngine; target: (code: string) => TenantDatabaseTarget } {
@@ -9,7 +17,9 @@ export function usePostgresEngine(): { env: () => TestEnv; engine: () => Postgre
 
   beforeAll(() => {
     env = createTestEnv();
-    engine = new PostgresEngine({ adminUrl: env.config.tenantServer.adminUrl, exportDir: env.config.worker.exportDir });
+    // Without migration timeouts: the server's own settings, as a test that is not about them expects.
+    const { adminUrl, exportDir } = env.settings(enginesSettings).postgres;
+    engine = new PostgresEngine({ adminUrl, exportDir });
   });
 
   afterAll(async () => {
@@ -20,11 +30,6 @@ export function usePostgresEngine(): { env: () => TestEnv; engine: () => Postgre
   return {
     env: () => env,
     engine: () => engine,
-    target: (code) => ({
-      tenantId: `id-${code}`,
-      tenantCode: code,
-      pool: { name: 'local', engine: 'postgres', host: env.config.tenantServer.host, port: env.config.tenantServer.port },
-      ...engine.namesFor(code, env.label),
-    }),
+    target: (code) => tenantTarget(code, env.label, { engine: 'postgres', ...testServer(env) }),
   };
 }

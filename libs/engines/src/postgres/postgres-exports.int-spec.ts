@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { provisionTenant } from '../../testing';
+import { provisionTenant, tenantTarget } from '../../testing';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { PostgresEngine } from './postgres.engine';
 
@@ -33,7 +33,7 @@ describe('PostgresEngine exports (real pg_dump)', () => {
     work = mkdtempSync(join(tmpdir(), 'tenantry-export-test-'));
     exportDir = join(work, 'exports');
     // The local server trusts loopback connections, so it takes any password: what matters is where the password travels.
-    const url = new URL(env.config.tenantServer.adminUrl);
+    const url = new URL(env.databaseUrl('postgres'));
     url.password = encodeURIComponent(password);
     engine = new PostgresEngine({ adminUrl: url.toString(), exportDir });
   });
@@ -45,7 +45,7 @@ describe('PostgresEngine exports (real pg_dump)', () => {
   });
 
   async function tenant(code: string): Promise<TenantDatabaseTarget> {
-    const target = { tenantId: `id-${code}`, tenantCode: code, pool: { name: 'local', engine: 'postgres' as const, host: '127.0.0.1', port: 5432 }, ...engine.namesFor(code, env.label) };
+    const target = tenantTarget(code, env.label, { engine: 'postgres', host: '127.0.0.1', port: 5432 });
     await provisionTenant(engine, target, 'tenant-pw');
     return target;
   }
@@ -53,7 +53,7 @@ describe('PostgresEngine exports (real pg_dump)', () => {
   it('never puts the password in pg_dump’s arguments or environment: it reads it from a private password file, removed afterwards', async () => {
     const target = await tenant('dumped');
     // pg_dump waits for this lock, so it can be looked at while it runs.
-    const tenantDatabase = new URL(env.config.tenantServer.adminUrl);
+    const tenantDatabase = new URL(env.databaseUrl('postgres'));
     tenantDatabase.pathname = `/${target.databaseName}`;
     const holder = new Client({ connectionString: tenantDatabase.toString() });
     await holder.connect();

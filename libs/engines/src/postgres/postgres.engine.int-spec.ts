@@ -1,7 +1,7 @@
 import type { TestEnv } from '@tenantry/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { Client } from 'pg';
-import { provisionTenant } from '../../testing';
+import { connectionParams, provisionTenant } from '../../testing';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import type { PostgresEngine } from './postgres.engine';
 import { usePostgresEngine } from './postgres-engine.fixture';
@@ -19,7 +19,7 @@ describe('PostgresEngine (real server)', () => {
 
   /** Connects with the parameters a business service would get; `database` overrides the tenant's own. */
   async function connectAs(t: TenantDatabaseTarget, password: string, database?: string): Promise<Client> {
-    const params = engine.connectionParams(t, password);
+    const params = connectionParams(t, password);
     const { host, port, username: user } = params;
     const client = new Client({ host, port, user, password, database: database ?? params.database });
     await client.connect();
@@ -63,14 +63,6 @@ describe('PostgresEngine (real server)', () => {
   it('lets the tenant login use rows but not change the schema, nor reach another tenant', async () => {
     const { t: alpha } = await provision('alpha', 'pw-alpha');
     const { t: beta } = await provision('beta', 'pw-beta');
-    expect(engine.connectionParams(alpha, 'pw-alpha')).toEqual({
-      engine: 'postgres',
-      host: env.config.tenantServer.host,
-      port: env.config.tenantServer.port,
-      database: alpha.databaseName,
-      username: alpha.loginName,
-      password: 'pw-alpha',
-    });
     const client = await connectAs(alpha, 'pw-alpha');
     try {
       const customer = (await client.query(`INSERT INTO customers (name) VALUES ('ann') RETURNING id`)).rows[0];
@@ -122,7 +114,7 @@ describe('PostgresEngine (real server)', () => {
 
     it('made by another role: refused, naming that role; deleting the tenant leaves it alone', async () => {
       const t = target('squatted');
-      const squatter = new Client({ connectionString: env.config.tenantServer.adminUrl.replace('postgres@', `${stray()}@`) });
+      const squatter = new Client({ connectionString: env.databaseUrl('postgres').replace('postgres@', `${stray()}@`) });
       await squatter.connect();
       await squatter.query(`CREATE DATABASE ${t.databaseName}`);
       await squatter.end();

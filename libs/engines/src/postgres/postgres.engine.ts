@@ -1,26 +1,20 @@
-import { surviveConnectionErrors, withPoolClient, type TenantMigrationTimeouts } from '@tenantry/common';
-import {
-  CURRENT_TENANT_SCHEMA_VERSION,
-  MIGRATIONS_TABLE,
-  migrateTenantDatabase,
-  pendingMigrations,
-  schemaVersion,
-  TENANT_MIGRATIONS,
-} from '@tenantry/tenant-schema';
+import { surviveConnectionErrors, withPoolClient } from '@tenantry/common';
+import { CURRENT_TENANT_SCHEMA_VERSION, migrateTenantDatabase, pendingMigrations, schemaVersion } from '@tenantry/tenant-schema';
 import { Client, type ClientConfig, escapeLiteral, Pool, type PoolClient } from 'pg';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
-import type { SchemaOutcome, TenantConnectionParams, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
+import type { PostgresEngineOptions } from '../engines-options';
+import { type TenantDatabaseConnection, withMigrationDataSource } from '../migration-data-source';
+import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
 import { privateDirectory, withPasswordFile } from './pg-dump-files';
 import { PostgresTemplates } from './postgres-templates';
 import { scramVerifier } from './scram-verifier';
 import { TenantOwnership } from './tenant-ownership';
-import { assertIdentifier, quoteIdent, tenantDatabaseNames } from '../tenant-names';
+import { assertIdentifier, quoteIdent } from '../tenant-names';
 
 // Lost creation races: duplicate_object, or a unique_violation on the catalog when both committed at once.
 const ALREADY_EXISTS = new Set(['42710', '23505']);
@@ -32,9 +26,6 @@ function alreadyExists(error: unknown): boolean {
 const run = promisify(execFile);
 
 const MIGRATION_LOCK = 'tenantry:tenant-migrations';
-
-// TypeORM prints its migration lines on stdout whatever `logging` says; the caller reports each outcome itself.
-const QUIET: TypeOrmLogger = { logQuery() {}, logQueryError() {}, logQuerySlow() {}, logSchemaBuild() {}, logMigration() {}, log() {} };
 
 async function inTransaction<T>(client: Client | PoolClient, work: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
@@ -70,8 +61,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
   private readonly ownership: TenantOwnership;
   private secured?: Promise<void>;
 
-  /** `migrationTimeouts`: bounds on the sessions that migrate a tenant database; absent, the server's own settings. */
-  constructor(private readonly options: { adminUrl: string; exportDir: string; migrationTimeouts?: TenantMigrationTimeouts }) {
+  constructor(private readonly options: PostgresEngineOptions) {
     this.timeouts = new MigrationTimeouts(options.migrationTimeouts);
     this.pool = new Pool({ connectionString: options.adminUrl, max: 8, idleTimeoutMillis: 10_000 });
     surviveConnectionErrors(this.pool, 'tenant server pool');
@@ -82,10 +72,6 @@ export class PostgresEngine implements TenantDatabaseEngine {
       async (database) => void (await this.migrate(database)),
       CURRENT_TENANT_SCHEMA_VERSION,
     );
-  }
-
-  namesFor(tenantCode: string, env: string) {
-    return tenantDatabaseNames(tenantCode, env);
   }
 
   async databaseExists(target: TenantDatabaseTarget): Promise<boolean> {
@@ -172,11 +158,6 @@ export class PostgresEngine implements TenantDatabaseEngine {
     return rows[0].ended;
   }
 
-  connectionParams(target: TenantDatabaseTarget, password: string): TenantConnectionParams {
-    const { host, port } = target.pool;
-    return { engine: this.kind, host, port, database: target.databaseName, username: target.loginName, password };
-  }
-
   /**
    * Migrates under a session advisory lock held in the tenant database (TypeORM's own run takes
    * none), so two runners, or a runner and a provisioning step, never migrate one database at once:
@@ -210,30 +191,16 @@ export class PostgresEngine implements TenantDatabaseEngine {
 
   async pendingMigrations(target: TenantDatabaseTarget): Promise<string[]> {
     return this.timeouts.explained(target.databaseName, () =>
-      this.withMigrationDataSource(target.databaseName, (dataSource) => pendingMigrations(dataSource)),
+      withMigrationDataSource(this.migrationConnection(target.databaseName), (dataSource) => pendingMigrations(dataSource)),
     );
   }
 
   private migrate(database: string): Promise<SchemaOutcome> {
-    return this.withMigrationDataSource(database, (dataSource) => migrateTenantDatabase(dataSource));
+    return withMigrationDataSource(this.migrationConnection(database), (dataSource) => migrateTenantDatabase(dataSource));
   }
 
-  private async withMigrationDataSource<T>(database: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
-    const dataSource = new DataSource({
-      type: 'postgres',
-      url: this.urlFor(database),
-      migrations: TENANT_MIGRATIONS,
-      migrationsTableName: MIGRATIONS_TABLE,
-      synchronize: false,
-      logger: QUIET,
-      extra: { max: 1, ...this.timeouts.sessionConfig() },
-    });
-    await dataSource.initialize();
-    try {
-      return await work(dataSource);
-    } finally {
-      await dataSource.destroy();
-    }
+  private migrationConnection(database: string): TenantDatabaseConnection {
+    return { type: 'postgres', url: this.urlFor(database), extra: { max: 1, ...this.timeouts.sessionConfig() } };
   }
 
   /**

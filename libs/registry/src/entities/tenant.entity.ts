@@ -31,4 +31,11 @@ export class TenantEntity {
 
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt: Date | null;
+
+  /**
+   * The pool whose capacity this tenant takes: from admission until it is deleted, or fails before
+   * its database was placed. Null while it takes none.
+   */
+  @Column({ name: 'slot_pool_id', type: 'uuid', nullable: true })
+  slotPoolId: string | null;
 }

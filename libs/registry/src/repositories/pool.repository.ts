@@ -1,18 +1,40 @@
+import { RegistryBusy, type EngineKind } from '@tenantry/common';
 import type { EntityManager } from 'typeorm';
 import { DatabasePoolEntity } from '../entities/database-pool.entity';
+import { isLockTimeout } from './pg-errors';
 
 export interface PoolUsage {
   pool: DatabasePoolEntity;
+  /** Tenant databases placed on it (deleted tenants no longer count). */
   databases: number;
-  /** Tenants accepted for this pool by name and not placed yet. */
+  /** Tenants admitted to it and not placed yet. */
   reserved: number;
 }
+
+/** What registering a pool sets; its usage is kept by reserve and release only. */
+export type PoolRegistration = Omit<DatabasePoolEntity, 'id' | 'createdAt' | 'usedSlots'>;
+
+// Shared pools a tenant may be placed on automatically, by the engines the caller drives.
+const AUTOMATIC = `NOT dedicated AND engine = ANY($2) AND used_slots < max_databases`;
+
+/**
+ * A slot is taken by one statement that raises the pool's counter only while it is under capacity
+ * and records the pool on the tenant, which must hold no slot yet: the pool's row stays locked to
+ * the end of the transaction (no other pool's), so two admissions never take its last slot twice.
+ */
+const TAKE_SLOT = (pool: string) => `
+  slot AS (UPDATE database_pools p SET used_slots = p.used_slots + 1 FROM (${pool}) chosen
+            WHERE p.id = chosen.id AND p.used_slots < p.max_databases
+              AND EXISTS (SELECT 1 FROM tenants WHERE id = $1 AND slot_pool_id IS NULL)
+           RETURNING p.id),
+  held AS (UPDATE tenants t SET slot_pool_id = slot.id FROM slot WHERE t.id = $1 RETURNING slot.id)
+  SELECT id FROM held`;
 
 export class PoolRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** Registers a pool or updates its address (and elastic pool) and capacity. */
-  async upsert(pool: Omit<DatabasePoolEntity, 'id' | 'createdAt'>): Promise<DatabasePoolEntity> {
+  /** Registers a pool or updates its address (and elastic pool) and capacity; its usage stays. */
+  async upsert(pool: PoolRegistration): Promise<DatabasePoolEntity> {
     await this.em
       .getRepository(DatabasePoolEntity)
       .createQueryBuilder()
@@ -23,12 +45,7 @@ export class PoolRepository {
     return this.em.getRepository(DatabasePoolEntity).findOneOrFail({ where: { name: pool.name } });
   }
 
-  /** Inside a transaction: serialises placements so capacity is never exceeded by a race. */
-  async lockAll(): Promise<void> {
-    await this.em.query('LOCK TABLE database_pools IN SHARE ROW EXCLUSIVE MODE');
-  }
-
-  async insertIfAbsent(pool: Omit<DatabasePoolEntity, 'id' | 'createdAt'>): Promise<void> {
+  async insertIfAbsent(pool: PoolRegistration): Promise<void> {
     await this.em.getRepository(DatabasePoolEntity).createQueryBuilder().insert().values(pool).orIgnore().execute();
   }
 
@@ -40,32 +57,102 @@ export class PoolRepository {
     return this.em.getRepository(DatabasePoolEntity).findOne({ where: { name } });
   }
 
-  /**
-   * Every pool with the tenant databases placed on it (deleted tenants no longer count) and the
-   * tenants still waiting for placement that asked for it by name.
-   */
-  async usage(): Promise<PoolUsage[]> {
-    const rows: Array<{ id: string; databases: number; reserved: number }> = await this.em.query(
-      `SELECT p.id,
-              (SELECT count(*)::int FROM tenant_databases d JOIN tenants t ON t.id = d.tenant_id
-                WHERE d.pool_id = p.id AND t.status <> 'deleted') AS databases,
-              (SELECT count(*)::int FROM operations o
-                WHERE o.kind = 'provision' AND o.status IN ('pending', 'running') AND o.params ->> 'pool' = p.name
-                  AND NOT EXISTS (SELECT 1 FROM tenant_databases d WHERE d.tenant_id = o.tenant_id)) AS reserved
-         FROM database_pools p`,
-    );
-    const pools = await this.em.getRepository(DatabasePoolEntity).find({ order: { name: 'ASC' } });
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return pools.map((pool) => ({ pool, databases: byId.get(pool.id)?.databases ?? 0, reserved: byId.get(pool.id)?.reserved ?? 0 }));
+  /** The pools automatic placement may still use, most room first (a tie by name): one read of the counters. */
+  withRoom(engines: EngineKind[]): Promise<DatabasePoolEntity[]> {
+    return this.em
+      .getRepository(DatabasePoolEntity)
+      .createQueryBuilder('p')
+      .where('NOT p.dedicated AND p.address.engine = ANY(:engines) AND p.usedSlots < p.maxDatabases', { engines })
+      .orderBy('p.maxDatabases - p.usedSlots', 'DESC')
+      .addOrderBy('p.name', 'ASC')
+      .getMany();
   }
 
-  /** Tenants waiting for automatic placement (they named no pool). */
-  async unplacedAutomatic(): Promise<number> {
-    const [row]: Array<{ n: number }> = await this.em.query(
-      `SELECT count(*)::int AS n FROM operations o
-        WHERE o.kind = 'provision' AND o.status IN ('pending', 'running') AND o.params ->> 'pool' IS NULL
-          AND NOT EXISTS (SELECT 1 FROM tenant_databases d WHERE d.tenant_id = o.tenant_id)`,
+  /** Every pool that is not dedicated, by name. */
+  shared(): Promise<DatabasePoolEntity[]> {
+    return this.em.getRepository(DatabasePoolEntity).find({ where: { dedicated: false }, order: { name: 'ASC' } });
+  }
+
+  /** For the rest of the transaction, a wait for a pool's row (another admission to it) ends after `ms` with RegistryBusy. */
+  async limitLockWaits(ms: number): Promise<void> {
+    await this.em.query(`SELECT set_config('lock_timeout', $1, true)`, [`${ms}ms`]);
+  }
+
+  /** Gives the tenant a slot of the named pool when it has room; its id, or null when the pool is full or unknown. */
+  async reserve(tenantId: string, poolName: string): Promise<string | null> {
+    return this.takeSlot(`WITH ${TAKE_SLOT('SELECT id FROM database_pools WHERE name = $2')}`, [tenantId, poolName], `database pool "${poolName}"`);
+  }
+
+  /**
+   * Gives the tenant a slot of the shared pool with the most room among those no other transaction
+   * is reserving in at this moment, without waiting; null when every pool with room is busy or none has room.
+   */
+  async reserveFree(tenantId: string, engines: EngineKind[]): Promise<string | null> {
+    const free = `SELECT id FROM database_pools WHERE ${AUTOMATIC} ORDER BY max_databases - used_slots DESC, name LIMIT 1 FOR UPDATE SKIP LOCKED`;
+    return this.takeSlot(`WITH ${TAKE_SLOT(free)}`, [tenantId, engines], 'the shared database pools');
+  }
+
+  /** Gives back the slot the tenant holds, if any: running it twice frees one slot. */
+  async release(tenantId: string): Promise<void> {
+    await this.em.query(
+      `WITH held AS (SELECT id, slot_pool_id FROM tenants WHERE id = $1 AND slot_pool_id IS NOT NULL FOR UPDATE),
+            freed AS (UPDATE tenants t SET slot_pool_id = NULL FROM held WHERE t.id = held.id RETURNING held.slot_pool_id)
+       UPDATE database_pools p SET used_slots = p.used_slots - 1 FROM freed WHERE p.id = freed.slot_pool_id`,
+      [tenantId],
     );
-    return row.n;
+  }
+
+  /** Every pool, by name, with its usage split into placed databases and tenants waiting for placement. */
+  async usage(): Promise<PoolUsage[]> {
+    const placed: Array<{ pool_id: string; n: number }> = await this.em.query(
+      `SELECT d.pool_id, count(*)::int AS n FROM tenant_databases d JOIN tenants t ON t.id = d.tenant_id AND t.slot_pool_id = d.pool_id
+        GROUP BY d.pool_id`,
+    );
+    const byPool = new Map(placed.map((row) => [row.pool_id, row.n]));
+    const pools = await this.em.getRepository(DatabasePoolEntity).find({ order: { name: 'ASC' } });
+    return pools.map((pool) => {
+      const databases = byPool.get(pool.id) ?? 0;
+      return { pool, databases, reserved: pool.usedSlots - databases };
+    });
+  }
+
+  private async takeSlot(sql: string, parameters: unknown[], where: string): Promise<string | null> {
+    try {
+      const [taken]: Array<{ id: string }> = await this.em.query(sql, parameters);
+      return taken?.id ?? null;
+    } catch (error) {
+      if (isLockTimeout(error)) throw new RegistryBusy(`${where} is busy admitting other tenants; try again shortly`);
+      throw error;
+    }
+  }
+
+  /** The pool with its row locked until the transaction ends. */
+  lockByName(name: string): Promise<DatabasePoolEntity | null> {
+    return this.em.getRepository(DatabasePoolEntity).findOne({ where: { name }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /**
+   * Codes of the tenants that still need the pool: those with a database on it (unless the database
+   * was dropped and the tenant deleted), those holding a slot in it, and those not deleted that asked
+   * for it by name (waiting for placement, or failed before it and retryable).
+   */
+  async tenantsUsing(pool: DatabasePoolEntity): Promise<string[]> {
+    const rows: Array<{ code: string }> = await this.em.query(
+      `SELECT t.code FROM tenants t
+        WHERE EXISTS (SELECT 1 FROM tenant_databases d
+                       WHERE d.tenant_id = t.id AND d.pool_id = $1 AND (t.status <> 'deleted' OR d.dropped_at IS NULL))
+           OR t.slot_pool_id = $1
+           OR (t.status <> 'deleted' AND EXISTS (SELECT 1 FROM operations o
+                                                  WHERE o.tenant_id = t.id AND o.kind = 'provision' AND o.params ->> 'pool' = $2))
+        ORDER BY t.code`,
+      [pool.id, pool.name],
+    );
+    return rows.map((row) => row.code);
+  }
+
+  /** Deletes the pool; the records of the databases dropped from it keep their host, port and name, and let go of it. */
+  async remove(pool: DatabasePoolEntity): Promise<void> {
+    await this.em.query(`UPDATE tenant_databases SET pool_id = NULL WHERE pool_id = $1 AND dropped_at IS NOT NULL`, [pool.id]);
+    await this.em.getRepository(DatabasePoolEntity).delete({ id: pool.id });
   }
 }

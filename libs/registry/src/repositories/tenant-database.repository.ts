@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { In, IsNull, type EntityManager } from 'typeorm';
 import { TenantDatabaseEntity } from '../entities/tenant-database.entity';
 
 export class TenantDatabaseRepository {
@@ -12,8 +12,17 @@ export class TenantDatabaseRepository {
     return this.repo.findOne({ where: { tenantId } });
   }
 
-  async place(row: Omit<TenantDatabaseEntity, 'createdAt' | 'updatedAt' | 'secret' | 'schemaVersion'>): Promise<void> {
-    await this.repo.insert({ ...row, secret: null, schemaVersion: null });
+  findByTenants(tenantIds: string[]): Promise<TenantDatabaseEntity[]> {
+    return tenantIds.length === 0 ? Promise.resolve([]) : this.repo.find({ where: { tenantId: In(tenantIds) } });
+  }
+
+  async place(row: Omit<TenantDatabaseEntity, 'createdAt' | 'updatedAt' | 'secret' | 'schemaVersion' | 'droppedAt'>): Promise<void> {
+    await this.repo.insert({ ...row, secret: null, schemaVersion: null, droppedAt: null });
+  }
+
+  /** Idempotent: a retried drop keeps the time of the first. */
+  async markDropped(tenantId: string): Promise<void> {
+    await this.repo.update({ tenantId, droppedAt: IsNull() }, { droppedAt: () => 'now()' });
   }
 
   async setSecret(tenantId: string, secret: string | null): Promise<void> {

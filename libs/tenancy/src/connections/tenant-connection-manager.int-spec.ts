@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { createSecretProtector } from '@tenantry/secrets';
+import { createSecretProtector, secretsSettings } from '@tenantry/secrets';
 import { createTestEnv, type TestEnv } from '@tenantry/testing';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -69,7 +69,7 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
     const databases = Array.from({ length: 10 }, (_, i) => `tenant_cap${i}_${env.label}`);
     tenants = await seedTenants(env, 1_000, { databases });
     await createTenantLogins(env, tenants);
-    monitor = new Client({ connectionString: env.config.tenantServer.adminUrl });
+    monitor = new Client({ connectionString: env.databaseUrl('postgres') });
     await monitor.connect();
   });
 
@@ -233,7 +233,7 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
     const tenant = tenants[50];
     const route = await resolver.resolveActive(tenant.id);
     const lease = await manager.lease(route);
-    const rotatedSecret = await createSecretProtector(env.config.secrets).protect('a-new-password', tenant.id);
+    const rotatedSecret = await createSecretProtector(env.settings(secretsSettings)).protect('a-new-password', tenant.id);
     const rotated = await manager.lease({ ...route, database: { ...route.database, secret: rotatedSecret } });
     expect(rotated.dataSource).not.toBe(lease.dataSource);
     lease.release();
@@ -271,7 +271,7 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
       return false;
     });
     const driver = budgetedPgDriver(budget);
-    const pool = new driver.Pool({ connectionString: env.config.tenantServer.adminUrl, max: 3 }) as BudgetedPool;
+    const pool = new driver.Pool({ connectionString: env.databaseUrl('postgres'), max: 3 }) as BudgetedPool;
     const first = await pool.connect();
     // The cap is reached and this pool holds a connection: a second checkout waits for it, it does not grow.
     const second = pool.connect();

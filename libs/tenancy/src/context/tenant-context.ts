@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TENANT_ID_KEY } from '@tenantry/common';
+import { currentTenantId, enterTenant } from '@tenantry/common';
 import { ClsService } from 'nestjs-cls';
 import type { DataSource, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
 import { TenantConnectionManager } from '../connections/tenant-connection-manager';
@@ -28,7 +28,7 @@ export class TenantContext {
   ) {}
 
   get tenantId(): string {
-    const tenantId = this.cls.isActive() ? this.cls.get<string | undefined>(TENANT_ID_KEY) : undefined;
+    const tenantId = currentTenantId(this.cls);
     if (!tenantId) throw new NoTenantContext();
     return tenantId;
   }
@@ -60,7 +60,7 @@ export class TenantContext {
    */
   runInTenant<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
     return this.cls.run(async () => {
-      this.cls.set(TENANT_ID_KEY, tenantId);
+      enterTenant(this.cls, tenantId);
       const scope = this.beginUnitOfWork();
       try {
         await this.resolve();

@@ -1,7 +1,6 @@
 import { applyDecorators, createParamDecorator, UseGuards, UseInterceptors } from '@nestjs/common';
 import { JwtAuthGuard, TenantClaimGuard } from '@tenantry/auth';
-import { TENANT_ID_KEY } from '@tenantry/common';
-import { ClsServiceManager } from 'nestjs-cls';
+import { currentTenantId } from '@tenantry/common';
 import { TenantScopeInterceptor } from '../context/tenant-scope.interceptor';
 import { TenantActiveGuard } from './tenant-active.guard';
 
@@ -11,6 +10,4 @@ export function TenantScoped(): ClassDecorator & MethodDecorator {
 }
 
 /** The current tenant's id, as verified from the token. */
-export const CurrentTenant = createParamDecorator((): string => {
-  return ClsServiceManager.getClsService().get<string>(TENANT_ID_KEY);
-});
+export const CurrentTenant = createParamDecorator((): string | undefined => currentTenantId());

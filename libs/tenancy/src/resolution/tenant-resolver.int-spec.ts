@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { DependencyUnavailable, TenantNotActive, TenantNotFound } from '@tenantry/common';
+import { DependencyUnavailable, redisSettings, TenantNotActive, TenantNotFound } from '@tenantry/common';
 import { TenantCacheInvalidator, TenantDirectory } from '@tenantry/registry';
-import { tenantCacheKeys } from '@tenantry/tenant-cache';
+import { tenantCacheKeys, tenantCacheSettings } from '@tenantry/tenant-cache';
 import { CircuitState } from 'cockatiel';
 import { createTestEnv, startTcpProxy, waitFor, type TcpProxy, type TestEnv } from '@tenantry/testing';
 import Redis from 'ioredis';
@@ -37,13 +37,13 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
   };
 
   const setStatus = (id: string, status: string) =>
-    env.sql(`UPDATE tenants SET status = $2 WHERE id = $1`, [id, status], env.config.adminDb.name);
+    env.sql(`UPDATE tenants SET status = $2 WHERE id = $1`, [id, status], env.adminDatabase);
 
   beforeAll(async () => {
     env = createTestEnv();
     tenants = await seedTenants(env, 12);
-    redis = new Redis(env.config.redis.url, { keyPrefix: env.config.redis.keyPrefix });
-    invalidator = new TenantCacheInvalidator(redis, env.config);
+    redis = new Redis(env.settings(redisSettings).url, { keyPrefix: env.settings(redisSettings).keyPrefix });
+    invalidator = new TenantCacheInvalidator(redis, env.settings(tenantCacheSettings));
   });
 
   // Each test's apps close with it: their pools hold real connections, and the server has a hundred.
@@ -110,7 +110,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
     expect(lookups).toHaveBeenCalledTimes(2);
 
     // The tenant appears (provisioned): the worker's invalidation makes it resolvable at once.
-    const admin = env.config.adminDb.name;
+    const admin = env.adminDatabase;
     await env.sql(`INSERT INTO tenants (id, code, name, plan, region, status) VALUES ($1, 'late', 'late', 'standard', 'local', 'active')`, [id], admin);
     await env.sql(
       `INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name, secret)
@@ -145,7 +145,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
     }
     // PostgreSQL would have matched several of these to the tenant; they never got that far.
     expect(lookups).toHaveBeenCalledTimes(1);
-    const keys = await redis.keys(`${env.config.redis.keyPrefix}tenant:*`);
+    const keys = await redis.keys(`${env.settings(redisSettings).keyPrefix}tenant:*`);
     for (const key of keys) expect(key).toMatch(/^[^:]+:tenant:(connstr|gen):[0-9a-f-]{36}$/);
     // Invalidating the tenant's canonical id leaves no spelling of it behind.
     await setStatus(tenant.id, 'suspended');
@@ -202,8 +202,8 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
     let registryProxy: TcpProxy;
 
     beforeAll(async () => {
-      redisProxy = await startTcpProxy(Number(new URL(env.config.redis.url).port || 6379));
-      registryProxy = await startTcpProxy(Number(new URL(env.config.adminDb.url).port || 5432));
+      redisProxy = await startTcpProxy(Number(new URL(env.settings(redisSettings).url).port || 6379));
+      registryProxy = await startTcpProxy(Number(new URL(env.databaseUrl(env.adminDatabase)).port || 5432));
     });
 
     afterAll(async () => {
@@ -213,7 +213,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
 
     it('Redis hung: falls back to the registry within the timeout, then the circuit skips Redis entirely', async () => {
       const { app, resolver } = await boot({
-        redis: { url: `redis://127.0.0.1:${redisProxy.port}`, keyPrefix: env.config.redis.keyPrefix, timeoutMs: 200 },
+        redis: { url: `redis://127.0.0.1:${redisProxy.port}`, keyPrefix: env.settings(redisSettings).keyPrefix, timeoutMs: 200 },
         cache: { localTtlMs: 1, negativeTtlMs: 1, breakerFailures: 3, breakerOpenMs: 60_000 },
       });
       await resolver.resolveActive(tenants[7].id);
@@ -242,7 +242,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
     });
 
     it('registry down: serves what is cached until it expires, then refuses clearly and quickly', async () => {
-      const registryUrl = new URL(env.config.adminDb.url);
+      const registryUrl = new URL(env.databaseUrl(env.adminDatabase));
       registryUrl.port = String(registryProxy.port);
       const { resolver } = await boot({ registry: { url: registryUrl.toString(), timeoutMs: 500 }, cache: { localTtlMs: 200 } });
       const [warm, cold] = [tenants[8], tenants[9]];

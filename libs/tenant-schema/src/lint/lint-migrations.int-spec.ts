@@ -53,7 +53,7 @@ describe('lint of tenant migrations (on the SQL they send, in both dialects)', (
 
   beforeAll(() => {
     env = createTestEnv();
-    targets = { postgresUrl: env.config.tenantServer.adminUrl, mssqlUrl: MSSQL_URL };
+    targets = { postgresUrl: env.databaseUrl('postgres'), mssqlUrl: MSSQL_URL };
     if (!MSSQL_URL) console.warn('lint int-spec: MSSQL_URL is not set, so the T-SQL is recorded without a SQL Server instead of run on one');
   });
 

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ENGINE_KINDS, type EngineKind } from '@tenantry/common';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
 export class RegisterPoolDto {
-  @ApiProperty({ enum: ['postgres', 'azure-sql'], example: 'postgres' })
-  @IsIn(['postgres', 'azure-sql'], { message: 'engine must be postgres or azure-sql' })
-  engine: 'postgres' | 'azure-sql';
+  @ApiProperty({ enum: ENGINE_KINDS, example: 'postgres' })
+  @IsIn(ENGINE_KINDS, { message: `engine must be ${ENGINE_KINDS.join(' or ')}` })
+  engine: EngineKind;
 
   @ApiPropertyOptional({
     example: '127.0.0.1',

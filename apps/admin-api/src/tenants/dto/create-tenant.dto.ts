@@ -14,16 +14,14 @@ export class CreateTenantDto {
   @Length(1, 200)
   name: string;
 
-  @ApiPropertyOptional({ example: 'standard', default: 'standard' })
+  @ApiPropertyOptional({ example: 'standard', description: 'One of the configured plans (TENANT_PLANS); absent: the first of them.' })
   @IsOptional()
   @IsString()
-  @Matches(/^[a-z][a-z0-9-]{0,31}$/, { message: 'plan must be a lowercase word of at most 32 characters' })
   plan?: string;
 
-  @ApiPropertyOptional({ example: 'westeurope', default: 'local' })
+  @ApiPropertyOptional({ example: 'local', description: 'One of the configured regions (TENANT_REGIONS); absent: the first of them.' })
   @IsOptional()
   @IsString()
-  @Matches(/^[a-z][a-z0-9-]{0,31}$/, { message: 'region must be a lowercase word of at most 32 characters' })
   region?: string;
 
   @ApiPropertyOptional({ example: 'acme-dedicated', description: 'Place the database on this registered pool (e.g. an enterprise tenant’s own).' })

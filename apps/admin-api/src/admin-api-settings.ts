@@ -1,0 +1,79 @@
+import { authSettings } from '@tenantry/auth';
+import {
+  combineSettings,
+  csvVariable,
+  defineSettings,
+  loggingSettings,
+  mapSettings,
+  portVariable,
+  redisSettings,
+  type EngineKind,
+  type SettingsOf,
+} from '@tenantry/common';
+import { configuredEngineKinds, enginesSettings } from '@tenantry/engines';
+import { configuredPoolSettings, operationQueueSettings, registrySettings, slotReservationSettings } from '@tenantry/registry';
+import { z } from 'zod';
+
+/** The admin API's own settings (the libs it imports have theirs). */
+export interface AdminHttpOptions {
+  port: number;
+  /** Serves the Bull Board page at /queues behind Basic auth; absent, no page. */
+  bullBoardPassword?: string;
+}
+
+const adminHttpSettings = defineSettings({
+  variables: {
+    ADMIN_API_PORT: portVariable(3000),
+    BULL_BOARD_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  },
+  build: (e): AdminHttpOptions => ({ port: e.ADMIN_API_PORT, bullBoardPassword: e.BULL_BOARD_PASSWORD }),
+});
+
+/** The plans and regions a tenant may have; the first of each is what a tenant that names none gets. */
+export interface TenantCatalogue {
+  plans: string[];
+  regions: string[];
+}
+
+/** What POST /tenants admits, and among which pools it places a tenant that names none. */
+export interface AdmissionOptions {
+  catalogue: TenantCatalogue;
+  /** The engines the workers drive, from the same engine settings: automatic placement chooses among their pools only. */
+  engines: EngineKind[];
+}
+
+export const ADMISSION_OPTIONS = Symbol('ADMISSION_OPTIONS');
+
+// A plan or region is stored on the tenant row and shown by the API: the shape of a word, at most 32 characters.
+const catalogueVariable = (fallback: string) =>
+  csvVariable(fallback).pipe(
+    z
+      .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'each must be a lowercase word of at most 32 characters (letters, digits, -)'))
+      .min(1, 'must name at least one'),
+  );
+
+const admissionSettings = mapSettings(
+  combineSettings({
+    catalogue: defineSettings({
+      variables: { TENANT_PLANS: catalogueVariable('standard'), TENANT_REGIONS: catalogueVariable('local') },
+      build: (e): TenantCatalogue => ({ plans: e.TENANT_PLANS, regions: e.TENANT_REGIONS }),
+    }),
+    engines: enginesSettings,
+  }),
+  ({ catalogue, engines }): AdmissionOptions => ({ catalogue, engines: configuredEngineKinds(engines) }),
+);
+
+/** Everything the admin API reads, each lib's slice under its name: main.ts loads it once. */
+export const adminApiSettings = combineSettings({
+  logging: loggingSettings,
+  redis: redisSettings,
+  registry: registrySettings,
+  configuredPool: configuredPoolSettings,
+  slotReservation: slotReservationSettings,
+  queue: operationQueueSettings,
+  auth: authSettings,
+  admission: admissionSettings,
+  http: adminHttpSettings,
+});
+
+export type AdminApiSettings = SettingsOf<typeof adminApiSettings>;

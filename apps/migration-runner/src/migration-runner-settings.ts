@@ -1,0 +1,45 @@
+import { combineSettings, defineSettings, loggingSettings, redisSettings, redisVariables, sharedVariables, type SettingsOf } from '@tenantry/common';
+import { enginesSettings } from '@tenantry/engines';
+import { QUEUE_PREFIX, registrySettings } from '@tenantry/registry';
+import { z } from 'zod';
+
+/** The runner's own settings (the libs it imports have theirs). */
+export interface MigrationRunnerOptions {
+  /** TENANTRY_ENV: the provisioning template a successful fleet run brings up to date is this environment's. */
+  environment: string;
+  /** A run whose runner has not renewed its lease for this long is abandoned (the runner died). */
+  runLeaseMs: number;
+  /** On SIGINT or SIGTERM, how long the tenants in flight may take to finish. */
+  shutdownTimeoutMs: number;
+  /** Scheduled mode's BullMQ queue: on the deployment's Redis, under its queue prefix. */
+  scheduleQueue: { redisUrl: string; prefix: string };
+}
+
+export const MIGRATION_RUNNER_OPTIONS = Symbol('MIGRATION_RUNNER_OPTIONS');
+
+const runnerOwnSettings = defineSettings({
+  variables: {
+    TENANTRY_ENV: sharedVariables.TENANTRY_ENV,
+    MIGRATION_RUN_LEASE_MS: z.coerce.number().int().min(1_000).default(60_000),
+    SHUTDOWN_TIMEOUT_MS: sharedVariables.SHUTDOWN_TIMEOUT_MS,
+    REDIS_URL: redisVariables.REDIS_URL,
+    QUEUE_PREFIX,
+  },
+  build: (e): MigrationRunnerOptions => ({
+    environment: e.TENANTRY_ENV,
+    runLeaseMs: e.MIGRATION_RUN_LEASE_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    scheduleQueue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
+  }),
+});
+
+/** Everything the migration runner reads, each lib's slice under its name: main.ts loads it once. */
+export const migrationRunnerSettings = combineSettings({
+  logging: loggingSettings,
+  redis: redisSettings,
+  registry: registrySettings,
+  engines: enginesSettings,
+  runner: runnerOwnSettings,
+});
+
+export type MigrationRunnerSettings = SettingsOf<typeof migrationRunnerSettings>;

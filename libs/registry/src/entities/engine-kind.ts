@@ -1,1 +1,0 @@
-export type EngineKind = 'postgres' | 'azure-sql';

@@ -1,0 +1,33 @@
+import { loadSettings, type RawEnv } from '@tenantry/common';
+import { settingsProblems } from '@tenantry/testing';
+import { randomBytes } from 'node:crypto';
+import { resolveTenancyOptions, tenancySettings } from './tenancy-options';
+
+// What npm start runs a business service with: its encryption key, and development mode for the local token issuer.
+const local = { SECRETS_KEY: randomBytes(32).toString('base64'), TENANTRY_MODE: 'development' };
+
+const problemsOf = (env: RawEnv) => settingsProblems(tenancySettings, env);
+
+describe('tenancySettings', () => {
+  it("from an environment that sets nothing else, gives what the library's own defaults give", () => {
+    const fromEnv = loadSettings(tenancySettings, local);
+    const { registry, redis, secrets, auth } = fromEnv;
+    expect(resolveTenancyOptions(fromEnv)).toEqual(resolveTenancyOptions({ registry: { url: registry.url }, redis: { url: redis.url }, secrets, auth }));
+    expect(registry.url).toBe('postgres://postgres@127.0.0.1:5432/tenantry_admin');
+  });
+
+  it('reads the settings of the libs it brings: the secrets key that opens tenant credentials, and an audience outside development', () => {
+    expect(problemsOf({ TENANTRY_MODE: 'development' }).join()).toContain('SECRETS_KEY: is required');
+    expect(problemsOf({ SECRETS_KEY: local.SECRETS_KEY }).join()).toContain('AUTH_CLIENTS or AUTH_AUDIENCES');
+  });
+
+  it('refuses a tenant pool larger than the process cap, in the environment and in the options', () => {
+    expect(problemsOf({ ...local, TENANT_POOL_SIZE: '8', TENANT_MAX_CONNECTIONS: '4' })).toEqual([
+      'TENANT_POOL_SIZE: 8 does not fit under TENANT_MAX_CONNECTIONS (4)',
+    ]);
+    const options = loadSettings(tenancySettings, local);
+    expect(() => resolveTenancyOptions({ ...options, connections: { poolSize: 8, maxConnections: 4 } })).toThrow(
+      'tenancy: a pool of 8 connections cannot fit under a cap of 4',
+    );
+  });
+});
