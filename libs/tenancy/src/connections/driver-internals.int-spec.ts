@@ -1,4 +1,4 @@
-import { createTestEnv, waitFor, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, waitFor, type TestEnv } from '@tenantry/common/testing';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

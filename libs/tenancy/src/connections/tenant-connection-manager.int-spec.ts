@@ -1,12 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { createSecretProtector, secretsSettings } from '@tenantry/secrets';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { bootTenancy, createTenantLogins, dropTenantLogins, seedTenants, type SeededTenant } from '@tenantry/tenancy/testing';
 import { TenantContext } from '../context/tenant-context';
 import { TenantResolver } from '../resolution/tenant-resolver';
 import type { TenancyModuleOptions } from '../tenancy-options';
-import { bootTenancy, createTenantLogins, dropTenantLogins, seedTenants, type SeededTenant } from '../tenancy.fixture';
 import { TenantConnectionManager } from './tenant-connection-manager';
 import { TenantConnectionsExhausted } from './tenant-connections-exhausted.error';
 
