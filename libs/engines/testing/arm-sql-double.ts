@@ -1,4 +1,4 @@
-import { type HttpsDouble, type RecordedRequest, startHttpsDouble } from '@tenantry/testing';
+import { type HttpsDouble, type RecordedRequest, startHttpsDouble } from '@tenantry/common/testing';
 import type { ServerResponse } from 'node:http';
 import { parseElasticPoolId } from '../src/azure-sql/elastic-pool';
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { adminDatabaseSettings, LockLost, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork } from '@tenantry/registry';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { WorkerMetrics } from '../metrics/worker-metrics';

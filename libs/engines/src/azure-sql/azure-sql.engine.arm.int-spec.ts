@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import { ARM_SQL_API_VERSION, type ArmSqlDouble, startArmSqlDouble, tenantTarget } from '../../testing';
+import { ARM_SQL_API_VERSION, type ArmSqlDouble, startArmSqlDouble, tenantTarget } from '@tenantry/engines/testing';
 import { EngineNotConfigured, TenantDatabaseConflict } from '../engine-errors';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { AzureSqlEngine, type AzureSqlEngineOptions } from './azure-sql.engine';
