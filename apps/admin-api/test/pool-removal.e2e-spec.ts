@@ -1,7 +1,7 @@
 import { surviveConnectionErrors } from '@tenantry/common';
 import { configuredPoolSettings } from '@tenantry/registry';
 import { Client } from 'pg';
-import { startControlPlane, type ControlPlane, type HttpResult } from './control-plane.harness';
+import { startControlPlane, type ControlPlane } from './control-plane.harness';
 
 /** DELETE /pools/:name: a pool no tenant needs goes; one in use stays, whatever runs beside the removal. */
 describe('removing a database pool', () => {
@@ -102,10 +102,10 @@ describe('removing a database pool', () => {
       for (let round = 0; round < 6; round += 1) {
         const pool = `raced${round}`;
         await register(pool);
-        const [admitted, removed] = (await Promise.all([
+        const [admitted, removed] = await Promise.all([
           plane.admin('POST', '/tenants', { code: `racer${round}`, name: 'Racer', pool }),
           plane.admin('DELETE', `/pools/${pool}`),
-        ])) as [HttpResult, HttpResult];
+        ]);
         if (admitted.status === 202) {
           expect(removed).toMatchObject({ status: 409, body: { message: expect.stringContaining(`in use by 1 tenant (racer${round})`) } });
           expect((await plane.waitForOperation(admitted.body.operation.id)).status).toBe('succeeded');
@@ -127,7 +127,7 @@ describe('removing a database pool', () => {
       await waiting(2);
       await audit.release();
 
-      const [removed, refused] = (await Promise.all([removal, admission])) as [HttpResult, HttpResult];
+      const [removed, refused] = await Promise.all([removal, admission]);
       expect(removed.status).toBe(204);
       expect(refused).toMatchObject({ status: 400, body: { error: 'POOL_NOT_REGISTERED' } });
       expect((await plane.admin('GET', '/tenants/late')).status).toBe(404);

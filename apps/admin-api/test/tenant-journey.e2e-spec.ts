@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { MetricsServer } from '../../provisioning-worker/src/metrics/metrics-server';
 import { startControlPlane, type ControlPlane } from './control-plane.harness';
 

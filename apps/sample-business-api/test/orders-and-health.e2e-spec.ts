@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { spawnBuiltApp, startTcpProxy, type BuiltApp, type TcpProxy } from '@tenantry/testing';
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+import { startControlPlane, type ControlPlane, type JsonAnswer } from '../../admin-api/test/control-plane.harness';
 
 const entry = join(__dirname, '../../../dist/apps/sample-business-api/src/main.js');
 
@@ -50,7 +50,7 @@ describe('the sample business service: orders in integer cents, and its health',
     await plane?.stop();
   });
 
-  async function call<T = any>(method: string, path: string, body?: unknown, bearer: string | null = token): Promise<{ status: number; body: T }> {
+  async function call<T = JsonAnswer>(method: string, path: string, body?: unknown, bearer: string | null = token): Promise<{ status: number; body: T }> {
     const response = await fetch(`${url}${path}`, {
       method,
       headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), 'content-type': 'application/json' },

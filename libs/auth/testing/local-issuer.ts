@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, randomUUID, type webcrypto } from 'node:crypto';
+import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -170,7 +170,7 @@ export class LocalIssuer {
 
   /** HS256 keyed with the issuer's public key (the classic key-confusion attack): must never verify. */
   forgeHs256WithPublicKey(claims: Record<string, unknown>): string {
-    const pem = createPublicKey({ key: this.keys[0].publicJwk as webcrypto.JsonWebKey, format: 'jwk' })
+    const pem = createPublicKey({ key: this.keys[0].publicJwk, format: 'jwk' })
       .export({ type: 'spki', format: 'pem' })
       .toString();
     const signingInput = `${b64url({ alg: 'HS256', typ: 'JWT', kid: this.keys[0].kid })}.${b64url(this.standardClaims(claims))}`;

@@ -1,4 +1,4 @@
-import { type HttpsDouble, type RecordedRequest, startHttpsDouble } from '@tenantry/testing';
+import { type RecordedRequest, startHttpsDouble } from '@tenantry/testing';
 import type { ServerResponse } from 'node:http';
 import { parseElasticPoolId } from '../src/azure-sql/elastic-pool';
 
@@ -88,7 +88,6 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
   const operations = new Map<string, Operation>();
   const faults: ArmFault[] = [];
   let nextOperation = 1;
-  let http: HttpsDouble;
 
   const key = (id: string) => id.toLowerCase();
 
@@ -233,7 +232,7 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
     }
   }
 
-  http = await startHttpsDouble(handle);
+  const http = await startHttpsDouble(handle);
   return {
     url: http.url,
     ca: http.ca,
