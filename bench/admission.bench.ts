@@ -107,9 +107,9 @@ async function main(): Promise<void> {
       let running = true;
       const sampler = (async () => {
         while (running) {
-          const answer = await fetch(`${base}/health`).then(
+          const answer: { status: number; body: { registryPool?: { waiting: number } } } = await fetch(`${base}/health`).then(
             async (r) => ({ status: r.status, body: (await r.json()) as { registryPool?: { waiting: number } } }),
-            () => ({ status: 0, body: {} as { registryPool?: { waiting: number } } }),
+            () => ({ status: 0, body: {} }),
           );
           health.push(answer.status);
           if (answer.body.registryPool) mostWaiting = Math.max(mostWaiting ?? 0, answer.body.registryPool.waiting);

@@ -57,7 +57,7 @@ export async function until(check: () => Promise<boolean>, what: string, timeout
 
 /** Runs `work` over `items` with at most `concurrency` in flight (a closed loop). */
 export async function closedLoop<T, R>(items: T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuthModule } from '@tenantry/auth';
 import {
@@ -14,6 +14,7 @@ import {
 import { TenantActiveGuard, TenantContext, TenantScopeInterceptor, tenancySettings } from '@tenantry/tenancy';
 import { TENANT_ENTITIES } from '@tenantry/tenant-schema';
 import { ClsModule } from 'nestjs-cls';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { OrdersController } from '../apps/sample-business-api/src/orders/orders.controller';
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     entities: TENANT_ENTITIES,
     extra: { max: settings.tenancy.connections?.maxConnections, application_name: 'tenantry:bench-fixed' },
   }).initialize();
-  const app = await NestFactory.create(FixedOrdersModule.forRoot(settings, fixed), { bufferLogs: true });
+  const app = await NestFactory.create<INestApplication<Server>>(FixedOrdersModule.forRoot(settings, fixed), { bufferLogs: true });
   configureHttpApp(app);
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');

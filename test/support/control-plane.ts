@@ -4,7 +4,14 @@ import { LocalIssuer } from '@tenantry/dev-issuer';
 import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
 import { spawnAdminApi, spawnBuiltWorker, spawnBusinessApi } from './built-apps';
 
-export interface HttpResult<T = any> {
+/**
+ * A JSON answer as an e2e test reads it: the test states its shape in the assertions it makes
+ * (toMatchObject, toEqual) and those check it at run time, so no static type is given here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: the shape is asserted, not declared
+export type JsonAnswer = any;
+
+export interface HttpResult<T = JsonAnswer> {
   status: number;
   body: T;
 }
@@ -23,12 +30,12 @@ export interface ControlPlane {
   workerMetricsUrl: string | null;
   adminToken(): Promise<string>;
   tenantToken(tenantId: string): Promise<string>;
-  admin<T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<HttpResult<T>>;
-  business<T = any>(method: string, path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpResult<T>>;
+  admin<T = JsonAnswer>(method: string, path: string, body?: unknown, token?: string | null): Promise<HttpResult<T>>;
+  business<T = JsonAnswer>(method: string, path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpResult<T>>;
   /** Creates a tenant and waits for its provisioning to succeed; returns the tenant. */
   provision(code: string): Promise<{ id: string; code: string }>;
   /** Polls until the operation ends; `timeoutMs` only ends a test whose operation never does (a loaded machine is slow). */
-  waitForOperation(id: string, timeoutMs?: number): Promise<any>;
+  waitForOperation(id: string, timeoutMs?: number): Promise<JsonAnswer>;
   stop(): Promise<void>;
 }
 

@@ -2,13 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { configureHttpApp } from '@tenantry/common';
+import type { Server } from 'node:http';
 import { AdminApiModule } from './admin-api.module';
 import type { AdminApiSettings } from './admin-api-settings';
 import { mountBullBoard } from './bull-board';
 
 /** Builds the admin API exactly as production runs it; tests boot the same function. */
-export async function createAdminApp(settings: AdminApiSettings): Promise<INestApplication> {
-  const app = await NestFactory.create(AdminApiModule.forRoot(settings), { bufferLogs: true });
+export async function createAdminApp(settings: AdminApiSettings): Promise<INestApplication<Server>> {
+  const app = await NestFactory.create<INestApplication<Server>>(AdminApiModule.forRoot(settings), { bufferLogs: true });
   configureHttpApp(app);
   const document = SwaggerModule.createDocument(
     app,

@@ -65,7 +65,7 @@ describe('a burst of onboardings', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status, body: text ? JSON.parse(text) : undefined, retryAfter: headers['retry-after'] as string | undefined };
+    return { status, body: text ? JSON.parse(text) : undefined, retryAfter: headers['retry-after'] };
   }
 
   async function onboard(code: string, pool?: string): Promise<Answer> {

@@ -2,11 +2,12 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { configureHttpApp } from '@tenantry/common';
+import type { Server } from 'node:http';
 import { BusinessApiModule } from './business-api.module';
 import type { BusinessApiSettings } from './business-api-settings';
 
-export async function createBusinessApp(settings: BusinessApiSettings): Promise<INestApplication> {
-  const app = await NestFactory.create(BusinessApiModule.forRoot(settings), { bufferLogs: true });
+export async function createBusinessApp(settings: BusinessApiSettings): Promise<INestApplication<Server>> {
+  const app = await NestFactory.create<INestApplication<Server>>(BusinessApiModule.forRoot(settings), { bufferLogs: true });
   configureHttpApp(app);
   const document = SwaggerModule.createDocument(
     app,

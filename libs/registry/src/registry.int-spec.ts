@@ -238,7 +238,7 @@ describe('registry (admin database)', () => {
       );
       await aborted;
       expect(lost.reason).toBeInstanceOf(LockLost);
-      return (await db.registry.withLock('tenant:y', async () => 'taken over')) as unknown;
+      return await db.registry.withLock('tenant:y', async () => 'taken over');
     });
     expect(outcome).toEqual({ acquired: true, value: { acquired: true, value: 'taken over' } });
   });

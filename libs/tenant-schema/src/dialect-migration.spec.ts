@@ -30,9 +30,10 @@ describe('DialectMigration', () => {
   });
 
   it('refuses a database that is neither PostgreSQL nor SQL Server', async () => {
-    const mysql = { connection: { driver: { options: { type: 'mysql' } } }, query: jest.fn() } as unknown as QueryRunner;
+    const query = jest.fn();
+    const mysql = { connection: { driver: { options: { type: 'mysql' } } }, query } as unknown as QueryRunner;
     await expect(new AddChannel1764000003000().up(mysql)).rejects.toThrow(DialectUnsupported);
-    expect(mysql.query).not.toHaveBeenCalled();
+    expect(query).not.toHaveBeenCalled();
   });
 
   it('refuses to run when the steps for the dialect are missing (the type demands them; a cast or plain JS can still drop them)', async () => {

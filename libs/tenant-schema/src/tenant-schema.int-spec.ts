@@ -21,7 +21,7 @@ if (!MSSQL_URL) console.warn('tenant schema on SQL Server: skipped, MSSQL_URL is
 
 interface Server {
   /** An empty scratch database: how to connect to it, and how to remove it. */
-  database(env: TestEnv): Promise<{ connection: DataSourceOptions; drop(): Promise<void> }>;
+  database(env: TestEnv): Promise<{ connection: DataSourceOptions; drop: () => Promise<void> }>;
   migrationsTablePresent: string;
   /** The user tables but the migrations table, as rows of { name }, sorted. */
   tables: string;
@@ -60,7 +60,7 @@ for (const dialect of TENANT_DIALECTS) {
     let env: TestEnv;
     let drop: () => Promise<void>;
     let dataSource: DataSource;
-    const tableNames = async () => ((await dataSource.query(server.tables)) as Array<{ name: string }>).map((row) => row.name);
+    const tableNames = async () => (await dataSource.query<Array<{ name: string }>>(server.tables)).map((row) => row.name);
 
     beforeAll(async () => {
       env = createTestEnv();
@@ -73,7 +73,7 @@ for (const dialect of TENANT_DIALECTS) {
         entities: TENANT_ENTITIES,
         synchronize: false,
         logging: false,
-      } as DataSourceOptions).initialize();
+      }).initialize();
     });
 
     afterAll(async () => {

@@ -28,6 +28,6 @@ export function isConnectionFailure(error: unknown, depth = 0): boolean {
   const { code, message, cause, driverError, originalError, errors } = error as Wrapped;
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08'))) return true;
   if (typeof message === 'string' && DRIVER_MESSAGES.some((text) => message.startsWith(text))) return true;
-  const inner = [cause, driverError, originalError, ...(Array.isArray(errors) ? errors : [])];
+  const inner = [cause, driverError, originalError, ...(Array.isArray(errors) ? (errors as unknown[]) : [])];
   return inner.some((wrapped) => wrapped !== error && isConnectionFailure(wrapped, depth + 1));
 }

@@ -19,7 +19,7 @@ const STATUS_BY_CATEGORY: Record<ErrorCategory, number> = {
 const RETRY_AFTER_SECONDS = 5;
 
 interface ErrorBody {
-  statusCode: number;
+  statusCode: HttpStatus;
   error: string;
   message: string | string[];
   correlationId?: string;

@@ -2,8 +2,9 @@
 export const MAX_INPUT_DEPTH = 32;
 
 // C0, DEL and C1. PostgreSQL cannot store U+0000 at all; the others forge lines in logs, terminals and audit views.
+// eslint-disable-next-line no-control-regex -- control characters are what it matches
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, 'g');
 
 const codePoint = (character: string) => `U+${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -45,7 +46,7 @@ export function screenInput(value: unknown, field: string, maxDepth = MAX_INPUT_
     if (typeof next.value !== 'object' || next.value === null) continue;
     if (depth >= maxDepth) return `${top} is nested deeper than ${maxDepth} levels`;
     const namesFields = depth === 0 && !field && !Array.isArray(next.value);
-    const entries = Object.entries(next.value);
+    const entries: Array<[string, unknown]> = Object.entries(next.value);
     for (const [key] of entries) {
       const keyProblem = textProblem(`field name ${JSON.stringify(key)}`, key);
       if (keyProblem) return keyProblem;

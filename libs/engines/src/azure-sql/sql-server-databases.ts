@@ -17,7 +17,7 @@ export class SqlServerDatabases implements DatabaseLifecycle {
 
   async exists(target: TenantDatabaseTarget): Promise<boolean> {
     return this.onMaster(target, async (connection) => {
-      const { recordset } = await connection.request().input('name', NVarChar(128), target.databaseName).query('SELECT DB_ID(@name) AS id');
+      const { recordset } = await connection.request().input('name', NVarChar(128), target.databaseName).query<{ id: number | null }>('SELECT DB_ID(@name) AS id');
       return recordset[0].id !== null;
     });
   }
@@ -59,13 +59,13 @@ export class SqlServerDatabases implements DatabaseLifecycle {
     return this.onMaster(
       target,
       async (connection) => {
-        const { recordset } = await connection.request().input('file', NVarChar(255), `${name}.bak`).query(`
+        const { recordset } = await connection.request().input('file', NVarChar(255), `${name}.bak`).query<{ path: string }>(`
           DECLARE @dir nvarchar(4000) = CAST(SERVERPROPERTY('InstanceDefaultBackupPath') AS nvarchar(4000));
           DECLARE @separator nchar(1) = CASE WHEN CHARINDEX(N'/', @dir) > 0 THEN N'/' ELSE N'\\' END;
           DECLARE @path nvarchar(4000) = @dir + CASE WHEN RIGHT(@dir, 1) IN (N'/', N'\\') THEN N'' ELSE @separator END + @file;
           BACKUP DATABASE ${database} TO DISK = @path WITH COPY_ONLY, INIT;
           SELECT @path AS path;`);
-        return recordset[0].path as string;
+        return recordset[0].path;
       },
       LONG_REQUEST_MS,
     );

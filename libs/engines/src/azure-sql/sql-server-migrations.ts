@@ -29,10 +29,10 @@ export class SqlServerMigrations {
           .request()
           .input('resource', NVarChar(255), MIGRATION_LOCK)
           .input('wait', Int, LOCK_WAIT_MS)
-          .query(`DECLARE @granted int;
+          .query<{ granted: number }>(`DECLARE @granted int;
             EXEC @granted = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = @wait;
             SELECT @granted AS granted`);
-        const granted = recordset[0].granted as number;
+        const { granted } = recordset[0];
         if (granted < 0) throw new Error(`could not take the migration lock on ${target.databaseName} (sp_getapplock returned ${granted})`);
         try {
           const connection = await this.connections.migrationConnection(target.address, target.databaseName);

@@ -178,7 +178,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
     });
     try {
       // A clone of the current template is already there: one query instead of a migration run.
-      const current = await schemaVersion(async (sql, params) => (await client.query(sql, params)).rows);
+      const current = await schemaVersion(async (sql, params) => (await client.query<Record<string, unknown>>(sql, params)).rows);
       if (current === CURRENT_TENANT_SCHEMA_VERSION) return { applied: [], version: current };
       const outcome = await this.timeouts.explained(database, () => this.migrate(database), { holders: () => lockHolders(client, 'table') });
       // Grants again, so the login can use the new tables whatever order the steps ran in.
@@ -222,7 +222,9 @@ export class PostgresEngine implements TenantDatabaseEngine {
       );
     } catch (error) {
       const missing = (error as { code?: string }).code === 'ENOENT';
-      throw new Error(missing ? 'pg_dump is not installed here (Debian: apt-get install postgresql-client)' : `pg_dump failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+      throw new Error(missing ? 'pg_dump is not installed here (Debian: apt-get install postgresql-client)' : `pg_dump failed: ${(error as { stderr?: string }).stderr ?? String(error)}`, {
+        cause: error,
+      });
     }
     await rename(partial, destination);
     return destination;

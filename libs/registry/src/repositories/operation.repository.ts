@@ -62,10 +62,10 @@ export class OperationRepository {
 
   /** Keeps the first time recorded (a step run again after a crash changes the password to the same one); returns it. */
   async notePasswordChanged(id: string, at: Date): Promise<Date> {
-    const rows = (await this.em.query(
+    const rows = await this.em.query<[Array<{ password_changed_at: Date }>, number]>(
       `UPDATE operations SET password_changed_at = coalesce(password_changed_at, $2), updated_at = now() WHERE id = $1 RETURNING password_changed_at`,
       [id, at],
-    )) as [Array<{ password_changed_at: Date }>, number];
+    );
     return rows[0][0].password_changed_at;
   }
 

@@ -38,7 +38,7 @@ export function budgetedPgDriver(budget: ConnectionBudget): typeof pg {
           this.releasePermit();
           throw error;
         }
-        return this as pg.Client;
+        return this;
       });
       if (!callback) return connecting;
       const done = callback as (err: Error | null) => void;
@@ -79,5 +79,5 @@ export function budgetedPgDriver(budget: ConnectionBudget): typeof pg {
   }
 
   // A plain copy: compiled to CommonJS, `pg` here is a namespace of read-only getters.
-  return { ...pg, Pool, Client: BudgetedClient } as typeof pg;
+  return { ...pg, Pool, Client: BudgetedClient };
 }

@@ -46,7 +46,7 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
   };
 
   const whoAmI = (context: TenantContext, tenant: SeededTenant, sql = 'SELECT current_user AS login, current_database() AS db') =>
-    context.runInTenant(tenant.id, async () => ((await (await context.dataSource()).query(sql)) as Identity[])[0]);
+    context.runInTenant(tenant.id, async () => (await (await context.dataSource()).query<Identity[]>(sql))[0]);
 
   /** Connections PostgreSQL shows for the seeded tenant logins, the way an operator would count them. */
   const tenantConnections = async () => {
@@ -137,7 +137,7 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
           await context.runInTenant(tenant.id, async () => {
             const dataSource = await context.dataSource();
             seen.set(tenant.id, (seen.get(tenant.id) ?? new Set()).add(dataSource));
-            const [identity] = (await dataSource.query('SELECT current_user AS login, current_database() AS db')) as Identity[];
+            const [identity] = await dataSource.query<Identity[]>('SELECT current_user AS login, current_database() AS db');
             if (identity.login !== tenant.login || identity.db !== tenant.database) mismatches.push(tenant.code);
           });
         }

@@ -7,7 +7,7 @@ export interface DestructiveRule {
 
 export interface DialectRules {
   /** One executed query as normalised statements: comments and literals blanked, whitespace collapsed, upper case. */
-  statements(sql: string): string[];
+  statements: (sql: string) => string[];
   rules: DestructiveRule[];
 }
 

@@ -100,7 +100,7 @@ export function sqlServerRecorder(): LintDatabase {
         await work(serverlessRunner('mssql', executed));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        throw new Error(`${message} (recorded without a SQL Server: set MSSQL_URL to run the migrations on a scratch database)`);
+        throw new Error(`${message} (recorded without a SQL Server: set MSSQL_URL to run the migrations on a scratch database)`, { cause: error });
       }
       return executed;
     },
