@@ -1,4 +1,4 @@
-// ESLint for the whole tree (apps, libs, scripts, bench and their tests), with type information
+// ESLint for the whole tree (apps, libs, tools, scripts, bench, test/support and their tests), with type information
 // from tsconfig.base.json. `npm run lint` runs it with --max-warnings 0, and so does `npm test`.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
@@ -7,10 +7,11 @@ import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 import { boundaries } from './scripts/eslint-boundaries.mjs';
 
-const TESTS = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.fixture.ts', 'apps/*/test/**/*.ts'];
+/** The tests: specs, the apps' e2e folders and the e2e support they share (test/support). */
+const TESTS = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/*/test/**/*.ts', 'test/**/*.ts'];
 
 export default defineConfig(
-  { ignores: ['dist/', 'coverage/', '.dev/', 'bench/results/'] },
+  { ignores: ['dist/', 'dist-bench/', 'coverage/', '.dev/', 'bench/results/'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
@@ -43,20 +44,7 @@ export default defineConfig(
         },
       ],
       'import-x/no-duplicates': ['error', { 'prefer-inline': true }],
-      'tenantry/boundaries': [
-        'error',
-        {
-          // The control-plane harness boots the admin API, the worker and the sample service in one
-          // test process, and the e2e tests of every app use it. Issue 12 part 5 gives test scaffolding
-          // a home of its own; until then these imports, and no others, may cross apps.
-          allow: [
-            { from: 'apps/*/test/**', to: 'apps/admin-api/test/control-plane.harness.ts' },
-            { from: 'apps/admin-api/test/control-plane.harness.ts', to: 'apps/*/src/**' },
-            { from: 'apps/admin-api/test/**', to: 'apps/provisioning-worker/test/worker-process.ts' },
-            { from: 'apps/admin-api/test/tenant-journey.e2e-spec.ts', to: 'apps/provisioning-worker/src/metrics/metrics-server.ts' },
-          ],
-        },
-      ],
+      'tenantry/boundaries': 'error',
     },
   },
   {
