@@ -2,17 +2,17 @@ import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { redisSettings, withTimeout } from '@tenantry/common';
+import { createTestEnv } from '@tenantry/common/testing';
 import { TenancyModule, tenancySettings, TenantResolver } from '@tenantry/tenancy';
 import { tenantCacheKeys } from '@tenantry/tenant-cache';
-import { createTestEnv } from '@tenantry/common/testing';
 import { circuitBreaker, ConsecutiveBreaker, handleAll, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { ClsModule } from 'nestjs-cls';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { line, machine, timed } from './bench-support';
 import { CircuitBreaker } from './baseline/circuit-breaker';
 import { TtlLru } from './baseline/ttl-lru';
+import { line, machine, timed } from './bench-support';
 import { createFleet } from './fleet';
 
 // bench:resolver-hit. The resolver's own code on its two fast paths, where a library in place of a
@@ -45,8 +45,8 @@ function lrus(): Record<'handWritten' | 'lruCache' | 'lruCacheEveryClock', Lru> 
   const handWritten = new TtlLru<unknown>(LRU_ENTRIES);
   const all = {
     handWritten: { get: (key: string) => handWritten.get(key), set: (key: string, value: unknown) => handWritten.set(key, value, LRU_TTL_MS) },
-    lruCache: new LRUCache<string, {}>({ max: LRU_ENTRIES, ttl: LRU_TTL_MS }),
-    lruCacheEveryClock: new LRUCache<string, {}>({ max: LRU_ENTRIES, ttl: LRU_TTL_MS, ttlResolution: 0 }),
+    lruCache: new LRUCache<string, NonNullable<unknown>>({ max: LRU_ENTRIES, ttl: LRU_TTL_MS }),
+    lruCacheEveryClock: new LRUCache<string, NonNullable<unknown>>({ max: LRU_ENTRIES, ttl: LRU_TTL_MS, ttlResolution: 0 }),
   };
   for (const lru of Object.values(all)) for (let i = 0; i < LRU_ENTRIES; i += 1) lru.set(`tenant-${i}`, { i });
   return all;
@@ -54,7 +54,7 @@ function lrus(): Record<'handWritten' | 'lruCache' | 'lruCacheEveryClock', Lru> 
 
 /** Times `work` call by call, synchronously (an LRU call is well under a microsecond; no await in the way). */
 function timedSync(iterations: number, work: (i: number) => unknown): number[] {
-  const samples: number[] = new Array(iterations);
+  const samples = new Array<number>(iterations);
   for (let i = 0; i < iterations; i += 1) {
     const started = process.hrtime.bigint();
     work(i);
@@ -93,10 +93,7 @@ async function main(): Promise<void> {
     const guards = { handWritten: [] as number[], cockatielBreaker: [] as number[], cockatielBoth: [] as number[] };
     const handWrittenBreaker = new CircuitBreaker({ failureThreshold: 5, openMs: 5_000 });
     const cockatielBreaker = circuitBreaker(handleAll, { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(5) });
-    const cockatielBoth = wrap(
-      circuitBreaker(handleAll, { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(5) }),
-      timeout(250, TimeoutStrategy.Aggressive),
-    );
+    const cockatielBoth = wrap(circuitBreaker(handleAll, { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(5) }), timeout(250, TimeoutStrategy.Aggressive));
     const answer = async () => 'value';
     let inserted = LRU_ENTRIES;
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -106,21 +103,67 @@ async function main(): Promise<void> {
       for (const kind of [...kinds.slice(round % kinds.length), ...kinds.slice(0, round % kinds.length)]) {
         lruGets[kind].push(...timedSync(HITS, (i) => caches[kind].get(`tenant-${i % 100}`)));
         lruSets[kind].push(...timedSync(HITS, () => caches[kind].set(`tenant-${inserted++}`, { inserted })));
-        lruSpaced[kind].push(...(await timed(SPACED_HITS, () => sleep(1), async (i) => caches[kind].get(`tenant-${i % 100}`))));
+        lruSpaced[kind].push(
+          ...(await timed(
+            SPACED_HITS,
+            () => sleep(1),
+            async (i) => caches[kind].get(`tenant-${i % 100}`),
+          )),
+        );
       }
       guards.handWritten.push(
-        ...(await timed(REDIS_HITS, () => undefined, async () => {
-          if (!handWrittenBreaker.allows()) return;
-          await withTimeout(answer(), 250, 'bench call');
-          handWrittenBreaker.succeeded();
-        })),
+        ...(await timed(
+          REDIS_HITS,
+          () => undefined,
+          async () => {
+            if (!handWrittenBreaker.allows()) return;
+            await withTimeout(answer(), 250, 'bench call');
+            handWrittenBreaker.succeeded();
+          },
+        )),
       );
-      guards.cockatielBreaker.push(...(await timed(REDIS_HITS, () => undefined, () => cockatielBreaker.execute(() => withTimeout(answer(), 250, 'bench call')))));
-      guards.cockatielBoth.push(...(await timed(REDIS_HITS, () => undefined, () => cockatielBoth.execute(answer))));
-      samples.floor.push(...(await timed(HITS, () => undefined, (i) => floor(at(i)))));
-      samples.local.push(...(await timed(HITS, () => undefined, (i) => resolver.resolveActive(at(i)))));
-      samples.mget.push(...(await timed(REDIS_HITS, () => undefined, (i) => redis.mget(tenantCacheKeys.entry('connection', at(i)), tenantCacheKeys.generation(at(i))))));
-      samples.redisHit.push(...(await timed(REDIS_HITS, (i) => resolver.invalidate(at(i)), (i) => resolver.resolveActive(at(i)))));
+      guards.cockatielBreaker.push(
+        ...(await timed(
+          REDIS_HITS,
+          () => undefined,
+          () => cockatielBreaker.execute(() => withTimeout(answer(), 250, 'bench call')),
+        )),
+      );
+      guards.cockatielBoth.push(
+        ...(await timed(
+          REDIS_HITS,
+          () => undefined,
+          () => cockatielBoth.execute(answer),
+        )),
+      );
+      samples.floor.push(
+        ...(await timed(
+          HITS,
+          () => undefined,
+          (i) => floor(at(i)),
+        )),
+      );
+      samples.local.push(
+        ...(await timed(
+          HITS,
+          () => undefined,
+          (i) => resolver.resolveActive(at(i)),
+        )),
+      );
+      samples.mget.push(
+        ...(await timed(
+          REDIS_HITS,
+          () => undefined,
+          (i) => redis.mget(tenantCacheKeys.entry('connection', at(i)), tenantCacheKeys.generation(at(i))),
+        )),
+      );
+      samples.redisHit.push(
+        ...(await timed(
+          REDIS_HITS,
+          (i) => resolver.invalidate(at(i)),
+          (i) => resolver.resolveActive(at(i)),
+        )),
+      );
     }
     process.stdout.write('\n(1) in-process hit\n');
     process.stdout.write(line('baseline: async Map.get', samples.floor));

@@ -1,7 +1,7 @@
 import { surviveConnectionErrors } from '@tenantry/common';
 import { configuredPoolSettings } from '@tenantry/registry';
+import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
 import { Client } from 'pg';
-import { startControlPlane, type ControlPlane, type HttpResult } from '@tenantry/test-support';
 
 /** DELETE /pools/:name: a pool no tenant needs goes; one in use stays, whatever runs beside the removal. */
 describe('removing a database pool', () => {
@@ -28,9 +28,7 @@ describe('removing a database pool', () => {
     const removed = await plane.admin('DELETE', '/pools/spare');
     expect(removed.status).toBe(204);
     expect(await poolNames()).not.toContain('spare');
-    expect(await adminSql(`SELECT actor, details ->> 'name' AS name FROM audit_events WHERE action = 'pool.remove'`)).toEqual([
-      { actor: 'test-admin', name: 'spare' },
-    ]);
+    expect(await adminSql(`SELECT actor, details ->> 'name' AS name FROM audit_events WHERE action = 'pool.remove'`)).toEqual([{ actor: 'test-admin', name: 'spare' }]);
 
     const again = await plane.admin('DELETE', '/pools/spare');
     expect(again).toMatchObject({ status: 404, body: { error: 'POOL_NOT_FOUND', message: 'database pool "spare" does not exist' } });
@@ -89,9 +87,7 @@ describe('removing a database pool', () => {
     async function waiting(count: number): Promise<void> {
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const [{ n }] = await adminSql<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
+        const [{ n }] = await adminSql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
         if (n >= count) return;
         if (Date.now() > deadline) throw new Error(`${n} of ${count} requests are waiting for a lock`);
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -102,10 +98,10 @@ describe('removing a database pool', () => {
       for (let round = 0; round < 6; round += 1) {
         const pool = `raced${round}`;
         await register(pool);
-        const [admitted, removed] = (await Promise.all([
+        const [admitted, removed] = await Promise.all([
           plane.admin('POST', '/tenants', { code: `racer${round}`, name: 'Racer', pool }),
           plane.admin('DELETE', `/pools/${pool}`),
-        ])) as [HttpResult, HttpResult];
+        ]);
         if (admitted.status === 202) {
           expect(removed).toMatchObject({ status: 409, body: { message: expect.stringContaining(`in use by 1 tenant (racer${round})`) } });
           expect((await plane.waitForOperation(admitted.body.operation.id)).status).toBe('succeeded');
@@ -127,7 +123,7 @@ describe('removing a database pool', () => {
       await waiting(2);
       await audit.release();
 
-      const [removed, refused] = (await Promise.all([removal, admission])) as [HttpResult, HttpResult];
+      const [removed, refused] = await Promise.all([removal, admission]);
       expect(removed.status).toBe(204);
       expect(refused).toMatchObject({ status: 400, body: { error: 'POOL_NOT_REGISTERED' } });
       expect((await plane.admin('GET', '/tenants/late')).status).toBe(404);

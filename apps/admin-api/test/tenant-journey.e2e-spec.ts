@@ -1,5 +1,4 @@
 import { mintWithUnpublishedKey } from '@tenantry/auth/testing';
-import { Client } from 'pg';
 import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 describe('a tenant, end to end: admin API -> worker -> its own database -> sample service', () => {
@@ -169,10 +168,7 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
     const refused = await plane.business('GET', '/orders', token);
     expect(refused.status).toBe(403);
     expect(refused.body.message).toContain('suspended');
-    expect((await plane.waitForOperation(suspended.body.operation.id)).steps.map((s: { step: string }) => s.step)).toEqual([
-      'disable_login',
-      'end_sessions',
-    ]);
+    expect((await plane.waitForOperation(suspended.body.operation.id)).steps.map((s: { step: string }) => s.step)).toEqual(['disable_login', 'end_sessions']);
     expect((await plane.admin('POST', '/tenants/globex/suspend')).status).toBe(409);
     const resumed = await plane.admin('POST', '/tenants/globex/resume');
     expect(resumed.status).toBe(202);

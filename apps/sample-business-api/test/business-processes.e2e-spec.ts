@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { httpRequest, type BuiltApp } from '@tenantry/common/testing';
 import { spawnBusinessApi, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
@@ -28,9 +27,7 @@ describe('several business-service processes follow the registry as soon as its 
     plane = await startControlPlane();
     tenant = await plane.provision('replicated');
     token = await plane.tenantToken(tenant.id);
-    services = [0, 1, 2].map(() =>
-      spawnBusinessApi({ ...plane.env.rawEnv, LOG_LEVEL: 'info', TENANT_LOCAL_CACHE_TTL_SECONDS: '60' }),
-    );
+    services = [0, 1, 2].map(() => spawnBusinessApi({ ...plane.env.rawEnv, LOG_LEVEL: 'info', TENANT_LOCAL_CACHE_TTL_SECONDS: '60' }));
     urls = (await Promise.all(services.map((service) => service.ready))).map((match) => match[1]);
     for (const url of urls) expect((await get(url)).status).toBe(200);
   });
@@ -63,10 +60,7 @@ describe('several business-service processes follow the registry as soon as its 
     const seenBefore = invalidations().map((times) => times.length);
     const samples: Sample[] = [];
     const receivedAt = (): Array<number | undefined> => invalidations().map((times, process) => times[seenBefore[process]]);
-    const done = () =>
-      receivedAt().every(
-        (at, process) => at !== undefined && samples.filter((s) => s.process === process && s.sentAt > at).length >= settled,
-      );
+    const done = () => receivedAt().every((at, process) => at !== undefined && samples.filter((s) => s.process === process && s.sentAt > at).length >= settled);
     let running = true;
     const loops = urls.flatMap((url, process) =>
       [0, 1, 2].map(async () => {

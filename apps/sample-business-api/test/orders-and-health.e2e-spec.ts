@@ -1,6 +1,5 @@
 import { startTcpProxy, type BuiltApp, type TcpProxy } from '@tenantry/common/testing';
-import { spawnBusinessApi, startControlPlane, type ControlPlane } from '@tenantry/test-support';
-
+import { spawnBusinessApi, startControlPlane, type ControlPlane, type JsonAnswer } from '@tenantry/test-support';
 
 interface OrderAnswer {
   id: string;
@@ -44,7 +43,7 @@ describe('the sample business service: orders in integer cents, and its health',
     await plane?.stop();
   });
 
-  async function call<T = any>(method: string, path: string, body?: unknown, bearer: string | null = token): Promise<{ status: number; body: T }> {
+  async function call<T = JsonAnswer>(method: string, path: string, body?: unknown, bearer: string | null = token): Promise<{ status: number; body: T }> {
     const response = await fetch(`${url}${path}`, {
       method,
       headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), 'content-type': 'application/json' },

@@ -1,5 +1,5 @@
 import { LocalIssuer, type MintClaims, type MintOptions } from '@tenantry/dev-issuer';
-import { createHmac, createPublicKey, type webcrypto } from 'node:crypto';
+import { createHmac, createPublicKey } from 'node:crypto';
 
 // Tokens an attacker could make for `issuer`'s realm: token verification must refuse every one.
 
@@ -18,9 +18,7 @@ export function forgeAlgNone(issuer: LocalIssuer, claims: Record<string, unknown
 /** HS256 keyed with the issuer's public key (the classic key-confusion attack). */
 export function forgeHs256WithPublicKey(issuer: LocalIssuer, claims: Record<string, unknown>): string {
   const [key] = issuer.publicKeys;
-  const pem = createPublicKey({ key: key as webcrypto.JsonWebKey, format: 'jwk' })
-    .export({ type: 'spki', format: 'pem' })
-    .toString();
+  const pem = createPublicKey({ key: key, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
   const signingInput = `${b64url({ alg: 'HS256', typ: 'JWT', kid: key.kid })}.${b64url(standardClaims(issuer, claims))}`;
   return `${signingInput}.${createHmac('sha256', pem).update(signingInput).digest('base64url')}`;
 }

@@ -1,4 +1,4 @@
-import { type HttpsDouble, type RecordedRequest, startHttpsDouble } from '@tenantry/common/testing';
+import { type RecordedRequest, startHttpsDouble } from '@tenantry/common/testing';
 import type { ServerResponse } from 'node:http';
 import { parseElasticPoolId } from '../src/azure-sql/elastic-pool';
 
@@ -62,9 +62,9 @@ interface Operation {
   done: boolean;
 }
 
-const DATABASE_PATH =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Sql\/servers\/([^/]+)\/databases\/([^/]+?)(\/export)?$/i;
-const OPERATION_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Sql\/locations\/[^/]+\/(databaseAzureAsyncOperation|databaseOperationResults|importExportOperationResults)\/([^/]+)$/i;
+const DATABASE_PATH = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Sql\/servers\/([^/]+)\/databases\/([^/]+?)(\/export)?$/i;
+const OPERATION_PATH =
+  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Sql\/locations\/[^/]+\/(databaseAzureAsyncOperation|databaseOperationResults|importExportOperationResults)\/([^/]+)$/i;
 
 function send(response: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
   response.writeHead(status, { 'content-type': 'application/json', 'x-ms-request-id': `req-${Date.now()}`, ...headers });
@@ -88,8 +88,6 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
   const operations = new Map<string, Operation>();
   const faults: ArmFault[] = [];
   let nextOperation = 1;
-  let http: HttpsDouble;
-
   const key = (id: string) => id.toLowerCase();
 
   function refuse(response: ServerResponse, problem: string): void {
@@ -233,7 +231,7 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
     }
   }
 
-  http = await startHttpsDouble(handle);
+  const http = await startHttpsDouble(handle);
   return {
     url: http.url,
     ca: http.ca,
@@ -248,4 +246,3 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
     close: () => http.close(),
   };
 }
-

@@ -54,7 +54,10 @@ describe('the tenant cache protocol, against a real Redis', () => {
   });
 
   afterEach(() => {
-    for (const thing of made.splice(0)) thing instanceof Redis ? thing.disconnect() : thing.stop();
+    for (const thing of made.splice(0)) {
+      if (thing instanceof Redis) thing.disconnect();
+      else thing.stop();
+    }
     proxy.set('forward');
   });
 

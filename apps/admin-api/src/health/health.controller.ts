@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '@tenantry/auth';
 import { checkHealth, dependencyStates, probe, REDIS_CLIENT } from '@tenantry/common';
-import { RegistryHealth } from '@tenantry/registry';
+import { RegistryHealth, type RequestPoolState } from '@tenantry/registry';
 import type { Response } from 'express';
 import type Redis from 'ioredis';
 
@@ -33,7 +33,8 @@ export class HealthController {
     ]);
     response.status(answer.httpStatus);
     const { registryPool, ...checks } = answer.details;
-    const { size, idle, waiting } = registryPool;
+    // terminus types what an indicator reports beside its status as `any`: these are requestPool()'s counts.
+    const { size, idle, waiting } = registryPool as RequestPoolState & typeof registryPool;
     return { status: answer.status, checks: dependencyStates(checks), registryPool: { size, idle, waiting } };
   }
 

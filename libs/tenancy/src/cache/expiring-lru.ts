@@ -7,6 +7,6 @@ import { LRUCache } from 'lru-cache';
  * millisecond) no slower than reading it on every get (docs/benchmarks.md). lru-cache takes a ttl of
  * 0 as "never expires" and refuses a fraction, so a lifetime is a whole millisecond, at least one.
  */
-export function expiringLru<V extends {}>(maxEntries: number, ttlMs: number): LRUCache<string, V> {
+export function expiringLru<V extends NonNullable<unknown>>(maxEntries: number, ttlMs: number): LRUCache<string, V> {
   return new LRUCache<string, V>({ max: maxEntries, ttl: Math.max(1, Math.ceil(ttlMs)) });
 }
