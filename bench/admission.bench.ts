@@ -1,7 +1,7 @@
-import { loadavg } from 'node:os';
+import { createTestEnv } from '@tenantry/common/testing';
 import { LocalIssuer } from '@tenantry/dev-issuer';
 import { adminDatabaseSettings, configuredPoolSettings, migrateRegistry, registrySettings } from '@tenantry/registry';
-import { createTestEnv } from '@tenantry/common/testing';
+import { loadavg } from 'node:os';
 import { closedLoop, machine, median, percentile, startApp, type Proc } from './bench-support';
 
 // Admissions (POST /tenants -> 202) through the built admin API over HTTP, with no worker running:
@@ -71,7 +71,9 @@ async function main(): Promise<void> {
       `${SEQUENTIAL} one at a time (baseline), ${ADMISSIONS} with ${CLIENTS} concurrent clients (closed loop) placed automatically ` +
       `over ${POOLS + 1} shared pools, ${ADMISSIONS} with ${CLIENTS} clients naming ${POOLS} pools in turn\n` +
       `registry pool: ${connections.poolSize} connections, ${connections.waitMs} ms wait; ` +
-      `machine: ${machine()}, PostgreSQL ${pgVersion.server_version} on loopback; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n`,
+      `machine: ${machine()}, PostgreSQL ${pgVersion.server_version} on loopback; load average before: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}\n\n`,
   );
   let api: Proc | undefined;
   try {
@@ -163,7 +165,9 @@ async function main(): Promise<void> {
       `\nratio against one client in the same run: automatic x${CLIENTS} ${((summary.get('automatic') ?? 0) / baseline).toFixed(2)}x, ` +
         `named x${CLIENTS} ${((summary.get('named') ?? 0) / baseline).toFixed(2)}x\n` +
         `tenants without their provisioning operation: ${orphans.n}\n` +
-        `load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
+        `load average after: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}\n`,
     );
   } finally {
     await api?.stop();

@@ -1,7 +1,7 @@
-import { cpus } from 'node:os';
-import { join } from 'node:path';
 import type { RawEnv } from '@tenantry/common';
 import { spawnBuiltApp, type BuiltApp } from '@tenantry/common/testing';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 
 // Compiled into dist-bench/bench (npm run build:bench): the repository, and the built apps in its dist/, are two levels up.
 const root = join(__dirname, '..', '..');

@@ -2,15 +2,7 @@ import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuthModule } from '@tenantry/auth';
-import {
-  combineSettings,
-  configureHttpApp,
-  loadSettingsOrExit,
-  LoggingModule,
-  loggingSettings,
-  tenantServerUrlSettings,
-  type SettingsOf,
-} from '@tenantry/common';
+import { combineSettings, configureHttpApp, loadSettingsOrExit, LoggingModule, loggingSettings, tenantServerUrlSettings, type SettingsOf } from '@tenantry/common';
 import { TenantActiveGuard, TenantContext, TenantScopeInterceptor, tenancySettings } from '@tenantry/tenancy';
 import { TENANT_ENTITIES } from '@tenantry/tenant-schema';
 import { ClsModule } from 'nestjs-cls';

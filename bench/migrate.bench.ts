@@ -1,8 +1,8 @@
+import { childProcessEnv, createTestEnv, type TestEnv } from '@tenantry/common/testing';
+import { CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
-import { childProcessEnv, createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { machine } from './bench-support';
 import { createFleet } from './fleet';
 
@@ -70,7 +70,9 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`(b) ${LARGE} tenants, runner alone\n`);
     const first = await runner(large.env, '--concurrency', '8');
-    process.stdout.write(`  first run: ${(first.ms / 1000).toFixed(1)} s, ${perSecond(LARGE, first.ms)} tenants/s (${first.summary}); reach < 60 s: ${first.ms < 60_000 ? 'met' : 'MISSED'}\n`);
+    process.stdout.write(
+      `  first run: ${(first.ms / 1000).toFixed(1)} s, ${perSecond(LARGE, first.ms)} tenants/s (${first.summary}); reach < 60 s: ${first.ms < 60_000 ? 'met' : 'MISSED'}\n`,
+    );
     const again = await runner(large.env, '--concurrency', '8');
     process.stdout.write(`  re-run, nothing to apply: ${(again.ms / 1000).toFixed(1)} s (${again.summary}); reach < 5 s: ${again.ms < 5000 ? 'met' : 'MISSED'}\n`);
   } finally {

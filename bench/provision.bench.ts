@@ -1,6 +1,6 @@
+import { createTestEnv } from '@tenantry/common/testing';
 import { LocalIssuer } from '@tenantry/dev-issuer';
 import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
-import { createTestEnv } from '@tenantry/common/testing';
 import { closedLoop, machine, median, percentile, startApp, until, type Proc } from './bench-support';
 
 // Provisions tenants through the admin API (HTTP), the BullMQ queue and two worker processes on the
@@ -43,14 +43,17 @@ async function runMode(mode: Mode, port: number): Promise<ModeResult> {
       procs.push(await startApp('dist/apps/provisioning-worker/src/main.js', env.rawEnv, /consuming tenant-operations/));
     }
     if (mode === 'template') {
-      await until(async () => (await env.sql(`SELECT 1 FROM pg_database WHERE datistemplate AND datname LIKE $1`, [`tenantry\\_tpl\\_${env.label}\\_%`])).length === 1, 'the template');
+      await until(
+        async () => (await env.sql(`SELECT 1 FROM pg_database WHERE datistemplate AND datname LIKE $1`, [`tenantry\\_tpl\\_${env.label}\\_%`])).length === 1,
+        'the template',
+      );
     }
     if (mode === 'warm') {
       process.stdout.write(`  [warm] filling the pool with ${TENANTS + UNLOADED + WARMUP + 10} spares before measuring...\n`);
       await until(
         async () =>
-          (await env.sql(`SELECT 1 FROM pg_database WHERE datname LIKE $1 AND datname !~ '_b$'`, [`tenantry\\_spare\\_${env.label}\\_%`]))
-            .length >= TENANTS + UNLOADED + WARMUP,
+          (await env.sql(`SELECT 1 FROM pg_database WHERE datname LIKE $1 AND datname !~ '_b$'`, [`tenantry\\_spare\\_${env.label}\\_%`])).length >=
+          TENANTS + UNLOADED + WARMUP,
         'the warm pool',
         600_000,
       );
@@ -81,10 +84,22 @@ async function runMode(mode: Mode, port: number): Promise<ModeResult> {
       }
     };
 
-    await closedLoop(Array.from({ length: WARMUP }, (_, i) => `warmup_${mode}_${i}`), 2, provision);
-    const unloaded = await closedLoop(Array.from({ length: UNLOADED }, (_, i) => `single_${mode}_${i}`), 1, provision);
+    await closedLoop(
+      Array.from({ length: WARMUP }, (_, i) => `warmup_${mode}_${i}`),
+      2,
+      provision,
+    );
+    const unloaded = await closedLoop(
+      Array.from({ length: UNLOADED }, (_, i) => `single_${mode}_${i}`),
+      1,
+      provision,
+    );
     const started = Date.now();
-    const results = await closedLoop(Array.from({ length: TENANTS }, (_, i) => `bench_${mode}_${i}`), CLIENTS, provision);
+    const results = await closedLoop(
+      Array.from({ length: TENANTS }, (_, i) => `bench_${mode}_${i}`),
+      CLIENTS,
+      provision,
+    );
     const wallMs = Date.now() - started;
     const paths: Record<string, number> = {};
     for (const { path } of results) paths[path] = (paths[path] ?? 0) + 1;
@@ -127,9 +142,9 @@ async function main(): Promise<void> {
   );
   for (const row of rows) {
     process.stdout.write(
-      `${row.mode.padEnd(9)} ${String(row.single50).padStart(7)} ${String(row.single95).padStart(8)}   ${String(row.p50).padStart(8)} ${String(
-        row.p95,
-      ).padStart(8)} ${row.perSecond.toFixed(1).padStart(11)} ${row.wall.toFixed(1).padStart(8)}   ${row.paths}\n`,
+      `${row.mode.padEnd(9)} ${String(row.single50).padStart(7)} ${String(row.single95).padStart(8)}   ${String(row.p50).padStart(8)} ${String(row.p95).padStart(
+        8,
+      )} ${row.perSecond.toFixed(1).padStart(11)} ${row.wall.toFixed(1).padStart(8)}   ${row.paths}\n`,
     );
   }
   const [plain, template, warm] = rows;

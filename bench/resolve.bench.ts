@@ -1,20 +1,20 @@
 import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { LocalIssuer } from '@tenantry/dev-issuer';
 import { redisSettings, surviveConnectionErrors } from '@tenantry/common';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
+import { LocalIssuer } from '@tenantry/dev-issuer';
 import { enginesSettings, PostgresEngine } from '@tenantry/engines';
 import { TenancyModule, tenancySettings, TenantResolver } from '@tenantry/tenancy';
 import { tenantCacheKeys } from '@tenantry/tenant-cache';
-import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import autocannon from 'autocannon';
+import Redis from 'ioredis';
+import { ClsModule } from 'nestjs-cls';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import Redis from 'ioredis';
-import { ClsModule } from 'nestjs-cls';
 import { Client, Pool } from 'pg';
 import { fmt, line, machine, median, percentile, startApp, timed, type Proc } from './bench-support';
 import { createFleet, type FleetTenant } from './fleet';
@@ -49,16 +49,35 @@ async function resolverAlone(env: TestEnv, tenants: FleetTenant[]): Promise<void
     const ids = tenants.map((tenant) => tenant.id);
     for (const id of ids) await resolver.resolveActive(id);
     const hot = ids.slice(0, 100);
-    await timed(20_000, () => undefined, (i) => resolver.resolveActive(hot[i % hot.length]));
-    const local = await timed(200_000, () => undefined, (i) => resolver.resolveActive(hot[i % hot.length]));
-    const rawGet = await timed(20_000, () => undefined, (i) => redis.get(tenantCacheKeys.entry('connection', ids[i % ids.length])));
-    const redisHit = await timed(20_000, (i) => resolver.invalidate(ids[i % ids.length]), (i) => resolver.resolveActive(ids[i % ids.length]));
-    const rawQuery = await timed(2_000, () => undefined, (i) =>
-      registry.query(
-        `SELECT t.id, t.code, t.status, d.engine, d.host, d.port, d.database_name, d.login_name, d.secret, d.schema_version
+    await timed(
+      20_000,
+      () => undefined,
+      (i) => resolver.resolveActive(hot[i % hot.length]),
+    );
+    const local = await timed(
+      200_000,
+      () => undefined,
+      (i) => resolver.resolveActive(hot[i % hot.length]),
+    );
+    const rawGet = await timed(
+      20_000,
+      () => undefined,
+      (i) => redis.get(tenantCacheKeys.entry('connection', ids[i % ids.length])),
+    );
+    const redisHit = await timed(
+      20_000,
+      (i) => resolver.invalidate(ids[i % ids.length]),
+      (i) => resolver.resolveActive(ids[i % ids.length]),
+    );
+    const rawQuery = await timed(
+      2_000,
+      () => undefined,
+      (i) =>
+        registry.query(
+          `SELECT t.id, t.code, t.status, d.engine, d.host, d.port, d.database_name, d.login_name, d.secret, d.schema_version
            FROM tenants t LEFT JOIN tenant_databases d ON d.tenant_id = t.id AND d.secret IS NOT NULL WHERE t.id = $1`,
-        [ids[i % ids.length]],
-      ),
+          [ids[i % ids.length]],
+        ),
     );
     const cold = await timed(
       2_000,
@@ -169,7 +188,12 @@ async function http(env: TestEnv, issuer: LocalIssuer, tenants: FleetTenant[]): 
       return await work((await app.ready)[1]);
     } finally {
       await app.stop();
-      errorLines.push(...app.output().split('\n').filter((entry) => entry.includes('"level":50')));
+      errorLines.push(
+        ...app
+          .output()
+          .split('\n')
+          .filter((entry) => entry.includes('"level":50')),
+      );
     }
   };
   try {
@@ -192,11 +216,16 @@ async function http(env: TestEnv, issuer: LocalIssuer, tenants: FleetTenant[]): 
       results.routed.push(routed);
       results.warm.push(warm);
       const [f, r, w] = [results.fixed.at(-1)!, routed, warm];
-      process.stdout.write(`    round ${round}: fixed ${fmt(f.rps, 0)} req/s, routed over ${TENANTS} ${fmt(r.rps, 0)} req/s, routed over ${WARM_TENANTS} ${fmt(w.rps, 0)} req/s\n`);
+      process.stdout.write(
+        `    round ${round}: fixed ${fmt(f.rps, 0)} req/s, routed over ${TENANTS} ${fmt(r.rps, 0)} req/s, routed over ${WARM_TENANTS} ${fmt(w.rps, 0)} req/s\n`,
+      );
     }
     const row = (label: string, runs: Run[], baseline: number) => {
       const rps = median(runs.map((r) => r.rps));
-      const extra = runs[0].peakConnections === undefined ? '' : `  peak PG connections ${Math.max(...runs.map((r) => r.peakConnections ?? 0))}, ${fmt(median(runs.map((r) => r.opened ?? 0)), 0)} connections opened/s`;
+      const extra =
+        runs[0].peakConnections === undefined
+          ? ''
+          : `  peak PG connections ${Math.max(...runs.map((r) => r.peakConnections ?? 0))}, ${fmt(median(runs.map((r) => r.opened ?? 0)), 0)} connections opened/s`;
       return `  ${label.padEnd(34)} ${fmt(rps, 0).padStart(6)} req/s  p50 ${fmt(median(runs.map((r) => r.p50)), 0).padStart(3)} ms  p99 ${fmt(median(runs.map((r) => r.p99)), 0).padStart(4)} ms  errors ${runs.reduce((sum, r) => sum + r.errors, 0)}  ${fmt((rps / baseline) * 100, 1)}% of fixed${extra}\n`;
     };
     const fixedRps = median(results.fixed.map((r) => r.rps));
@@ -204,12 +233,22 @@ async function http(env: TestEnv, issuer: LocalIssuer, tenants: FleetTenant[]): 
     process.stdout.write(row('fixed DataSource (baseline)', results.fixed, fixedRps));
     process.stdout.write(row(`routed, ${TENANTS} tenants round-robin`, results.routed, fixedRps));
     process.stdout.write(row(`routed, ${WARM_TENANTS} tenants round-robin`, results.warm, fixedRps));
-    const kinds = [...new Set(Object.values(results).flat().flatMap((run) => run.errorKinds))];
+    const kinds = [
+      ...new Set(
+        Object.values(results)
+          .flat()
+          .flatMap((run) => run.errorKinds),
+      ),
+    ];
     if (kinds.length > 0) process.stdout.write(`  errors seen: ${kinds.join('; ')}\n`);
     for (const entry of errorLines.slice(0, 3)) process.stdout.write(`    logged: ${entry.slice(0, 600)}\n`);
     const ratio = median(results.routed.map((r) => r.rps)) / fixedRps;
-    const errors = Object.values(results).flat().reduce((sum, r) => sum + r.errors, 0);
-    process.stdout.write(`  reach: routed over ${TENANTS} >= 90% of fixed: ${ratio >= 0.9 ? 'met' : 'MISSED'} (${fmt(ratio * 100, 1)}%); zero errors: ${errors === 0 ? 'met' : 'MISSED'} (${errors})\n`);
+    const errors = Object.values(results)
+      .flat()
+      .reduce((sum, r) => sum + r.errors, 0);
+    process.stdout.write(
+      `  reach: routed over ${TENANTS} >= 90% of fixed: ${ratio >= 0.9 ? 'met' : 'MISSED'} (${fmt(ratio * 100, 1)}%); zero errors: ${errors === 0 ? 'met' : 'MISSED'} (${errors})\n`,
+    );
   } finally {
     await monitor.end();
   }
@@ -225,7 +264,25 @@ async function connectionCeiling(env: TestEnv, database: string): Promise<void> 
   writeFileSync(script, 'SELECT o.*, l.* FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id ORDER BY o.created_at DESC LIMIT 50;\n');
   const url = new URL(env.databaseUrl('postgres'));
   const tps = async (...flags: string[]) => {
-    const { stdout } = await run('pgbench', ['-n', '-c', String(CAP), '-j', '2', '-T', '5', ...flags, '-f', script, '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', database]);
+    const { stdout } = await run('pgbench', [
+      '-n',
+      '-c',
+      String(CAP),
+      '-j',
+      '2',
+      '-T',
+      '5',
+      ...flags,
+      '-f',
+      script,
+      '-h',
+      url.hostname,
+      '-p',
+      url.port || '5432',
+      '-U',
+      url.username || 'postgres',
+      database,
+    ]);
     return Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? NaN);
   };
   try {

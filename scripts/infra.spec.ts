@@ -101,9 +101,7 @@ describe('infra parameter files', () => {
   it.each(parameterFiles)('%s takes every secure parameter from the environment, never a literal', (file) => {
     const assigned = assignedParams(read(file));
     const secure = mainParams.filter((param) => param.secure);
-    expect(secure.map((param) => param.name)).toEqual(
-      expect.arrayContaining(['adminDatabasePassword', 'sqlAdministratorPassword', 'bullBoardPassword']),
-    );
+    expect(secure.map((param) => param.name)).toEqual(expect.arrayContaining(['adminDatabasePassword', 'sqlAdministratorPassword', 'bullBoardPassword']));
     for (const param of secure) {
       const value = assigned.get(param.name);
       if (value !== undefined) expect(value).toMatch(/^readEnvironmentVariable\('TENANTRY_[A-Z_]+'(, '')?\)$/);
@@ -140,7 +138,9 @@ describe('infra templates', () => {
 
   it('every module is used and main.bicep deploys to a resource group', () => {
     const main = read(join(infra, 'main.bicep'));
-    const referenced = new Set(bicepFiles.flatMap((file) => [...read(file).matchAll(/'((?:modules\/)?[\w-]+\.bicep)'/g)].map(([, path]) => path.replace('modules/', ''))));
+    const referenced = new Set(
+      bicepFiles.flatMap((file) => [...read(file).matchAll(/'((?:modules\/)?[\w-]+\.bicep)'/g)].map(([, path]) => path.replace('modules/', ''))),
+    );
     const modules = readdirSync(join(infra, 'modules'));
     expect(modules.filter((module) => !referenced.has(module))).toEqual([]);
     expect(main).toContain("targetScope = 'resourceGroup'");
@@ -169,7 +169,9 @@ describe('infra templates', () => {
       }
     }
     const credential = /(password|secret|key)\w*\s*[:=]\s*'(?![A-Za-z]+')[^'$]{6,}'|AccountKey=|SharedAccessSignature|-----BEGIN|sig=[A-Za-z0-9%]{10,}/i;
-    expect(["administratorPassword: 'Hunter2!xyz'", "param sqlAdministratorPassword = 'Tenantry!2026'", 'AccountKey=abc'].every((line) => credential.test(line))).toBe(true);
+    expect(["administratorPassword: 'Hunter2!xyz'", "param sqlAdministratorPassword = 'Tenantry!2026'", 'AccountKey=abc'].every((line) => credential.test(line))).toBe(
+      true,
+    );
     for (const file of [...bicepFiles, ...parameterFiles, join(infra, 'Dockerfile')]) {
       const hits = read(file)
         .split('\n')

@@ -1,9 +1,9 @@
+import { DEV_ISSUER_KEY_FILE } from '@tenantry/dev-issuer';
+import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEV_ISSUER_KEY_FILE } from '@tenantry/dev-issuer';
-import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 const entry = BUILT.mintToken;
 
@@ -15,9 +15,7 @@ describe('mint-token: a tenant user token by the code the demo prints', () => {
   /** Runs the built mint-token where its .dev/issuer-key.json is the control plane's issuer key. */
   const mint = (...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      execFile(process.execPath, [entry, ...args], { cwd: dir }, (error, stdout, stderr) =>
-        done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
+      execFile(process.execPath, [entry, ...args], { cwd: dir }, (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
     });
   const claims = (token: string) => JSON.parse(Buffer.from(token.trim().split('.')[1], 'base64url').toString()) as Record<string, unknown>;
 

@@ -33,9 +33,7 @@ describe('the Node.js LTS the project runs on', () => {
   });
 
   it('is what the image and docker-compose run', () => {
-    const images = [...read('infra/Dockerfile').matchAll(/^FROM node:(\S+)/gm), ...read('docker-compose.yml').matchAll(/image: node:(\S+)/g)].map(
-      (match) => match[1],
-    );
+    const images = [...read('infra/Dockerfile').matchAll(/^FROM node:(\S+)/gm), ...read('docker-compose.yml').matchAll(/image: node:(\S+)/g)].map((match) => match[1]);
     expect(images.length).toBeGreaterThanOrEqual(3);
     for (const tag of images) expect(tag).toMatch(new RegExp(`^${major}(\\.|-)`));
   });

@@ -8,12 +8,16 @@ const root = join(__dirname, '..');
 const TEST_CODE = /(^|\/)(testing|test)\/|\.(spec|int-spec|e2e-spec)\.[jt]s$/;
 
 function buildConfig(): ts.ParsedCommandLine {
-  const parsed = ts.getParsedCommandLineOfConfigFile(join(root, 'scripts/tsconfig.build.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    join(root, 'scripts/tsconfig.build.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+      },
     },
-  });
+  );
   if (!parsed) throw new Error('scripts/tsconfig.build.json cannot be read');
   return parsed;
 }

@@ -16,7 +16,9 @@ describe("the README's settings table", () => {
 
   it('a process reads only what the libs it imports read: the business service no queue, worker or engine setting', () => {
     const business = Object.keys(PROCESS_SETTINGS['sample-business-api'].variables);
-    expect(business.filter((name) => /^(QUEUE_|WORKER_|OPERATION_|RECONCILE_|TENANT_MIGRATION_|MIGRATION_|TENANT_PG_|TENANT_POOL_NAME|EXPORT_DIR|TENANTRY_ENV)/.test(name))).toEqual([]);
+    expect(
+      business.filter((name) => /^(QUEUE_|WORKER_|OPERATION_|RECONCILE_|TENANT_MIGRATION_|MIGRATION_|TENANT_PG_|TENANT_POOL_NAME|EXPORT_DIR|TENANTRY_ENV)/.test(name)),
+    ).toEqual([]);
     expect(business).toEqual(expect.arrayContaining(['SECRETS_KEY', 'AUTH_ISSUER', 'REDIS_URL', 'DATABASE_URL']));
     // The worker and the migration runner verify no token, and the runner opens no tenant credential.
     expect(Object.keys(PROCESS_SETTINGS['provisioning-worker'].variables).filter((name) => name.startsWith('AUTH_'))).toEqual([]);

@@ -79,8 +79,7 @@ export async function startControlPlane(options: { worker?: boolean; env?: RawEn
     workerMetricsUrl,
     adminToken,
     tenantToken: (tenantId) => issuer.mint({ sub: `user-${tenantId}`, tenantId }),
-    admin: async (method, path, body, token) =>
-      request(`${adminUrl}${path}`, method, token === undefined ? await adminToken() : token, body),
+    admin: async (method, path, body, token) => request(`${adminUrl}${path}`, method, token === undefined ? await adminToken() : token, body),
     business: (method, path, token, body, headers) => request(`${businessUrl}${path}`, method, token, body, headers),
     async waitForOperation(id, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;

@@ -1,9 +1,9 @@
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 
 /** Where the dev issuer of `npm start` keeps its key; `npm run token` and the demo sign with it. */
 export const DEV_ISSUER_KEY_FILE = '.dev/issuer-key.json';

@@ -47,9 +47,7 @@ export const ADMISSION_OPTIONS = Symbol('ADMISSION_OPTIONS');
 // A plan or region is stored on the tenant row and shown by the API: the shape of a word, at most 32 characters.
 const catalogueVariable = (fallback: string) =>
   csvVariable(fallback).pipe(
-    z
-      .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'each must be a lowercase word of at most 32 characters (letters, digits, -)'))
-      .min(1, 'must name at least one'),
+    z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'each must be a lowercase word of at most 32 characters (letters, digits, -)')).min(1, 'must name at least one'),
   );
 
 const admissionSettings = mapSettings(

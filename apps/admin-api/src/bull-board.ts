@@ -1,8 +1,7 @@
-import type { INestApplication } from '@nestjs/common';
-import { Logger } from '@nestjs/common';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
+import { type INestApplication, Logger } from '@nestjs/common';
 import { OperationQueue } from '@tenantry/registry';
 import type { NextFunction, Request, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';

@@ -3,8 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { configureHttpApp } from '@tenantry/common';
 import type { Server } from 'node:http';
-import { AdminApiModule } from './admin-api.module';
 import type { AdminApiSettings } from './admin-api-settings';
+import { AdminApiModule } from './admin-api.module';
 import { mountBullBoard } from './bull-board';
 
 /** Builds the admin API exactly as production runs it; tests boot the same function. */

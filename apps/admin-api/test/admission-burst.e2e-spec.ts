@@ -1,9 +1,9 @@
-import { LocalIssuer } from '@tenantry/dev-issuer';
 import { surviveConnectionErrors } from '@tenantry/common';
-import { adminDatabaseSettings, configuredPoolSettings, migrateRegistry } from '@tenantry/registry';
 import { createTestEnv, httpRequest, type BuiltApp, type TestEnv } from '@tenantry/common/testing';
-import { Client } from 'pg';
+import { LocalIssuer } from '@tenantry/dev-issuer';
+import { adminDatabaseSettings, configuredPoolSettings, migrateRegistry } from '@tenantry/registry';
 import { spawnAdminApi, spawnWorker, type WorkerProcess } from '@tenantry/test-support';
+import { Client } from 'pg';
 
 const SMALL_POOL = 10;
 
@@ -46,7 +46,10 @@ describe('a burst of onboardings', () => {
     await worker.ready;
     token = await issuer.mint({ sub: 'burst', preferred_username: 'burst', roles: ['platform-admin'] }, { expiresInSeconds: 3600 });
     const { host, port } = env.settings(configuredPoolSettings);
-    for (const [name, maxDatabases] of [['small', SMALL_POOL], ['hot', 100]] as const) {
+    for (const [name, maxDatabases] of [
+      ['small', SMALL_POOL],
+      ['hot', 100],
+    ] as const) {
       const registered = await call('PUT', `/pools/${name}`, { engine: 'postgres', host, port, maxDatabases, dedicated: true });
       expect(registered.status).toBe(200);
     }
@@ -94,9 +97,7 @@ describe('a burst of onboardings', () => {
   const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => env.sql<T>(text, params, env.adminDatabase);
 
   function expectOnlyAllowedAnswers(answers: Answer[]): void {
-    const unexpected = answers.filter(
-      (a) => !(a.status === 202 || (a.status === 422 && a.error === 'POOL_CAPACITY_EXHAUSTED') || (a.status === 503 && a.retryAfter)),
-    );
+    const unexpected = answers.filter((a) => !(a.status === 202 || (a.status === 422 && a.error === 'POOL_CAPACITY_EXHAUSTED') || (a.status === 503 && a.retryAfter)));
     expect(unexpected).toEqual([]);
   }
 

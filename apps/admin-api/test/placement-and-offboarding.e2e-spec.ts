@@ -1,12 +1,12 @@
+import { jobIdFor, queueConnectionOptions, redisSettings, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
+import { configuredPoolSettings, operationQueueSettings } from '@tenantry/registry';
+import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
+import { Queue } from 'bullmq';
 import { execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { jobIdFor, queueConnectionOptions, redisSettings, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
-import { configuredPoolSettings, operationQueueSettings } from '@tenantry/registry';
-import { Queue } from 'bullmq';
-import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 const run = promisify(execFile);
 
@@ -18,7 +18,10 @@ describe('placement on pools with a capacity, and offboarding with an export', (
   beforeAll(async () => {
     // The configured shared pool holds two tenant databases.
     plane = await startControlPlane({ env: { TENANT_POOL_MAX_DATABASES: '2', EXPORT_DIR: exportDir, OPERATION_MAX_ATTEMPTS: '1' } });
-    queue = new Queue(TENANT_OPERATIONS_QUEUE, { connection: queueConnectionOptions(plane.env.settings(redisSettings).url), prefix: plane.env.settings(operationQueueSettings).prefix });
+    queue = new Queue(TENANT_OPERATIONS_QUEUE, {
+      connection: queueConnectionOptions(plane.env.settings(redisSettings).url),
+      prefix: plane.env.settings(operationQueueSettings).prefix,
+    });
   });
 
   afterAll(async () => {
@@ -28,8 +31,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
   });
 
   const poolNamed = async (name: string) => (await plane.admin('GET', '/pools')).body.find((p: { name: string }) => p.name === name);
-  const tenantsNamed = async (code: string) =>
-    plane.env.sql(`SELECT 1 FROM tenants WHERE code = $1`, [code], plane.env.adminDatabase);
+  const tenantsNamed = async (code: string) => plane.env.sql(`SELECT 1 FROM tenants WHERE code = $1`, [code], plane.env.adminDatabase);
   const databaseOf = (code: string) => `tenant_${code}_${plane.env.label}`;
 
   it('fills the shared pool, then refuses a tenant with a clear error and creates nothing', async () => {
@@ -42,7 +44,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     expect(await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [databaseOf('third')])).toHaveLength(0);
   });
 
-  it("places an enterprise tenant on its own dedicated pool, which shared placement never uses", async () => {
+  it('places an enterprise tenant on its own dedicated pool, which shared placement never uses', async () => {
     const { host, port } = plane.env.settings(configuredPoolSettings);
     const registered = await plane.admin('PUT', '/pools/acme-own', { engine: 'postgres', host, port, maxDatabases: 1, dedicated: true });
     expect(registered.status).toBe(200);
@@ -138,7 +140,12 @@ describe('placement on pools with a capacity, and offboarding with an export', (
 
   it('registers an Azure SQL elastic pool, checking its resource id and capacity, and lists it', async () => {
     const elasticPoolId = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
-    const malformed = await plane.admin('PUT', '/pools/weu-a', { engine: 'azure-sql', elasticPoolId: '/subscriptions/x/pools/a', location: 'westeurope', maxDatabases: 100 });
+    const malformed = await plane.admin('PUT', '/pools/weu-a', {
+      engine: 'azure-sql',
+      elasticPoolId: '/subscriptions/x/pools/a',
+      location: 'westeurope',
+      maxDatabases: 100,
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.message).toContain('is not an elastic pool resource id');
     const tooBig = await plane.admin('PUT', '/pools/weu-a', { engine: 'azure-sql', elasticPoolId, location: 'westeurope', maxDatabases: 501 });

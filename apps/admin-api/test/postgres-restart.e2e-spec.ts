@@ -1,7 +1,7 @@
 import { surviveConnectionErrors } from '@tenantry/common';
-import { Client } from 'pg';
 import { spawnBuiltApp, startThrowawayPostgres, type BuiltApp, type ThrowawayPostgres } from '@tenantry/common/testing';
 import { BUILT, spawnBusinessApi, spawnWorker, startControlPlane, type ControlPlane } from '@tenantry/test-support';
+import { Client } from 'pg';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,5 +1,5 @@
-import { Client } from 'pg';
 import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
+import { Client } from 'pg';
 
 /** What a tenant's own database login can reach, and how suspension and resumption change it. */
 describe("a tenant's database login", () => {
@@ -49,7 +49,10 @@ describe("a tenant's database login", () => {
     const suspended = await plane.admin('POST', `/tenants/${tenant.code}/suspend`);
     expect(suspended.status).toBe(202);
     const operation = await plane.waitForOperation(suspended.body.operation.id);
-    expect(operation).toMatchObject({ status: 'succeeded', steps: [{ step: 'disable_login' }, { step: 'end_sessions', detail: expect.stringMatching(/^[1-9]\d* ended$/) }] });
+    expect(operation).toMatchObject({
+      status: 'succeeded',
+      steps: [{ step: 'disable_login' }, { step: 'end_sessions', detail: expect.stringMatching(/^[1-9]\d* ended$/) }],
+    });
     await expect(open.query('SELECT 1')).rejects.toThrow();
     await expect(connectAsTenant()).rejects.toThrow(/not permitted to log in/);
     expect(await canLogIn()).toBe(false);

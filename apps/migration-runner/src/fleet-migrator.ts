@@ -1,14 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { enterTenant } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
-import {
-  databaseTarget,
-  RegistryUnitOfWork,
-  type MigrationRunRow,
-  type MigrationRunStatus,
-  type TenantDatabaseEntity,
-  type TenantEntity,
-} from '@tenantry/registry';
+import { databaseTarget, RegistryUnitOfWork, type MigrationRunRow, type MigrationRunStatus, type TenantDatabaseEntity, type TenantEntity } from '@tenantry/registry';
 import { blockedContracts, CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { ClsService } from 'nestjs-cls';
 import { MIGRATION_RUNNER_OPTIONS, type MigrationRunnerOptions } from './migration-runner-settings';
@@ -142,9 +135,7 @@ export class FleetMigrator {
     );
     if (blocks.length > 0) {
       throw new ContractBlocked(
-        blocks
-          .map((block) => `contract migration ${block.contract} needs ${block.dependsOn} on every tenant first; lagging: ${block.lagging.join(', ')}`)
-          .join('\n'),
+        blocks.map((block) => `contract migration ${block.contract} needs ${block.dependsOn} on every tenant first; lagging: ${block.lagging.join(', ')}`).join('\n'),
       );
     }
     if (!options.tenant) return fleet;

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliOptions } from './cli-options';
-import { FleetRunCommand } from './fleet-run-command';
 import type { FleetMigrator, FleetRunHooks, FleetRunOptions, TenantMigrationResult } from './fleet-migrator';
+import { FleetRunCommand } from './fleet-run-command';
 
 const migrated: TenantMigrationResult = { code: 'alpha', tenantId: 'a', outcome: 'migrated', wave: 'canary', version: 'v2', durationMs: 5 };
 

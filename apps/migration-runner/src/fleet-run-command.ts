@@ -119,7 +119,16 @@ export class FleetRunCommand {
       this.write(summaryTable(results, wallMs));
       const reportFile = resolve(this.options.report ?? `.dev/migration-reports/${new Date(this.started).toISOString().replace(/[:.]/g, '-')}.json`);
       mkdirSync(dirname(reportFile), { recursive: true });
-      const report = { runId, status, error, targetVersion: CURRENT_TENANT_SCHEMA_VERSION, options: this.options, startedAt: new Date(this.started).toISOString(), wallMs, results };
+      const report = {
+        runId,
+        status,
+        error,
+        targetVersion: CURRENT_TENANT_SCHEMA_VERSION,
+        options: this.options,
+        startedAt: new Date(this.started).toISOString(),
+        wallMs,
+        results,
+      };
       writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
       this.write(`run ${runId ?? '(not recorded)'}: ${status}${error ? ` (${error})` : ''}\n`);
       this.write(`report: ${reportFile}${runId ? ` (also at GET /migrations/runs/${runId})` : ''}\n`);
@@ -131,9 +140,7 @@ export class FleetRunCommand {
   private exitCode(status: MigrationRunStatus, results: TenantMigrationResult[]): number {
     if (status === 'crashed') return EXIT.crashed;
     if (status === 'interrupted') return interruptedExitCode(this.signal ?? 'SIGTERM');
-    return results.some((result) => result.outcome !== 'migrated' && result.outcome !== 'current' && result.outcome !== 'planned')
-      ? EXIT.tenantsFailed
-      : EXIT.ok;
+    return results.some((result) => result.outcome !== 'migrated' && result.outcome !== 'current' && result.outcome !== 'planned') ? EXIT.tenantsFailed : EXIT.ok;
   }
 
   private write(text: string): void {

@@ -7,8 +7,8 @@ import { CliUsageError, HELP, parseCliOptions, settingsWithFlags, type CliOption
 import { EXIT } from './exit-codes';
 import { ContractBlocked, FleetMigrator, UnknownTenant } from './fleet-migrator';
 import { FleetRunCommand } from './fleet-run-command';
-import { MigrationRunnerModule } from './migration-runner.module';
 import { migrationRunnerSettings } from './migration-runner-settings';
+import { MigrationRunnerModule } from './migration-runner.module';
 import { ScheduledRuns } from './scheduled-runs';
 
 // Closing waits for connections still lent out (a tenant abandoned in flight); the exit ends them anyway.

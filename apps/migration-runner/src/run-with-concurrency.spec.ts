@@ -18,7 +18,12 @@ describe('runWithConcurrency', () => {
 
   it('starts nothing new once halted and returns what it never started', async () => {
     const started: number[] = [];
-    const left = await runWithConcurrency([1, 2, 3, 4, 5], 1, async (item) => void started.push(item), () => started.length >= 2);
+    const left = await runWithConcurrency(
+      [1, 2, 3, 4, 5],
+      1,
+      async (item) => void started.push(item),
+      () => started.length >= 2,
+    );
     expect(started).toEqual([1, 2]);
     expect(left).toEqual([3, 4, 5]);
   });

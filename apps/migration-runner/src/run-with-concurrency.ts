@@ -2,12 +2,7 @@
  * Runs `work` over `items` with at most `concurrency` at once, in order. Once `halt()` says so, no
  * new item starts; those never started are returned.
  */
-export async function runWithConcurrency<T>(
-  items: T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-  halt: () => boolean = () => false,
-): Promise<T[]> {
+export async function runWithConcurrency<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>, halt: () => boolean = () => false): Promise<T[]> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {

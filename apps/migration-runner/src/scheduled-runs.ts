@@ -53,9 +53,7 @@ export class ScheduledRuns {
   async stop(): Promise<void> {
     const drainMs = this.options.shutdownTimeoutMs;
     this.current?.request({ status: 'interrupted', reason: 'interrupted: the scheduled runner is stopping' }, drainMs);
-    await withTimeout(this.worker?.close() ?? Promise.resolve(), drainMs + RECORD_MARGIN_MS, 'scheduled runs close').catch(() =>
-      this.worker?.close(true),
-    );
+    await withTimeout(this.worker?.close() ?? Promise.resolve(), drainMs + RECORD_MARGIN_MS, 'scheduled runs close').catch(() => this.worker?.close(true));
     await this.queue?.close();
   }
 }

@@ -1,10 +1,10 @@
+import { childProcessEnv } from '@tenantry/common/testing';
+import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { childProcessEnv } from '@tenantry/common/testing';
-import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 const run = promisify(execFile);
 const cli = BUILT.migrationRunner;
@@ -32,8 +32,7 @@ describe('a fleet run over 30 tenants', () => {
     await plane.env.sql(`UPDATE tenant_databases SET schema_version = 'CreateOrders1764000001000'`, [], plane.env.adminDatabase);
   }
 
-  const outcomes = (stdout: string) =>
-    Object.fromEntries([...stdout.matchAll(/^(\w+)\s+(fleet_\d\d)\s/gm)].map(([, outcome, code]) => [code, outcome]));
+  const outcomes = (stdout: string) => Object.fromEntries([...stdout.matchAll(/^(\w+)\s+(fleet_\d\d)\s/gm)].map(([, outcome, code]) => [code, outcome]));
 
   beforeAll(async () => {
     // Two runners at once wait on each other's migration lock; under load one tenant's migration may pass the default 5 s.

@@ -1,10 +1,10 @@
+import { childProcessEnv } from '@tenantry/common/testing';
+import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { childProcessEnv } from '@tenantry/common/testing';
-import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 const run = promisify(execFile);
 const cli = BUILT.migrationRunner;

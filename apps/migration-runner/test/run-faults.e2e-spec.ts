@@ -1,11 +1,11 @@
+import type { RawEnv } from '@tenantry/common';
+import { childProcessEnv } from '@tenantry/common/testing';
+import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import type { RawEnv } from '@tenantry/common';
-import { childProcessEnv } from '@tenantry/common/testing';
-import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 const cli = BUILT.migrationRunner;
 const LEASE_MS = 3_000;
@@ -108,7 +108,9 @@ describe('fleet runs that meet a locked tenant, a signal, a kill -9 or a broken 
     const { code, stdout } = await start('locked', ['--lock-timeout', '1s', '--canary', '0']).exited;
     expect(code).toBe(1);
     expect(outcomes(stdout)).toEqual({ fault_a: 'migrated', fault_b: 'failed', fault_c: 'migrated' });
-    expect(stdout).toMatch(/fault_b: failed: lock timeout after 1 s waiting for a lock on orders \(AccessExclusiveLock held by pid \d+, held-by-test, idle in transaction/);
+    expect(stdout).toMatch(
+      /fault_b: failed: lock timeout after 1 s waiting for a lock on orders \(AccessExclusiveLock held by pid \d+, held-by-test, idle in transaction/,
+    );
     expect((await latestRun()).status).toBe('failed');
   });
 
@@ -144,7 +146,9 @@ describe('fleet runs that meet a locked tenant, a signal, a kill -9 or a broken 
     expect((await latestRun()).status).toBe('interrupted');
     await lock.release();
     // The dead runner's session ends once it has the lock and finds its client gone.
-    await until(async () => (await plane.env.sql(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name <> 'held-by-test'`, [db('fault_a')])).length === 0);
+    await until(
+      async () => (await plane.env.sql(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name <> 'held-by-test'`, [db('fault_a')])).length === 0,
+    );
     expect(await hasOrderLines('fault_a')).toBe(false);
   });
 

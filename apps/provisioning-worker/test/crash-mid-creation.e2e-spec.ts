@@ -1,7 +1,7 @@
 import { surviveConnectionErrors } from '@tenantry/common';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@tenantry/common/testing';
-import { Client } from 'pg';
 import { spawnWorker, startControlPlane, type ControlPlane, type WorkerProcess } from '@tenantry/test-support';
+import { Client } from 'pg';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

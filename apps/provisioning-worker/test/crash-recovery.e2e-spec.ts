@@ -1,5 +1,5 @@
-import { Client } from 'pg';
 import { spawnWorker, startControlPlane, type ControlPlane } from '@tenantry/test-support';
+import { Client } from 'pg';
 
 const STEPS = [
   'place',

@@ -4,11 +4,11 @@ import { loadSettings } from '@tenantry/common';
 import { EngineRegistry, PostgresEngine, type TenantDatabaseTarget } from '@tenantry/engines';
 import { verifierAccepts } from '@tenantry/engines/testing';
 import { createSecretProtector, secretsSettings } from '@tenantry/secrets';
+import { spawnWorker, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 import { Logger } from 'nestjs-pino';
 import { Client } from 'pg';
-import { spawnWorker, startControlPlane, type ControlPlane } from '@tenantry/test-support';
-import { WorkerModule } from '../src/worker.module';
 import { workerSettings } from '../src/worker-settings';
+import { WorkerModule } from '../src/worker.module';
 
 const STEPS = ['prepare_credentials', 'set_login_password', 'store_credentials', 'invalidate_cache', 'end_old_sessions'];
 
@@ -70,33 +70,37 @@ describe('credential rotation: the stored secret is always the one the login acc
     return client;
   }
 
-  it.each(STEPS)('a worker killed right after %s: the next one finishes, and the login accepts the stored secret', async (step) => {
-    const before = await storedSecret();
-    const session = await oldSession();
-    const rotation = await plane.admin('POST', `/tenants/${tenant.code}/rotate-credentials`);
-    expect(rotation.status).toBe(202);
+  it.each(STEPS)(
+    'a worker killed right after %s: the next one finishes, and the login accepts the stored secret',
+    async (step) => {
+      const before = await storedSecret();
+      const session = await oldSession();
+      const rotation = await plane.admin('POST', `/tenants/${tenant.code}/rotate-credentials`);
+      expect(rotation.status).toBe(202);
 
-    const doomed = spawnWorker({ ...plane.env.rawEnv, ...grace, TENANTRY_FAILPOINT: `after:${step}` });
-    expect((await doomed.exited).signal).toBe('SIGKILL');
-    const halfway = await plane.admin('GET', `/operations/${rotation.body.id}`);
-    expect(halfway.body).toMatchObject({ status: 'running' });
-    expect(halfway.body.steps.map((s: { step: string }) => s.step)).toContain(step);
+      const doomed = spawnWorker({ ...plane.env.rawEnv, ...grace, TENANTRY_FAILPOINT: `after:${step}` });
+      expect((await doomed.exited).signal).toBe('SIGKILL');
+      const halfway = await plane.admin('GET', `/operations/${rotation.body.id}`);
+      expect(halfway.body).toMatchObject({ status: 'running' });
+      expect(halfway.body.steps.map((s: { step: string }) => s.step)).toContain(step);
 
-    const survivor = spawnWorker({ ...plane.env.rawEnv, ...grace });
-    try {
-      // Booting takes what the machine's load makes it take; the bound is on the operation once a worker runs.
-      await survivor.ready;
-      const operation = await plane.waitForOperation(rotation.body.id, 30_000);
-      expect(operation.status).toBe('succeeded');
-      expect(operation.steps.map((s: { step: string }) => s.step)).toEqual(STEPS);
-    } finally {
-      await survivor.stop();
-    }
-    expect(await storedSecret()).not.toBe(before);
-    expect(await storedSecretIsAccepted()).toBe(true);
-    await expect(session.query('SELECT count(*) FROM orders')).rejects.toThrow();
-    await session.end().catch(() => undefined);
-  }, 180_000);
+      const survivor = spawnWorker({ ...plane.env.rawEnv, ...grace });
+      try {
+        // Booting takes what the machine's load makes it take; the bound is on the operation once a worker runs.
+        await survivor.ready;
+        const operation = await plane.waitForOperation(rotation.body.id, 30_000);
+        expect(operation.status).toBe('succeeded');
+        expect(operation.steps.map((s: { step: string }) => s.step)).toEqual(STEPS);
+      } finally {
+        await survivor.stop();
+      }
+      expect(await storedSecret()).not.toBe(before);
+      expect(await storedSecretIsAccepted()).toBe(true);
+      await expect(session.query('SELECT count(*) FROM orders')).rejects.toThrow();
+      await session.end().catch(() => undefined);
+    },
+    180_000,
+  );
 
   describe('with a worker whose password change fails for good', () => {
     let worker: INestApplicationContext;
@@ -128,7 +132,11 @@ describe('credential rotation: the stored secret is always the one the login acc
       expect(await storedSecret()).toBe(before);
       expect(await storedSecretIsAccepted()).toBe(true);
       expect(failed.steps).toEqual([]);
-      const [row] = await plane.env.sql<{ pending_secret: string | null }>('SELECT pending_secret FROM operations WHERE id = $1', [rotation.body.id], plane.env.adminDatabase);
+      const [row] = await plane.env.sql<{ pending_secret: string | null }>(
+        'SELECT pending_secret FROM operations WHERE id = $1',
+        [rotation.body.id],
+        plane.env.adminDatabase,
+      );
       expect(row.pending_secret).toBeNull();
 
       const session = await oldSession();

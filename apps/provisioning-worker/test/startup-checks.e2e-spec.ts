@@ -1,6 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { spawnWorker } from '@tenantry/test-support';
+import { spawn, spawnSync } from 'node:child_process';
 
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 

@@ -12,12 +12,7 @@ describe('warm pool of spare databases', () => {
   });
 
   const spares = async () =>
-    (
-      await plane.env.sql('SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname !~ $2', [
-        `tenantry\\_spare\\_${plane.env.label}\\_%`,
-        '_b$',
-      ])
-    ).length;
+    (await plane.env.sql('SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname !~ $2', [`tenantry\\_spare\\_${plane.env.label}\\_%`, '_b$'])).length;
 
   async function until(check: () => Promise<boolean>, what: string): Promise<void> {
     const deadline = Date.now() + 120_000;

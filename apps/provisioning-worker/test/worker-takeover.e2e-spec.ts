@@ -1,8 +1,8 @@
 import { jobIdFor, queueConnectionOptions, redisSettings, surviveConnectionErrors, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
 import { operationQueueSettings } from '@tenantry/registry';
+import { spawnWorker, startControlPlane, type ControlPlane, type WorkerProcess } from '@tenantry/test-support';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { spawnWorker, startControlPlane, type ControlPlane, type WorkerProcess } from '@tenantry/test-support';
 import { workerSettings } from '../src/worker-settings';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,7 +28,10 @@ describe('a second worker takes over the operation of one that died', () => {
 
   beforeAll(async () => {
     plane = await startControlPlane({ worker: false });
-    queue = new Queue(TENANT_OPERATIONS_QUEUE, { connection: queueConnectionOptions(plane.env.settings(redisSettings).url), prefix: plane.env.settings(operationQueueSettings).prefix });
+    queue = new Queue(TENANT_OPERATIONS_QUEUE, {
+      connection: queueConnectionOptions(plane.env.settings(redisSettings).url),
+      prefix: plane.env.settings(operationQueueSettings).prefix,
+    });
   });
 
   afterEach(async () => {

@@ -62,11 +62,7 @@ describe("cross-tenant attempts: A's user never reaches B's data", () => {
     const answer = await plane.business('POST', '/orders', aToken, { tenantId: b.id, lines: [{ sku: 'X-FROM-A', quantity: 1, unitPriceCents: 1 }] });
     expect(answer.status).toBe(400);
     expect(JSON.stringify(answer.body.message)).toContain('tenantId should not exist');
-    const written = await plane.env.sql<{ n: number }>(
-      `SELECT count(*)::int AS n FROM order_lines WHERE sku = 'X-FROM-A'`,
-      [],
-      `tenant_tenant_b_${plane.env.label}`,
-    );
+    const written = await plane.env.sql<{ n: number }>(`SELECT count(*)::int AS n FROM order_lines WHERE sku = 'X-FROM-A'`, [], `tenant_tenant_b_${plane.env.label}`);
     expect(written[0].n).toBe(0);
   });
 

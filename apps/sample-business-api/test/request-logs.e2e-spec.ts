@@ -1,7 +1,6 @@
 import type { BuiltApp } from '@tenantry/common/testing';
 import { spawnBusinessApi, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
-
 /** A business service as production runs it, logging every request at info: no credential a request carries reaches its logs. */
 describe('request logs carry no credentials', () => {
   let plane: ControlPlane;
@@ -43,9 +42,7 @@ describe('request logs carry no credentials', () => {
     for (const secret of secrets) expect(service.output()).not.toContain(secret);
 
     const logged = lines.map((line) => JSON.parse(line) as { req: { url: string; headers: Record<string, string> } });
-    expect(logged.map((line) => line.req.url)).toEqual(
-      expect.arrayContaining(['/orders?page=1&access_token=[REDACTED]&code=[REDACTED]', '/orders/[REDACTED]']),
-    );
+    expect(logged.map((line) => line.req.url)).toEqual(expect.arrayContaining(['/orders?page=1&access_token=[REDACTED]&code=[REDACTED]', '/orders/[REDACTED]']));
     const headers = logged.map((line) => line.req.headers);
     expect(headers).toEqual(expect.arrayContaining([expect.objectContaining({ authorization: '[REDACTED]', 'x-api-key': '[REDACTED]', cookie: '[REDACTED]' })]));
     expect(headers).toEqual(expect.arrayContaining([expect.objectContaining({ 'proxy-authorization': '[REDACTED]', 'x-forwarded-identity': '[REDACTED]' })]));

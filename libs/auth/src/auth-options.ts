@@ -36,9 +36,7 @@ export const authSettings = defineSettings({
     AUTH_AUDIENCES: csvVariable(''),
     AUTH_CLIENTS: csvVariable(''),
     AUTH_ALGORITHMS: csvVariable('RS256').pipe(
-      z
-        .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
-        .min(1, 'must name at least one asymmetric algorithm'),
+      z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1, 'must name at least one asymmetric algorithm'),
     ),
     AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     AUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),

@@ -17,10 +17,7 @@ export class RealmRoleGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const wanted = this.reflector.getAllAndOverride<string | typeof ADMIN_ROLE | undefined>(REQUIRED_ROLE, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const wanted = this.reflector.getAllAndOverride<string | typeof ADMIN_ROLE | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
     if (wanted === undefined) return true;
     const role = wanted === ADMIN_ROLE ? this.options.adminRole : wanted;
     const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;

@@ -1,5 +1,5 @@
-import { DependencyUnavailable, Unauthenticated } from '@tenantry/common';
 import { forgeAlgNone, forgeHs256WithPublicKey, mintWithUnpublishedKey, tamper } from '@tenantry/auth/testing';
+import { DependencyUnavailable, Unauthenticated } from '@tenantry/common';
 import { LocalIssuer } from '@tenantry/dev-issuer';
 import type { AuthOptions } from './auth-options';
 import { TokenVerifier } from './token-verifier';
@@ -73,9 +73,7 @@ describe('TokenVerifier against a Keycloak-shaped issuer', () => {
     expect(await rejection(await issuer.mint({}, { issuer: 'http://evil/realms/tenantry' }))).toBe('token issuer is not trusted');
     expect(await rejection(await mintWithUnpublishedKey(issuer, {}))).toContain('key the issuer does not publish');
     expect(await rejection(forgeAlgNone(issuer, { realm_access: { roles: ['platform-admin'] } }))).toMatch(/algorithm|malformed/);
-    expect(await rejection(forgeHs256WithPublicKey(issuer, { realm_access: { roles: ['platform-admin'] } }))).toMatch(
-      /algorithm|malformed/,
-    );
+    expect(await rejection(forgeHs256WithPublicKey(issuer, { realm_access: { roles: ['platform-admin'] } }))).toMatch(/algorithm|malformed/);
     const token = await issuer.mint({ tenantId: 'tenant-a' });
     expect(await rejection(tamper(token, { tenant_id: 'tenant-b' }))).toBe('token signature does not verify');
     expect(await rejection('not.a.jwt')).toBe('malformed token');

@@ -88,10 +88,7 @@ export class TokenVerifier {
       username: typeof claims.preferred_username === 'string' ? claims.preferred_username : String(payload.sub),
       realmRoles: rolesOf(claims.realm_access),
       clientRoles: Object.fromEntries(
-        Object.entries((claims.resource_access as Record<string, unknown> | undefined) ?? {}).map(([client, access]) => [
-          client,
-          rolesOf(access),
-        ]),
+        Object.entries((claims.resource_access as Record<string, unknown> | undefined) ?? {}).map(([client, access]) => [client, rolesOf(access)]),
       ),
       tenantId: typeof tenant === 'string' && tenant.length > 0 ? tenant : undefined,
       azp: typeof claims.azp === 'string' ? claims.azp : undefined,

@@ -17,9 +17,7 @@ export function spawnBuiltApp(entry: string, env: RawEnv, readyPattern: RegExp, 
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm test does)`);
   const child = spawn(process.execPath, [entry, ...args], { env: childProcessEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const ready = new Promise<RegExpMatchArray>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();

@@ -1,6 +1,6 @@
+import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import Redis from 'ioredis';
 import { loadSettings, redisSettings, surviveConnectionErrors, type RawEnv, type Settings } from '../src';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -66,8 +66,7 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
     return url.toString();
   }
 
-  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = [], database = 'postgres') =>
-    sqlOnServer<T>(serverUrl, database, text, params);
+  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = [], database = 'postgres') => sqlOnServer<T>(serverUrl, database, text, params);
 
   return {
     label,
@@ -87,10 +86,10 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
       surviveConnectionErrors(admin, 'test cleanup');
       await admin.connect();
       try {
-        const databases = await admin.query<{ datname: string }>(
-          `SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2`,
-          [`%\\_${label}%`, adminDatabase],
-        );
+        const databases = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2`, [
+          `%\\_${label}%`,
+          adminDatabase,
+        ]);
         for (const { datname } of databases.rows) {
           await admin.query(`ALTER DATABASE "${datname}" WITH IS_TEMPLATE false`);
           await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);

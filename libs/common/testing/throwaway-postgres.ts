@@ -132,7 +132,12 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
       ...options.settings,
     };
     // postgresql.auto.conf is read last, so these win over initdb's postgresql.conf.
-    writeFileSync(autoConf, Object.entries(settings).map(([key, value]) => `${key} = ${value}\n`).join(''));
+    writeFileSync(
+      autoConf,
+      Object.entries(settings)
+        .map(([key, value]) => `${key} = ${value}\n`)
+        .join(''),
+    );
     handOver(autoConf);
   };
 

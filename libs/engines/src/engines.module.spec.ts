@@ -3,8 +3,8 @@ import { loadSettings, type EngineKind, type RawEnv } from '@tenantry/common';
 import { AzureSqlEngine } from './azure-sql/azure-sql.engine';
 import { EngineNotConfigured } from './engine-errors';
 import { EngineRegistry } from './engine-registry';
-import { configuredEngineKinds, EnginesModule } from './engines.module';
 import { enginesSettings } from './engines-options';
+import { configuredEngineKinds, EnginesModule } from './engines.module';
 
 /** The engines the module builds for `env`, and those the admin API, which builds none, admits tenants to. */
 async function registryFor(env: RawEnv): Promise<{ engines: EngineRegistry; admitted: EngineKind[]; close: () => Promise<void> }> {

@@ -7,9 +7,7 @@ const QUIET: TypeOrmLogger = { logQuery() {}, logQueryError() {}, logQuerySlow()
 type Fixed = 'migrations' | 'migrationsTableName' | 'synchronize' | 'logger' | 'logging';
 
 /** How an engine reaches one tenant database as its own admin identity: server, credentials, driver options. */
-export type TenantDatabaseConnection =
-  | Omit<Extract<DataSourceOptions, { type: 'postgres' }>, Fixed>
-  | Omit<Extract<DataSourceOptions, { type: 'mssql' }>, Fixed>;
+export type TenantDatabaseConnection = Omit<Extract<DataSourceOptions, { type: 'postgres' }>, Fixed> | Omit<Extract<DataSourceOptions, { type: 'mssql' }>, Fixed>;
 
 /** A TypeORM data source on one tenant database that knows the tenant migrations, open for the duration of `work`. */
 export async function withMigrationDataSource<T>(connection: TenantDatabaseConnection, work: (dataSource: DataSource) => Promise<T>): Promise<T> {

@@ -1,12 +1,4 @@
-import {
-  booleanVariable,
-  combineSettings,
-  defineSettings,
-  mapSettings,
-  sharedVariables,
-  tenantServerUrlSettings,
-  type Settings,
-} from '@tenantry/common';
+import { booleanVariable, combineSettings, defineSettings, mapSettings, sharedVariables, tenantServerUrlSettings, type Settings } from '@tenantry/common';
 import { tenantCacheSettings, type TenantCacheOptions } from '@tenantry/tenant-cache';
 import { z } from 'zod';
 

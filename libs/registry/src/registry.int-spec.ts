@@ -1,8 +1,8 @@
 import { TenantCodeTaken } from '@tenantry/common';
 import { createTestEnv } from '@tenantry/common/testing';
+import { useTestRegistry } from '@tenantry/registry/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { useTestRegistry } from '@tenantry/registry/testing';
 import { databaseTarget } from './database-target';
 import { migrateRegistry, registryDataSourceOptions } from './registry-data-source';
 import { adminDatabaseSettings, registrySettings } from './registry-options';
@@ -88,13 +88,11 @@ describe('registry (admin database)', () => {
   it('allows one unfinished operation per tenant', async () => {
     const tenant = await db.registry.repositories.tenants.insert(newTenant('busy'));
     const first = await db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'provision', requestedBy: 't' });
-    await expect(
-      db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'deprovision', requestedBy: 't' }),
-    ).rejects.toBeInstanceOf(OperationInProgress);
+    await expect(db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'deprovision', requestedBy: 't' })).rejects.toBeInstanceOf(OperationInProgress);
     await db.registry.repositories.operations.finish(first.id, 'succeeded');
-    await expect(
-      db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'deprovision', requestedBy: 't' }),
-    ).resolves.toMatchObject({ status: 'pending' });
+    await expect(db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'deprovision', requestedBy: 't' })).resolves.toMatchObject({
+      status: 'pending',
+    });
   });
 
   it('lets a suspension in beside another open operation, but never two suspensions', async () => {

@@ -4,13 +4,7 @@ import { TENANT_CACHE_OPTIONS } from '@tenantry/tenant-cache';
 import { ConfiguredPool } from './configured-pool';
 import { registryDataSourceOptions } from './registry-data-source';
 import { RegistryHealth } from './registry-health';
-import {
-  CONFIGURED_POOL_OPTIONS,
-  SLOT_RESERVATION_OPTIONS,
-  type ConfiguredPoolOptions,
-  type RegistryOptions,
-  type SlotReservationOptions,
-} from './registry-options';
+import { CONFIGURED_POOL_OPTIONS, SLOT_RESERVATION_OPTIONS, type ConfiguredPoolOptions, type RegistryOptions, type SlotReservationOptions } from './registry-options';
 import { RegistryUnitOfWork } from './registry-unit-of-work';
 import { TenantCacheInvalidator } from './tenant-cache-invalidator';
 
@@ -22,10 +16,7 @@ export class RegistryModule {
    * `configuredPool`: the control-plane processes make sure the configured server is a pool (and may read where it is).
    * `slotReservation`: the processes that take tenants' slots in pools (admission, placement) read how long they wait.
    */
-  static forRoot(
-    options: RegistryOptions,
-    process: { configuredPool?: ConfiguredPoolOptions; slotReservation?: SlotReservationOptions } = {},
-  ): DynamicModule {
+  static forRoot(options: RegistryOptions, process: { configuredPool?: ConfiguredPoolOptions; slotReservation?: SlotReservationOptions } = {}): DynamicModule {
     const { configuredPool, slotReservation } = process;
     const processOptions = [
       ...(configuredPool ? [{ provide: CONFIGURED_POOL_OPTIONS, useValue: configuredPool }] : []),

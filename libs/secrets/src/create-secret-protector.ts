@@ -20,10 +20,7 @@ export interface KeyVaultClientOverrides {
 export function createSecretProtector(config: SecretsOptions, azure: KeyVaultClientOverrides = {}): SecretProtector {
   const local = config.key ? new LocalAesGcmProtector(config.key, config.keyId) : undefined;
   const keyVault = config.keyVaultUrl
-    ? new KeyVaultProtector(
-        new SecretClient(config.keyVaultUrl, azure.credential ?? new DefaultAzureCredential(), azure.clientOptions),
-        azure.protectorOptions,
-      )
+    ? new KeyVaultProtector(new SecretClient(config.keyVaultUrl, azure.credential ?? new DefaultAzureCredential(), azure.clientOptions), azure.protectorOptions)
     : undefined;
   return new ProviderSwitchProtector(config.provider, { local, 'key-vault': keyVault });
 }

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyUnavailable } from '@tenantry/common';
 import { startKeyVaultDouble, KEY_VAULT_SCOPE, type KeyVaultDouble } from '@tenantry/secrets/testing';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KEY_VAULT_CONTENT_TYPE, KeyVaultProtector } from './key-vault.protector';
 import { SecretUnreadable } from './secret-unreadable.error';
 
@@ -31,9 +31,7 @@ describe('KeyVaultProtector through the real SecretClient', () => {
     expect(reference).not.toContain('s3cret');
     const stored = vault.inspect(`tenant-${tenant}`);
     expect(stored?.state).toBe('active');
-    expect(stored?.versions).toEqual([
-      expect.objectContaining({ value: 's3cret-password', contentType: KEY_VAULT_CONTENT_TYPE, tags: { tenant_id: tenant } }),
-    ]);
+    expect(stored?.versions).toEqual([expect.objectContaining({ value: 's3cret-password', contentType: KEY_VAULT_CONTENT_TYPE, tags: { tenant_id: tenant } })]);
     await expect(protector.unprotect(reference, tenant)).resolves.toBe('s3cret-password');
 
     // Challenge-based auth: the first request goes without a token (and without its body), the SDK
@@ -92,7 +90,9 @@ describe('KeyVaultProtector through the real SecretClient', () => {
 
     await protector.retire(before, tenant);
     expect(vault.inspect(name)?.state).toBe('deleted');
-    await expect(protector.unprotect(before, tenant)).rejects.toThrow(new SecretUnreadable('the secret version the registry names is not in the vault (deleted or purged)'));
+    await expect(protector.unprotect(before, tenant)).rejects.toThrow(
+      new SecretUnreadable('the secret version the registry names is not in the vault (deleted or purged)'),
+    );
     await expect(protector.retire(before, tenant)).resolves.toBeUndefined();
     expect(vault.inspect(name)?.state).toBe('deleted');
 
@@ -125,7 +125,11 @@ describe('KeyVaultProtector through the real SecretClient', () => {
     await expect(protector.protect('new-password', tenant)).rejects.toThrow(
       new DependencyUnavailable('Key Vault kept the secret name busy (being deleted or recovered) through 10 attempts'),
     );
-    expect(routes().slice(requestsBefore).filter((route) => route === `PUT /secrets/${name}`)).toHaveLength(10);
+    expect(
+      routes()
+        .slice(requestsBefore)
+        .filter((route) => route === `PUT /secrets/${name}`),
+    ).toHaveLength(10);
 
     // Polls a minute apart, 2 s to do it all: the refusal comes with the timeout, not with the next poll.
     // (A client that has authenticated already, so the time goes to the write and the wait after it.)

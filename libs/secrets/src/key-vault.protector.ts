@@ -157,7 +157,8 @@ export class KeyVaultProtector implements SecretProtector {
     const details = { vault: this.vaultUrl, statusCode, code };
     // An operator disables a version on purpose (a leaked password): that is this secret's state, not the vault's.
     if (innerCodeOf(error) === 'SecretDisabled') return new SecretUnreadable('the secret version the registry names is disabled in the vault');
-    if (name === 'AbortError' || error instanceof TaskCancelledError) return new DependencyUnavailable(`Key Vault did not answer within ${this.timeoutMs} ms (${action} the secret)`, details);
+    if (name === 'AbortError' || error instanceof TaskCancelledError)
+      return new DependencyUnavailable(`Key Vault did not answer within ${this.timeoutMs} ms (${action} the secret)`, details);
     if (statusCode === undefined) return new DependencyUnavailable(`Key Vault cannot be reached (${code ?? 'network error'}) to ${action} the secret`, details);
     if (statusCode === 401 || statusCode === 403) {
       return new DependencyUnavailable(

@@ -6,8 +6,7 @@ import { z } from 'zod';
  * wrote, so switching needs no migration of existing rows.
  */
 export type SecretsOptions =
-  | { provider: 'local'; key: Buffer; keyId: string; keyVaultUrl?: string }
-  | { provider: 'key-vault'; keyVaultUrl: string; key?: Buffer; keyId: string };
+  { provider: 'local'; key: Buffer; keyId: string; keyVaultUrl?: string } | { provider: 'key-vault'; keyVaultUrl: string; key?: Buffer; keyId: string };
 
 // Read from the raw env so that these are listed together with every other problem.
 function providerProblems(env: RawEnv): string[] {

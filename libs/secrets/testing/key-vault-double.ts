@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
 import { startHttpsDouble, type RecordedRequest } from '@tenantry/common/testing';
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 
 /** The api-version the SDK in the lock file speaks; the double refuses any other, so an SDK upgrade is noticed here. */
 export const KEY_VAULT_API_VERSION = '2025-07-01';
@@ -121,9 +121,14 @@ export async function startKeyVaultDouble(): Promise<KeyVaultDouble> {
     if (hanging) return;
     if (request.headers.authorization !== `Bearer ${token}`) {
       if (request.headers.authorization) violations.push(`${request.method} ${request.url}: unexpected authorization header`);
-      return send(response, 401, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } }, {
-        'www-authenticate': 'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"',
-      });
+      return send(
+        response,
+        401,
+        { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } },
+        {
+          'www-authenticate': 'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"',
+        },
+      );
     }
     const target = new URL(request.url, 'https://vault.invalid');
     if (target.searchParams.get('api-version') !== KEY_VAULT_API_VERSION) {

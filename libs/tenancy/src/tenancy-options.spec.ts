@@ -22,9 +22,7 @@ describe('tenancySettings', () => {
   });
 
   it('refuses a tenant pool larger than the process cap, in the environment and in the options', () => {
-    expect(problemsOf({ ...local, TENANT_POOL_SIZE: '8', TENANT_MAX_CONNECTIONS: '4' })).toEqual([
-      'TENANT_POOL_SIZE: 8 does not fit under TENANT_MAX_CONNECTIONS (4)',
-    ]);
+    expect(problemsOf({ ...local, TENANT_POOL_SIZE: '8', TENANT_MAX_CONNECTIONS: '4' })).toEqual(['TENANT_POOL_SIZE: 8 does not fit under TENANT_MAX_CONNECTIONS (4)']);
     const options = loadSettings(tenancySettings, local);
     expect(() => resolveTenancyOptions({ ...options, connections: { poolSize: 8, maxConnections: 4 } })).toThrow(
       'tenancy: a pool of 8 connections cannot fit under a cap of 4',

@@ -102,21 +102,27 @@ export function resolveTenancyOptions(options: TenancyModuleOptions): ResolvedTe
     sqlServer: options.sqlServer ?? { trustServerCertificate: false },
   };
   if (!poolFitsUnderCap(resolved.connections)) {
-    throw new Error(
-      `tenancy: a pool of ${resolved.connections.poolSize} connections cannot fit under a cap of ${resolved.connections.maxConnections}`,
-    );
+    throw new Error(`tenancy: a pool of ${resolved.connections.poolSize} connections cannot fit under a cap of ${resolved.connections.maxConnections}`);
   }
   return resolved;
 }
 
 const ownSettings = defineSettings({
   variables: {
-    TENANT_LOCAL_CACHE_TTL_SECONDS: z.coerce.number().positive().max(60).default(DEFAULTS.cache.localTtlMs / 1000),
+    TENANT_LOCAL_CACHE_TTL_SECONDS: z.coerce
+      .number()
+      .positive()
+      .max(60)
+      .default(DEFAULTS.cache.localTtlMs / 1000),
     TENANT_LOCAL_CACHE_SIZE: z.coerce.number().int().positive().default(DEFAULTS.cache.localMaxEntries),
     TENANT_POOL_SIZE: z.coerce.number().int().positive().default(DEFAULTS.connections.poolSize),
     TENANT_MAX_POOLS: z.coerce.number().int().positive().default(DEFAULTS.connections.maxPools),
     TENANT_MAX_CONNECTIONS: z.coerce.number().int().positive().default(DEFAULTS.connections.maxConnections),
-    TENANT_POOL_IDLE_SECONDS: z.coerce.number().int().positive().default(DEFAULTS.connections.poolIdleMs / 1000),
+    TENANT_POOL_IDLE_SECONDS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULTS.connections.poolIdleMs / 1000),
     TENANT_CONNECTION_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULTS.connections.acquireTimeoutMs),
     REGISTRY_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULTS.registry.timeoutMs),
     AZURE_SQL_TRUST_SERVER_CERTIFICATE: sharedVariables.AZURE_SQL_TRUST_SERVER_CERTIFICATE,

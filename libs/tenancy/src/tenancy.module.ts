@@ -13,8 +13,8 @@ import { TenantScopeInterceptor } from './context/tenant-scope.interceptor';
 import { TenancyHealth } from './health/tenancy-health';
 import { TenantActiveGuard } from './http/tenant-active.guard';
 import { TenantInvalidationListener } from './invalidation/tenant-invalidation.listener';
-import { createRegistryPool, createTenantDirectory, TENANCY_REGISTRY_POOL } from './resolution/tenancy-registry';
 import { createTenancyRedis, createTenantCacheStore, TENANCY_REDIS } from './resolution/tenancy-redis';
+import { createRegistryPool, createTenantDirectory, TENANCY_REGISTRY_POOL } from './resolution/tenancy-registry';
 import { TenantResolver } from './resolution/tenant-resolver';
 import { TenantRouteCache } from './resolution/tenant-route.cache';
 import { resolveTenancyOptions, TENANCY_OPTIONS, type ResolvedTenancyOptions, type TenancyModuleOptions } from './tenancy-options';
@@ -78,9 +78,7 @@ export class TenancyModule implements OnModuleInit, OnApplicationShutdown {
   /** The first requests should find the cache connected; a Redis that is down does not stop the service. */
   async onModuleInit(): Promise<void> {
     if (this.redis.status === 'ready') return;
-    await withTimeout(new Promise((resolve) => this.redis.once('ready', resolve)), 2_000, 'connecting to the tenant cache').catch(
-      () => undefined,
-    );
+    await withTimeout(new Promise((resolve) => this.redis.once('ready', resolve)), 2_000, 'connecting to the tenant cache').catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {

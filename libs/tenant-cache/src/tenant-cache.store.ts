@@ -84,13 +84,7 @@ export class TenantCacheStore {
     this.breaker
       .execute(() =>
         withTimeout(
-          this.redis.tenantrySetIfGeneration(
-            tenantCacheKeys.entry(entry, tenantId),
-            tenantCacheKeys.generation(tenantId),
-            value,
-            generation,
-            this.options.ttlSeconds,
-          ),
+          this.redis.tenantrySetIfGeneration(tenantCacheKeys.entry(entry, tenantId), tenantCacheKeys.generation(tenantId), value, generation, this.options.ttlSeconds),
           this.options.timeoutMs,
           'tenant cache write',
         ),
@@ -102,9 +96,6 @@ export class TenantCacheStore {
   private failed(tenantId: string, error: unknown): void {
     if (!this.breakUnannounced) return;
     this.breakUnannounced = false;
-    this.logger.warn(
-      { tenant_id: tenantId, err: error },
-      `tenant cache unavailable; resolving from the registry without it for ${this.options.breakerOpenMs} ms`,
-    );
+    this.logger.warn({ tenant_id: tenantId, err: error }, `tenant cache unavailable; resolving from the registry without it for ${this.options.breakerOpenMs} ms`);
   }
 }

@@ -20,16 +20,27 @@ const DropStatus = migration('DropStatus3', 'contract', 'AddChannel2');
 describe('blockedContracts', () => {
   it('refuses a pending contract while some tenants lag behind its expand, naming them', () => {
     expect(
-      blockedContracts([Base, AddChannel, DropStatus], [
-        { code: 'acme', version: 'AddChannel2' },
-        { code: 'globex', version: 'Base1' },
-        { code: 'initech', version: null },
-      ]),
+      blockedContracts(
+        [Base, AddChannel, DropStatus],
+        [
+          { code: 'acme', version: 'AddChannel2' },
+          { code: 'globex', version: 'Base1' },
+          { code: 'initech', version: null },
+        ],
+      ),
     ).toEqual([{ contract: 'DropStatus3', dependsOn: 'AddChannel2', lagging: ['globex', 'initech'] }]);
   });
 
   it('lets it run once every tenant has the expand', () => {
-    expect(blockedContracts([Base, AddChannel, DropStatus], [{ code: 'acme', version: 'AddChannel2' }, { code: 'b', version: 'DropStatus3' }])).toEqual([]);
+    expect(
+      blockedContracts(
+        [Base, AddChannel, DropStatus],
+        [
+          { code: 'acme', version: 'AddChannel2' },
+          { code: 'b', version: 'DropStatus3' },
+        ],
+      ),
+    ).toEqual([]);
   });
 
   it('says nothing when the contract is applied everywhere already', () => {

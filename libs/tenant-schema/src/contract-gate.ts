@@ -11,10 +11,7 @@ export interface ContractBlock {
  * tenants (named) have not applied the expand migration it depends on. Versions come from the
  * registry (the newest migration each tenant has applied, null for none).
  */
-export function blockedContracts(
-  migrations: Array<new () => TenantMigration>,
-  fleet: Array<{ code: string; version: string | null }>,
-): ContractBlock[] {
+export function blockedContracts(migrations: Array<new () => TenantMigration>, fleet: Array<{ code: string; version: string | null }>): ContractBlock[] {
   const order = migrations.map((migration) => migration.name);
   const applied = (version: string | null) => (version === null ? -1 : order.indexOf(version));
   const blocks: ContractBlock[] = [];
@@ -22,7 +19,11 @@ export function blockedContracts(
     const migration = new Migration();
     if (migration.phase !== 'contract') return;
     if (!migration.dependsOn || !order.includes(migration.dependsOn) || order.indexOf(migration.dependsOn) >= index) {
-      blocks.push({ contract: Migration.name, dependsOn: migration.dependsOn ?? '(none declared)', lagging: ['every tenant: dependsOn must name an earlier expand migration'] });
+      blocks.push({
+        contract: Migration.name,
+        dependsOn: migration.dependsOn ?? '(none declared)',
+        lagging: ['every tenant: dependsOn must name an earlier expand migration'],
+      });
       return;
     }
     if (!fleet.some((tenant) => applied(tenant.version) < index)) return;

@@ -15,7 +15,6 @@ class AddChannel1764000003000 extends DialectMigration {
   };
 }
 
-
 describe('DialectMigration', () => {
   it.each([
     ['postgres', [`ALTER TABLE orders ADD COLUMN channel text`, `SELECT 'pg helper'`]],

@@ -36,9 +36,6 @@ describe('tenant entities', () => {
       .setFindOptions({ where: { status: 'open', customerId: '0b9f2c4e-6a57-4c1a-9a43-5a0e8f3f1d2b' } })
       .getQueryAndParameters();
     // nvarchar, not the legacy text/ntext that 'text' would send and that cannot be compared with =.
-    expect(whereParameters).toEqual([
-      expect.objectContaining({ value: 'open', type: 'nvarchar' }),
-      expect.objectContaining({ type: 'uniqueidentifier' }),
-    ]);
+    expect(whereParameters).toEqual([expect.objectContaining({ value: 'open', type: 'nvarchar' }), expect.objectContaining({ type: 'uniqueidentifier' })]);
   });
 });

@@ -1,6 +1,6 @@
 import { serverlessRunner } from './lint/recording-query-runner';
-import { MIGRATIONS_TABLE, schemaVersion, TENANT_MIGRATIONS } from './tenant-schema';
 import { TENANT_DIALECTS, type TenantDialect } from './tenant-dialect';
+import { MIGRATIONS_TABLE, schemaVersion, TENANT_MIGRATIONS } from './tenant-schema';
 
 // Words that belong to one dialect only: seeing one in the other's SQL means a step was pasted across.
 const FOREIGN: Record<TenantDialect, RegExp> = {

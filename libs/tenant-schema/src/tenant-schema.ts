@@ -12,11 +12,7 @@ import { dialectOf, type TenantDialect } from './tenant-dialect';
  * In order; a new migration is appended here and its phase declared on the class. Each one is a
  * DialectMigration, so it runs on a TypeORM DataSource of type 'postgres' or 'mssql' alike.
  */
-export const TENANT_MIGRATIONS: Array<new () => DialectMigration> = [
-  CreateCustomers1764000000000,
-  CreateOrders1764000001000,
-  CreateOrderLines1764000002000,
-];
+export const TENANT_MIGRATIONS: Array<new () => DialectMigration> = [CreateCustomers1764000000000, CreateOrders1764000001000, CreateOrderLines1764000002000];
 
 export const TENANT_ENTITIES = [Customer, Order, OrderLine];
 

@@ -5,11 +5,7 @@ import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
 async function main(): Promise<void> {
   const adminDb = loadSettingsOrExit(adminDatabaseSettings);
   const applied = await migrateRegistry(adminDb);
-  process.stdout.write(
-    applied.length > 0
-      ? `admin database ${adminDb.name}: applied ${applied.join(', ')}\n`
-      : `admin database ${adminDb.name}: up to date\n`,
-  );
+  process.stdout.write(applied.length > 0 ? `admin database ${adminDb.name}: applied ${applied.join(', ')}\n` : `admin database ${adminDb.name}: up to date\n`);
 }
 
 main().catch((error: unknown) => {

@@ -36,7 +36,11 @@ describe('poolAddress', () => {
   it.each<[string, Partial<RegisterPoolDto>, string]>([
     ['a malformed resource id', { elasticPoolId: '/subscriptions/x/elasticPools/p', location: 'westeurope' }, 'is not an elastic pool resource id'],
     ['an elastic pool without its region', { elasticPoolId: ELASTIC_POOL }, 'needs its location'],
-    ['a host that is not the pool\'s server', { elasticPoolId: ELASTIC_POOL, location: 'westeurope', host: 'other.database.windows.net' }, 'is not the server of the elastic pool'],
+    [
+      "a host that is not the pool's server",
+      { elasticPoolId: ELASTIC_POOL, location: 'westeurope', host: 'other.database.windows.net' },
+      'is not the server of the elastic pool',
+    ],
     ['a region without an elastic pool', { host: 'sql.local', location: 'westeurope' }, 'give its elasticPoolId too'],
     ['a plain SQL Server without a host', {}, 'needs the host'],
   ])('refuses %s', (_, input, message) => {

@@ -16,10 +16,10 @@ export class PoolInUse extends DomainError {
   constructor(name: string, tenantCodes: string[]) {
     const count = tenantCodes.length;
     const shown = tenantCodes.slice(0, SHOWN_TENANTS).join(', ') + (count > SHOWN_TENANTS ? `, and ${count - SHOWN_TENANTS} more` : '');
-    super(
-      `database pool "${name}" is in use by ${count} ${count === 1 ? 'tenant' : 'tenants'} (${shown}): offboard them (DELETE /tenants/:code) before removing it`,
-      { pool: name, tenants: count },
-    );
+    super(`database pool "${name}" is in use by ${count} ${count === 1 ? 'tenant' : 'tenants'} (${shown}): offboard them (DELETE /tenants/:code) before removing it`, {
+      pool: name,
+      tenants: count,
+    });
   }
 }
 

@@ -5,10 +5,7 @@ import type { TenantCatalogue } from '../admin-api-settings';
  * The plan and region a new tenant gets: the ones it names, which must be in the configured
  * catalogue (TENANT_PLANS, TENANT_REGIONS), else the first of each.
  */
-export function catalogueChoice(
-  catalogue: TenantCatalogue,
-  requested: { plan?: string; region?: string },
-): { plan: string; region: string } {
+export function catalogueChoice(catalogue: TenantCatalogue, requested: { plan?: string; region?: string }): { plan: string; region: string } {
   return {
     plan: pick('plan', requested.plan, catalogue.plans),
     region: pick('region', requested.region, catalogue.regions),

@@ -134,13 +134,7 @@ export class TenantsService {
   }
 
   /** The worker changes the login (the admin API holds no database credential); `now` is the status the tenant takes at once. */
-  private async changeAccess(
-    code: string,
-    actor: Actor,
-    kind: 'suspend' | 'resume',
-    from: TenantStatus[],
-    now: TenantStatus | null,
-  ): Promise<TenantAccessChange> {
+  private async changeAccess(code: string, actor: Actor, kind: 'suspend' | 'resume', from: TenantStatus[], now: TenantStatus | null): Promise<TenantAccessChange> {
     const change = await this.registry.transaction(async (r): Promise<TenantAccessChange> => {
       const locked = await this.lockLive(r, code);
       if (!from.includes(locked.status)) throw new InvalidTenantTransition(code, locked.status, kind);

@@ -30,10 +30,7 @@ export class DatabaseCreator {
     return path;
   }
 
-  private async tryFastPaths(
-    target: TenantDatabaseTarget,
-    fastPath: NonNullable<ReturnType<EngineRegistry['get']>['fastPath']>,
-  ): Promise<CreationPath> {
+  private async tryFastPaths(target: TenantDatabaseTarget, fastPath: NonNullable<ReturnType<EngineRegistry['get']>['fastPath']>): Promise<CreationPath> {
     const { environment: env, warmPoolSize, templateEnabled } = this.options;
     try {
       if (warmPoolSize > 0 && (await fastPath.claimSpare(target, env))) {

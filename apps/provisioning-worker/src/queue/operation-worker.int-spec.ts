@@ -1,8 +1,8 @@
 import { Logger, type ValueProvider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { queueConnectionOptions, TENANT_OPERATIONS_QUEUE, type TenantOperationJob } from '@tenantry/common';
-import { OPERATION_QUEUE_OPTIONS, operationQueueSettings } from '@tenantry/registry';
 import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
+import { OPERATION_QUEUE_OPTIONS, operationQueueSettings } from '@tenantry/registry';
 import { Queue, QueueEvents } from 'bullmq';
 import { ClsModule } from 'nestjs-cls';
 import { CredentialRotationSaga } from '../saga/credential-rotation.saga';
@@ -63,7 +63,9 @@ describe('OperationWorker dispatch (real Redis and BullMQ)', () => {
       await events.waitUntilReady();
       // As the admin API enqueues, with BullMQ's attempts and backoff: a plain failure would be tried five times.
       const job = await queue.add('reindex', { operationId: 'op-1', tenantId: 't-1' }, { attempts: 5, backoff: { type: 'exponential', delay: 1000 } });
-      await expect(job.waitUntilFinished(events)).rejects.toThrow('unknown operation kind "reindex": this worker runs provision, deprovision, rotate_credentials, suspend, resume');
+      await expect(job.waitUntilFinished(events)).rejects.toThrow(
+        'unknown operation kind "reindex": this worker runs provision, deprovision, rotate_credentials, suspend, resume',
+      );
       const failed = await queue.getJob(job.id as string);
       expect(await failed?.getState()).toBe('failed');
       expect(failed?.attemptsMade).toBe(1);

@@ -1,11 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import {
-  enterTenant,
-  queueConnectionOptions,
-  TENANT_OPERATIONS_QUEUE,
-  withTimeout,
-  type TenantOperationJob,
-} from '@tenantry/common';
+import { enterTenant, queueConnectionOptions, TENANT_OPERATIONS_QUEUE, withTimeout, type TenantOperationJob } from '@tenantry/common';
 import { OPERATION_QUEUE_OPTIONS, type OperationQueueOptions } from '@tenantry/registry';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
@@ -64,9 +58,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
       maxStalledCount: 5,
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'queue worker error'));
-    this.worker.on('failed', (job, error) =>
-      this.logger.warn({ tenant_id: job?.data.tenantId, operation_id: job?.data.operationId, err: error }, 'job attempt failed'),
-    );
+    this.worker.on('failed', (job, error) => this.logger.warn({ tenant_id: job?.data.tenantId, operation_id: job?.data.operationId, err: error }, 'job attempt failed'));
   }
 
   /** Finishes the jobs in hand within the bound; past it, closes anyway and their locks expire so another worker resumes them. */

@@ -55,5 +55,4 @@ export class DeprovisioningSaga {
     await this.protector.retire(secret, context.tenant.id);
     await this.registry.repositories.databases.setSecret(context.tenant.id, null);
   }
-
 }

@@ -1,4 +1,5 @@
 import { PoolCapacityExhausted } from '@tenantry/common';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { EngineRegistry, enginesSettings, PostgresEngine } from '@tenantry/engines';
 import {
   adminDatabaseSettings,
@@ -10,7 +11,6 @@ import {
   slotReservationSettings,
   type TenantEntity,
 } from '@tenantry/registry';
-import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { DataSource } from 'typeorm';
 import { workerSettings } from '../worker-settings';
 import { PlacementService } from './placement.service';
@@ -29,7 +29,10 @@ describe('PlacementService (real admin database)', () => {
     registry = new RegistryUnitOfWork(dataSource);
     engines = new EngineRegistry([new PostgresEngine({ adminUrl: env.settings(enginesSettings).postgres.adminUrl, exportDir: '/tmp' })]);
     placement = new PlacementService(registry, engines, env.settings(workerSettings).worker, env.settings(slotReservationSettings));
-    for (const [name, maxDatabases] of [['roomy', 10], ['tight', 1]] as const) {
+    for (const [name, maxDatabases] of [
+      ['roomy', 10],
+      ['tight', 1],
+    ] as const) {
       await registry.repositories.pools.upsert({
         name,
         address: { engine: 'postgres', host: 'h', port: 5432, elasticPoolId: null, location: null },
@@ -47,8 +50,7 @@ describe('PlacementService (real admin database)', () => {
 
   const newTenant = (code: string) => registry.repositories.tenants.insert({ code, name: code, plan: 'standard', region: 'local' });
   const reload = async (tenant: TenantEntity) => (await registry.repositories.tenants.findById(tenant.id)) as TenantEntity;
-  const usedSlots = async () =>
-    Object.fromEntries((await registry.repositories.pools.usage()).map(({ pool }) => [pool.name, pool.usedSlots]));
+  const usedSlots = async () => Object.fromEntries((await registry.repositories.pools.usage()).map(({ pool }) => [pool.name, pool.usedSlots]));
 
   it('places a tenant in the pool whose slot it took at admission, taking no second slot, however often it runs', async () => {
     const tenant = await newTenant('admitted');

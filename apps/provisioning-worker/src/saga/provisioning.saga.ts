@@ -46,8 +46,7 @@ export class ProvisioningSaga {
   run(operationId: string, maxAttempts: number): Promise<SagaOutcome> {
     return this.runner.run(operationId, this.steps, {
       maxAttempts,
-      onFailed: (context, error) =>
-        changeTenantStatus(this.registry, context, 'failed', 'tenant.provisioning_failed', { error: error.message }),
+      onFailed: (context, error) => changeTenantStatus(this.registry, context, 'failed', 'tenant.provisioning_failed', { error: error.message }),
     });
   }
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { adminDatabaseSettings, LockLost, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork } from '@tenantry/registry';
 import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
+import { adminDatabaseSettings, LockLost, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork } from '@tenantry/registry';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { WorkerMetrics } from '../metrics/worker-metrics';
@@ -48,7 +48,14 @@ describe('SagaRunner (real admin database)', () => {
       await env.sql('SELECT 1');
     };
     await expect(
-      runner.run(operation.id, [{ name: 'first', run: failover }, { name: 'second', run: next }], options),
+      runner.run(
+        operation.id,
+        [
+          { name: 'first', run: failover },
+          { name: 'second', run: next },
+        ],
+        options,
+      ),
     ).rejects.toBeInstanceOf(LockLost);
     expect(next).not.toHaveBeenCalled();
     const row = await registry.repositories.operations.findById(operation.id);

@@ -1,5 +1,5 @@
-import Redis from 'ioredis';
 import { redisOptionsFromUrl } from '@tenantry/common';
+import Redis from 'ioredis';
 
 /**
  * BullMQ loses jobs silently when Redis may evict keys. INFO works where CONFIG is disabled

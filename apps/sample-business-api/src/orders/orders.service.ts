@@ -13,9 +13,7 @@ export class OrdersService {
     const dataSource = await this.tenant.dataSource();
     return dataSource.transaction(async (em) => {
       const customer = input.customerName ? await em.save(em.create(Customer, { name: input.customerName })) : null;
-      const lines = input.lines.map((line) =>
-        em.create(OrderLine, { sku: line.sku, quantity: line.quantity, unitPriceCents: String(line.unitPriceCents) }),
-      );
+      const lines = input.lines.map((line) => em.create(OrderLine, { sku: line.sku, quantity: line.quantity, unitPriceCents: String(line.unitPriceCents) }));
       // Exact: CreateOrderDto's limits keep a total under 500 × 100,000 × 100,000,000 = 5e15 < Number.MAX_SAFE_INTEGER.
       const total = input.lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
       const { id } = await em.save(em.create(Order, { customerId: customer?.id ?? null, totalCents: String(total), lines }));

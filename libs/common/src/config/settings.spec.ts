@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { settingsProblems } from '@tenantry/common/testing';
+import { z } from 'zod';
 import { combineSettings, defineSettings, loadSettings, mapSettings, type RawEnv } from './settings';
 
 const port = defineSettings({ variables: { PORT: z.coerce.number().int().max(65535).default(3000) }, build: (e) => e.PORT });
@@ -15,7 +15,12 @@ const pair = defineSettings({
 describe('settings', () => {
   it('hands each part its slice, with the defaults', () => {
     expect(loadSettings(combineSettings({ port, pair }), { NEEDED: 'x' })).toEqual({ port: 3000, pair: { low: 1, high: 2 } });
-    expect(loadSettings(mapSettings(pair, ({ low }) => low * 10), { NEEDED: 'x', LOW: '0' })).toBe(0);
+    expect(
+      loadSettings(
+        mapSettings(pair, ({ low }) => low * 10),
+        { NEEDED: 'x', LOW: '0' },
+      ),
+    ).toBe(0);
   });
 
   it('lists every problem of every part at once, naming the setting, a precheck with the bad variables', () => {
@@ -27,10 +32,7 @@ describe('settings', () => {
   });
 
   it('lists a problem across variables with the prechecks once every variable is well-formed', () => {
-    expect(settingsProblems(combineSettings({ port, pair }), { LOW: '5', HIGH: '2' })).toEqual([
-      'NEEDED: is required',
-      'LOW: 5 is above HIGH (2)',
-    ]);
+    expect(settingsProblems(combineSettings({ port, pair }), { LOW: '5', HIGH: '2' })).toEqual(['NEEDED: is required', 'LOW: 5 is above HIGH (2)']);
   });
 
   it('reads a variable that two parts share once, and lists its problem once', () => {

@@ -26,11 +26,14 @@ describe('isConnectionFailure', () => {
     ['a missing table', pgError('relation "orders" does not exist', '42P01')],
     ['a programming error', new TypeError("Cannot read properties of undefined (reading 'id')")],
     ['not an error at all', 'Connection terminated'],
-    ['an error that names itself as its cause', (() => {
-      const error = new Error('loop') as Error & { cause?: unknown };
-      error.cause = error;
-      return error;
-    })()],
+    [
+      'an error that names itself as its cause',
+      (() => {
+        const error = new Error('loop') as Error & { cause?: unknown };
+        error.cause = error;
+        return error;
+      })(),
+    ],
   ])('%s: no', (_what, error) => {
     expect(isConnectionFailure(error)).toBe(false);
   });

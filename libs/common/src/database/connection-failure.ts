@@ -4,11 +4,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EP
 // stopping), too_many_connections; class 08 is connection_exception. SQL Server (mssql): socket, timeout, closed.
 const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300', 'ESOCKET', 'ETIMEOUT', 'ECONNCLOSED']);
 // What pg and pg-pool say when a connection ends or cannot be had, without a code.
-const DRIVER_MESSAGES = [
-  'Connection terminated',
-  'timeout exceeded when trying to connect',
-  'Client has encountered a connection error and is not queryable',
-];
+const DRIVER_MESSAGES = ['Connection terminated', 'timeout exceeded when trying to connect', 'Client has encountered a connection error and is not queryable'];
 
 interface Wrapped {
   code?: unknown;

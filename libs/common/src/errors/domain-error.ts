@@ -1,11 +1,4 @@
-export type ErrorCategory =
-  | 'invalid'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'capacity'
-  | 'unavailable';
+export type ErrorCategory = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'capacity' | 'unavailable';
 
 /** A failure the caller can act on: a stable code, a category that maps to a status, a message that says what is wrong. */
 export abstract class DomainError extends Error {

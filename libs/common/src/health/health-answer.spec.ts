@@ -1,5 +1,5 @@
-import { Test } from '@nestjs/testing';
 import { HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { Test } from '@nestjs/testing';
 import { checkHealth, dependencyStates, probe } from './health-answer';
 
 describe('checkHealth: terminus runs the checks, the answer keeps our shape', () => {

@@ -54,7 +54,7 @@ export async function checkHealth<K extends string>(health: HealthCheckService, 
     if (!(error instanceof ServiceUnavailableException)) throw error;
     result = error.getResponse() as HealthCheckResult;
   }
-  return { ...ANSWERS[result.status], details: result.details as HealthIndicatorResult<K> };
+  return { ...ANSWERS[result.status], details: result.details };
 }
 
 /** The `checks` of an answer: each dependency up or down. */

@@ -1,5 +1,4 @@
-import type { ArgumentsHost } from '@nestjs/common';
-import { BadRequestException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, BadRequestException, Logger } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { DependencyUnavailable, TenantNotFound } from '../errors/tenant-errors';
 import { DomainErrorFilter } from './domain-error.filter';

@@ -52,10 +52,7 @@ export class DomainErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const payload = exception.getResponse();
-      const message =
-        typeof payload === 'object' && payload !== null && 'message' in payload
-          ? (payload as { message: string | string[] }).message
-          : exception.message;
+      const message = typeof payload === 'object' && payload !== null && 'message' in payload ? (payload as { message: string | string[] }).message : exception.message;
       if (status < 500) return { statusCode: status, error: HttpStatus[status] ?? 'ERROR', message };
     }
     const correlationId = typeof request.id === 'string' ? request.id : randomUUID();
@@ -68,10 +65,7 @@ export class DomainErrorFilter implements ExceptionFilter {
         correlationId,
       };
     }
-    this.logger.error(
-      { err: exception, correlationId, path: redactUrl(request.url) },
-      exception instanceof Error ? exception.message : 'unexpected error',
-    );
+    this.logger.error({ err: exception, correlationId, path: redactUrl(request.url) }, exception instanceof Error ? exception.message : 'unexpected error');
     return {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
       error: 'INTERNAL',

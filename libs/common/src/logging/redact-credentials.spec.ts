@@ -27,12 +27,9 @@ describe('redacting credentials from request logs', () => {
     expect(isCredentialName(name)).toBe(true);
   });
 
-  it.each(['accept', 'content-type', 'x-request-id', 'user-agent', 'page', 'pageSize', 'status', 'tenant_id', 'keep-alive', 'host'])(
-    '%s is not',
-    (name) => {
-      expect(isCredentialName(name)).toBe(false);
-    },
-  );
+  it.each(['accept', 'content-type', 'x-request-id', 'user-agent', 'page', 'pageSize', 'status', 'tenant_id', 'keep-alive', 'host'])('%s is not', (name) => {
+    expect(isCredentialName(name)).toBe(false);
+  });
 
   it('replaces credential query parameters and JWT-looking values anywhere in a URL, keeping the rest as sent', () => {
     expect(redactUrl(`/orders?page=2&access_token=${jwt}&status=paid`)).toBe(`/orders?page=2&access_token=${REDACTED}&status=paid`);
@@ -62,7 +59,7 @@ describe('redacting credentials from request logs', () => {
     expect(redactFields({ filter: { token: 'x', page: '1' }, list: [jwt, 'ok'] })).toEqual({ filter: { token: REDACTED, page: '1' }, list: [REDACTED, 'ok'] });
   });
 
-  it("leaves the request it serializes untouched: the guard still reads the token", () => {
+  it('leaves the request it serializes untouched: the guard still reads the token', () => {
     const raw = { headers: { authorization: `Bearer ${jwt}` } };
     const serialized = { id: 'r1', method: 'GET', url: `/orders?token=${jwt}`, headers: raw.headers, query: { token: jwt }, params: {} };
     const logged = redactRequest(serialized);

@@ -60,9 +60,7 @@ export function redactFields(fields: unknown, depth = 0): unknown {
   if (fields === null || typeof fields !== 'object') return fields;
   // Parsed query strings nest; a log line need not follow them forever.
   if (depth > 5) return REDACTED;
-  return Object.fromEntries(
-    Object.entries(fields).map(([name, value]) => [name, isCredentialName(name) ? REDACTED : redactFields(value, depth + 1)]),
-  );
+  return Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, isCredentialName(name) ? REDACTED : redactFields(value, depth + 1)]));
 }
 
 function safeDecode(text: string): string {

@@ -1,7 +1,7 @@
 import { type Database, SqlManagementClient, type SqlManagementClientOptionalParams } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
-import type { AzureSqlSettings } from '../engines-options';
 import { EngineNotConfigured, TenantDatabaseConflict } from '../engine-errors';
+import type { AzureSqlSettings } from '../engines-options';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import type { DatabaseLifecycle } from './database-lifecycle';
 import { type ElasticPoolRef, parseElasticPoolId, sameResourceId } from './elastic-pool';

@@ -6,8 +6,7 @@ import { AzureSqlEngine, type AzureSqlEngineOptions } from './azure-sql.engine';
 
 const SUBSCRIPTION = '0b1f6471-1bf0-4dda-aec3-cb9272f09590';
 const SERVER = { subscriptionId: SUBSCRIPTION, resourceGroup: 'rg-tenants', server: 'sql-weu-1' };
-const poolId = (pool: string) =>
-  `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/${pool}`;
+const poolId = (pool: string) => `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/${pool}`;
 const POOL_A = poolId('pool-a');
 const EXPORTS = 'https://tenantexports.blob.core.windows.net/offboarded';
 

@@ -19,8 +19,7 @@ export const LONG_REQUEST_MS = 30 * 60_000;
 const SHORT_REQUEST_MS = 60_000;
 
 type SqlServerAuthentication =
-  | { type: 'default'; options: { userName: string; password: string } }
-  | { type: 'azure-active-directory-access-token'; options: { token: string } };
+  { type: 'default'; options: { userName: string; password: string } } | { type: 'azure-active-directory-access-token'; options: { token: string } };
 
 export interface SqlServerConnectionsOptions {
   auth: AzureSqlSettings['sqlAuth'];

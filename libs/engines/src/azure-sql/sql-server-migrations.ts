@@ -25,11 +25,9 @@ export class SqlServerMigrations {
       target.address,
       target.databaseName,
       async (lock) => {
-        const { recordset } = await lock
-          .request()
-          .input('resource', NVarChar(255), MIGRATION_LOCK)
-          .input('wait', Int, LOCK_WAIT_MS)
-          .query<{ granted: number }>(`DECLARE @granted int;
+        const { recordset } = await lock.request().input('resource', NVarChar(255), MIGRATION_LOCK).input('wait', Int, LOCK_WAIT_MS).query<{
+          granted: number;
+        }>(`DECLARE @granted int;
             EXEC @granted = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = @wait;
             SELECT @granted AS granted`);
         const { granted } = recordset[0];

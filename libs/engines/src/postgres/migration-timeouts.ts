@@ -1,6 +1,6 @@
-import type { TenantMigrationTimeouts } from '../engines-options';
 import type { Client, ClientConfig } from 'pg';
 import { TenantMigrationTimeout } from '../engine-errors';
+import type { TenantMigrationTimeouts } from '../engines-options';
 
 const LOCK_NOT_AVAILABLE = '55P03';
 const QUERY_CANCELED = '57014';
@@ -27,7 +27,10 @@ function session(holder: LockHolder): string {
 }
 
 function tableLocks(holders: LockHolder[]): string {
-  return holders.slice(0, 3).map((holder) => `${holder.what} (${holder.mode} held by ${session(holder)})`).join('; ');
+  return holders
+    .slice(0, 3)
+    .map((holder) => `${holder.what} (${holder.mode} held by ${session(holder)})`)
+    .join('; ');
 }
 
 function fields(error: unknown): { code?: string; message: string; query?: string } {

@@ -1,7 +1,7 @@
 import type { TestEnv } from '@tenantry/common/testing';
+import { usePostgresEngine } from '@tenantry/engines/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { Client } from 'pg';
-import { usePostgresEngine } from '@tenantry/engines/testing';
 import type { PostgresEngine } from './postgres.engine';
 
 describe('PostgreSQL fast paths: template per schema version, warm spares', () => {
@@ -19,10 +19,7 @@ describe('PostgreSQL fast paths: template per schema version, warm spares', () =
     const names = await Promise.all([engine.fastPath.ensureTemplate(env.label), engine.fastPath.ensureTemplate(env.label)]);
     expect(names[0]).toBe(names[1]);
     expect(Buffer.byteLength(names[0])).toBeLessThanOrEqual(63);
-    const [row] = await env.sql<{ datistemplate: boolean; datallowconn: boolean }>(
-      'SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1',
-      [names[0]],
-    );
+    const [row] = await env.sql<{ datistemplate: boolean; datallowconn: boolean }>('SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1', [names[0]]);
     expect(row).toEqual({ datistemplate: true, datallowconn: false });
     const client = new Client({ connectionString: env.databaseUrl(names[0]) });
     await expect(client.connect()).rejects.toThrow(/not currently accepting connections/);

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { quoteIdent } from '../tenant-names';
 import { withSessionLock } from './session-lock';
 import type { TenantOwnership } from './tenant-ownership';
-import type { TenantDatabaseTarget } from '../tenant-database-engine';
 
 const STILL_IN_USE = '55006';
 const NO_SUCH_DATABASE = '3D000';
@@ -95,10 +95,9 @@ export class PostgresTemplates {
       `spares:${env}`,
       async (db) => {
         // A spare half-made by a crashed refiller (still named *_b) is never claimed: drop it.
-        const { rows: leftovers } = await db.query<{ datname: string }>(
-          `SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname ~ '_b$'`,
-          [this.sparePrefix(env)],
-        );
+        const { rows: leftovers } = await db.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname ~ '_b$'`, [
+          this.sparePrefix(env),
+        ]);
         for (const { datname } of leftovers) await db.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
         let made = 0;
         for (let count = await this.spareCount(env); count < size; count += 1) {
@@ -117,10 +116,9 @@ export class PostgresTemplates {
 
   /** `db`: the connection already in hand, so a caller holding one never waits for a second. */
   private async spares(env: string, db: Pool | PoolClient = this.pool): Promise<string[]> {
-    const { rows } = await db.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname !~ '_b$' ORDER BY datname`,
-      [this.sparePrefix(env)],
-    );
+    const { rows } = await db.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname !~ '_b$' ORDER BY datname`, [
+      this.sparePrefix(env),
+    ]);
     return rows.map((row) => row.datname);
   }
 
@@ -133,9 +131,7 @@ export class PostgresTemplates {
   }
 
   private async isReadyTemplate(name: string, db: Pool | PoolClient = this.pool): Promise<boolean> {
-    const { rows } = await db.query<{ datistemplate: boolean }>('SELECT datistemplate FROM pg_database WHERE datname = $1', [
-      name,
-    ]);
+    const { rows } = await db.query<{ datistemplate: boolean }>('SELECT datistemplate FROM pg_database WHERE datname = $1', [name]);
     return rows[0]?.datistemplate === true;
   }
 

@@ -65,14 +65,10 @@ describe('PostgresEngine (real server)', () => {
     const client = await connectAs(alpha, 'pw-alpha');
     try {
       const customer = (await client.query(`INSERT INTO customers (name) VALUES ('ann') RETURNING id`)).rows[0];
-      const order = (
-        await client.query(`INSERT INTO orders (customer_id, total_cents) VALUES ($1, 900) RETURNING id, number`, [customer.id])
-      ).rows[0];
+      const order = (await client.query(`INSERT INTO orders (customer_id, total_cents) VALUES ($1, 900) RETURNING id, number`, [customer.id])).rows[0];
       await client.query(`INSERT INTO order_lines (order_id, sku, quantity, unit_price_cents) VALUES ($1, 'pen', 3, 300)`, [order.id]);
       await client.query(`UPDATE orders SET status = 'paid' WHERE id = $1`, [order.id]);
-      const { rows } = await client.query(
-        `SELECT o.status, o.number, count(l.*)::int AS lines FROM orders o JOIN order_lines l ON l.order_id = o.id GROUP BY o.id`,
-      );
+      const { rows } = await client.query(`SELECT o.status, o.number, count(l.*)::int AS lines FROM orders o JOIN order_lines l ON l.order_id = o.id GROUP BY o.id`);
       expect(rows).toEqual([{ status: 'paid', number: order.number, lines: 1 }]);
       await expect(client.query('CREATE TABLE sneaky (id int)')).rejects.toThrow(/permission denied/);
       await expect(client.query('DROP TABLE orders')).rejects.toThrow(/must be owner/);
@@ -89,7 +85,7 @@ describe('PostgresEngine (real server)', () => {
     await expect(connectAs({ ...t, loginName: stranger }, 'pw')).rejects.toThrow(/permission denied/);
   });
 
-  describe('a database or login of the tenant\'s name that Tenantry did not make for it', () => {
+  describe("a database or login of the tenant's name that Tenantry did not make for it", () => {
     const stray = () => `stray_${env.label}`;
     const conflict = (message: RegExp) => expect.objectContaining({ name: 'TenantDatabaseConflict', message: expect.stringMatching(message) });
 
@@ -133,7 +129,9 @@ describe('PostgresEngine (real server)', () => {
       const t = target('loginless');
       await engine.createDatabase(t);
       await env.sql(`CREATE ROLE ${t.loginName} LOGIN`);
-      await expect(engine.ensureLogin(t)).rejects.toEqual(conflict(/login "tenant_loginless_\w+_app" already exists and is not this tenant's: Tenantry did not create it/));
+      await expect(engine.ensureLogin(t)).rejects.toEqual(
+        conflict(/login "tenant_loginless_\w+_app" already exists and is not this tenant's: Tenantry did not create it/),
+      );
       const [grant] = await env.sql<{ can: boolean }>(`SELECT has_database_privilege($2, $1, 'CONNECT') AS can`, [t.databaseName, t.loginName]);
       expect(grant.can).toBe(false);
       await engine.dropLogin(t);

@@ -1,20 +1,20 @@
 import { surviveConnectionErrors, withPoolClient } from '@tenantry/common';
 import { CURRENT_TENANT_SCHEMA_VERSION, migrateTenantDatabase, pendingMigrations, schemaVersion } from '@tenantry/tenant-schema';
-import { Client, type ClientConfig, escapeLiteral, Pool, type PoolClient } from 'pg';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { Client, type ClientConfig, escapeLiteral, Pool, type PoolClient } from 'pg';
 import type { PostgresEngineOptions } from '../engines-options';
 import { type TenantDatabaseConnection, withMigrationDataSource } from '../migration-data-source';
 import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
+import { assertIdentifier, quoteIdent } from '../tenant-names';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
 import { privateDirectory, withPasswordFile } from './pg-dump-files';
 import { PostgresTemplates } from './postgres-templates';
 import { scramVerifier } from './scram-verifier';
 import { TenantOwnership } from './tenant-ownership';
-import { assertIdentifier, quoteIdent } from '../tenant-names';
 
 // Lost creation races: duplicate_object, or a unique_violation on the catalog when both committed at once.
 const ALREADY_EXISTS = new Set(['42710', '23505']);
@@ -47,7 +47,6 @@ async function serialized<T>(client: Client | PoolClient, key: string, work: () 
   });
 }
 
-
 /**
  * Tenant databases on a PostgreSQL server. Every method checks before it acts and treats a lost
  * race with itself as success, so saga steps can be re-run freely; a database or login of a
@@ -66,12 +65,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
     this.pool = new Pool({ connectionString: options.adminUrl, max: 8, idleTimeoutMillis: 10_000 });
     surviveConnectionErrors(this.pool, 'tenant server pool');
     this.ownership = new TenantOwnership(this.pool);
-    this.fastPath = new PostgresTemplates(
-      this.pool,
-      this.ownership,
-      async (database) => void (await this.migrate(database)),
-      CURRENT_TENANT_SCHEMA_VERSION,
-    );
+    this.fastPath = new PostgresTemplates(this.pool, this.ownership, async (database) => void (await this.migrate(database)), CURRENT_TENANT_SCHEMA_VERSION);
   }
 
   async databaseExists(target: TenantDatabaseTarget): Promise<boolean> {
@@ -222,9 +216,14 @@ export class PostgresEngine implements TenantDatabaseEngine {
       );
     } catch (error) {
       const missing = (error as { code?: string }).code === 'ENOENT';
-      throw new Error(missing ? 'pg_dump is not installed here (Debian: apt-get install postgresql-client)' : `pg_dump failed: ${(error as { stderr?: string }).stderr ?? String(error)}`, {
-        cause: error,
-      });
+      throw new Error(
+        missing
+          ? 'pg_dump is not installed here (Debian: apt-get install postgresql-client)'
+          : `pg_dump failed: ${(error as { stderr?: string }).stderr ?? String(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     await rename(partial, destination);
     return destination;

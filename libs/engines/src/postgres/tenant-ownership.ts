@@ -116,9 +116,7 @@ export class TenantOwnership {
     if (!found) return false;
     const why = refusal(found, target.tenantId, 'refused');
     if (why) {
-      throw new TenantDatabaseConflict(
-        `database "${target.databaseName}" already exists and is not this tenant's: ${why}. Drop or rename it, then retry the operation`,
-      );
+      throw new TenantDatabaseConflict(`database "${target.databaseName}" already exists and is not this tenant's: ${why}. Drop or rename it, then retry the operation`);
     }
     return true;
   }

@@ -1,5 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { PoolAddress } from '@tenantry/common';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { PoolAddressColumns } from './pool-address.columns';
 
 /** A server (PostgreSQL) or elastic pool (Azure SQL) that holds tenant databases, with its capacity. */

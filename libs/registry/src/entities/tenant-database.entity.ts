@@ -1,5 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { PoolAddress, TenantDatabaseLocation } from '@tenantry/common';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { PoolAddressColumns } from './pool-address.columns';
 
 /** Where one tenant's database lives; `secret` is the protected credential (ciphertext or a vault reference), never plaintext. */

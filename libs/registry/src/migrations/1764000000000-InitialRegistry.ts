@@ -60,9 +60,7 @@ export class InitialRegistry1764000000000 implements MigrationInterface {
         finished_at timestamptz
       )`);
     // At most one unfinished operation per tenant: a delete cannot overtake a provisioning.
-    await q.query(
-      `CREATE UNIQUE INDEX operations_one_open_per_tenant ON operations (tenant_id) WHERE status IN ('pending', 'running')`,
-    );
+    await q.query(`CREATE UNIQUE INDEX operations_one_open_per_tenant ON operations (tenant_id) WHERE status IN ('pending', 'running')`);
     await q.query(`CREATE INDEX operations_open ON operations (created_at) WHERE status IN ('pending', 'running')`);
     await q.query(`
       CREATE TABLE audit_events (

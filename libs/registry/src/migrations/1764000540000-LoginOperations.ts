@@ -10,17 +10,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 export class LoginOperations1764000540000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE operations DROP CONSTRAINT operations_kind_check`);
-    await q.query(
-      `ALTER TABLE operations ADD CONSTRAINT operations_kind_check CHECK (kind IN ('provision', 'deprovision', 'rotate_credentials', 'suspend', 'resume'))`,
-    );
+    await q.query(`ALTER TABLE operations ADD CONSTRAINT operations_kind_check CHECK (kind IN ('provision', 'deprovision', 'rotate_credentials', 'suspend', 'resume'))`);
     await q.query(`ALTER TABLE operations ADD COLUMN pending_secret text, ADD COLUMN password_changed_at timestamptz`);
     await q.query(`DROP INDEX operations_one_open_per_tenant`);
-    await q.query(
-      `CREATE UNIQUE INDEX operations_one_open_per_tenant ON operations (tenant_id) WHERE status IN ('pending', 'running') AND kind <> 'suspend'`,
-    );
-    await q.query(
-      `CREATE UNIQUE INDEX operations_one_open_suspension_per_tenant ON operations (tenant_id) WHERE status IN ('pending', 'running') AND kind = 'suspend'`,
-    );
+    await q.query(`CREATE UNIQUE INDEX operations_one_open_per_tenant ON operations (tenant_id) WHERE status IN ('pending', 'running') AND kind <> 'suspend'`);
+    await q.query(`CREATE UNIQUE INDEX operations_one_open_suspension_per_tenant ON operations (tenant_id) WHERE status IN ('pending', 'running') AND kind = 'suspend'`);
   }
 
   async down(q: QueryRunner): Promise<void> {

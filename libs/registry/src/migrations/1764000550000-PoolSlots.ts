@@ -12,9 +12,7 @@ export class PoolSlots1764000550000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE tenants ADD COLUMN slot_pool_id uuid REFERENCES database_pools (id)`);
     await q.query(`CREATE INDEX tenants_slot_pool ON tenants (slot_pool_id) WHERE slot_pool_id IS NOT NULL`);
-    await q.query(
-      `UPDATE tenants t SET slot_pool_id = d.pool_id FROM tenant_databases d WHERE d.tenant_id = t.id AND t.status <> 'deleted'`,
-    );
+    await q.query(`UPDATE tenants t SET slot_pool_id = d.pool_id FROM tenant_databases d WHERE d.tenant_id = t.id AND t.status <> 'deleted'`);
     await q.query(
       `UPDATE tenants t SET slot_pool_id = p.id
          FROM operations o JOIN database_pools p ON p.name = o.params ->> 'pool'

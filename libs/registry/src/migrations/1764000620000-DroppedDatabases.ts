@@ -15,9 +15,7 @@ export class DroppedDatabases1764000620000 implements MigrationInterface {
         FROM tenants t
        WHERE t.id = d.tenant_id AND t.status = 'deleted'`);
     await q.query(`ALTER TABLE tenant_databases ALTER COLUMN pool_id DROP NOT NULL`);
-    await q.query(
-      `ALTER TABLE tenant_databases ADD CONSTRAINT tenant_databases_pool_until_dropped CHECK (pool_id IS NOT NULL OR dropped_at IS NOT NULL)`,
-    );
+    await q.query(`ALTER TABLE tenant_databases ADD CONSTRAINT tenant_databases_pool_until_dropped CHECK (pool_id IS NOT NULL OR dropped_at IS NOT NULL)`);
   }
 
   /** Fails while a removed pool's dropped databases have no pool to name again. */

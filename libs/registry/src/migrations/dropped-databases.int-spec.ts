@@ -18,7 +18,10 @@ describe('DroppedDatabases migration', () => {
 
   const migrate = async (migrations: typeof REGISTRY_MIGRATIONS) => {
     const registry = env.settings(registrySettings);
-    const dataSource = await new DataSource({ ...registryDataSourceOptions({ ...registry, connections: { ...registry.connections, poolSize: 1 } }), migrations }).initialize();
+    const dataSource = await new DataSource({
+      ...registryDataSourceOptions({ ...registry, connections: { ...registry.connections, poolSize: 1 } }),
+      migrations,
+    }).initialize();
     try {
       await dataSource.runMigrations({ transaction: 'all' });
     } finally {
@@ -36,7 +39,9 @@ describe('DroppedDatabases migration', () => {
       `INSERT INTO tenants (code, name, plan, region, status, deleted_at) VALUES ('gone', 'gone', 'standard', 'local', 'deleted', $1) RETURNING id`,
       [deletedAt],
     );
-    const [kept] = await sql<{ id: string }>(`INSERT INTO tenants (code, name, plan, region, status) VALUES ('kept', 'kept', 'standard', 'local', 'active') RETURNING id`);
+    const [kept] = await sql<{ id: string }>(
+      `INSERT INTO tenants (code, name, plan, region, status) VALUES ('kept', 'kept', 'standard', 'local', 'active') RETURNING id`,
+    );
     for (const tenant of [gone, kept]) {
       await sql(`INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name) VALUES ($1, $2, 'postgres', 'h', 5432, $3, $3)`, [
         tenant.id,

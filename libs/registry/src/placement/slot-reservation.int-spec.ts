@@ -1,7 +1,7 @@
 import { PoolCapacityExhausted, PoolNotRegistered, RegistryBusy, surviveConnectionErrors, type EngineKind, type PoolAddress } from '@tenantry/common';
+import { useTestRegistry } from '@tenantry/registry/testing';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { useTestRegistry } from '@tenantry/registry/testing';
 import { registryDataSourceOptions } from '../registry-data-source';
 import { registrySettings } from '../registry-options';
 import { RegistryUnitOfWork } from '../registry-unit-of-work';
@@ -77,9 +77,7 @@ describe('pool slots: admission without a table lock', () => {
     for (let i = 0; i < 5; i += 1) placed.push((await admit()).poolId);
     // Most room first; a tie goes to the first by name.
     expect(placed).toEqual([a.id, a.id, b.id, a.id, b.id]);
-    await expect(admit()).rejects.toThrow(
-      'every shared database pool is full (auto-a 3/3, auto-b 2/2); register a pool or raise a capacity with PUT /pools/:name',
-    );
+    await expect(admit()).rejects.toThrow('every shared database pool is full (auto-a 3/3, auto-b 2/2); register a pool or raise a capacity with PUT /pools/:name');
     await expect(admit({ engines: ['azure-sql'] })).rejects.toThrow('no shared database pool is registered');
   });
 
@@ -160,9 +158,7 @@ describe('pool slots: admission without a table lock', () => {
     const finished = new Promise<void>((resolve) => (finish = resolve));
     try {
       const holders = [busy.transaction(() => finished), busy.transaction(() => finished)];
-      await expect(busy.transaction(async (r) => r.pools.shared())).rejects.toThrow(
-        new RegistryBusy('every registry connection is busy; try again shortly'),
-      );
+      await expect(busy.transaction(async (r) => r.pools.shared())).rejects.toThrow(new RegistryBusy('every registry connection is busy; try again shortly'));
       finish();
       await Promise.all(holders);
     } finally {
@@ -182,9 +178,14 @@ describe('pool slots: the migration that adds them', () => {
     const q = (text: string, params: unknown[] = []) => db.dataSource.query(text, params);
     const [pool] = await q(`INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('p', 'postgres', 'h', 5432, 10) RETURNING id`);
     const [other] = await q(`INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('other', 'postgres', 'h', 5432, 10) RETURNING id`);
-    const tenant = async (code: string, status: string) => (await q(`INSERT INTO tenants (code, name, plan, region, status) VALUES ($1, $1, 's', 'l', $2) RETURNING id`, [code, status]))[0].id as string;
+    const tenant = async (code: string, status: string) =>
+      (await q(`INSERT INTO tenants (code, name, plan, region, status) VALUES ($1, $1, 's', 'l', $2) RETURNING id`, [code, status]))[0].id as string;
     const place = (tenantId: string, poolId: string) =>
-      q(`INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name) VALUES ($1, $2, 'postgres', 'h', 5432, $3, $3)`, [tenantId, poolId, `db_${tenantId}`]);
+      q(`INSERT INTO tenant_databases (tenant_id, pool_id, engine, host, port, database_name, login_name) VALUES ($1, $2, 'postgres', 'h', 5432, $3, $3)`, [
+        tenantId,
+        poolId,
+        `db_${tenantId}`,
+      ]);
     const provision = (tenantId: string, status: string, params: Record<string, unknown>) =>
       q(`INSERT INTO operations (tenant_id, kind, status, requested_by, params) VALUES ($1, 'provision', $2, 't', $3)`, [tenantId, status, params]);
 

@@ -16,11 +16,7 @@ export class OperationQueue {
       if (state !== 'completed' && state !== 'failed') return;
       await existing.remove();
     }
-    await this.queue.add(
-      operation.kind,
-      { operationId: operation.id, tenantId: operation.tenantId },
-      { jobId: jobIdFor(operation.id) },
-    );
+    await this.queue.add(operation.kind, { operationId: operation.id, tenantId: operation.tenantId }, { jobId: jobIdFor(operation.id) });
   }
 
   /** Jobs by state, for the queue-depth gauge. */

@@ -56,10 +56,7 @@ export class MigrationRunRepository {
 
   /** The runner is alive and still working on the run. */
   async renewLease(runId: string, leaseMs: number): Promise<void> {
-    await this.em.query(`UPDATE migration_runs SET heartbeat_at = now(), lease_until = now() + $2 * interval '1 millisecond' WHERE id = $1`, [
-      runId,
-      leaseMs,
-    ]);
+    await this.em.query(`UPDATE migration_runs SET heartbeat_at = now(), lease_until = now() + $2 * interval '1 millisecond' WHERE id = $1`, [runId, leaseMs]);
   }
 
   /**
@@ -84,7 +81,17 @@ export class MigrationRunRepository {
       `INSERT INTO migration_run_results (run_id, tenant_id, tenant_code, outcome, wave, version, pending, error, duration_ms)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (run_id, tenant_id) DO UPDATE SET outcome = excluded.outcome, version = excluded.version, error = excluded.error`,
-      [runId, result.tenantId, result.tenantCode, result.outcome, result.wave, result.version, result.pending ? JSON.stringify(result.pending) : null, result.error, result.durationMs],
+      [
+        runId,
+        result.tenantId,
+        result.tenantCode,
+        result.outcome,
+        result.wave,
+        result.version,
+        result.pending ? JSON.stringify(result.pending) : null,
+        result.error,
+        result.durationMs,
+      ],
     );
   }
 

@@ -15,12 +15,7 @@ export class OperationRepository {
     return this.em.getRepository(OperationEntity);
   }
 
-  async insert(input: {
-    tenantId: string;
-    kind: OperationKind;
-    requestedBy: string;
-    params?: Record<string, unknown>;
-  }): Promise<OperationEntity> {
+  async insert(input: { tenantId: string; kind: OperationKind; requestedBy: string; params?: Record<string, unknown> }): Promise<OperationEntity> {
     try {
       return await this.repo.save({ ...input, params: input.params ?? {}, status: 'pending', completedSteps: [] });
     } catch (error) {
@@ -50,10 +45,7 @@ export class OperationRepository {
 
   /** Checkpoints a finished step; a resumed saga skips every step listed here. */
   async completeStep(id: string, timing: StepTiming): Promise<void> {
-    await this.em.query(
-      `UPDATE operations SET completed_steps = completed_steps || $2::jsonb, updated_at = now() WHERE id = $1`,
-      [id, JSON.stringify([timing])],
-    );
+    await this.em.query(`UPDATE operations SET completed_steps = completed_steps || $2::jsonb, updated_at = now() WHERE id = $1`, [id, JSON.stringify([timing])]);
   }
 
   async setPendingSecret(id: string, secret: string | null): Promise<void> {

@@ -42,9 +42,7 @@ export class TenantRepository {
   }
 
   findById(id: string, lock = false): Promise<TenantEntity | null> {
-    return this.em
-      .getRepository(TenantEntity)
-      .findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    return this.em.getRepository(TenantEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
 
   async list(filter: { status?: TenantStatus; offset: number; limit: number }): Promise<TenantPage> {
@@ -58,18 +56,14 @@ export class TenantRepository {
   }
 
   async setStatus(id: string, status: TenantStatus): Promise<void> {
-    await this.em
-      .getRepository(TenantEntity)
-      .update({ id }, { status, ...(status === 'deleted' ? { deletedAt: new Date() } : {}) });
+    await this.em.getRepository(TenantEntity).update({ id }, { status, ...(status === 'deleted' ? { deletedAt: new Date() } : {}) });
   }
 
   /** Active tenants with their databases, ordered by code, for fleet commands. */
   async activeWithDatabases(): Promise<Array<{ tenant: TenantEntity; database: TenantDatabaseEntity }>> {
     const tenants = await this.em.getRepository(TenantEntity).find({ where: { status: 'active' }, order: { code: 'ASC' } });
     if (tenants.length === 0) return [];
-    const databases = await this.em
-      .getRepository(TenantDatabaseEntity)
-      .find({ where: { tenantId: In(tenants.map((tenant) => tenant.id)) } });
+    const databases = await this.em.getRepository(TenantDatabaseEntity).find({ where: { tenantId: In(tenants.map((tenant) => tenant.id)) } });
     const byTenant = new Map(databases.map((database) => [database.tenantId, database]));
     return tenants.flatMap((tenant) => {
       const database = byTenant.get(tenant.id);
@@ -78,12 +72,6 @@ export class TenantRepository {
   }
 
   countByStatus(): Promise<Array<{ status: TenantStatus; count: number }>> {
-    return this.em
-      .getRepository(TenantEntity)
-      .createQueryBuilder('t')
-      .select('t.status', 'status')
-      .addSelect('count(*)::int', 'count')
-      .groupBy('t.status')
-      .getRawMany();
+    return this.em.getRepository(TenantEntity).createQueryBuilder('t').select('t.status', 'status').addSelect('count(*)::int', 'count').groupBy('t.status').getRawMany();
   }
 }

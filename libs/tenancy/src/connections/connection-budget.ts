@@ -58,9 +58,7 @@ export class ConnectionBudget {
         timer: setTimeout(() => {
           this.waiters.splice(this.waiters.indexOf(waiter), 1);
           reject(
-            new TenantConnectionsExhausted(
-              `all ${this.capacity} tenant connections of this process stayed busy for ${this.acquireTimeoutMs} ms; try again shortly`,
-            ),
+            new TenantConnectionsExhausted(`all ${this.capacity} tenant connections of this process stayed busy for ${this.acquireTimeoutMs} ms; try again shortly`),
           );
           this.serveWaiters();
         }, this.acquireTimeoutMs),

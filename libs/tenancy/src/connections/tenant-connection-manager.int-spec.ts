@@ -1,9 +1,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { createSecretProtector, secretsSettings } from '@tenantry/secrets';
 import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
+import { createSecretProtector, secretsSettings } from '@tenantry/secrets';
+import { bootTenancy, createTenantLogins, dropTenantLogins, seedTenants, type SeededTenant } from '@tenantry/tenancy/testing';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { bootTenancy, createTenantLogins, dropTenantLogins, seedTenants, type SeededTenant } from '@tenantry/tenancy/testing';
 import { TenantContext } from '../context/tenant-context';
 import { TenantResolver } from '../resolution/tenant-resolver';
 import type { TenancyModuleOptions } from '../tenancy-options';
@@ -17,7 +17,7 @@ interface Identity {
   db: string;
 }
 
-describe('TenantConnectionManager: bounded pools, a global connection cap, never another tenant\'s connection', () => {
+describe("TenantConnectionManager: bounded pools, a global connection cap, never another tenant's connection", () => {
   let env: TestEnv;
   let tenants: SeededTenant[];
   let monitor: Client;
@@ -50,9 +50,7 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
 
   /** Connections PostgreSQL shows for the seeded tenant logins, the way an operator would count them. */
   const tenantConnections = async () => {
-    const { rows } = await monitor.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename LIKE $1`, [
-      `%\\_${env.label}\\_app`,
-    ]);
+    const { rows } = await monitor.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename LIKE $1`, [`%\\_${env.label}\\_app`]);
     return rows[0].n;
   };
 
@@ -124,7 +122,7 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
     process.stdout.write(`1,000 tenants, cap 50: peak ${peakSeen} connections in pg_stat_activity, ${peakBudget} permits\n`);
   }, 600_000);
 
-  it('after pools are evicted and reopened, a query never runs on another tenant\'s connection', async () => {
+  it("after pools are evicted and reopened, a query never runs on another tenant's connection", async () => {
     const few = tenants.slice(0, 16);
     const { context, manager } = await boot({ maxConnections: 8, poolSize: 2, maxPools: 4, acquireTimeoutMs: patient }, few);
     const seen = new Map<string, Set<DataSource>>();
@@ -195,9 +193,7 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
       const { context, manager } = await boot({ maxConnections: 2, poolSize: 1, acquireTimeoutMs }, [a, b, c]);
       const held = { context, finished: 0, holders: Promise.resolve([] as Identity[]) };
       held.holders = Promise.all(
-        [a, b].map((tenant) =>
-          whoAmI(context, tenant, 'SELECT pg_sleep(2), current_user AS login, current_database() AS db').finally(() => (held.finished += 1)),
-        ),
+        [a, b].map((tenant) => whoAmI(context, tenant, 'SELECT pg_sleep(2), current_user AS login, current_database() AS db').finally(() => (held.finished += 1))),
       );
       await waitFor(async () => manager.budget.inUse === 2);
       return held;
@@ -216,7 +212,7 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
     await hasty.holders;
   });
 
-  it('frees a slot held by another tenant\'s idle connection when the cap is reached', async () => {
+  it("frees a slot held by another tenant's idle connection when the cap is reached", async () => {
     // Connections go idle only after ten minutes: b can get the one slot only by a reclaim.
     const [a, b] = tenants.slice(40, 42);
     const { context, manager } = await boot({ maxConnections: 1, poolSize: 1, acquireTimeoutMs: patient, connectionIdleMs: 600_000 }, [a, b]);
@@ -226,7 +222,7 @@ describe('TenantConnectionManager: bounded pools, a global connection cap, never
     expect(await whoAmI(context, a)).toEqual({ login: a.login, db: a.database });
   });
 
-  it('closes pools that stay idle, and opens a new pool when the tenant\'s credentials were rotated', async () => {
+  it("closes pools that stay idle, and opens a new pool when the tenant's credentials were rotated", async () => {
     const { context, manager, resolver } = await boot({ poolIdleMs: 500 });
     const tenant = tenants[50];
     const route = await resolver.resolveActive(tenant.id);

@@ -1,5 +1,5 @@
-import type * as pg from 'pg';
 import { TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
+import type * as pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { ActiveTenant } from '../resolution/tenant-resolver';
 import type { ResolvedTenancyOptions } from '../tenancy-options';
@@ -8,12 +8,7 @@ import type { ResolvedTenancyOptions } from '../tenancy-options';
  * The tenant's DataSource, opened as the tenant's own login on its own database. Nothing else is
  * shared between two tenants' DataSources: a connection of one can never serve the other.
  */
-export function tenantDataSource(
-  tenant: ActiveTenant,
-  password: string,
-  options: ResolvedTenancyOptions,
-  budgetedDriver: typeof pg,
-): DataSource {
+export function tenantDataSource(tenant: ActiveTenant, password: string, options: ResolvedTenancyOptions, budgetedDriver: typeof pg): DataSource {
   const { database } = tenant;
   const { poolSize, connectionIdleMs, acquireTimeoutMs } = options.connections;
   const common = {

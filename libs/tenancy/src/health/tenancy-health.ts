@@ -3,8 +3,8 @@ import { HealthIndicatorService, type HealthCheckAttempt } from '@nestjs/terminu
 import { probe } from '@tenantry/common';
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
-import { TENANCY_REGISTRY_POOL } from '../resolution/tenancy-registry';
 import { TENANCY_REDIS } from '../resolution/tenancy-redis';
+import { TENANCY_REGISTRY_POOL } from '../resolution/tenancy-registry';
 
 /**
  * Whether what tenant resolution needs answers, through tenancy's own connections: the registry

@@ -1,11 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DependencyUnavailable, redisSettings, TenantNotActive, TenantNotFound } from '@tenantry/common';
+import { createTestEnv, startTcpProxy, waitFor, type TcpProxy, type TestEnv } from '@tenantry/common/testing';
 import { TenantCacheInvalidator, TenantDirectory } from '@tenantry/registry';
+import { bootTenancy, seedTenants, type SeededTenant } from '@tenantry/tenancy/testing';
 import { tenantCacheKeys, tenantCacheSettings } from '@tenantry/tenant-cache';
 import { CircuitState } from 'cockatiel';
-import { createTestEnv, startTcpProxy, waitFor, type TcpProxy, type TestEnv } from '@tenantry/common/testing';
 import Redis from 'ioredis';
-import { bootTenancy, seedTenants, type SeededTenant } from '@tenantry/tenancy/testing';
 import { TENANCY_REDIS } from './tenancy-redis';
 import { TenantResolver } from './tenant-resolver';
 import { TenantRouteCache } from './tenant-route.cache';
@@ -36,8 +36,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
     return { app, resolver: app.get(TenantResolver), lookups };
   };
 
-  const setStatus = (id: string, status: string) =>
-    env.sql(`UPDATE tenants SET status = $2 WHERE id = $1`, [id, status], env.adminDatabase);
+  const setStatus = (id: string, status: string) => env.sql(`UPDATE tenants SET status = $2 WHERE id = $1`, [id, status], env.adminDatabase);
 
   beforeAll(async () => {
     env = createTestEnv();
@@ -89,9 +88,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
   it('runs one registry query per cold tenant however many requests arrive at once', async () => {
     const { resolver, lookups } = await boot();
     const [a, b] = [tenants[1], tenants[2]];
-    const answers = await Promise.all(
-      Array.from({ length: 400 }, (_, i) => resolver.resolveActive(i % 2 === 0 ? a.id : b.id)),
-    );
+    const answers = await Promise.all(Array.from({ length: 400 }, (_, i) => resolver.resolveActive(i % 2 === 0 ? a.id : b.id)));
     expect(new Set(answers.map((answer) => answer.tenantId))).toEqual(new Set([a.id, b.id]));
     expect(lookups).toHaveBeenCalledTimes(2);
     expect(lookups.mock.calls.map(([id]) => id).sort()).toEqual([a.id, b.id].sort());
@@ -163,9 +160,7 @@ describe('TenantResolver: in-process LRU -> Redis -> registry', () => {
     await setStatus(tenant.id, 'suspended');
     const started = performance.now();
     await invalidator.invalidate(tenant.id);
-    await Promise.all(
-      processes.map(({ resolver }) => waitFor(async () => (await resolver.resolve(tenant.id))?.status === 'suspended', 60_000)),
-    );
+    await Promise.all(processes.map(({ resolver }) => waitFor(async () => (await resolver.resolve(tenant.id))?.status === 'suspended', 60_000)));
     // Only the invalidation can have done it: both processes would have kept the tenant ten minutes.
     expect(performance.now() - started).toBeLessThan(localTtlMs);
     await setStatus(tenant.id, 'active');

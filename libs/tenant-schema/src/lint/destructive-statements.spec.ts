@@ -53,7 +53,7 @@ const LET_THROUGH: Record<TenantDialect, string[]> = {
     'CREATE INDEX orders_channel ON orders (channel)',
     'ALTER TABLE orders DROP CONSTRAINT orders_status_check',
     "COMMENT ON COLUMN orders.status IS 'drop column later'",
-    'ALTER TABLE orders ALTER COLUMN status SET DEFAULT \'open\'',
+    "ALTER TABLE orders ALTER COLUMN status SET DEFAULT 'open'",
   ],
   mssql: [
     'CREATE TABLE invoices (id uniqueidentifier NOT NULL CONSTRAINT DF_invoices_id DEFAULT NEWID(), CONSTRAINT PK_invoices PRIMARY KEY (id))',

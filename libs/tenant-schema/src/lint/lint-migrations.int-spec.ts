@@ -79,8 +79,20 @@ describe('lint of tenant migrations (on the SQL they send, in both dialects)', (
     const { findings } = await lintMigrations(targets, [...TENANT_MIGRATIONS, AddChannel1764000003000, DropStatus1764000004000]);
     const file = 'libs/tenant-schema/src/migrations/1764000004000-DropStatus.ts';
     expect(findings).toEqual([
-      { dialect: 'postgres', migration: 'DropStatus1764000004000', file, reason: 'drops a column', statement: expect.stringMatching(/ALTER TABLE "orders" DROP COLUMN "status"/) },
-      { dialect: 'mssql', migration: 'DropStatus1764000004000', file, reason: expect.stringContaining('drops a default'), statement: 'ALTER TABLE orders DROP CONSTRAINT DF_orders_status' },
+      {
+        dialect: 'postgres',
+        migration: 'DropStatus1764000004000',
+        file,
+        reason: 'drops a column',
+        statement: expect.stringMatching(/ALTER TABLE "orders" DROP COLUMN "status"/),
+      },
+      {
+        dialect: 'mssql',
+        migration: 'DropStatus1764000004000',
+        file,
+        reason: expect.stringContaining('drops a default'),
+        statement: 'ALTER TABLE orders DROP CONSTRAINT DF_orders_status',
+      },
       { dialect: 'mssql', migration: 'DropStatus1764000004000', file, reason: 'drops a column', statement: 'ALTER TABLE orders DROP COLUMN status' },
     ]);
     const contract = await lintMigrations(targets, [...TENANT_MIGRATIONS, AddChannel1764000003000, DropStatusLater1764000005000]);

@@ -19,6 +19,9 @@ export const POSTGRES_RULES: DialectRules = {
     anyStatement(/^ALTER\s+TABLE\b.*\bALTER\s+(COLUMN\s+)?\S+\s+(SET\s+DATA\s+)?TYPE\b/, 'changes a column type'),
     anyStatement(/^ALTER\s+TABLE\b.*\bALTER\s+(COLUMN\s+)?\S+\s+SET\s+NOT\s+NULL\b/, 'adds NOT NULL to an existing column'),
     anyStatement(/^ALTER\s+TABLE\b.*\bALTER\s+(COLUMN\s+)?\S+\s+DROP\s+DEFAULT\b/, 'drops a default that old code may rely on'),
-    anyStatement(/^ALTER\s+TABLE\b.*\bADD\s+(COLUMN\s+)?\S+\s+[^,]*\bNOT\s+NULL\b(?![^,]*\bDEFAULT\b)/, 'adds a NOT NULL column without a default (old inserts would fail)'),
+    anyStatement(
+      /^ALTER\s+TABLE\b.*\bADD\s+(COLUMN\s+)?\S+\s+[^,]*\bNOT\s+NULL\b(?![^,]*\bDEFAULT\b)/,
+      'adds a NOT NULL column without a default (old inserts would fail)',
+    ),
   ],
 };
