@@ -2,6 +2,7 @@ import { loadSettings, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
 import { operationQueueSettings } from '@tenantry/registry';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { backlogKeys } from './bicep.fixture';
 import { variablesRead } from './process-settings.fixture';
 
 // No Bicep compiler can be installed here (it downloads a binary), so this checks what holds
@@ -152,7 +153,11 @@ describe('infra templates', () => {
       acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
       keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
       keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
-      sqlServerContributor: '6d8ee4ec-f05a-4a1d-8b00-a9b17e38b437',
+      sqlDbContributor: '9b7fa17d-e63e-47b0-bb0a-15c516ac86ec',
+      reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+      storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+      // "Azure AI Enterprise Network Connection Approver" (built-in-roles/ai-machine-learning.md).
+      privateEndpointConnectionApprover: 'b556d68e-0be0-4f35-a333-ad7ee1ce17ea',
     };
     const shared = read(join(infra, 'modules', 'shared.bicep'));
     const block = /var builtInRoles = \{([^}]*)\}/.exec(shared)?.[1] ?? '';
@@ -160,6 +165,16 @@ describe('infra templates', () => {
     expect(declared).toEqual(documented);
     const guids = bicepFiles.flatMap((file) => [...read(file).matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)].map(([id]) => id));
     expect(guids.filter((id) => !Object.values(documented).includes(id))).toEqual([]);
+  });
+
+  it('grants the control plane no more on the SQL server than databases, pool reads and endpoint approvals (issue 13, point 8)', () => {
+    const sql = read(join(infra, 'modules', 'sql.bicep'));
+    expect(sql).not.toMatch(/sqlServerContributor|6d8ee4ec-f05a-4a1d-8b00-a9b17e38b437/);
+    expect(/var serverRoles = \[([^\]]*)\]/.exec(sql)?.[1].split(',').map((role) => role.trim())).toEqual([
+      'builtInRoles.sqlDbContributor',
+      'builtInRoles.privateEndpointConnectionApprover',
+    ]);
+    expect(sql).toMatch(/scope: pools\[i\][\s\S]*?builtInRoles\.reader/);
   });
 
   it('holds no secret: secure parameters have no default, no literal looks like a credential', () => {
@@ -182,13 +197,54 @@ describe('infra templates', () => {
 describe('infra and the code agree', () => {
   const main = read(join(infra, 'main.bicep'));
 
-  it('the worker scales on the BullMQ lists of the queue the code uses, under the default prefix', () => {
+  it('the worker scales on the whole BullMQ backlog of the queue the code uses, under the default prefix', () => {
     const defaults = loadSettings(operationQueueSettings, {});
     expect(/^var tenantOperationsQueue = '([^']+)'/m.exec(main)?.[1]).toBe(TENANT_OPERATIONS_QUEUE);
     expect(/^param queuePrefix string = '([^']+)'/m.exec(main)?.[1]).toBe(defaults.prefix);
-    const lists = [...main.matchAll(/redisListScaleRule\('\$\{queuePrefix\}:\$\{tenantOperationsQueue\}:(\w+)'/g)].map(([, list]) => list);
-    expect(lists).toEqual(['wait', 'active']);
+    // scripts/worker-scaling.int-spec.ts checks these keys against a real BullMQ queue.
+    expect(backlogKeys(main)).toEqual(['wait', 'prioritized', 'delayed', 'active']);
+    expect(main).toMatch(/map\(backlogKeys, key => redisBacklogScaleRule\('\$\{queuePrefix\}:\$\{tenantOperationsQueue\}:\$\{key\}'/);
     expect(main).toMatch(/minReplicas: 0\s+maxReplicas: workerMaxReplicas/);
+  });
+
+  it('gives the worker the longest grace Container Apps allows, and stops taking jobs within it', () => {
+    const grace = Number(/^var workerTerminationGraceSeconds = (\d+)$/m.exec(main)?.[1]);
+    const app = read(join(infra, 'modules', 'container-app.bicep'));
+    expect(Number(/@maxValue\((\d+)\)\nparam terminationGracePeriodSeconds/.exec(app)?.[1])).toBe(600);
+    expect(grace).toBe(600);
+    expect(main).toMatch(/terminationGracePeriodSeconds: workerTerminationGraceSeconds/);
+    expect(main).toMatch(/\{ name: 'SHUTDOWN_TIMEOUT_MS', value: string\(workerShutdownTimeoutMs\) \}/);
+    const shutdownMs = Number(/^var workerShutdownTimeoutMs = \(workerTerminationGraceSeconds - (\d+)\) \* 1000$/m.exec(main)?.[1]);
+    expect(shutdownMs).toBeGreaterThan(0);
+  });
+
+  it('never deploys Entra tenant users or an Entra-only server, whose tenants nobody could sign in to', () => {
+    const sql = read(join(infra, 'modules', 'sql.bicep'));
+    expect(main).not.toMatch(/AZURE_SQL_TENANT_USERS|sqlEntraOnlyAuthentication/);
+    expect(sql).toMatch(/azureADOnlyAuthentication: false/);
+  });
+
+  it('gives the worker an export destination it can use on a server without public access', () => {
+    const worker = main.slice(main.indexOf("module worker '"), main.indexOf("module adminApi '"));
+    expect(worker).toMatch(/env: concat\(controlPlaneEnv, exportEnv,/);
+    const exportEnv = main.slice(main.indexOf('var exportEnv = ['), main.indexOf(']', main.indexOf('var exportEnv = [')));
+    expect([...exportEnv.matchAll(/name: '(\w+)'/g)].map(([, name]) => name)).toEqual([
+      'AZURE_SQL_EXPORT_URL',
+      'AZURE_SQL_EXPORT_IDENTITY',
+      'AZURE_SQL_EXPORT_STORAGE_ACCOUNT_ID',
+    ]);
+    // The identity the worker names is the one the server carries as its primary identity.
+    expect(exportEnv).toMatch(/AZURE_SQL_EXPORT_IDENTITY', value: identities\.outputs\.controlPlane\.id/);
+    expect(main).toMatch(/serverIdentityId: identities\.outputs\.controlPlane\.id/);
+    expect(read(join(infra, 'modules', 'sql.bicep'))).toMatch(/primaryUserAssignedIdentityId: serverIdentityId/);
+  });
+
+  it('names the dev Key Vault so that a redeploy after deleting the deployment can take a new name', () => {
+    expect(main).toMatch(/name: take\('kv\$\{compactPrefix\}\$\{keyVaultSuffix\}', 24\)/);
+    expect(main).toMatch(/var keyVaultSuffix = empty\(keyVaultGeneration\) \? suffix : take\(uniqueString\(resourceGroup\(\)\.id, namePrefix, keyVaultGeneration\), 6\)/);
+    const dev = assignedParams(read(join(infra, 'parameters', 'dev.bicepparam')));
+    expect(dev.get('keyVaultGeneration')).toBe("readEnvironmentVariable('TENANTRY_KEY_VAULT_GENERATION', '')");
+    expect(dev.get('keyVaultSoftDeleteRetentionDays')).toBe('7');
   });
 
   it('sets only environment variables the processes read', () => {
