@@ -2,12 +2,13 @@ import { loadSettings, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
 import { operationQueueSettings } from '@tenantry/registry';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { backlogKeys } from './bicep.fixture';
+import { backlogKeys, BicepProgram, type ResourceDeclaration } from './bicep.fixture';
 import { variablesRead } from './process-settings.fixture';
 
 // No Bicep compiler can be installed here (it downloads a binary), so this checks what holds
 // without one: parameter files and module calls against the parameters they fill, file
-// references, role ids, secrets, and the names the templates share with the code.
+// references, role ids, secrets, the names the templates share with the code, and every resource
+// against the facts of the published Bicep type definitions (infra/bicep-types.json).
 
 const root = resolve(__dirname, '..');
 const infra = join(root, 'infra');
@@ -191,6 +192,123 @@ describe('infra templates', () => {
         .filter((line) => credential.test(line) && !/secretName: '[\w-]+'|secretRef: '[\w-]+'|'[0-9a-f]{8}-[0-9a-f-]{27}'/.test(line));
       expect({ file, hits }).toEqual({ file, hits: [] });
     }
+  });
+});
+
+interface TypeFacts {
+  source: string;
+  commit: string;
+  /** Property path -> its type line in the definitions; a path ending in .* is a dictionary's value. */
+  properties: Record<string, string>;
+}
+
+/** The alternatives of a closed enum ('A' | 'B', no `| string`), or undefined for an open type. */
+function closedEnum(type: string): string[] | undefined {
+  const head = type.split(' (')[0].split(' {')[0];
+  if (!/^'[^']*'( \| '[^']*')*$/.test(head)) return undefined;
+  return [...head.matchAll(/'([^']*)'/g)].map(([, value]) => value);
+}
+
+/** What a literal written at a path must satisfy: the enum, the pattern and the length bounds of its type. */
+function literalProblem(type: string, value: string): string | undefined {
+  const choices = closedEnum(type);
+  if (choices && !choices.includes(value)) return `'${value}' is none of ${choices.join(', ')}`;
+  const pattern = /pattern: "((?:[^"\\]|\\.)*)"/.exec(type)?.[1];
+  if (pattern && !new RegExp(pattern).test(value)) return `'${value}' does not match ${pattern}`;
+  const min = Number(/minLength: (\d+)/.exec(type)?.[1] ?? 0);
+  const max = Number(/maxLength: (\d+)/.exec(type)?.[1] ?? Infinity);
+  if (value.length < min || value.length > max) return `'${value}' is not ${min}-${max} characters long`;
+  return undefined;
+}
+
+describe('infra templates against the published Bicep type definitions (infra/bicep-types.json)', () => {
+  const facts = JSON.parse(read(join(infra, 'bicep-types.json'))) as { repository: string; types: Record<string, TypeFacts> };
+  const program = new BicepProgram(bicepFiles);
+  const resources = program.all.flatMap((file) => file.resources);
+  const label = (resource: ResourceDeclaration) => `${resource.file.split('/').pop()}: ${resource.symbol} (${resource.type}@${resource.version})`;
+  const factsOf = (resource: ResourceDeclaration) => facts.types[`${resource.type}@${resource.version}`];
+  const used = new Map<string, Set<string>>();
+
+  /** The fact a path matches: itself, or the dictionary it is a key of. */
+  function factKey(typeFacts: TypeFacts, path: string): string | undefined {
+    if (path in typeFacts.properties) return path;
+    const parts = path.split('.');
+    for (let i = parts.length - 1; i > 0; i--) {
+      const dictionary = `${parts.slice(0, i).join('.')}.*`;
+      if (dictionary in typeFacts.properties && parts.length === i + 1) return dictionary;
+    }
+    return undefined;
+  }
+
+  function markUsed(resource: ResourceDeclaration, key: string): void {
+    const type = `${resource.type}@${resource.version}`;
+    used.set(type, (used.get(type) ?? new Set()).add(key));
+  }
+
+  it('finds every resource the templates declare', () => {
+    expect(resources.length).toBeGreaterThan(20);
+    expect(resources.map((resource) => resource.type)).toEqual(expect.arrayContaining(['Microsoft.Sql/servers', 'Microsoft.App/containerApps', 'Microsoft.Storage/storageAccounts']));
+  });
+
+  it.each(resources.map((resource) => [label(resource), resource] as const))('%s: its type and API version exist, and the version is GA', (_, resource) => {
+    const typeFacts = factsOf(resource);
+    expect({ resource: label(resource), known: typeFacts !== undefined }).toEqual({ resource: label(resource), known: true });
+    expect(resource.version).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(typeFacts.source).toMatch(new RegExp(`^generated/[^/]+/${resource.type.split('/')[0].toLowerCase()}/${resource.version}/types\\.md$`));
+    expect(typeFacts.commit).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it.each(resources.map((resource) => [label(resource), resource] as const))('%s: writes only properties its type has, none read-only, literals its type allows', (_, resource) => {
+    const typeFacts = factsOf(resource);
+    const problems: string[] = [];
+    for (const [path, values] of program.writes(resource)) {
+      const key = factKey(typeFacts, path);
+      if (!key) {
+        problems.push(`${path}: not a property of ${resource.type}@${resource.version}`);
+        continue;
+      }
+      markUsed(resource, key);
+      const type = typeFacts.properties[key];
+      if (/\(([^)]*, )?ReadOnly/.test(type)) problems.push(`${path}: read-only (${type})`);
+      for (const value of values) {
+        const problem = value === null ? undefined : literalProblem(type, value);
+        if (problem) problems.push(`${path}: ${problem}`);
+      }
+    }
+    expect({ resource: label(resource), problems }).toEqual({ resource: label(resource), problems: [] });
+  });
+
+  it.each(resources.map((resource) => [label(resource), resource] as const))('%s: reads only properties its type has', (_, resource) => {
+    const typeFacts = factsOf(resource);
+    const unknown = program.reads(resource).filter((path) => {
+      const key = factKey(typeFacts, path);
+      if (key) markUsed(resource, key);
+      return !key;
+    });
+    expect({ resource: label(resource), unknown }).toEqual({ resource: label(resource), unknown: [] });
+  });
+
+  it('lists only what the templates use, so that the file stays the record of what they rely on', () => {
+    // Runs after the checks above, which note each fact they match.
+    const unused = Object.entries(facts.types).flatMap(([type, typeFacts]) =>
+      Object.keys(typeFacts.properties)
+        .filter((path) => !used.get(type)?.has(path))
+        .map((path) => `${type} ${path}`),
+    );
+    expect(unused).toEqual([]);
+    expect(Object.keys(facts.types).filter((type) => !resources.some((resource) => `${resource.type}@${resource.version}` === type))).toEqual([]);
+  });
+
+  it('catches what it is meant to catch', () => {
+    const storage = facts.types['Microsoft.Storage/storageAccounts@2025-01-01'];
+    expect(literalProblem(storage.properties['properties.networkAcls.defaultAction'], 'Block')).toBe("'Block' is none of Allow, Deny");
+    expect(literalProblem(storage.properties.name, 'Tenantry-Exports')).toMatch(/does not match/);
+    expect(literalProblem(storage.properties['properties.minimumTlsVersion'], 'TLS9')).toBeUndefined();
+    expect(factKey(storage, 'properties.allowSharedKeyAccess')).toBe('properties.allowSharedKeyAccess');
+    expect(factKey(storage, 'properties.allowSharedKeyAcess')).toBeUndefined();
+    expect(factKey(facts.types['Microsoft.App/containerApps@2025-07-01'], 'properties.template.scale.rules.custom.metadata.listName')).toBe(
+      'properties.template.scale.rules.custom.metadata.*',
+    );
   });
 });
 

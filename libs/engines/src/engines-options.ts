@@ -86,8 +86,8 @@ const postgresSettings = mapSettings(
   ({ adminUrl, own }): Required<PostgresEngineOptions> => ({ adminUrl, ...own }),
 );
 
-// https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules: a storage
-// account is 3-24 lowercase letters and digits; its blob endpoint is https://<account>.blob.<cloud suffix>/.
+// A storage account's name is 3-24 lowercase letters and digits (Microsoft.Storage/storageAccounts name
+// pattern, infra/bicep-types.json); its blob endpoint is https://<account>.blob.<cloud suffix>/.
 const USER_ASSIGNED_IDENTITY_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
 const STORAGE_ACCOUNT_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Storage\/storageAccounts\/([a-z0-9]{3,24})$/i;
 
