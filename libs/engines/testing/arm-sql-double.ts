@@ -1,6 +1,7 @@
 import { type HttpsDouble, type RecordedRequest, startHttpsDouble } from '@tenantry/testing';
 import type { ServerResponse } from 'node:http';
 import { parseElasticPoolId } from '../src/azure-sql/elastic-pool';
+import { type PrivateLinkDouble, privateLinkDouble } from './private-link-double';
 
 /** The api-version @azure/arm-sql 10 sends for Microsoft.Sql/servers/databases. */
 export const ARM_SQL_API_VERSION = '2022-08-01-preview';
@@ -41,6 +42,8 @@ export interface ArmSqlDouble {
   /** Every way a request broke the API contract (wrong api-version, malformed body); each was answered 400. */
   violations: string[];
   databases: Map<string, DoubleDatabase>;
+  /** Private endpoint connections of servers and storage accounts; an export with networkIsolation waits on its two. */
+  privateLink: PrivateLinkDouble;
   fail(fault: ArmFault): void;
   /** A database that exists before the test acts, e.g. in another pool. */
   seed(database: Omit<DoubleDatabase, 'id' | 'status'> & { server: DatabaseAddress }): void;
@@ -60,6 +63,8 @@ interface Operation {
   /** What the Location URL answers once the operation succeeded (exports). */
   result?: unknown;
   done: boolean;
+  /** An export with network isolation is "on hold" until its private endpoints are approved; polls meanwhile do not count. */
+  onHold?: () => boolean;
 }
 
 const DATABASE_PATH =
@@ -87,6 +92,7 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
   const databases = new Map<string, DoubleDatabase>();
   const operations = new Map<string, Operation>();
   const faults: ArmFault[] = [];
+  const privateLink = privateLinkDouble();
   let nextOperation = 1;
   let http: HttpsDouble;
 
@@ -98,9 +104,16 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
   }
 
   /** Starts a long-running operation and answers 202 with the headers ARM sends for one. */
-  function accept(response: ServerResponse, subscriptionId: string, location: string, finish: () => unknown, resultKind = 'databaseOperationResults'): void {
+  function accept(
+    response: ServerResponse,
+    subscriptionId: string,
+    location: string,
+    finish: () => unknown,
+    resultKind = 'databaseOperationResults',
+    onHold?: () => boolean,
+  ): void {
     const id = `op-${nextOperation++}`;
-    const operation: Operation = { pollsLeft: pollsBeforeDone, finish, done: false };
+    const operation: Operation = { pollsLeft: pollsBeforeDone, finish, done: false, onHold };
     operations.set(id, operation);
     const base = `${http.url}/subscriptions/${subscriptionId}/providers/Microsoft.Sql/locations/${location}`;
     send(response, 202, undefined, {
@@ -122,13 +135,37 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
     return undefined;
   }
 
-  function checkExportBody(body: unknown): string | undefined {
+  /**
+   * ExportDatabaseDefinition as Spec Microsoft.Sql stable/2025-01-01 Databases.json has it: storageKeyType,
+   * storageKey, storageUri and administratorLogin required; with ManagedIdentity the key and the login are
+   * the identity's resource id and a password is refused (400 SQLPasswordSpecifiedWithManagedIdentity);
+   * networkIsolation must name the server addressed and the account of storageUri.
+   */
+  function checkExportBody(body: unknown, server: DatabaseAddress): string | undefined {
     const request = body as Record<string, unknown> | undefined;
-    if (!['SharedAccessKey', 'StorageAccessKey'].includes(request?.storageKeyType as string)) return 'export: storageKeyType must be SharedAccessKey or StorageAccessKey';
-    for (const field of ['storageKey', 'storageUri', 'administratorLogin', 'administratorLoginPassword']) {
+    if (!['SharedAccessKey', 'StorageAccessKey', 'ManagedIdentity'].includes(request?.storageKeyType as string)) {
+      return 'export: storageKeyType must be SharedAccessKey, StorageAccessKey or ManagedIdentity';
+    }
+    for (const field of ['storageKey', 'storageUri', 'administratorLogin']) {
       if (typeof request?.[field] !== 'string' || request[field] === '') return `export: ${field} is required`;
     }
-    if (!(request?.storageUri as string).startsWith('https://')) return 'export: storageUri must be https';
+    const storageUri = new URL(request?.storageUri as string);
+    if (storageUri.protocol !== 'https:') return 'export: storageUri must be https';
+    const identity = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
+    if (request?.storageKeyType === 'ManagedIdentity' && !identity.test(request.storageKey as string)) return "export: storageKey must be the managed identity's resource id";
+    if (request?.authenticationType === 'ManagedIdentity') {
+      if (!identity.test(request.administratorLogin as string)) return "export: administratorLogin must be the managed identity's resource id";
+      if ('administratorLoginPassword' in request) return 'SQLPasswordSpecifiedWithManagedIdentity: export: no password with a managed identity';
+    } else if (typeof request?.administratorLoginPassword !== 'string' || request.administratorLoginPassword === '') {
+      return 'export: administratorLoginPassword is required with SQL authentication';
+    }
+    const isolation = request?.networkIsolation as { sqlServerResourceId?: string; storageAccountResourceId?: string } | undefined;
+    if (isolation) {
+      const serverId = `/subscriptions/${server.subscriptionId}/resourceGroups/${server.resourceGroup}/providers/Microsoft.Sql/servers/${server.server}`;
+      if (isolation.sqlServerResourceId?.toLowerCase() !== serverId.toLowerCase()) return `export: networkIsolation.sqlServerResourceId must be ${serverId}`;
+      const account = /\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)$/i.exec(isolation.storageAccountResourceId ?? '')?.[1];
+      if (!account || account.toLowerCase() !== storageUri.hostname.split('.')[0]) return 'export: networkIsolation.storageAccountResourceId must be the account of storageUri';
+    }
     return undefined;
   }
 
@@ -149,7 +186,10 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
     if (!String(request.headers.authorization ?? '').startsWith('Bearer ')) {
       return send(response, 401, armError('AuthenticationFailed', 'no bearer token'));
     }
-    if (call.apiVersion !== ARM_SQL_API_VERSION) return refuse(response, `${call.method} ${call.path}: api-version ${call.apiVersion}, expected ${ARM_SQL_API_VERSION}`);
+    const privateLinkVersion = privateLink.apiVersionFor(call.path);
+    const expectedVersion = privateLinkVersion ?? ARM_SQL_API_VERSION;
+    if (call.apiVersion !== expectedVersion) return refuse(response, `${call.method} ${call.path}: api-version ${call.apiVersion}, expected ${expectedVersion}`);
+    if (privateLinkVersion) return privateLink.handle(call.method, call.path, call.body, response, send, (problem) => refuse(response, problem));
 
     const fault = faults.find((f) => f.method === call.method && f.path.test(call.path));
     if (fault) {
@@ -164,6 +204,11 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
     if (polled) {
       const operation = operations.get(polled[2]);
       if (!operation) return send(response, 404, armError('ResourceNotFound', `operation ${polled[2]}`));
+      if (operation.onHold?.()) {
+        return polled[1] === 'databaseAzureAsyncOperation'
+          ? send(response, 200, { name: polled[2], status: 'InProgress', startTime: new Date().toISOString() })
+          : send(response, 202, undefined);
+      }
       if (polled[1] === 'databaseAzureAsyncOperation') {
         if (operation.pollsLeft > 0) {
           operation.pollsLeft -= 1;
@@ -185,10 +230,13 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
 
     if (isExport) {
       if (call.method !== 'POST') return send(response, 405, armError('MethodNotAllowed', call.method));
-      const problem = checkExportBody(call.body);
+      const problem = checkExportBody(call.body, address);
       if (problem) return refuse(response, problem);
       if (!existing || existing.status !== 'Online') return send(response, 404, armError('ResourceNotFound', `database ${name}`));
-      const { storageUri } = call.body as { storageUri: string };
+      const { storageUri, networkIsolation } = call.body as { storageUri: string; networkIsolation?: { sqlServerResourceId: string; storageAccountResourceId: string } };
+      const endpoints = networkIsolation
+        ? privateLink.requestForExport(`req${nextOperation}`, networkIsolation.sqlServerResourceId, networkIsolation.storageAccountResourceId)
+        : [];
       return accept(
         response,
         subscriptionId,
@@ -200,6 +248,7 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
           properties: { requestType: 'Export', status: 'Succeeded', blobUri: storageUri, serverName: server, databaseName: name },
         }),
         'importExportOperationResults',
+        () => endpoints.some((endpoint) => endpoint.status !== 'Approved'),
       );
     }
 
@@ -240,6 +289,7 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = 
     calls,
     violations,
     databases,
+    privateLink,
     fail: (fault) => faults.push(fault),
     seed({ server, name, location, tags, elasticPoolId }) {
       const id = `/subscriptions/${server.subscriptionId}/resourceGroups/${server.resourceGroup}/providers/Microsoft.Sql/servers/${server.server}/databases/${name}`;

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EngineRegistry, type TenantDatabaseTarget } from '@tenantry/engines';
+import { EngineNotConfigured, EngineRegistry, type TenantDatabaseTarget } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
-import type { SagaContext, SagaStep } from './saga-step';
+import { forGood, type SagaContext, type SagaStep } from './saga-step';
 import { changeTenantStatus } from './tenant-status-change';
 import { targetOf } from './tenant-target';
 
@@ -12,7 +12,9 @@ import { targetOf } from './tenant-target';
 export class DeprovisioningSaga {
   readonly steps: SagaStep[] = [
     { name: 'invalidate_cache', run: (c) => this.invalidator.invalidate(c.tenant.id) },
-    { name: 'export', run: (c) => this.exportIfAsked(c) },
+    // An export this process cannot make (no destination configured) fails the offboarding at once, saying so:
+    // retrying cannot configure it, and the database is not dropped without the export that was asked for.
+    { name: 'export', run: (c) => forGood(() => this.exportIfAsked(c), [EngineNotConfigured]) },
     { name: 'drop_database', run: (c) => this.whenPlaced(c, (target) => this.dropDatabase(c, target)) },
     { name: 'drop_login', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.address.engine).dropLogin(target)) },
     { name: 'retire_secret', run: (c) => this.retireSecret(c) },

@@ -6,19 +6,9 @@ import { DatabaseCreator } from '../fast-path/database-creator';
 import { Credentials } from './credentials';
 import { PlacementService } from './placement.service';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
-import { PermanentStepFailure, type SagaContext, type SagaStep } from './saga-step';
+import { forGood, type SagaContext, type SagaStep } from './saga-step';
 import { changeTenantStatus } from './tenant-status-change';
 import { targetOf } from './tenant-target';
-
-/** Runs `work`; a failure of one of the `permanent` kinds, which retrying cannot fix, fails the operation at once, saying why. */
-async function forGood<T>(work: () => Promise<T>, permanent: Array<abstract new (...args: never[]) => Error>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (permanent.some((kind) => error instanceof kind)) throw new PermanentStepFailure((error as Error).message);
-    throw error;
-  }
-}
 
 /** place -> create database -> create login -> apply schema -> credentials (pending, on the login, stored) -> activate -> invalidate caches. */
 @Injectable()

@@ -30,9 +30,11 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
       armClientOptions: { tlsOptions: { ca: arm.ca } },
       armPollIntervalMs: 10,
       sqlAuth: { kind: 'sql', login: 'sqladmin', password: 'never-used-here' },
-      tenantUsers: 'contained',
       trustServerCertificate: false,
-      export: { containerUrl: EXPORTS, storageKeyType: 'SharedAccessKey', storageKey: '?sv=2024&sig=abc', adminLogin: 'sqladmin', adminPassword: 'admin-pw' },
+      export: {
+        containerUrl: EXPORTS,
+        auth: { kind: 'sql', storageKeyType: 'SharedAccessKey', storageKey: '?sv=2024&sig=abc', login: 'sqladmin', password: 'admin-pw' },
+      },
       ...overrides,
     });
   }
@@ -57,7 +59,7 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
   afterEach(() => {
     // Every request carried the api-version and well-formed bodies, or the double said which did not.
     expect(arm.violations).toEqual([]);
-    expect(arm.calls.every((call) => call.apiVersion === ARM_SQL_API_VERSION)).toBe(true);
+    expect(arm.calls.every((call) => call.apiVersion === (arm.privateLink.apiVersionFor(call.path) ?? ARM_SQL_API_VERSION))).toBe(true);
   });
 
   it('creates the database in its elastic pool: PUT 202 with Azure-AsyncOperation, polled to Succeeded, then the final GET', async () => {
@@ -168,6 +170,39 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
       authenticationType: 'Sql',
     });
     expect(callsSince(mark).slice(-1)[0]).toMatch(/^GET locations\/westeurope\/importExportOperationResults\/op-\d+$/);
+  });
+
+  it('exports from a server without public access: managed identity, no password, network isolation, and only its own endpoints approved', async () => {
+    const identity = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-tenants/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-sql`;
+    const account = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-tenants/providers/Microsoft.Storage/storageAccounts/tenantexports`;
+    const server = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1`;
+    const isolated = engineWith({ export: { containerUrl: EXPORTS, auth: { kind: 'managed-identity', identityId: identity }, storageAccountId: account } });
+    const t = target('iota');
+    await isolated.createDatabase(t);
+    // Someone else's request for a private endpoint into the server: never approved on their behalf.
+    const stranger = arm.privateLink.seed(server, `/subscriptions/${SUBSCRIPTION}/resourceGroups/other/providers/Microsoft.Network/privateEndpoints/pe-stranger`);
+    const mark = arm.calls.length;
+
+    const location = await isolated.exportDatabase(t, `${t.databaseName}-op43`);
+
+    expect(location).toBe(`${EXPORTS}/${t.databaseName}-op43.bacpac`);
+    const post = arm.calls.slice(mark).find((call) => call.method === 'POST');
+    // Spec stable/2025-01-01 examples/ExportDatabaseWithManagedIdentity.json, with networkIsolation as in ExportDatabaseWithNetworkIsolation.json.
+    expect(post?.body).toEqual({
+      storageKeyType: 'ManagedIdentity',
+      storageKey: identity,
+      storageUri: location,
+      administratorLogin: identity,
+      authenticationType: 'ManagedIdentity',
+      networkIsolation: { sqlServerResourceId: server, storageAccountResourceId: account },
+    });
+    const approvals = arm.calls.slice(mark).filter((call) => call.method === 'PUT' && call.path.includes('/privateEndpointConnections/'));
+    expect(approvals.map((call) => call.path.split('/privateEndpointConnections/')[1])).toEqual([
+      expect.stringMatching(/^ImportExportPrivateLink_SQL_/),
+      expect.stringMatching(/^ImportExportPrivateLink_Storage_/),
+    ]);
+    expect(arm.privateLink.connections.get(account.toLowerCase())?.map((c) => c.status)).toEqual(['Approved']);
+    expect(stranger.status).toBe('Pending');
   });
 
   it('refuses to export when no storage container is configured', async () => {

@@ -23,7 +23,7 @@ export interface AzureSqlEngineOptions extends AzureSqlSettings {
  * Tenant databases on SQL Server. A pool with an elastic pool id is Azure SQL: the database is
  * created, dropped and exported through ARM. A pool without one is a plain SQL Server (docker-compose's):
  * the same lifecycle in T-SQL on master. Inside the database it is the same either way: the
- * tenant's contained (or Entra) user with data roles, and migrations under an application lock.
+ * tenant's contained user with data roles, and migrations under an application lock.
  */
 export class AzureSqlEngine implements TenantDatabaseEngine {
   readonly kind = 'azure-sql' as const;
@@ -47,7 +47,7 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
       pollIntervalMs: options.armPollIntervalMs,
     });
     this.server = new SqlServerDatabases(connections);
-    this.users = new SqlServerUsers(connections, options.tenantUsers);
+    this.users = new SqlServerUsers(connections);
     this.migrations = new SqlServerMigrations(connections);
   }
 
@@ -63,7 +63,7 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
     return this.users.ensure(target);
   }
 
-  /** Contained and Entra users sign in to their own database only: the server's master is out of their reach already. */
+  /** Contained users sign in to their own database only: the server's master is out of their reach already. */
   async secureServer(): Promise<void> {}
 
   setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<Date> {
