@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { redisSettings, tenantCacheSettings } from '@tenantry/common';
+import { redisSettings } from '@tenantry/common';
+import { tenantCacheSettings } from '@tenantry/tenant-cache';
 import { AzureSqlEngine, EngineRegistry } from '@tenantry/engines';
 import { adminDatabaseSettings, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { LocalAesGcmProtector } from '@tenantry/secrets';
