@@ -28,6 +28,8 @@ export interface AzureSqlSettings {
   /** contained: a database user with a password; entra: a user FROM EXTERNAL PROVIDER, which signs in with tokens. */
   tenantUsers: 'contained' | 'entra';
   trustServerCertificate: boolean;
+  /** Each new elastic-pool database's maxSizeBytes, so that one tenant cannot fill the pool's storage; absent: Azure's default for the tier. */
+  databaseMaxSizeBytes?: number;
   /** Where offboarding exports go (.bacpac blobs); absent: exports are refused. */
   export?: { containerUrl: string; storageKeyType: 'SharedAccessKey' | 'StorageAccessKey'; storageKey: string; adminLogin: string; adminPassword: string };
 }
@@ -78,6 +80,8 @@ const azureSqlSettings = defineSettings({
     AZURE_SQL_ADMIN_PASSWORD: z.string().min(1).optional(),
     AZURE_SQL_TENANT_USERS: z.enum(['contained', 'entra']).default('contained'),
     AZURE_SQL_TRUST_SERVER_CERTIFICATE: sharedVariables.AZURE_SQL_TRUST_SERVER_CERTIFICATE,
+    // Which sizes a tier offers is Azure's to check: it refuses others with 400 InvalidMaxSizeTierCombination.
+    AZURE_SQL_DATABASE_MAX_SIZE_GB: z.coerce.number().int().min(1).optional(),
     AZURE_SQL_EXPORT_URL: z
       .string()
       .url()
@@ -103,6 +107,7 @@ const azureSqlSettings = defineSettings({
       sqlAuth: e.AZURE_SQL_AUTH === 'sql' ? { kind: 'sql', login: login ?? '', password: password ?? '' } : { kind: 'entra' },
       tenantUsers: e.AZURE_SQL_TENANT_USERS,
       trustServerCertificate: e.AZURE_SQL_TRUST_SERVER_CERTIFICATE,
+      databaseMaxSizeBytes: e.AZURE_SQL_DATABASE_MAX_SIZE_GB === undefined ? undefined : e.AZURE_SQL_DATABASE_MAX_SIZE_GB * 1024 ** 3,
       export: e.AZURE_SQL_EXPORT_URL
         ? {
             containerUrl: e.AZURE_SQL_EXPORT_URL.replace(/\/$/, ''),
