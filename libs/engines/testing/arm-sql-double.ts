@@ -71,6 +71,8 @@ export interface ArmSqlDouble {
   /** Blob URIs the Import/Export service wrote. */
   blobs: Set<string>;
   fail(fault: ArmFault): void;
+  /** Drops the faults not used up yet. */
+  clearFaults(): void;
   /** The next operation that starts (create, delete, export) ends Failed or Canceled with this error instead of succeeding. */
   endNextOperation(outcome: 'Failed' | 'Canceled', code: SpecErrorCode): void;
   /** The elastic pool holds at most this many databases (its tier's limit). */
@@ -300,6 +302,7 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number; ret
     databases,
     blobs,
     fail: (fault) => faults.push(fault),
+    clearFaults: () => faults.splice(0),
     endNextOperation(status, code) {
       nextOutcome = { status, code };
     },

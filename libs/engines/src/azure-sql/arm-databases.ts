@@ -1,4 +1,4 @@
-import { type Database, type ExportDatabaseDefinition, SqlManagementClient, type SqlManagementClientOptionalParams } from '@azure/arm-sql';
+import { type Database, type DatabasesExportOptionalParams, type ExportDatabaseDefinition, SqlManagementClient, type SqlManagementClientOptionalParams } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AzureSqlSettings } from '../engines-options';
@@ -55,8 +55,20 @@ const POOL_FULL = new Set([
 ]);
 const QUOTA_USED_UP = new Set(['SubscriptionVcoreQuotaExceeded', 'ServerDtuQuotaExceeded']);
 
+/**
+ * The SDK's poller resumes from its own serialized state (@azure/core-lro 2.x, `poller.toString()`);
+ * this is that state for an operation followed by its Location, as the poller makes it from a 202
+ * that carries only a Location (http/operation.js inferLroMode, mode ResourceLocation).
+ */
+function pollerStateAt(location: string): string {
+  return JSON.stringify({ state: { status: 'running', config: { metadata: { mode: 'ResourceLocation' }, operationLocation: location } } });
+}
+
 /** An import/export service verdict that the export is done (the spec's example says "Completed", Microsoft's docs "Succeeded"). */
 const EXPORT_DONE = new Set(['completed', 'succeeded']);
+
+// Each raw response of an operation, as the SDK hands it to `onResponse` (the type is declared by its core-client dependency).
+type RawResponse = Parameters<NonNullable<DatabasesExportOptionalParams['onResponse']>>[0];
 
 function statusCode(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
@@ -108,8 +120,9 @@ export class ArmDatabases implements DatabaseLifecycle {
 
   /**
    * A .bacpac in the configured blob container, written by the Import/Export service. The export is a
-   * POST, not idempotent, and runs for minutes to hours: its Location is saved in `checkpoint` before
-   * it is followed, so a later attempt follows the same export instead of starting another.
+   * POST, not idempotent, and runs for minutes to hours: its Location is saved in `checkpoint` as soon
+   * as ARM answers 202, before any poll, so a later attempt follows the same export instead of starting
+   * another.
    */
   async export(target: TenantDatabaseTarget, name: string, checkpoint?: StepCheckpoint): Promise<string> {
     const settings = this.options.export;
@@ -117,14 +130,13 @@ export class ArmDatabases implements DatabaseLifecycle {
     const storageUri = `${settings.containerUrl}/${encodeURIComponent(name)}.bacpac`;
     const definition = exportDefinition(settings, storageUri);
     const pool = parseElasticPoolId(elasticPoolOf(target).id);
-    const databases = this.client(pool).databases;
-    const begin = (resumeFrom?: string) =>
-      databases.beginExport(pool.resourceGroup, pool.server, target.databaseName, definition, { resumeFrom, updateIntervalInMs: this.pollIntervalMs });
+    const begin = (options: { resumeFrom?: string; onResponse?: (response: RawResponse) => void }) =>
+      this.client(pool).databases.beginExport(pool.resourceGroup, pool.server, target.databaseName, definition, { ...options, updateIntervalInMs: this.pollIntervalMs });
 
     let poller: Awaited<ReturnType<typeof begin>> | undefined;
     if (checkpoint?.saved) {
       try {
-        poller = await begin(checkpoint.saved);
+        poller = await begin({ resumeFrom: pollerStateAt(checkpoint.saved) });
       } catch (error) {
         // ARM no longer knows that operation: start again (an export that did finish shows as BlobAlreadyExist).
         if (statusCode(error) !== 404) throw await this.forgetFailedExport(error, checkpoint);
@@ -132,8 +144,16 @@ export class ArmDatabases implements DatabaseLifecycle {
       }
     }
     if (!poller) {
-      poller = await this.startExport(target, storageUri, () => begin());
-      await checkpoint?.save(poller.toString());
+      let saving: Promise<void> | undefined;
+      const keepLocation = (response: RawResponse) => {
+        const location = response.request.method === 'POST' && response.status === 202 ? response.headers.get('location') : undefined;
+        if (location && checkpoint) saving = checkpoint.save(location);
+      };
+      try {
+        poller = await this.startExport(target, storageUri, () => begin({ onResponse: keepLocation }));
+      } finally {
+        await saving;
+      }
     }
 
     let result;
