@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EngineRegistry, type TenantDatabaseTarget } from '@tenantry/engines';
+import { EngineRegistry, ExportBlocked, type StepCheckpoint, type TenantDatabaseTarget } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
-import type { SagaContext, SagaStep } from './saga-step';
+import { forGood, type SagaContext, type SagaStep } from './saga-step';
 import { changeTenantStatus } from './tenant-status-change';
 import { targetOf } from './tenant-target';
 
@@ -42,11 +42,19 @@ export class DeprovisioningSaga {
     await this.registry.repositories.databases.markDropped(context.tenant.id);
   }
 
-  /** Returns where the export went, kept on the operation as the step's detail. */
+  /**
+   * Returns where the export went, kept on the operation as the step's detail. The engine keeps what it
+   * needs to follow a long export again on the operation row, so a resumed offboarding starts no second one.
+   */
   private async exportIfAsked(context: SagaContext): Promise<string | undefined> {
     if (context.operation.params.export !== true || !context.database) return undefined;
     const target = targetOf(context);
-    return this.engines.get(target.address.engine).exportDatabase(target, `${target.databaseName}-${context.operation.id}`);
+    const { id, checkpoints } = context.operation;
+    const checkpoint: StepCheckpoint = {
+      saved: checkpoints.export ?? null,
+      save: (value) => this.registry.repositories.operations.saveCheckpoint(id, 'export', value),
+    };
+    return forGood(() => this.engines.get(target.address.engine).exportDatabase(target, `${target.databaseName}-${id}`, checkpoint), [ExportBlocked]);
   }
 
   private async retireSecret(context: SagaContext): Promise<void> {
