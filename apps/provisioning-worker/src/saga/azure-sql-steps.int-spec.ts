@@ -1,32 +1,24 @@
 import type { TokenCredential } from '@azure/identity';
-import { Logger } from '@nestjs/common';
 import { AzureSqlEngine, EngineRegistry, tenantDatabaseNames } from '@tenantry/engines';
 import { type ArmSqlDouble, startArmSqlDouble } from '@tenantry/engines/testing';
-import { adminDatabaseSettings, type DatabasePoolEntity, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork, type TenantCacheInvalidator } from '@tenantry/registry';
+import type { DatabasePoolEntity, TenantCacheInvalidator } from '@tenantry/registry';
 import type { SecretProtector } from '@tenantry/secrets';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
-import { Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { DatabaseCreator } from '../fast-path/database-creator';
 import type { WarmPoolKeeper } from '../fast-path/warm-pool-keeper';
-import { WorkerMetrics } from '../metrics/worker-metrics';
 import { workerSettings } from '../worker-settings';
 import type { Credentials } from './credentials';
 import { DeprovisioningSaga } from './deprovisioning.saga';
-import { FailPoints } from './fail-points';
 import type { PlacementService } from './placement.service';
 import { ProvisioningSaga } from './provisioning.saga';
-import { OperationFailed, SagaRunner } from './saga-runner';
+import { OperationFailed } from './saga-runner';
+import { useSagaRunner } from './saga-runner.fixture';
 
 const SUBSCRIPTION = '0b1f6471-1bf0-4dda-aec3-cb9272f09590';
 const ELASTIC_POOL = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a`;
 const EXPORTS = 'https://tenantexports.blob.core.windows.net/offboarded';
 
 describe('the saga steps that reach Azure SQL (real admin database, the ARM double and the real SDK)', () => {
-  let env: TestEnv;
-  let dataSource: DataSource;
-  let registry: RegistryUnitOfWork;
-  let runner: SagaRunner;
+  const db = useSagaRunner();
   let arm: ArmSqlDouble;
   let engines: EngineRegistry;
   let provisioning: ProvisioningSaga;
@@ -35,14 +27,8 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
   const options = { maxAttempts: 5, onFailed: async () => undefined };
 
   beforeAll(async () => {
-    // The runner logs each failed step; these failures are on purpose.
-    Logger.overrideLogger(false);
-    env = createTestEnv();
-    await migrateRegistry(env.settings(adminDatabaseSettings));
-    dataSource = await new DataSource(registryDataSourceOptions(env.settings(registrySettings))).initialize();
-    registry = new RegistryUnitOfWork(dataSource);
+    const { env, registry, runner } = db;
     const worker = env.settings(workerSettings).worker;
-    runner = new SagaRunner(registry, new FailPoints(worker), new WorkerMetrics(new Registry()));
     arm = await startArmSqlDouble({ pollsBeforeDone: 1 });
     const credential: TokenCredential = { getToken: async () => ({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
     engines = new EngineRegistry([
@@ -63,7 +49,7 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
     const creator = new DatabaseCreator(engines, {} as WarmPoolKeeper, worker);
     provisioning = new ProvisioningSaga(runner, registry, {} as PlacementService, engines, {} as TenantCacheInvalidator, creator, { steps: [] } as unknown as Credentials);
     deprovisioning = new DeprovisioningSaga(runner, registry, engines, {} as TenantCacheInvalidator, {} as SecretProtector);
-    pool = await registry.repositories.pools.upsert({
+    pool = await db.registry.repositories.pools.upsert({
       name: 'weu-a',
       address: { engine: 'azure-sql', host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId: ELASTIC_POOL, location: 'westeurope' },
       maxDatabases: 100,
@@ -74,17 +60,15 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
   afterAll(async () => {
     await engines?.close();
     await arm?.close();
-    await dataSource?.destroy();
-    await env?.cleanup();
   });
 
   afterEach(() => arm.clearFaults());
 
   /** A tenant placed in the elastic pool, and an operation of `kind` on it. */
   async function placedTenant(code: string, kind: 'provision' | 'deprovision', params: Record<string, unknown> = {}) {
-    const r = registry.repositories;
+    const r = db.registry.repositories;
     const tenant = await r.tenants.insert({ code, name: code, plan: 'standard', region: 'weu' });
-    await r.databases.place({ tenantId: tenant.id, poolId: pool.id, address: pool.address, ...tenantDatabaseNames(code, env.settings(workerSettings).worker.environment) });
+    await r.databases.place({ tenantId: tenant.id, poolId: pool.id, address: pool.address, ...tenantDatabaseNames(code, db.env.settings(workerSettings).worker.environment) });
     const operation = await r.operations.insert({ tenantId: tenant.id, kind, requestedBy: 'test', params });
     return { tenant, operation };
   }
@@ -94,8 +78,8 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
   it('fails the operation at its first attempt when Azure says the elastic pool is full, saying so', async () => {
     arm.limitPool(ELASTIC_POOL, 0);
     const { operation } = await placedTenant('crowded', 'provision');
-    await expect(runner.run(operation.id, steps(provisioning, 'create_database'), options)).rejects.toBeInstanceOf(OperationFailed);
-    const row = await registry.repositories.operations.findById(operation.id);
+    await expect(db.runner.run(operation.id, steps(provisioning, 'create_database'), options)).rejects.toBeInstanceOf(OperationFailed);
+    const row = await db.registry.repositories.operations.findById(operation.id);
     expect(row).toMatchObject({ status: 'failed', step: 'create_database', attempts: 1 });
     expect(row?.lastError).toContain(`elastic pool ${ELASTIC_POOL} has no room for database`);
     expect(row?.lastError).toContain('ElasticPoolDatabaseCountOverLimit');
@@ -104,16 +88,16 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
 
   it('follows, on its next attempt, the export an interrupted attempt started, and POSTs no second one', async () => {
     const { operation, tenant } = await placedTenant('leaving', 'deprovision', { export: true });
-    const database = (await registry.repositories.databases.findByTenant(tenant.id))!;
+    const database = (await db.registry.repositories.databases.findByTenant(tenant.id))!;
     await engines.get('azure-sql').createDatabase({ ...database, tenantCode: tenant.code });
     // The export starts, then its polls fail past the retry budget: the attempt ends with the export running.
     arm.fail({ method: 'GET', path: /importExportOperationResults/, status: 500, times: 1_000 });
-    await expect(runner.run(operation.id, steps(deprovisioning, 'export'), options)).rejects.toMatchObject({ statusCode: 500 });
-    expect((await registry.repositories.operations.findById(operation.id))?.checkpoints).toEqual({ export: expect.stringContaining('importExportOperationResults') });
+    await expect(db.runner.run(operation.id, steps(deprovisioning, 'export'), options)).rejects.toMatchObject({ statusCode: 500 });
+    expect((await db.registry.repositories.operations.findById(operation.id))?.checkpoints).toEqual({ export: expect.stringContaining('importExportOperationResults') });
 
     arm.clearFaults();
-    expect(await runner.run(operation.id, steps(deprovisioning, 'export'), options)).toBe('succeeded');
-    const row = await registry.repositories.operations.findById(operation.id);
+    expect(await db.runner.run(operation.id, steps(deprovisioning, 'export'), options)).toBe('succeeded');
+    const row = await db.registry.repositories.operations.findById(operation.id);
     const blob = `${EXPORTS}/${database.databaseName}-${operation.id}.bacpac`;
     expect(row?.completedSteps).toEqual([expect.objectContaining({ step: 'export', detail: blob })]);
     expect(arm.calls.filter((call) => call.method === 'POST' && call.path.endsWith(`/databases/${database.databaseName}/export`))).toHaveLength(1);
@@ -122,11 +106,11 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
 
   it('fails the offboarding at once, the database kept, when its export blob already exists', async () => {
     const { operation, tenant } = await placedTenant('reexported', 'deprovision', { export: true });
-    const database = (await registry.repositories.databases.findByTenant(tenant.id))!;
+    const database = (await db.registry.repositories.databases.findByTenant(tenant.id))!;
     await engines.get('azure-sql').createDatabase({ ...database, tenantCode: tenant.code });
     arm.blobs.add(`${EXPORTS}/${database.databaseName}-${operation.id}.bacpac`);
-    await expect(runner.run(operation.id, steps(deprovisioning, 'export'), options)).rejects.toBeInstanceOf(OperationFailed);
-    const row = await registry.repositories.operations.findById(operation.id);
+    await expect(db.runner.run(operation.id, steps(deprovisioning, 'export'), options)).rejects.toBeInstanceOf(OperationFailed);
+    const row = await db.registry.repositories.operations.findById(operation.id);
     expect(row).toMatchObject({ status: 'failed', step: 'export', attempts: 1 });
     expect(row?.lastError).toContain('already exists: an earlier attempt of this operation wrote it');
   });
