@@ -41,6 +41,7 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
       auth: options.sqlAuth,
       credential: options.credential,
       trustServerCertificate: options.trustServerCertificate,
+      retry: options.retry,
     });
     this.arm = new ArmDatabases({
       credential: options.credential,
