@@ -357,6 +357,18 @@ describe('infra and the code agree', () => {
     expect(read(join(infra, 'modules', 'sql.bicep'))).toMatch(/primaryUserAssignedIdentityId: serverIdentityId/);
   });
 
+  it('outputs for each elastic pool the body PUT /pools/:name takes, its SKU included (the admin API checks maxDatabases against it)', () => {
+    const sql = read(join(infra, 'modules', 'sql.bicep'));
+    const output = sql.slice(sql.indexOf('output pools array'));
+    const body = output.slice(output.indexOf('body: {'), output.indexOf('\n    }'));
+    const keys = [...body.matchAll(/^ {6}(\w+):/gm)].map(([, key]) => key);
+    const dto = read(join(root, 'apps', 'admin-api', 'src', 'pools', 'dto', 'register-pool.dto.ts'));
+    const taken = [...dto.slice(dto.indexOf('export class RegisterPoolDto')).matchAll(/^ {2}(\w+)[?!]?:/gm)].map(([, key]) => key);
+    expect(keys.filter((key) => !taken.includes(key))).toEqual([]);
+    expect(keys).toEqual(expect.arrayContaining(['engine', 'elasticPoolId', 'location', 'sku', 'maxDatabases']));
+    expect(body).toMatch(/sku: \{ name: pool\.sku\.name, capacity: pool\.sku\.capacity \}/);
+  });
+
   it('names the dev Key Vault so that a redeploy after deleting the deployment can take a new name', () => {
     expect(main).toMatch(/name: take\('kv\$\{compactPrefix\}\$\{keyVaultSuffix\}', 24\)/);
     expect(main).toMatch(/var keyVaultSuffix = empty\(keyVaultGeneration\) \? suffix : take\(uniqueString\(resourceGroup\(\)\.id, namePrefix, keyVaultGeneration\), 6\)/);

@@ -136,6 +136,8 @@ output pools array = [
       port: 1433
       elasticPoolId: pools[i].id
       location: location
+      // PUT /pools refuses an elastic pool without its sku: maxDatabases is checked against the SKU's database limit.
+      sku: { name: pool.sku.name, capacity: pool.sku.capacity }
       maxDatabases: pool.maxDatabases
     }
   }

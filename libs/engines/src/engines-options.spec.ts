@@ -88,6 +88,11 @@ describe('enginesSettings', () => {
       expect(loadSettings(enginesSettings, { AZURE_SQL_AUTH: 'entra', AZURE_SQL_TENANT_USERS: 'contained' }).azureSql).toBeDefined();
     });
 
+    it('caps each new database at AZURE_SQL_DATABASE_MAX_SIZE_GB, in bytes as ARM takes it', () => {
+      expect(loadSettings(enginesSettings, { AZURE_SQL_AUTH: 'entra', AZURE_SQL_DATABASE_MAX_SIZE_GB: '50' }).azureSql?.databaseMaxSizeBytes).toBe(53_687_091_200);
+      expect(() => loadSettings(enginesSettings, { AZURE_SQL_AUTH: 'entra', AZURE_SQL_DATABASE_MAX_SIZE_GB: '0.5' })).toThrow(/AZURE_SQL_DATABASE_MAX_SIZE_GB/);
+    });
+
     it('says what is missing for SQL authentication and for exports', () => {
       expect(() => loadSettings(enginesSettings, { AZURE_SQL_AUTH: 'sql' })).toThrow(/AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD: are required/);
       expect(() => loadSettings(enginesSettings, { AZURE_SQL_AUTH: 'entra', AZURE_SQL_EXPORT_URL: 'https://acct.blob.core.windows.net/x' })).toThrow(

@@ -49,6 +49,8 @@ export interface AzureSqlSettings {
   /** entra: tokens from DefaultAzureCredential; sql: the server's admin login (a plain SQL Server, or Azure with SQL auth). */
   sqlAuth: { kind: 'entra' } | { kind: 'sql'; login: string; password: string };
   trustServerCertificate: boolean;
+  /** Each new elastic-pool database's maxSizeBytes, so that one tenant cannot fill the pool's storage; absent: Azure's default for the tier. */
+  databaseMaxSizeBytes?: number;
   /** Absent: exports are refused, for good (the deprovisioning saga does not retry them). */
   export?: AzureSqlExportSettings;
 }
@@ -150,6 +152,8 @@ const azureSqlSettings = defineSettings({
     // Read only to refuse entra with the reason, so that no deployment creates tenants nobody can sign in to.
     AZURE_SQL_TENANT_USERS: z.enum(['contained', 'entra']).default('contained'),
     AZURE_SQL_TRUST_SERVER_CERTIFICATE: sharedVariables.AZURE_SQL_TRUST_SERVER_CERTIFICATE,
+    // Which sizes a tier offers is Azure's to check: it refuses others with 400 InvalidMaxSizeTierCombination.
+    AZURE_SQL_DATABASE_MAX_SIZE_GB: z.coerce.number().int().min(1).optional(),
     AZURE_SQL_EXPORT_URL: z
       .string()
       .url()
@@ -172,6 +176,7 @@ const azureSqlSettings = defineSettings({
       armEndpoint: e.AZURE_ARM_ENDPOINT.replace(/\/$/, ''),
       sqlAuth: e.AZURE_SQL_AUTH === 'sql' ? { kind: 'sql', login: login ?? '', password: password ?? '' } : { kind: 'entra' },
       trustServerCertificate: e.AZURE_SQL_TRUST_SERVER_CERTIFICATE,
+      databaseMaxSizeBytes: e.AZURE_SQL_DATABASE_MAX_SIZE_GB === undefined ? undefined : e.AZURE_SQL_DATABASE_MAX_SIZE_GB * 1024 ** 3,
       export: exportSettings(e, { login, password }, problems),
     };
   },

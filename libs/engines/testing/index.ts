@@ -2,3 +2,4 @@ export * from './arm-sql-double';
 export * from './provision-tenant';
 export * from './login-password';
 export * from './tenant-target';
+export * from './tds-double';

@@ -1,13 +1,14 @@
-import type { ServerResponse } from 'node:http';
+import { type ArmAnswer, armError, SPEC_API_VERSION } from './arm-sql-fixtures';
 
 /**
  * Private endpoint connections of SQL servers and storage accounts, as the ARM double serves them:
- * list and approve, with the bodies and api-versions of the published examples (Spec Microsoft.Sql
+ * list and approve, with the bodies of the published examples (Spec Microsoft.Sql
  * stable/2023-08-01 examples/PrivateEndpointConnectionList.json and PrivateEndpointConnectionUpdate.json;
  * Microsoft.Storage stable/2023-05-01 examples/StorageAccountListPrivateEndpointConnections.json and
- * StorageAccountPutPrivateEndpointConnection.json).
+ * StorageAccountPutPrivateEndpointConnection.json). Microsoft.Sql at the one version the double accepts
+ * for it, whose PrivateEndpointConnections.json has the same operations and schema.
  */
-export const PRIVATE_LINK_API_VERSIONS = { sql: '2023-08-01', storage: '2023-05-01' } as const;
+export const PRIVATE_LINK_API_VERSIONS = { sql: SPEC_API_VERSION, storage: '2023-05-01' } as const;
 
 export interface DoubleConnection {
   id: string;
@@ -22,8 +23,6 @@ const CONNECTIONS_PATH =
 // The Import/Export service's private endpoints live in a subscription of Microsoft's, named after the request.
 const SERVICE_SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
 
-type Send = (response: ServerResponse, status: number, body?: unknown) => void;
-
 export interface PrivateLinkDouble {
   /** Connections by owning resource id (lowercase), in the order they were requested. */
   connections: Map<string, DoubleConnection[]>;
@@ -33,7 +32,7 @@ export interface PrivateLinkDouble {
   seed(resourceId: string, privateEndpointId: string): DoubleConnection;
   /** The api-version a path must carry, or undefined for a path that is not a private endpoint connection's. */
   apiVersionFor(path: string): string | undefined;
-  handle(method: string, path: string, body: unknown, response: ServerResponse, send: Send, refuse: (problem: string) => void): void;
+  handle(method: string, path: string, body: unknown, refuse: (problem: string) => ArmAnswer): ArmAnswer;
 }
 
 export function privateLinkDouble(): PrivateLinkDouble {
@@ -79,23 +78,21 @@ export function privateLinkDouble(): PrivateLinkDouble {
       if (!match) return undefined;
       return match[2] ? PRIVATE_LINK_API_VERSIONS.sql : PRIVATE_LINK_API_VERSIONS.storage;
     },
-    handle(method, path, body, response, send, refuse) {
+    handle(method, path, body, refuse) {
       const [, resourceId, , , name] = CONNECTIONS_PATH.exec(path) ?? [];
-      if (method === 'GET' && !name) return send(response, 200, { value: of(resourceId).map(view) });
+      if (method === 'GET' && !name) return { status: 200, body: { value: of(resourceId).map(view) } };
       const connection = of(resourceId).find((candidate) => candidate.name === name);
-      if (!connection) return send(response, 404, { error: { code: 'PrivateEndpointConnectionDoesNotExist', message: 'Private Endpoint Connection does not exist' } });
-      if (method === 'GET') return send(response, 200, view(connection));
-      if (method !== 'PUT') return send(response, 405, { error: { code: 'MethodNotAllowed', message: method } });
+      if (!connection) return armError(404, 'PrivateEndpointConnectionDoesNotExist', 'Private Endpoint Connection does not exist');
+      if (method === 'GET') return { status: 200, body: view(connection) };
+      if (method !== 'PUT') return armError(405, 'MethodNotAllowed', method);
       const status = (body as { properties?: { privateLinkServiceConnectionState?: { status?: string } } } | undefined)?.properties
         ?.privateLinkServiceConnectionState?.status;
       if (status !== 'Approved' && status !== 'Rejected') {
         return refuse('PUT privateEndpointConnection: privateLinkServiceConnectionState.status must be "Approved" or "Rejected"');
       }
-      if (connection.status !== 'Pending') {
-        return send(response, 400, { error: { code: 'PrivateEndpointConnectionStatusNotPending', message: 'Private Endpoint Connection Status is not Pending' } });
-      }
+      if (connection.status !== 'Pending') return armError(400, 'PrivateEndpointConnectionStatusNotPending', 'Private Endpoint Connection Status is not Pending');
       connection.status = status;
-      return send(response, 200, view(connection));
+      return { status: 200, body: view(connection) };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PoolCapacityExhausted, PoolNotRegistered } from '@tenantry/common';
-import { EngineNotConfigured, EngineRegistry, TenantDatabaseConflict } from '@tenantry/engines';
+import { AzureCapacityRefused, EngineNotConfigured, EngineRegistry, TenantDatabaseConflict } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { DatabaseCreator } from '../fast-path/database-creator';
 import { Credentials } from './credentials';
@@ -15,7 +15,8 @@ import { targetOf } from './tenant-target';
 export class ProvisioningSaga {
   readonly steps: SagaStep[] = [
     { name: 'place', run: (c) => this.place(c) },
-    { name: 'create_database', run: (c) => forGood(() => this.databases.create(targetOf(c)), [TenantDatabaseConflict]) },
+    // Azure's pool or quota has no room: it stays so until someone acts, so the attempts are not spent on it.
+    { name: 'create_database', run: (c) => forGood(() => this.databases.create(targetOf(c)), [TenantDatabaseConflict, AzureCapacityRefused]) },
     { name: 'create_login', run: (c) => forGood(() => this.engineFor(c).ensureLogin(targetOf(c)), [TenantDatabaseConflict]) },
     { name: 'apply_schema', run: (c) => this.applySchema(c) },
     ...this.credentials.steps,

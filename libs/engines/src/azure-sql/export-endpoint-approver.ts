@@ -1,6 +1,7 @@
 import { createPipelineRequest, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SQL_API_VERSION } from './arm-pipeline';
 
 /** Sends one ARM request through a client's pipeline (its token, retries and TLS settings). */
 export type ArmSend = (request: PipelineRequest) => Promise<PipelineResponse>;
@@ -10,10 +11,11 @@ interface PrivateEndpointConnection {
   properties?: { privateEndpoint?: { id?: string }; privateLinkServiceConnectionState?: { status?: string } };
 }
 
-// GA versions whose examples show the approval body: Spec Microsoft.Sql stable/2023-08-01
-// examples/PrivateEndpointConnectionUpdate.json (200 or 202), Microsoft.Storage stable/2023-05-01
+// GA versions that list and approve connections: Microsoft.Sql the engine's one version, which the client's
+// pipeline puts on every Microsoft.Sql request (Spec stable/2025-01-01 PrivateEndpointConnections.json,
+// _ListByServer and _CreateOrUpdate, 200 or 202), Microsoft.Storage stable/2023-05-01
 // examples/StorageAccountPutPrivateEndpointConnection.json (200).
-const API_VERSIONS: Record<string, string> = { 'microsoft.sql': '2023-08-01', 'microsoft.storage': '2023-05-01' };
+const API_VERSIONS: Record<string, string> = { 'microsoft.sql': SQL_API_VERSION, 'microsoft.storage': '2023-05-01' };
 
 /**
  * The Import/Export service names the private endpoints it creates for an export
