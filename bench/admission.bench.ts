@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
-import { LocalIssuer } from '@tenantry/auth/testing';
+import { LocalIssuer } from '@tenantry/dev-issuer';
 import { adminDatabaseSettings, configuredPoolSettings, migrateRegistry, registrySettings } from '@tenantry/registry';
-import { createTestEnv } from '@tenantry/testing';
+import { createTestEnv } from '@tenantry/common/testing';
 import { closedLoop, machine, median, percentile, startApp, type Proc } from './bench-support';
 
 // Admissions (POST /tenants -> 202) through the built admin API over HTTP, with no worker running:

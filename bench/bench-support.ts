@@ -1,9 +1,9 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { RawEnv } from '@tenantry/common';
-import { spawnBuiltApp, type BuiltApp } from '@tenantry/testing';
+import { spawnBuiltApp, type BuiltApp } from '@tenantry/common/testing';
 
-// Compiled into dist/bench, so the built apps sit one level up.
+// Compiled into dist-bench/bench (npm run build:bench): the repository, and the built apps in its dist/, are two levels up.
 const root = join(__dirname, '..', '..');
 
 export function percentile(values: number[], p: number): number {

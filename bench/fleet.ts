@@ -2,7 +2,7 @@ import type { PoolAddress } from '@tenantry/common';
 import { enginesSettings, PostgresEngine, tenantDatabaseNames, type TenantDatabaseTarget } from '@tenantry/engines';
 import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
 import { createSecretProtector, generatePassword, secretsSettings } from '@tenantry/secrets';
-import type { TestEnv } from '@tenantry/testing';
+import type { TestEnv } from '@tenantry/common/testing';
 import { closedLoop } from './bench-support';
 
 export interface FleetTenant {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
-import { childProcessEnv, createTestEnv, type TestEnv } from '@tenantry/testing';
+import { childProcessEnv, createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { machine } from './bench-support';
 import { createFleet } from './fleet';
 
@@ -39,7 +39,7 @@ async function runner(env: TestEnv, ...args: string[]): Promise<{ ms: number; su
 async function naiveLoop(databases: string[]): Promise<number> {
   const started = Date.now();
   for (const database of databases) {
-    await run(process.execPath, [join(root, 'node_modules/typeorm/cli.js'), 'migration:run', '-d', join(root, 'dist/bench/naive-data-source.js')], {
+    await run(process.execPath, [join(root, 'node_modules/typeorm/cli.js'), 'migration:run', '-d', join(root, 'dist-bench/bench/naive-data-source.js')], {
       env: childProcessEnv({ BENCH_TENANT_URL: `postgres://postgres@127.0.0.1:5432/${database}` }),
     });
   }

@@ -1,6 +1,6 @@
-import { LocalIssuer } from '@tenantry/auth/testing';
+import { LocalIssuer } from '@tenantry/dev-issuer';
 import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
-import { createTestEnv } from '@tenantry/testing';
+import { createTestEnv } from '@tenantry/common/testing';
 import { closedLoop, machine, median, percentile, startApp, until, type Proc } from './bench-support';
 
 // Provisions tenants through the admin API (HTTP), the BullMQ queue and two worker processes on the

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { LocalIssuer } from '@tenantry/auth/testing';
+import { LocalIssuer } from '@tenantry/dev-issuer';
 import { redisSettings, surviveConnectionErrors } from '@tenantry/common';
 import { enginesSettings, PostgresEngine } from '@tenantry/engines';
 import { TenancyModule, tenancySettings, TenantResolver } from '@tenantry/tenancy';
 import { tenantCacheKeys } from '@tenantry/tenant-cache';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import autocannon from 'autocannon';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -179,7 +179,7 @@ async function http(env: TestEnv, issuer: LocalIssuer, tenants: FleetTenant[]): 
     const results: Record<'fixed' | 'routed' | 'warm', Run[]> = { fixed: [], routed: [], warm: [] };
     for (let round = 1; round <= ROUNDS; round += 1) {
       results.fixed.push(
-        await withApp('dist/bench/fixed-orders-app.js', { BENCH_FIXED_DATABASE: tenants[0].target.databaseName }, async (url) => {
+        await withApp('dist-bench/bench/fixed-orders-app.js', { BENCH_FIXED_DATABASE: tenants[0].target.databaseName }, async (url) => {
           await load(url, tokens.slice(0, 1), 3);
           return load(url, tokens.slice(0, 1), SECONDS);
         }),

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { redisSettings, withTimeout } from '@tenantry/common';
 import { TenancyModule, tenancySettings, TenantResolver } from '@tenantry/tenancy';
 import { tenantCacheKeys } from '@tenantry/tenant-cache';
-import { createTestEnv } from '@tenantry/testing';
+import { createTestEnv } from '@tenantry/common/testing';
 import { circuitBreaker, ConsecutiveBreaker, handleAll, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';

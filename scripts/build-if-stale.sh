@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=dist/.build-complete
-if [ -f "$stamp" ] && [ -z "$(find apps libs scripts bench tsconfig.base.json package-lock.json -newer "$stamp" -print -quit)" ]; then
+if [ -f "$stamp" ] && [ -z "$(find apps libs scripts tools tsconfig.base.json package-lock.json -newer "$stamp" -print -quit)" ]; then
   exit 0
 fi
 echo "[build] sources changed since the last build: building first" >&2

@@ -1,4 +1,4 @@
-import { LocalIssuer } from '@tenantry/auth/testing';
+import { DEV_ISSUER_KEY_FILE, LocalIssuer } from '@tenantry/dev-issuer';
 
 // The demo talks to the running processes over HTTP only, as a platform admin and a tenant user would.
 const adminApi = `http://127.0.0.1:${process.env.ADMIN_API_PORT ?? 3000}`;
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   await waitFor(`${adminApi}/health`, 'admin API');
   await waitFor(`${businessApi}/orders`, 'sample business API');
   await waitFor(`${issuerUrl}/.well-known/openid-configuration`, 'token issuer');
-  const issuer = await LocalIssuer.load({ keyFile: '.dev/issuer-key.json', issuer: issuerUrl });
+  const issuer = await LocalIssuer.load({ keyFile: DEV_ISSUER_KEY_FILE, issuer: issuerUrl });
   const adminToken = await issuer.mint({ sub: 'demo-admin', preferred_username: 'demo-admin', roles: ['platform-admin'] });
 
   console.log('Provisioning two tenants through the admin API:');

@@ -2,8 +2,8 @@ import { loadSettings, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
 import { operationQueueSettings } from '@tenantry/registry';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { backlogKeys, BicepProgram, type ResourceDeclaration } from './bicep.fixture';
-import { variablesRead } from './process-settings.fixture';
+import { backlogKeys, BicepProgram, type ResourceDeclaration } from './testing/bicep';
+import { variablesRead } from './testing/process-settings';
 
 // No Bicep compiler can be installed here (it downloads a binary), so this checks what holds
 // without one: parameter files and module calls against the parameters they fill, file

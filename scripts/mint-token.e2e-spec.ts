@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { startControlPlane, type ControlPlane } from '../apps/admin-api/test/control-plane.harness';
+import { join } from 'node:path';
+import { DEV_ISSUER_KEY_FILE } from '@tenantry/dev-issuer';
+import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
-const entry = resolve(__dirname, '../dist/scripts/mint-token.js');
+const entry = BUILT.mintToken;
 
 describe('mint-token: a tenant user token by the code the demo prints', () => {
   let dir: string;
@@ -23,7 +24,7 @@ describe('mint-token: a tenant user token by the code the demo prints', () => {
   beforeAll(async () => {
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm test does)`);
     dir = mkdtempSync(join(tmpdir(), 'tenantry-mint-'));
-    plane = await startControlPlane({ worker: false, issuerKeyFile: join(dir, '.dev/issuer-key.json') });
+    plane = await startControlPlane({ worker: false, issuerKeyFile: join(dir, DEV_ISSUER_KEY_FILE) });
     const created = await plane.admin('POST', '/tenants', { code: 'acme', name: 'Acme' });
     expect(created.status).toBe(202);
     tenantId = created.body.tenant.id;

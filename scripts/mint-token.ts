@@ -1,9 +1,9 @@
-import { LocalIssuer } from '@tenantry/auth/testing';
+import { DEV_ISSUER_KEY_FILE, LocalIssuer } from '@tenantry/dev-issuer';
 import { parseArgs } from 'node:util';
 
 const USAGE = `Usage: node dist/scripts/mint-token.js (--admin | --tenant <code or id>) [options]
 
-Prints one Keycloak-shaped access token (typ Bearer) signed by the local dev issuer's key (.dev/issuer-key.json,
+Prints one Keycloak-shaped access token (typ Bearer) signed by the local dev issuer's key (${DEV_ISSUER_KEY_FILE},
 written by npm start).
 
   --admin                a platform admin's token, for the admin API
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const ttl = Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('--ttl must be a positive number of seconds');
   if (!values.admin && !values.tenant) throw new Error('say --admin, --tenant <code or id>, or both (--help says more)');
-  const issuer = await LocalIssuer.load({ keyFile: '.dev/issuer-key.json', issuer: values.issuer });
+  const issuer = await LocalIssuer.load({ keyFile: DEV_ISSUER_KEY_FILE, issuer: values.issuer });
   const tenantId = values.tenant ? await tenantIdOf(values.tenant, values['admin-api'], issuer) : undefined;
   const token = await issuer.mint(
     {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROCESS_SETTINGS, variablesRead } from './process-settings.fixture';
+import { PROCESS_SETTINGS, variablesRead } from './testing/process-settings';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
 

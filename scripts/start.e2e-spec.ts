@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { childProcessEnv } from '@tenantry/testing';
+import { childProcessEnv } from '@tenantry/common/testing';
 
 const root = resolve(__dirname, '..');
 

@@ -116,7 +116,7 @@ wait_ready() {
 }
 
 log "starting processes"
-run dev-issuer dist/scripts/dev-issuer.js
+run dev-issuer dist/tools/dev-issuer/main.js
 run admin-api dist/apps/admin-api/src/main.js
 run provisioning-worker dist/apps/provisioning-worker/src/main.js
 run sample-business-api dist/apps/sample-business-api/src/main.js

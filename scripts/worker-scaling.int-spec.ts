@@ -1,11 +1,11 @@
 import { queueConnectionOptions, TENANT_OPERATIONS_QUEUE, type TenantOperationJob } from '@tenantry/common';
 import { operationQueueSettings } from '@tenantry/registry';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { Queue, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { backlogKeys } from './bicep.fixture';
+import { backlogKeys } from './testing/bicep';
 
 const main = readFileSync(join(__dirname, '..', 'infra', 'main.bicep'), 'utf8');
 const PER_REPLICA = 4;

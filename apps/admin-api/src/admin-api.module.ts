@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '@tenantry/auth';
 import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule } from '@tenantry/common';
 import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
@@ -27,6 +28,8 @@ export class AdminApiModule {
         RegistryModule.forRoot(settings.registry, { configuredPool: settings.configuredPool, slotReservation: settings.slotReservation }),
         OperationQueueModule.forRoot(settings.queue),
         AuthModule.forRoot(settings.auth),
+        // Quiet: a failing probe repeats every few seconds what the failing connection already logged.
+        TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [TenantsController, OperationsController, PoolsController, MigrationsController, HealthController, MetricsController],
       providers: [

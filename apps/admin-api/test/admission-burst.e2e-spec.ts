@@ -1,12 +1,10 @@
-import { join } from 'node:path';
-import { LocalIssuer } from '@tenantry/auth/testing';
+import { LocalIssuer } from '@tenantry/dev-issuer';
 import { surviveConnectionErrors } from '@tenantry/common';
 import { adminDatabaseSettings, configuredPoolSettings, migrateRegistry } from '@tenantry/registry';
-import { createTestEnv, httpRequest, spawnBuiltApp, type BuiltApp, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, httpRequest, type BuiltApp, type TestEnv } from '@tenantry/common/testing';
 import { Client } from 'pg';
-import { spawnWorker, type WorkerProcess } from '../../provisioning-worker/test/worker-process';
+import { spawnAdminApi, spawnWorker, type WorkerProcess } from '@tenantry/test-support';
 
-const adminEntry = join(__dirname, '../../../dist/apps/admin-api/src/main.js');
 const SMALL_POOL = 10;
 
 interface Answer {
@@ -42,7 +40,7 @@ describe('a burst of onboardings', () => {
       WORKER_CONCURRENCY: '8',
     });
     await migrateRegistry(env.settings(adminDatabaseSettings));
-    api = spawnBuiltApp(adminEntry, env.rawEnv, /admin-api listening on (http:\/\/\S+) /);
+    api = spawnAdminApi(env.rawEnv);
     worker = spawnWorker(env.rawEnv);
     [, base] = await api.ready;
     await worker.ready;

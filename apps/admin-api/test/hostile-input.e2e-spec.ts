@@ -1,9 +1,5 @@
-import { join } from 'node:path';
-import { httpRequest, spawnBuiltApp, type BuiltApp } from '@tenantry/testing';
-import { startControlPlane, type ControlPlane } from './control-plane.harness';
-
-const adminEntry = join(__dirname, '../../../dist/apps/admin-api/src/main.js');
-const businessEntry = join(__dirname, '../../../dist/apps/sample-business-api/src/main.js');
+import { httpRequest } from '@tenantry/common/testing';
+import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 interface Answer {
   status: number;
@@ -43,32 +39,22 @@ const deepJson = (depth: number, leaf = '1') => `${'['.repeat(depth)}${leaf}${']
  */
 describe('hostile input is refused with a reason, never a 500', () => {
   let plane: ControlPlane;
-  let adminApp: BuiltApp;
-  let businessApp: BuiltApp;
-  let adminUrl: string;
-  let businessUrl: string;
   let adminToken: string;
   let tenantToken: string;
 
   beforeAll(async () => {
     plane = await startControlPlane({ env: { TENANT_PLANS: 'standard,premium', TENANT_REGIONS: 'local,westeurope' } });
-    const env = { ...plane.env.rawEnv, ADMIN_API_PORT: '0', BUSINESS_API_PORT: '0' };
-    adminApp = spawnBuiltApp(adminEntry, env, /admin-api listening on (http:\/\/\S+)/);
-    businessApp = spawnBuiltApp(businessEntry, env, /sample-business-api listening on (http:\/\/\S+)/);
-    [adminUrl, businessUrl] = [(await adminApp.ready)[1], (await businessApp.ready)[1]];
     adminToken = await plane.adminToken();
     const tenant = await plane.provision('hostile');
     tenantToken = await plane.tenantToken(tenant.id);
   });
 
   afterAll(async () => {
-    await adminApp?.stop();
-    await businessApp?.stop();
     await plane?.stop();
   });
 
-  const admin = (method: string, path: string, body?: unknown, token = adminToken) => call(`${adminUrl}${path}`, method, token, body);
-  const business = (method: string, path: string, body?: unknown) => call(`${businessUrl}${path}`, method, tenantToken, body);
+  const admin = (method: string, path: string, body?: unknown, token = adminToken) => call(`${plane.adminUrl}${path}`, method, token, body);
+  const business = (method: string, path: string, body?: unknown) => call(`${plane.businessUrl}${path}`, method, tenantToken, body);
 
   describe('control characters', () => {
     it.each([

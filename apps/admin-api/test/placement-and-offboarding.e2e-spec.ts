@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { jobIdFor, queueConnectionOptions, redisSettings, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
 import { configuredPoolSettings, operationQueueSettings } from '@tenantry/registry';
 import { Queue } from 'bullmq';
-import { startControlPlane, type ControlPlane } from './control-plane.harness';
+import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 import { surviveConnectionErrors } from '@tenantry/common';
 import { configuredPoolSettings } from '@tenantry/registry';
 import { Client } from 'pg';
-import { startControlPlane, type ControlPlane, type HttpResult } from './control-plane.harness';
+import { startControlPlane, type ControlPlane, type HttpResult } from '@tenantry/test-support';
 
 /** DELETE /pools/:name: a pool no tenant needs goes; one in use stays, whatever runs beside the removal. */
 describe('removing a database pool', () => {

@@ -1,12 +1,8 @@
-import { join } from 'node:path';
 import { surviveConnectionErrors } from '@tenantry/common';
 import { Client } from 'pg';
-import { spawnBuiltApp, startThrowawayPostgres, type BuiltApp, type ThrowawayPostgres } from '@tenantry/testing';
-import { spawnWorker } from '../../provisioning-worker/test/worker-process';
-import { startControlPlane, type ControlPlane } from './control-plane.harness';
+import { spawnBuiltApp, startThrowawayPostgres, type BuiltApp, type ThrowawayPostgres } from '@tenantry/common/testing';
+import { BUILT, spawnBusinessApi, spawnWorker, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
-const businessEntry = join(__dirname, '../../../dist/apps/sample-business-api/src/main.js');
-const runnerEntry = join(__dirname, '../../../dist/apps/migration-runner/src/main.js');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Answer {
@@ -34,9 +30,9 @@ describe('a PostgreSQL restart or outage', () => {
     const env = plane.env.rawEnv;
     processes = {
       worker: spawnWorker(env),
-      business: spawnBuiltApp(businessEntry, { ...env, BUSINESS_API_PORT: '0' }, /listening on (http:\/\/\S+)/),
+      business: spawnBusinessApi(env),
       // Every two seconds, so that its pools hold connections whenever the server goes away.
-      runner: spawnBuiltApp(runnerEntry, env, /scheduled: fleet run/, ['--schedule', '*/2 * * * * *']),
+      runner: spawnBuiltApp(BUILT.migrationRunner, env, /scheduled: fleet run/, ['--schedule', '*/2 * * * * *']),
     };
     await Promise.all([processes.worker.ready, processes.runner.ready]);
     businessUrl = (await processes.business.ready)[1];

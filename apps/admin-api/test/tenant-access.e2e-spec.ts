@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { startControlPlane, type ControlPlane } from './control-plane.harness';
+import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 /** What a tenant's own database login can reach, and how suspension and resumption change it. */
 describe("a tenant's database login", () => {

@@ -1,6 +1,6 @@
+import { mintWithUnpublishedKey } from '@tenantry/auth/testing';
 import { Client } from 'pg';
-import { MetricsServer } from '../../provisioning-worker/src/metrics/metrics-server';
-import { startControlPlane, type ControlPlane } from './control-plane.harness';
+import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 describe('a tenant, end to end: admin API -> worker -> its own database -> sample service', () => {
   let plane: ControlPlane;
@@ -108,7 +108,7 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
       const expiredAnswer = await plane.admin('GET', '/tenants', undefined, expired);
       expect(expiredAnswer.status).toBe(401);
       expect(expiredAnswer.body.message).toMatch(/expired/);
-      const foreign = await plane.issuer.mint({ roles: ['platform-admin'] }, { signWith: 'other-key' });
+      const foreign = await mintWithUnpublishedKey(plane.issuer, { roles: ['platform-admin'] });
       expect((await plane.admin('GET', '/tenants', undefined, foreign)).status).toBe(401);
     });
 
@@ -210,8 +210,7 @@ describe('a tenant, end to end: admin API -> worker -> its own database -> sampl
     const api = await (await fetch(`${plane.adminUrl}/metrics`)).text();
     expect(api).toMatch(/tenantry_tenants\{[^}]*status="active"[^}]*\} [1-9]/);
     expect(api).toMatch(/tenantry_queue_jobs\{[^}]*state="waiting"[^}]*\} \d+/);
-    const port = plane.worker?.get(MetricsServer).port;
-    const worker = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const worker = await (await fetch(`${plane.workerMetricsUrl}`)).text();
     expect(worker).toMatch(/tenantry_saga_step_duration_seconds_count\{[^}]*kind="provision",step="create_database"[^}]*\} [1-9]/);
     expect(worker).toMatch(/tenantry_operations_finished_total\{[^}]*kind="provision",outcome="succeeded"[^}]*\} [1-9]/);
   });

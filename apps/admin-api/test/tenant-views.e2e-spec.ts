@@ -1,4 +1,4 @@
-import { startControlPlane, type ControlPlane } from './control-plane.harness';
+import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 /** What the admin API shows of a tenant after each change an operator makes: the registry as it now is. */
 describe('the tenant an answer shows', () => {

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { childProcessEnv } from '@tenantry/testing';
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+import { childProcessEnv } from '@tenantry/common/testing';
+import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 const run = promisify(execFile);
-const cli = join(__dirname, '../../../dist/apps/migration-runner/src/main.js');
+const cli = BUILT.migrationRunner;
 const FLEET = 30;
 
 describe('a fleet run over 30 tenants', () => {

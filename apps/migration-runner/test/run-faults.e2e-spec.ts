@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { RawEnv } from '@tenantry/common';
-import { childProcessEnv } from '@tenantry/testing';
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+import { childProcessEnv } from '@tenantry/common/testing';
+import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
-const cli = join(__dirname, '../../../dist/apps/migration-runner/src/main.js');
+const cli = BUILT.migrationRunner;
 const LEASE_MS = 3_000;
 
 // Only a hang detector: each test starts CLI processes, which a busy machine makes slow. Nothing here bounds a wall-clock time.

@@ -1,8 +1,7 @@
 import { surviveConnectionErrors } from '@tenantry/common';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@tenantry/testing';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@tenantry/common/testing';
 import { Client } from 'pg';
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
-import { spawnWorker, type WorkerProcess } from './worker-process';
+import { spawnWorker, startControlPlane, type ControlPlane, type WorkerProcess } from '@tenantry/test-support';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,6 +1,5 @@
 import { Client } from 'pg';
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
-import { spawnWorker } from './worker-process';
+import { spawnWorker, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 const STEPS = [
   'place',

@@ -6,10 +6,9 @@ import { verifierAccepts } from '@tenantry/engines/testing';
 import { createSecretProtector, secretsSettings } from '@tenantry/secrets';
 import { Logger } from 'nestjs-pino';
 import { Client } from 'pg';
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+import { spawnWorker, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 import { WorkerModule } from '../src/worker.module';
 import { workerSettings } from '../src/worker-settings';
-import { spawnWorker } from './worker-process';
 
 const STEPS = ['prepare_credentials', 'set_login_password', 'store_credentials', 'invalidate_cache', 'end_old_sessions'];
 

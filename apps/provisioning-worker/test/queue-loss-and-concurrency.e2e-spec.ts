@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import Redis from 'ioredis';
-import { testRedisUrl } from '@tenantry/testing';
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+import { testRedisUrl } from '@tenantry/common/testing';
+import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
 import { createWorker } from '../src/create-worker';
 import { workerSettings } from '../src/worker-settings';
 

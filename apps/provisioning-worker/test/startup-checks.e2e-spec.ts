@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
-import { spawnWorker } from './worker-process';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
+import { spawnWorker } from '@tenantry/test-support';
 
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 

@@ -1,4 +1,4 @@
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
 describe('warm pool of spare databases', () => {
   let plane: ControlPlane;

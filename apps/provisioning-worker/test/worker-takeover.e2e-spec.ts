@@ -2,9 +2,8 @@ import { jobIdFor, queueConnectionOptions, redisSettings, surviveConnectionError
 import { operationQueueSettings } from '@tenantry/registry';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+import { spawnWorker, startControlPlane, type ControlPlane, type WorkerProcess } from '@tenantry/test-support';
 import { workerSettings } from '../src/worker-settings';
-import { spawnWorker, type WorkerProcess } from './worker-process';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

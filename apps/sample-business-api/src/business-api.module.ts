@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { LoggingModule } from '@tenantry/common';
 import { TenancyModule } from '@tenantry/tenancy';
 import { ClsModule } from 'nestjs-cls';
@@ -17,6 +18,8 @@ export class BusinessApiModule {
         ClsModule.forRoot({ global: true, middleware: { mount: true } }),
         LoggingModule.forRoot(settings.logging, 'sample-business-api'),
         TenancyModule.forRoot(settings.tenancy),
+        // Quiet: a failing probe repeats every few seconds what the failing connection already logged.
+        TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [HealthController, OrdersController],
       providers: [OrdersService],

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { httpRequest, spawnBuiltApp, type BuiltApp } from '@tenantry/testing';
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+import { httpRequest, type BuiltApp } from '@tenantry/common/testing';
+import { spawnBusinessApi, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
-const entry = join(__dirname, '../../../dist/apps/sample-business-api/src/main.js');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Sample {
@@ -30,11 +29,7 @@ describe('several business-service processes follow the registry as soon as its 
     tenant = await plane.provision('replicated');
     token = await plane.tenantToken(tenant.id);
     services = [0, 1, 2].map(() =>
-      spawnBuiltApp(
-        entry,
-        { ...plane.env.rawEnv, BUSINESS_API_PORT: '0', LOG_LEVEL: 'info', TENANT_LOCAL_CACHE_TTL_SECONDS: '60' },
-        /listening on (http:\/\/\S+)/,
-      ),
+      spawnBusinessApi({ ...plane.env.rawEnv, LOG_LEVEL: 'info', TENANT_LOCAL_CACHE_TTL_SECONDS: '60' }),
     );
     urls = (await Promise.all(services.map((service) => service.ready))).map((match) => match[1]);
     for (const url of urls) expect((await get(url)).status).toBe(200);

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import { spawnBuiltApp, startTcpProxy, type BuiltApp, type TcpProxy } from '@tenantry/testing';
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+import { startTcpProxy, type BuiltApp, type TcpProxy } from '@tenantry/common/testing';
+import { spawnBusinessApi, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
-const entry = join(__dirname, '../../../dist/apps/sample-business-api/src/main.js');
 
 interface OrderAnswer {
   id: string;
@@ -35,11 +33,7 @@ describe('the sample business service: orders in integer cents, and its health',
     redis = await startTcpProxy(Number(cache.port), cache.hostname);
     server.port = String(registry.port);
     cache.port = String(redis.port);
-    service = spawnBuiltApp(
-      entry,
-      { ...plane.env.rawEnv, DATABASE_URL: server.toString(), REDIS_URL: cache.toString(), BUSINESS_API_PORT: '0' },
-      /listening on (http:\/\/\S+)/,
-    );
+    service = spawnBusinessApi({ ...plane.env.rawEnv, DATABASE_URL: server.toString(), REDIS_URL: cache.toString() });
     url = (await service.ready)[1];
   });
 

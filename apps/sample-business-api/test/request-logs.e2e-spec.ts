@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import { spawnBuiltApp, type BuiltApp } from '@tenantry/testing';
-import { startControlPlane, type ControlPlane } from '../../admin-api/test/control-plane.harness';
+import type { BuiltApp } from '@tenantry/common/testing';
+import { spawnBusinessApi, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 
-const entry = join(__dirname, '../../../dist/apps/sample-business-api/src/main.js');
 
 /** A business service as production runs it, logging every request at info: no credential a request carries reaches its logs. */
 describe('request logs carry no credentials', () => {
@@ -12,7 +10,7 @@ describe('request logs carry no credentials', () => {
 
   beforeAll(async () => {
     plane = await startControlPlane({ worker: false });
-    service = spawnBuiltApp(entry, { ...plane.env.rawEnv, BUSINESS_API_PORT: '0', LOG_LEVEL: 'info' }, /listening on (http:\/\/\S+)/);
+    service = spawnBusinessApi({ ...plane.env.rawEnv, LOG_LEVEL: 'info' });
     url = (await service.ready)[1];
   });
 

@@ -1,5 +1,5 @@
 import { loadSettings, type RawEnv } from '@tenantry/common';
-import { settingsProblems } from '@tenantry/testing';
+import { settingsProblems } from '@tenantry/common/testing';
 import { authSettings } from './auth-options';
 
 const problemsOf = (env: RawEnv) => settingsProblems(authSettings, env);

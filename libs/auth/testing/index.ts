@@ -1,1 +1,1 @@
-export * from './local-issuer';
+export * from './forged-tokens';

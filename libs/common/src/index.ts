@@ -13,7 +13,7 @@ export * from './tenant-database/tenant-database-location';
 export * from './redis/redis-options';
 export * from './redis/redis.module';
 export * from './util/with-timeout';
-export * from './health/dependency-probe';
+export * from './health/health-answer';
 export * from './http/configure-http-app';
 export * from './metrics/metrics-registry';
 export * from './input/input-screening';

@@ -1,4 +1,4 @@
-import { type HttpsDouble, type RecordedRequest, startHttpsDouble } from '@tenantry/testing';
+import { type HttpsDouble, type RecordedRequest, startHttpsDouble } from '@tenantry/common/testing';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { parseElasticPoolId } from '../src/azure-sql/elastic-pool';

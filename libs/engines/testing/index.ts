@@ -3,3 +3,4 @@ export * from './provision-tenant';
 export * from './login-password';
 export * from './tenant-target';
 export * from './tds-double';
+export * from './postgres-engine';

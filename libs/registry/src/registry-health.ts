@@ -39,7 +39,8 @@ export class RegistryHealth implements OnApplicationShutdown {
   }
 
   requestPool(): RequestPoolState {
-    // TypeORM's PostgreSQL driver keeps its pg Pool as `master` (typed any).
+    // TypeORM's PostgreSQL driver keeps its pg Pool as `master` (typed any): an internal, so typeorm is
+    // pinned and libs/tenancy's driver-internals.int-spec.ts says when it moves.
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
     return { size: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
   }

@@ -1,4 +1,4 @@
-import { useTestRegistry } from './registry.fixture';
+import { useTestRegistry } from '@tenantry/registry/testing';
 
 // Check constraints, foreign keys and partial indexes are written in the migrations only, so TypeORM,
 // which does not see them on the entities, would drop them: that is the only difference allowed.

@@ -1,11 +1,11 @@
 import { TenantCodeTaken } from '@tenantry/common';
-import { createTestEnv } from '@tenantry/testing';
+import { createTestEnv } from '@tenantry/common/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { useTestRegistry } from '@tenantry/registry/testing';
 import { databaseTarget } from './database-target';
 import { migrateRegistry, registryDataSourceOptions } from './registry-data-source';
 import { adminDatabaseSettings, registrySettings } from './registry-options';
-import { useTestRegistry } from './registry.fixture';
 import { LockLost } from './registry-unit-of-work';
 import { OperationInProgress } from './repositories/operation.repository';
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { loadSettings, type RawEnv } from '@tenantry/common';
-import { startKeyVaultDouble, type KeyVaultDouble } from '../testing/key-vault-double';
+import { startKeyVaultDouble, type KeyVaultDouble } from '@tenantry/secrets/testing';
 import { createSecretProtector } from './create-secret-protector';
 import { LocalAesGcmProtector } from './local-aes-gcm.protector';
 import { SecretUnreadable } from './secret-unreadable.error';

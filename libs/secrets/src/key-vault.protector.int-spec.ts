@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyUnavailable } from '@tenantry/common';
-import { startKeyVaultDouble, KEY_VAULT_SCOPE, type KeyVaultDouble } from '../testing/key-vault-double';
+import { startKeyVaultDouble, KEY_VAULT_SCOPE, type KeyVaultDouble } from '@tenantry/secrets/testing';
 import { KEY_VAULT_CONTENT_TYPE, KeyVaultProtector } from './key-vault.protector';
 import { SecretUnreadable } from './secret-unreadable.error';
 

@@ -1,5 +1,5 @@
 import { loadSettings, type RawEnv } from '@tenantry/common';
-import { settingsProblems } from '@tenantry/testing';
+import { settingsProblems } from '@tenantry/common/testing';
 import { randomBytes } from 'node:crypto';
 import { secretsSettings } from './secrets-options';
 

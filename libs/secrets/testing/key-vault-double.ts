@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
-import { startHttpsDouble, type RecordedRequest } from '@tenantry/testing';
+import { startHttpsDouble, type RecordedRequest } from '@tenantry/common/testing';
 
 /** The api-version the SDK in the lock file speaks; the double refuses any other, so an SDK upgrade is noticed here. */
 export const KEY_VAULT_API_VERSION = '2025-07-01';

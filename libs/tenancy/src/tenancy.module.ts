@@ -1,4 +1,5 @@
 import { type DynamicModule, Inject, Module, type ModuleMetadata, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { AUTH_OPTIONS, JwtAuthGuard, TenantClaimGuard, TokenVerifier } from '@tenantry/auth';
 import { withTimeout } from '@tenantry/common';
 import { TenantDirectory } from '@tenantry/registry';
@@ -55,7 +56,8 @@ export class TenancyModule implements OnModuleInit, OnApplicationShutdown {
     return {
       module: TenancyModule,
       global: true,
-      imports,
+      // TerminusModule for the HealthIndicatorService that TenancyHealth reports through.
+      imports: [TerminusModule, ...(imports ?? [])],
       providers: [
         optionsProvider,
         { provide: AUTH_OPTIONS, ...fromOptions((o) => o.auth) },

@@ -1,5 +1,5 @@
 import { loadSettings } from '@tenantry/common';
-import { settingsProblems } from '@tenantry/testing';
+import { settingsProblems } from '@tenantry/common/testing';
 import { DEFAULT_TENANT_CACHE_TTL_SECONDS, tenantCacheOptions, tenantCacheSettings } from './tenant-cache-options';
 
 describe('tenant cache options', () => {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { redisOptionsFromUrl, redisSettings, type RedisConnectionOptions } from '@tenantry/common';
-import { createTestEnv, startTcpProxy, waitFor, type TcpProxy, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, startTcpProxy, waitFor, type TcpProxy, type TestEnv } from '@tenantry/common/testing';
 import { CircuitState } from 'cockatiel';
 import Redis, { type RedisOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { Client } from 'pg';
 import { DataSource, type QueryRunner } from 'typeorm';
 import type { TenantMigration } from './migration-phase';

@@ -1,4 +1,4 @@
-import { createTestEnv, type TestEnv, TEST_MSSQL_URL } from '@tenantry/testing';
+import { createTestEnv, type TestEnv, TEST_MSSQL_URL } from '@tenantry/common/testing';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Customer } from './entities/customer.entity';
 import { Order } from './entities/order.entity';

@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '@tenantry/auth';
-import { healthReport, probeDependency, REDIS_CLIENT } from '@tenantry/common';
+import { checkHealth, dependencyStates, probe, REDIS_CLIENT } from '@tenantry/common';
 import { RegistryHealth } from '@tenantry/registry';
 import type { Response } from 'express';
 import type Redis from 'ioredis';
@@ -16,6 +17,8 @@ import type Redis from 'ioredis';
 @Controller('health')
 export class HealthController {
   constructor(
+    private readonly terminus: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     private readonly registry: RegistryHealth,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {}
@@ -23,10 +26,21 @@ export class HealthController {
   @Get()
   @HttpCode(200)
   async health(@Res({ passthrough: true }) response: Response) {
-    const [adminDb, redis] = await Promise.all([probeDependency(() => this.registry.ping()), probeDependency(() => this.redis.ping())]);
-    const { httpStatus, body } = healthReport({ adminDb, redis });
-    const registryPool = this.registry.requestPool();
-    response.status(httpStatus);
-    return { ...body, status: body.status === 'ok' && registryPool.waiting > 0 ? 'busy' : body.status, registryPool };
+    const answer = await checkHealth<'adminDb' | 'redis' | 'registryPool'>(this.terminus, [
+      probe(this.indicators, 'adminDb', () => this.registry.ping()),
+      probe(this.indicators, 'redis', () => this.redis.ping()),
+      () => this.registryPool(),
+    ]);
+    response.status(answer.httpStatus);
+    const { registryPool, ...checks } = answer.details;
+    const { size, idle, waiting } = registryPool;
+    return { status: answer.status, checks: dependencyStates(checks), registryPool: { size, idle, waiting } };
+  }
+
+  /** Up, or terminus's `degraded` (answered as `busy`) while requests wait for a registry connection. */
+  private registryPool() {
+    const pool = this.registry.requestPool();
+    const indicator = this.indicators.check('registryPool');
+    return pool.waiting > 0 ? indicator.degraded({ ...pool }) : indicator.up({ ...pool });
   }
 }

@@ -1,7 +1,7 @@
 import { EngineRegistry, enginesSettings, PostgresEngine, type TenantDatabaseTarget } from '@tenantry/engines';
 import { tenantTarget } from '@tenantry/engines/testing';
 import { configuredPoolSettings } from '@tenantry/registry';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { workerSettings } from '../worker-settings';
 import { DatabaseCreator } from './database-creator';
 import type { WarmPoolKeeper } from './warm-pool-keeper';

@@ -2,7 +2,7 @@ import { Logger, type ValueProvider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { queueConnectionOptions, TENANT_OPERATIONS_QUEUE, type TenantOperationJob } from '@tenantry/common';
 import { OPERATION_QUEUE_OPTIONS, operationQueueSettings } from '@tenantry/registry';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { Queue, QueueEvents } from 'bullmq';
 import { ClsModule } from 'nestjs-cls';
 import { CredentialRotationSaga } from '../saga/credential-rotation.saga';

@@ -11,7 +11,7 @@ import { DeprovisioningSaga } from './deprovisioning.saga';
 import type { PlacementService } from './placement.service';
 import { ProvisioningSaga } from './provisioning.saga';
 import { OperationFailed } from './saga-runner';
-import { useSagaRunner } from './saga-runner.fixture';
+import { useSagaRunner } from '../../test/saga-runner.fixture';
 
 const SUBSCRIPTION = '0b1f6471-1bf0-4dda-aec3-cb9272f09590';
 const ELASTIC_POOL = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a`;

@@ -4,7 +4,7 @@ import { tenantCacheSettings } from '@tenantry/tenant-cache';
 import { AzureSqlEngine, EngineRegistry } from '@tenantry/engines';
 import { adminDatabaseSettings, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { LocalAesGcmProtector } from '@tenantry/secrets';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';

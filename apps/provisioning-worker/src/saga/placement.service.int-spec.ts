@@ -10,7 +10,7 @@ import {
   slotReservationSettings,
   type TenantEntity,
 } from '@tenantry/registry';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { DataSource } from 'typeorm';
 import { workerSettings } from '../worker-settings';
 import { PlacementService } from './placement.service';

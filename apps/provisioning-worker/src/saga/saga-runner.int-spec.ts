@@ -1,6 +1,6 @@
 import { LockLost } from '@tenantry/registry';
 import { OperationFailed } from './saga-runner';
-import { useSagaRunner } from './saga-runner.fixture';
+import { useSagaRunner } from '../../test/saga-runner.fixture';
 import { PermanentStepFailure } from './saga-step';
 
 describe('SagaRunner (real admin database)', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { settingsProblems } from '../../testing/settings-problems';
+import { settingsProblems } from '@tenantry/common/testing';
 import { combineSettings, defineSettings, loadSettings, mapSettings, type RawEnv } from './settings';
 
 const port = defineSettings({ variables: { PORT: z.coerce.number().int().max(65535).default(3000) }, build: (e) => e.PORT });

@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import { type ArmSqlDouble, SPEC_API_VERSION, startArmSqlDouble, tenantTarget } from '../../testing';
+import { type ArmSqlDouble, SPEC_API_VERSION, startArmSqlDouble, tenantTarget } from '@tenantry/engines/testing';
 import { AzureCapacityRefused, EngineNotConfigured, ExportBlocked, TenantDatabaseConflict, TenantDatabaseNotReady } from '../engine-errors';
 import type { StepCheckpoint, TenantDatabaseTarget } from '../tenant-database-engine';
 import { AzureSqlEngine, type AzureSqlEngineOptions } from './azure-sql.engine';

@@ -1,8 +1,8 @@
-import { TEST_MSSQL_URL } from '@tenantry/testing';
+import { TEST_MSSQL_URL } from '@tenantry/common/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { ConnectionPool } from 'mssql';
 import { randomBytes } from 'node:crypto';
-import { connectionParams, provisionTenant, tenantTarget } from '../../testing';
+import { connectionParams, provisionTenant, tenantTarget } from '@tenantry/engines/testing';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { AzureSqlEngine } from './azure-sql.engine';
 

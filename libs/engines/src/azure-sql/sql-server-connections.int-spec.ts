@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import { startTdsDouble, type TdsDouble } from '../../testing';
+import { startTdsDouble, type TdsDouble } from '@tenantry/engines/testing';
 import { SqlServerConnections } from './sql-server-connections';
 
 // Microsoft's shape (a first wait, doubling, a budget) with waits a test can afford; the first is

@@ -1,11 +1,11 @@
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Client } from 'pg';
+import { usePostgresEngine } from '@tenantry/engines/testing';
 import { TenantMigrationTimeout } from '../engine-errors';
 import { enginesSettings, type TenantMigrationTimeouts } from '../engines-options';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { PostgresEngine } from './postgres.engine';
-import { usePostgresEngine } from './postgres-engine.fixture';
 
 describe('PostgresEngine migration timeouts (real server)', () => {
   const fixture = usePostgresEngine();

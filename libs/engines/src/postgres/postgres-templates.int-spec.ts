@@ -1,8 +1,8 @@
-import type { TestEnv } from '@tenantry/testing';
+import type { TestEnv } from '@tenantry/common/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { Client } from 'pg';
+import { usePostgresEngine } from '@tenantry/engines/testing';
 import type { PostgresEngine } from './postgres.engine';
-import { usePostgresEngine } from './postgres-engine.fixture';
 
 describe('PostgreSQL fast paths: template per schema version, warm spares', () => {
   const fixture = usePostgresEngine();

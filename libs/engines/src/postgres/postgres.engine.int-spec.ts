@@ -1,10 +1,9 @@
-import type { TestEnv } from '@tenantry/testing';
+import type { TestEnv } from '@tenantry/common/testing';
+import { connectionParams, provisionTenant, usePostgresEngine } from '@tenantry/engines/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { Client } from 'pg';
-import { connectionParams, provisionTenant } from '../../testing';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import type { PostgresEngine } from './postgres.engine';
-import { usePostgresEngine } from './postgres-engine.fixture';
 
 describe('PostgresEngine (real server)', () => {
   const fixture = usePostgresEngine();

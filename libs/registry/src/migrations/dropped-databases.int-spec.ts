@@ -1,4 +1,4 @@
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { DataSource } from 'typeorm';
 import { ensureAdminDatabase, registryDataSourceOptions, REGISTRY_MIGRATIONS } from '../registry-data-source';
 import { adminDatabaseSettings, registrySettings } from '../registry-options';

@@ -1,10 +1,10 @@
 import { PoolCapacityExhausted, PoolNotRegistered, RegistryBusy, surviveConnectionErrors, type EngineKind, type PoolAddress } from '@tenantry/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { useTestRegistry } from '@tenantry/registry/testing';
 import { registryDataSourceOptions } from '../registry-data-source';
 import { registrySettings } from '../registry-options';
 import { RegistryUnitOfWork } from '../registry-unit-of-work';
-import { useTestRegistry } from '../registry.fixture';
 import { reserveSlot, type SlotRequest } from './slot-reservation';
 
 describe('pool slots: admission without a table lock', () => {

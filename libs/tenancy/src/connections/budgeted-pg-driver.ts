@@ -18,8 +18,9 @@ export interface BudgetedPool extends pg.Pool {
  * every tenant pool without the pools knowing of each other.
  *
  * pg-pool offers no public way to close one idle client or to stop growing for a moment, so two
- * of its internals are used, both exercised by tenant-connection-manager.int-spec.ts: `_remove`
- * (what its own idle timer calls) and `_isFull` (its one test of whether it may open a connection).
+ * of its internals are used: `_remove` (what its own idle timer calls) and `_isFull` (its one test
+ * of whether it may open a connection). package.json pins pg-pool for them, and
+ * driver-internals.int-spec.ts names the internal that moved when a new version is tried.
  */
 export function budgetedPgDriver(budget: ConnectionBudget): typeof pg {
   class BudgetedClient extends pg.Client {

@@ -233,6 +233,7 @@ export class TenantConnectionManager implements OnApplicationShutdown {
     return chosen?.pool.closeLongestIdle() ?? false;
   }
 
+  // `master` is a TypeORM internal: typeorm is pinned, and driver-internals.int-spec.ts says when it moves.
   private pgPoolOf(dataSource: DataSource): BudgetedPool | undefined {
     if (dataSource.options.type !== 'postgres' || !dataSource.isInitialized) return undefined;
     return (dataSource.driver as unknown as { master?: BudgetedPool }).master;

@@ -3,9 +3,9 @@ import { DependencyUnavailable, redisSettings, TenantNotActive, TenantNotFound }
 import { TenantCacheInvalidator, TenantDirectory } from '@tenantry/registry';
 import { tenantCacheKeys, tenantCacheSettings } from '@tenantry/tenant-cache';
 import { CircuitState } from 'cockatiel';
-import { createTestEnv, startTcpProxy, waitFor, type TcpProxy, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, startTcpProxy, waitFor, type TcpProxy, type TestEnv } from '@tenantry/common/testing';
 import Redis from 'ioredis';
-import { bootTenancy, seedTenants, type SeededTenant } from '../tenancy.fixture';
+import { bootTenancy, seedTenants, type SeededTenant } from '@tenantry/tenancy/testing';
 import { TENANCY_REDIS } from './tenancy-redis';
 import { TenantResolver } from './tenant-resolver';
 import { TenantRouteCache } from './tenant-route.cache';

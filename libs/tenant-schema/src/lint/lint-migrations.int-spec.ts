@@ -1,4 +1,4 @@
-import { createTestEnv, type TestEnv, TEST_MSSQL_URL } from '@tenantry/testing';
+import { createTestEnv, type TestEnv, TEST_MSSQL_URL } from '@tenantry/common/testing';
 import type { QueryRunner } from 'typeorm';
 import { DialectMigration } from '../dialect-migration';
 import { TENANT_MIGRATIONS } from '../tenant-schema';

@@ -1,10 +1,10 @@
 import type { Settings } from '@tenantry/common';
 import { adminDatabaseSettings } from '@tenantry/registry';
 import { lintSettings } from '@tenantry/tenant-schema';
-import { adminApiSettings } from '../apps/admin-api/src/admin-api-settings';
-import { migrationRunnerSettings } from '../apps/migration-runner/src/migration-runner-settings';
-import { workerSettings } from '../apps/provisioning-worker/src/worker-settings';
-import { businessApiSettings } from '../apps/sample-business-api/src/business-api-settings';
+import { adminApiSettings } from '../../apps/admin-api/src/admin-api-settings';
+import { migrationRunnerSettings } from '../../apps/migration-runner/src/migration-runner-settings';
+import { workerSettings } from '../../apps/provisioning-worker/src/worker-settings';
+import { businessApiSettings } from '../../apps/sample-business-api/src/business-api-settings';
 
 /** What each entry point loads at start-up (its main.ts), by process. */
 export const PROCESS_SETTINGS: Record<string, Settings<unknown>> = {

@@ -1,8 +1,6 @@
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
-import { tenantTarget } from '../../testing';
-import { enginesSettings } from '../engines-options';
-import type { TenantDatabaseTarget } from '../tenant-database-engine';
-import { PostgresEngine } from './postgres.engine';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
+import { enginesSettings, PostgresEngine, type TenantDatabaseTarget } from '../src';
+import { tenantTarget } from './tenant-target';
 
 /** Where the test server is, as a pool on it records it. */
 export function testServer(env: TestEnv): { host: string; port: number } {

@@ -1,9 +1,12 @@
-import { createHmac, createPublicKey, randomUUID, type webcrypto } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+
+/** Where the dev issuer of `npm start` keeps its key; `npm run token` and the demo sign with it. */
+export const DEV_ISSUER_KEY_FILE = '.dev/issuer-key.json';
 
 interface SigningKey {
   kid: string;
@@ -32,11 +35,7 @@ export interface MintOptions {
   notBeforeSeconds?: number;
   issuer?: string;
   kid?: string;
-  /** Sign with a key the issuer does not publish. */
-  signWith?: 'other-key';
 }
-
-const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 async function newKey(): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
@@ -55,8 +54,9 @@ function publicOf(privateJwk: JWK): JWK {
 
 /**
  * A stand-in for Keycloak: serves a realm's JWKS and discovery document at Keycloak's paths and
- * mints tokens of Keycloak's claim shape. Tests and local development trust it exactly as
- * production trusts the real realm, through the same verification code.
+ * mints tokens of Keycloak's claim shape. Local development (`npm start`, `npm run token`) and the
+ * tests trust it exactly as production trusts the real realm, through the same verification code;
+ * no production app imports it.
  */
 export class LocalIssuer {
   private keys: SigningKey[];
@@ -77,6 +77,11 @@ export class LocalIssuer {
     return `${this.issuer}/protocol/openid-connect/certs`;
   }
 
+  /** The keys the JWKS publishes, the current one first. */
+  get publicKeys(): JWK[] {
+    return this.keys.map((key) => key.publicJwk);
+  }
+
   /** Starts serving on `port` (0: any free port). With `keyFile`, the key survives restarts. */
   static async start(options: { realm?: string; port?: number; host?: string; keyFile?: string } = {}): Promise<LocalIssuer> {
     const realm = options.realm ?? 'tenantry';
@@ -93,9 +98,12 @@ export class LocalIssuer {
     return issuer;
   }
 
-  /** Mints with the key in `keyFile` for an issuer served elsewhere (the dev issuer process). */
-  static async load(options: { keyFile: string; issuer: string }): Promise<LocalIssuer> {
-    if (!existsSync(options.keyFile)) throw new Error(`${options.keyFile} not found: start the dev issuer first (npm start does)`);
+  /**
+   * Mints for an issuer served elsewhere: with the key in `keyFile` (the dev issuer process's), or
+   * without one with a new key nobody publishes.
+   */
+  static async load(options: { keyFile?: string; issuer: string }): Promise<LocalIssuer> {
+    if (options.keyFile && !existsSync(options.keyFile)) throw new Error(`${options.keyFile} not found: start the dev issuer first (npm start does)`);
     const realm = /\/realms\/([^/]+)$/.exec(options.issuer)?.[1] ?? 'tenantry';
     return new LocalIssuer([await LocalIssuer.loadOrCreateKey(options.keyFile)], options.issuer, realm);
   }
@@ -116,7 +124,7 @@ export class LocalIssuer {
 
   async mint(claims: MintClaims = {}, options: MintOptions = {}): Promise<string> {
     const { sub, tenantId, roles, azp, aud, preferred_username, resource_access, ...extra } = claims;
-    const key = options.signWith === 'other-key' ? await newKey() : this.keyFor(options.kid);
+    const key = this.keyFor(options.kid);
     const issuer = options.issuer ?? this.issuer;
     const client = azp ?? 'tenantry-app';
     const session = { azp: client, sid: randomUUID() };
@@ -163,31 +171,12 @@ export class LocalIssuer {
     return key.kid;
   }
 
-  /** `alg: none`, no signature: must never verify. */
-  forgeAlgNone(claims: Record<string, unknown>): string {
-    return `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(this.standardClaims(claims))}.`;
-  }
-
-  /** HS256 keyed with the issuer's public key (the classic key-confusion attack): must never verify. */
-  forgeHs256WithPublicKey(claims: Record<string, unknown>): string {
-    const pem = createPublicKey({ key: this.keys[0].publicJwk as webcrypto.JsonWebKey, format: 'jwk' })
-      .export({ type: 'spki', format: 'pem' })
-      .toString();
-    const signingInput = `${b64url({ alg: 'HS256', typ: 'JWT', kid: this.keys[0].kid })}.${b64url(this.standardClaims(claims))}`;
-    return `${signingInput}.${createHmac('sha256', pem).update(signingInput).digest('base64url')}`;
-  }
-
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private standardClaims(claims: Record<string, unknown>): Record<string, unknown> {
-    const now = Math.floor(Date.now() / 1000);
-    return { iss: this.issuer, sub: 'forger', aud: 'account', iat: now, exp: now + 300, azp: 'tenantry-app', ...claims };
   }
 
   private keyFor(kid?: string): SigningKey {
@@ -202,7 +191,7 @@ export class LocalIssuer {
       response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       response.end(JSON.stringify(body));
     };
-    if (url === `${base}/protocol/openid-connect/certs`) return send(200, { keys: this.keys.map((key) => key.publicJwk) });
+    if (url === `${base}/protocol/openid-connect/certs`) return send(200, { keys: this.publicKeys });
     if (url === `${base}/.well-known/openid-configuration`) {
       return send(200, {
         issuer: this.issuer,
@@ -214,11 +203,4 @@ export class LocalIssuer {
     }
     send(404, { error: 'not found' });
   }
-}
-
-/** Edits payload claims of a signed token and keeps the original signature: must never verify. */
-export function tamper(token: string, patch: Record<string, unknown>): string {
-  const [header, payload, signature] = token.split('.');
-  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-  return `${header}.${b64url({ ...claims, ...patch })}.${signature}`;
 }

@@ -1,12 +1,7 @@
-import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { loggingSettings, type PoolAddress } from '@tenantry/common';
+import type { PoolAddress } from '@tenantry/common';
+import type { TestEnv } from '@tenantry/common/testing';
 import { adminDatabaseSettings, configuredPoolSettings, migrateRegistry, type TenantStatus } from '@tenantry/registry';
 import { createSecretProtector, secretsSettings } from '@tenantry/secrets';
-import type { TestEnv } from '@tenantry/testing';
-import { ClsModule } from 'nestjs-cls';
-import { TenancyModule } from './tenancy.module';
-import { tenancySettings, type TenancyModuleOptions } from './tenancy-options';
 
 export interface SeededTenant {
   id: string;
@@ -84,22 +79,4 @@ export async function dropTenantLogins(env: TestEnv, tenants: SeededTenant[]): P
   if (tenants.length === 0) return;
   for (const database of new Set(tenants.map((t) => t.database))) await env.sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   await env.sql(`DROP ROLE IF EXISTS ${tenants.map((t) => `"${t.login}"`).join(', ')}`);
-}
-
-/** TenancyModule as a business service would boot it, on the env's registry and Redis. */
-export async function bootTenancy(env: TestEnv, overrides: Partial<TenancyModuleOptions> = {}): Promise<INestApplicationContext> {
-  const base = env.settings(tenancySettings);
-  const options: TenancyModuleOptions = {
-    ...base,
-    ...overrides,
-    cache: { ...base.cache, ...overrides.cache },
-    connections: { ...base.connections, ...overrides.connections },
-    registry: { ...base.registry, ...overrides.registry },
-    redis: { ...base.redis, ...overrides.redis },
-  };
-  const moduleRef = await Test.createTestingModule({
-    imports: [ClsModule.forRoot({ global: true }), TenancyModule.forRoot(options)],
-  }).compile();
-  if (env.settings(loggingSettings).level === 'silent') moduleRef.useLogger(false);
-  return moduleRef.init();
 }

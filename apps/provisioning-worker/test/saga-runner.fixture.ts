@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { adminDatabaseSettings, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork } from '@tenantry/registry';
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { WorkerMetrics } from '../metrics/worker-metrics';
-import { workerSettings } from '../worker-settings';
-import { FailPoints } from './fail-points';
-import { SagaRunner } from './saga-runner';
+import { WorkerMetrics } from '../src/metrics/worker-metrics';
+import { workerSettings } from '../src/worker-settings';
+import { FailPoints } from '../src/saga/fail-points';
+import { SagaRunner } from '../src/saga/saga-runner';
 
 export interface TestSagaRunner {
   env: TestEnv;

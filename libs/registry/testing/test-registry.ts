@@ -1,8 +1,6 @@
-import { createTestEnv, type TestEnv } from '@tenantry/testing';
+import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { DataSource } from 'typeorm';
-import { migrateRegistry, registryDataSourceOptions } from './registry-data-source';
-import { adminDatabaseSettings, registrySettings } from './registry-options';
-import { RegistryUnitOfWork } from './registry-unit-of-work';
+import { adminDatabaseSettings, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork } from '../src';
 
 export interface TestRegistry {
   env: TestEnv;

@@ -1,28 +1,26 @@
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { LocalIssuer } from '@tenantry/auth/testing';
 import type { RawEnv } from '@tenantry/common';
+import { createTestEnv, httpRequest, type BuiltApp, type TestEnv } from '@tenantry/common/testing';
+import { LocalIssuer } from '@tenantry/dev-issuer';
 import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
-import { createTestEnv, httpRequest, type TestEnv } from '@tenantry/testing';
-import { createWorker } from '../../provisioning-worker/src/create-worker';
-import { workerSettings } from '../../provisioning-worker/src/worker-settings';
-import { businessApiSettings } from '../../sample-business-api/src/business-api-settings';
-import { createBusinessApp } from '../../sample-business-api/src/create-business-app';
-import { adminApiSettings } from '../src/admin-api-settings';
-import { createAdminApp } from '../src/create-admin-app';
+import { spawnAdminApi, spawnBuiltWorker, spawnBusinessApi } from './built-apps';
 
 export interface HttpResult<T = any> {
   status: number;
   body: T;
 }
 
-/** The whole control plane in one test process: a Keycloak-shaped issuer, the admin API, a worker and the sample service. */
+/**
+ * The whole control plane as production runs it, the built processes: a Keycloak-shaped issuer
+ * (in this process, so a test mints and forges its tokens), the admin API, a worker and the sample
+ * service, all on one test env.
+ */
 export interface ControlPlane {
   env: TestEnv;
   issuer: LocalIssuer;
   adminUrl: string;
   businessUrl: string;
-  /** The in-process worker, when started. */
-  worker: INestApplicationContext | null;
+  /** The worker's GET /metrics, when a worker was started. */
+  workerMetricsUrl: string | null;
   adminToken(): Promise<string>;
   tenantToken(tenantId: string): Promise<string>;
   admin<T = any>(method: string, path: string, body?: unknown, token?: string | null): Promise<HttpResult<T>>;
@@ -47,14 +45,23 @@ async function request<T>(url: string, method: string, token: string | null, bod
 export async function startControlPlane(options: { worker?: boolean; env?: RawEnv; issuerKeyFile?: string } = {}): Promise<ControlPlane> {
   const issuer = await LocalIssuer.start({ port: 0, keyFile: options.issuerKeyFile });
   const env = createTestEnv({ AUTH_ISSUER: issuer.issuer, ...options.env });
-  await migrateRegistry(env.settings(adminDatabaseSettings));
-  const admin: INestApplication = await createAdminApp(env.settings(adminApiSettings));
-  await admin.listen(0, '127.0.0.1');
-  const business: INestApplication = await createBusinessApp(env.settings(businessApiSettings));
-  await business.listen(0, '127.0.0.1');
-  const worker: INestApplicationContext | null = options.worker === false ? null : await createWorker(env.settings(workerSettings));
-  const adminUrl = await admin.getUrl();
-  const businessUrl = await business.getUrl();
+  const processes: BuiltApp[] = [];
+  const stopAll = async () => {
+    await Promise.all(processes.map((app) => app.stop()));
+    await issuer.stop();
+    await env.cleanup();
+  };
+  let urls: string[];
+  try {
+    await migrateRegistry(env.settings(adminDatabaseSettings));
+    processes.push(spawnAdminApi(env.rawEnv), spawnBusinessApi(env.rawEnv));
+    if (options.worker !== false) processes.push(spawnBuiltWorker(env.rawEnv));
+    urls = (await Promise.all(processes.map((app) => app.ready))).map((ready) => ready[1]);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const [adminUrl, businessUrl, workerMetricsUrl = null] = urls;
   const adminToken = () => issuer.mint({ sub: 'test-admin', preferred_username: 'test-admin', roles: ['platform-admin'] });
 
   const plane: ControlPlane = {
@@ -62,7 +69,7 @@ export async function startControlPlane(options: { worker?: boolean; env?: RawEn
     issuer,
     adminUrl,
     businessUrl,
-    worker,
+    workerMetricsUrl,
     adminToken,
     tenantToken: (tenantId) => issuer.mint({ sub: `user-${tenantId}`, tenantId }),
     admin: async (method, path, body, token) =>
@@ -84,13 +91,7 @@ export async function startControlPlane(options: { worker?: boolean; env?: RawEn
       if (operation.status !== 'succeeded') throw new Error(`provisioning ${code} failed: ${operation.lastError}`);
       return created.body.tenant;
     },
-    async stop() {
-      await worker?.close();
-      await business.close();
-      await admin.close();
-      await issuer.stop();
-      await env.cleanup();
-    },
+    stop: stopAll,
   };
   return plane;
 }

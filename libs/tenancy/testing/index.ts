@@ -1,0 +1,2 @@
+export * from './seeded-tenants';
+export * from './boot-tenancy';

@@ -1,0 +1,2 @@
+export * from './built-apps';
+export * from './control-plane';
