@@ -1,8 +1,9 @@
 // Tenantry on Azure, in one resource group: a virtual network with private endpoints for every
 // data service (SQL server with elastic pools, PostgreSQL for the registry, Azure Managed Redis,
-// Key Vault), a Container Apps environment in that network running the admin API, the
-// provisioning worker (scaled by KEDA on the BullMQ waiting list, zero replicas at idle), the
-// migration runner as a scheduled job, and one managed identity per trust level.
+// Key Vault, the storage account offboarding exports go to), a Container Apps environment in that
+// network running the admin API, the provisioning worker (scaled by KEDA on the whole BullMQ
+// backlog, zero replicas at idle), the migration runner as a scheduled job, and one managed
+// identity per trust level.
 // Deploy: az deployment group create -g <group> -f infra/main.bicep -p infra/parameters/<env>.bicepparam
 
 targetScope = 'resourceGroup'
@@ -46,17 +47,16 @@ param zoneRedundant bool = false
 @description('Elastic pools for tenant databases; each is registered afterwards with PUT /pools/:name (see the elasticPools output).')
 param elasticPools elasticPoolSpec[]
 
-@description('Entra administrator of the SQL server; by default the control-plane identity. A group must contain the control-plane identity.')
+@description('Entra administrator of the SQL server; by default the control-plane identity. A group must contain the control-plane identity (it signs in to SQL, and the server exports with it).')
 param sqlEntraAdministrator entraPrincipal?
 
-@description('Entra-only sign-in to SQL. Leave false while tenant logins are contained users with passwords.')
-param sqlEntraOnlyAuthentication bool = false
-
+// No Entra-only option: tenants' users are contained users with passwords (the processes refuse
+// Entra tenant users), so the server always accepts SQL authentication and Azure then requires this.
 param sqlAdministratorLogin string = 'tenantry_sql_admin'
 
-@description('Required unless sqlEntraOnlyAuthentication; stored in Key Vault as sql-administrator-password (break-glass only).')
+@description('Stored in Key Vault as sql-administrator-password (break-glass only; no process uses it).')
 @secure()
-param sqlAdministratorPassword string = ''
+param sqlAdministratorPassword string
 
 param adminDatabaseSkuName string = 'Standard_B1ms'
 
@@ -76,6 +76,13 @@ param redisSkuName string = 'Balanced_B1'
 param redisHighAvailability bool = true
 
 param keyVaultPurgeProtection bool = true
+
+@description('Days a deleted vault keeps its name (7-90, fixed at creation).')
+param keyVaultSoftDeleteRetentionDays int = 90
+
+@description('Change it to redeploy after deleting a deployment: its vault stays soft-deleted, and its name taken, for keyVaultSoftDeleteRetentionDays. Empty: the original name.')
+param keyVaultGeneration string = ''
+
 param logRetentionDays int = 30
 
 @description('Keycloak realm URL, <base>/realms/<realm> (AUTH_ISSUER).')
@@ -116,12 +123,26 @@ param migrationArgs string[] = []
 param deploySampleBusinessApi bool = false
 
 var suffix = take(uniqueString(resourceGroup().id, namePrefix), 6)
-var compactPrefix = replace(namePrefix, '-', '')
+var compactPrefix = toLower(replace(namePrefix, '-', ''))
+// "You can't reuse the name of a key vault that was soft-deleted, until the retention period expires"
+// (learn: key-vault/general/soft-delete-overview): a new generation is a new name.
+var keyVaultSuffix = empty(keyVaultGeneration) ? suffix : take(uniqueString(resourceGroup().id, namePrefix, keyVaultGeneration), 6)
 var image = '${registryAccess.outputs.loginServer}/${imageRepository}:${imageTag}'
 
-// libs/common/src/jobs/tenant-jobs.ts: TENANT_OPERATIONS_QUEUE. BullMQ keeps waiting jobs in the
-// list <prefix>:<queue>:wait and the ones being worked on in <prefix>:<queue>:active.
+// libs/common/src/jobs/tenant-jobs.ts: TENANT_OPERATIONS_QUEUE. BullMQ 5 keeps a queue's backlog
+// under <prefix>:<queue>: waiting jobs in the list :wait, prioritized ones in the sorted set
+// :prioritized, retries and delayed jobs in the sorted set :delayed (installed
+// bullmq/dist/cjs/commands/includes/addJobWithPriority.lua, addDelayedJob.lua), running ones in the
+// list :active.
 var tenantOperationsQueue = 'tenant-operations'
+var backlogKeys = ['wait', 'prioritized', 'delayed', 'active']
+
+// The worker's longest steps: an ARM operation followed to its end (a database create took ~53 s in
+// Azure's own recording), a tenant migration. Given the most Container Apps allows, a stopping
+// replica finishes them; what outlasts the bound (a long export, a long migration statement) is
+// released to another replica, which resumes it (steps are idempotent and checkpointed).
+var workerTerminationGraceSeconds = 600
+var workerShutdownTimeoutMs = (workerTerminationGraceSeconds - 30) * 1000
 
 module network 'modules/network.bicep' = {
   name: 'network'
@@ -159,12 +180,13 @@ module registryAccess 'modules/registry-access.bicep' = {
 module keyVault 'modules/key-vault.bicep' = {
   name: 'key-vault'
   params: {
-    name: take('kv${compactPrefix}${suffix}', 24)
+    name: take('kv${compactPrefix}${keyVaultSuffix}', 24)
     location: location
     tags: tags
     secretsOfficerPrincipalIds: [identities.outputs.controlPlane.principalId]
     secretsUserPrincipalIds: [identities.outputs.adminApi.principalId, identities.outputs.businessApi.principalId]
     purgeProtection: keyVaultPurgeProtection
+    softDeleteRetentionDays: keyVaultSoftDeleteRetentionDays
     privateEndpointsSubnetId: network.outputs.privateEndpointsSubnetId
     vnetId: network.outputs.id
   }
@@ -181,13 +203,29 @@ module sql 'modules/sql.bicep' = {
       objectId: identities.outputs.controlPlane.principalId
       principalType: 'Application'
     }
-    entraOnlyAuthentication: sqlEntraOnlyAuthentication
+    // The control plane's identity is also the server's: Import/Export with a managed identity needs
+    // the server's user-assigned identity to be its Entra administrator (or in the admin group).
+    serverIdentityId: identities.outputs.controlPlane.id
     sqlAdministratorLogin: sqlAdministratorLogin
     sqlAdministratorPassword: sqlAdministratorPassword
     elasticPools: elasticPools
     zoneRedundant: zoneRedundant
     databaseManagerPrincipalId: identities.outputs.controlPlane.principalId
     keyVaultName: keyVault.outputs.name
+    privateEndpointsSubnetId: network.outputs.privateEndpointsSubnetId
+    vnetId: network.outputs.id
+  }
+}
+
+module exportStorage 'modules/export-storage.bicep' = {
+  name: 'export-storage'
+  params: {
+    name: take('st${compactPrefix}${suffix}', 24)
+    location: location
+    tags: tags
+    zoneRedundant: zoneRedundant
+    writerPrincipalId: identities.outputs.controlPlane.principalId
+    approverPrincipalId: identities.outputs.controlPlane.principalId
     privateEndpointsSubnetId: network.outputs.privateEndpointsSubnetId
     vnetId: network.outputs.id
   }
@@ -260,22 +298,31 @@ var commonEnv = [
 var baseSecrets = ['database-url', 'redis-url']
 
 // The control plane drives the azure-sql engine: ARM and SQL with the identity's Entra tokens (it
-// is, or belongs to, the server's Entra administrator); tenants get contained users with passwords
-// unless the server accepts Entra sign-ins only.
+// is, or belongs to, the server's Entra administrator); tenants get contained users with passwords.
 var controlPlaneEnv = concat(commonEnv, [
   { name: 'AZURE_CLIENT_ID', value: identities.outputs.controlPlane.clientId }
   { name: 'AZURE_SQL_AUTH', value: 'entra' }
-  { name: 'AZURE_SQL_TENANT_USERS', value: sqlEntraOnlyAuthentication ? 'entra' : 'contained' }
 ])
 
-// KEDA's redis scaler on one BullMQ list: a replica per `perReplica` jobs in it.
-func redisListScaleRule(listName string, address string, perReplica int) object => {
-  name: 'operations-${last(split(listName, ':'))}'
+// Offboarding exports, made by the worker: the server's identity (the control plane's) signs in and
+// writes the blob, through private endpoints the worker approves (README, "Azure SQL").
+var exportEnv = [
+  { name: 'AZURE_SQL_EXPORT_URL', value: exportStorage.outputs.containerUrl }
+  { name: 'AZURE_SQL_EXPORT_IDENTITY', value: identities.outputs.controlPlane.id }
+  { name: 'AZURE_SQL_EXPORT_STORAGE_ACCOUNT_ID', value: exportStorage.outputs.id }
+]
+
+// KEDA's redis scaler on one key of the backlog: it counts a list with LLEN and a sorted set with
+// ZCARD (kedacore/keda pkg/scalers/redis_scaler.go getRedisListLength, since v2.0: kedacore/keda#1013),
+// a replica per `perReplica` entries. Several rules: the replica count is the largest any asks for
+// (learn: container-apps/scale-app), so every part of the backlog starts and keeps replicas.
+func redisBacklogScaleRule(key string, address string, perReplica int) object => {
+  name: 'operations-${last(split(key, ':'))}'
   custom: {
     type: 'redis'
     metadata: {
       address: address
-      listName: listName
+      listName: key
       listLength: string(perReplica)
       enableTLS: 'true'
     }
@@ -314,11 +361,13 @@ module worker 'modules/container-app.bicep' = {
     registryServer: registryAccess.outputs.loginServer
     image: image
     command: ['node', 'dist/apps/provisioning-worker/src/main.js']
-    env: concat(controlPlaneEnv, [
+    env: concat(controlPlaneEnv, exportEnv, [
       { name: 'WORKER_CONCURRENCY', value: string(workerConcurrency) }
       // The template and the warm pool are PostgreSQL fast paths; here PostgreSQL is the registry.
       { name: 'TEMPLATE_ENABLED', value: 'false' }
       { name: 'WARM_POOL_SIZE', value: '0' }
+      // Within the grace period, with room for closing pools and connections after the jobs.
+      { name: 'SHUTDOWN_TIMEOUT_MS', value: string(workerShutdownTimeoutMs) }
     ])
     keyVaultSecretNames: concat(baseSecrets, ['redis-password'])
     keyVaultUri: keyVault.outputs.uri
@@ -335,14 +384,14 @@ module worker 'modules/container-app.bicep' = {
     ]
     minReplicas: 0
     maxReplicas: workerMaxReplicas
-    scaleRules: [
-      // Waiting jobs start replicas; running ones keep them until the jobs are done.
-      redisListScaleRule('${queuePrefix}:${tenantOperationsQueue}:wait', redis.outputs.address, workerConcurrency)
-      redisListScaleRule('${queuePrefix}:${tenantOperationsQueue}:active', redis.outputs.address, workerConcurrency)
-      reconcilerScaleRule
-    ]
+    terminationGracePeriodSeconds: workerTerminationGraceSeconds
+    // Waiting, prioritized and delayed jobs (retries included) start replicas; running ones keep them.
+    scaleRules: concat(
+      map(backlogKeys, key => redisBacklogScaleRule('${queuePrefix}:${tenantOperationsQueue}:${key}', redis.outputs.address, workerConcurrency)),
+      [reconcilerScaleRule]
+    )
   }
-  dependsOn: [keyVault, adminDatabase, sql]
+  dependsOn: [keyVault, adminDatabase, sql, exportStorage]
 }
 
 module adminApi 'modules/container-app.bicep' = {

@@ -2,11 +2,13 @@ import { loadSettings, TENANT_OPERATIONS_QUEUE } from '@tenantry/common';
 import { operationQueueSettings } from '@tenantry/registry';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { backlogKeys, BicepProgram, type ResourceDeclaration } from './testing/bicep';
 import { variablesRead } from './testing/process-settings';
 
 // No Bicep compiler can be installed here (it downloads a binary), so this checks what holds
 // without one: parameter files and module calls against the parameters they fill, file
-// references, role ids, secrets, and the names the templates share with the code.
+// references, role ids, secrets, the names the templates share with the code, and every resource
+// against the facts of the published Bicep type definitions (infra/bicep-types.json).
 
 const root = resolve(__dirname, '..');
 const infra = join(root, 'infra');
@@ -152,7 +154,11 @@ describe('infra templates', () => {
       acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
       keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
       keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
-      sqlServerContributor: '6d8ee4ec-f05a-4a1d-8b00-a9b17e38b437',
+      sqlDbContributor: '9b7fa17d-e63e-47b0-bb0a-15c516ac86ec',
+      reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+      storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+      // "Azure AI Enterprise Network Connection Approver" (built-in-roles/ai-machine-learning.md).
+      privateEndpointConnectionApprover: 'b556d68e-0be0-4f35-a333-ad7ee1ce17ea',
     };
     const shared = read(join(infra, 'modules', 'shared.bicep'));
     const block = /var builtInRoles = \{([^}]*)\}/.exec(shared)?.[1] ?? '';
@@ -160,6 +166,18 @@ describe('infra templates', () => {
     expect(declared).toEqual(documented);
     const guids = bicepFiles.flatMap((file) => [...read(file).matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)].map(([id]) => id));
     expect(guids.filter((id) => !Object.values(documented).includes(id))).toEqual([]);
+  });
+
+  it('grants the control plane no more on the SQL server than databases, pool reads and endpoint approvals (issue 13, point 8)', () => {
+    const sql = read(join(infra, 'modules', 'sql.bicep'));
+    expect(sql).not.toMatch(/sqlServerContributor|6d8ee4ec-f05a-4a1d-8b00-a9b17e38b437/);
+    expect(
+      /var serverRoles = \[([^\]]*)\]/
+        .exec(sql)?.[1]
+        .split(',')
+        .map((role) => role.trim()),
+    ).toEqual(['builtInRoles.sqlDbContributor', 'builtInRoles.privateEndpointConnectionApprover']);
+    expect(sql).toMatch(/scope: pools\[i\][\s\S]*?builtInRoles\.reader/);
   });
 
   it('holds no secret: secure parameters have no default, no literal looks like a credential', () => {
@@ -181,16 +199,191 @@ describe('infra templates', () => {
   });
 });
 
+interface TypeFacts {
+  source: string;
+  commit: string;
+  /** Property path -> its type line in the definitions; a path ending in .* is a dictionary's value. */
+  properties: Record<string, string>;
+}
+
+/** The alternatives of a closed enum ('A' | 'B', no `| string`), or undefined for an open type. */
+function closedEnum(type: string): string[] | undefined {
+  const head = type.split(' (')[0].split(' {')[0];
+  if (!/^'[^']*'( \| '[^']*')*$/.test(head)) return undefined;
+  return [...head.matchAll(/'([^']*)'/g)].map(([, value]) => value);
+}
+
+/** What a literal written at a path must satisfy: the enum, the pattern and the length bounds of its type. */
+function literalProblem(type: string, value: string): string | undefined {
+  const choices = closedEnum(type);
+  if (choices && !choices.includes(value)) return `'${value}' is none of ${choices.join(', ')}`;
+  const pattern = /pattern: "((?:[^"\\]|\\.)*)"/.exec(type)?.[1];
+  if (pattern && !new RegExp(pattern).test(value)) return `'${value}' does not match ${pattern}`;
+  const min = Number(/minLength: (\d+)/.exec(type)?.[1] ?? 0);
+  const max = Number(/maxLength: (\d+)/.exec(type)?.[1] ?? Infinity);
+  if (value.length < min || value.length > max) return `'${value}' is not ${min}-${max} characters long`;
+  return undefined;
+}
+
+describe('infra templates against the published Bicep type definitions (infra/bicep-types.json)', () => {
+  const facts = JSON.parse(read(join(infra, 'bicep-types.json'))) as { repository: string; types: Record<string, TypeFacts> };
+  const program = new BicepProgram(bicepFiles);
+  const resources = program.all.flatMap((file) => file.resources);
+  const label = (resource: ResourceDeclaration) => `${resource.file.split('/').pop()}: ${resource.symbol} (${resource.type}@${resource.version})`;
+  const factsOf = (resource: ResourceDeclaration) => facts.types[`${resource.type}@${resource.version}`];
+  const used = new Map<string, Set<string>>();
+
+  /** The fact a path matches: itself, or the dictionary it is a key of. */
+  function factKey(typeFacts: TypeFacts, path: string): string | undefined {
+    if (path in typeFacts.properties) return path;
+    const parts = path.split('.');
+    for (let i = parts.length - 1; i > 0; i--) {
+      const dictionary = `${parts.slice(0, i).join('.')}.*`;
+      if (dictionary in typeFacts.properties && parts.length === i + 1) return dictionary;
+    }
+    return undefined;
+  }
+
+  function markUsed(resource: ResourceDeclaration, key: string): void {
+    const type = `${resource.type}@${resource.version}`;
+    used.set(type, (used.get(type) ?? new Set()).add(key));
+  }
+
+  it('finds every resource the templates declare', () => {
+    expect(resources.length).toBeGreaterThan(20);
+    expect(resources.map((resource) => resource.type)).toEqual(
+      expect.arrayContaining(['Microsoft.Sql/servers', 'Microsoft.App/containerApps', 'Microsoft.Storage/storageAccounts']),
+    );
+  });
+
+  it.each(resources.map((resource) => [label(resource), resource] as const))('%s: its type and API version exist, and the version is GA', (_, resource) => {
+    const typeFacts = factsOf(resource);
+    expect({ resource: label(resource), known: typeFacts !== undefined }).toEqual({ resource: label(resource), known: true });
+    expect(resource.version).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(typeFacts.source).toMatch(new RegExp(`^generated/[^/]+/${resource.type.split('/')[0].toLowerCase()}/${resource.version}/types\\.md$`));
+    expect(typeFacts.commit).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it.each(resources.map((resource) => [label(resource), resource] as const))(
+    '%s: writes only properties its type has, none read-only, literals its type allows',
+    (_, resource) => {
+      const typeFacts = factsOf(resource);
+      const problems: string[] = [];
+      for (const [path, values] of program.writes(resource)) {
+        const key = factKey(typeFacts, path);
+        if (!key) {
+          problems.push(`${path}: not a property of ${resource.type}@${resource.version}`);
+          continue;
+        }
+        markUsed(resource, key);
+        const type = typeFacts.properties[key];
+        if (/\(([^)]*, )?ReadOnly/.test(type)) problems.push(`${path}: read-only (${type})`);
+        for (const value of values) {
+          const problem = value === null ? undefined : literalProblem(type, value);
+          if (problem) problems.push(`${path}: ${problem}`);
+        }
+      }
+      expect({ resource: label(resource), problems }).toEqual({ resource: label(resource), problems: [] });
+    },
+  );
+
+  it.each(resources.map((resource) => [label(resource), resource] as const))('%s: reads only properties its type has', (_, resource) => {
+    const typeFacts = factsOf(resource);
+    const unknown = program.reads(resource).filter((path) => {
+      const key = factKey(typeFacts, path);
+      if (key) markUsed(resource, key);
+      return !key;
+    });
+    expect({ resource: label(resource), unknown }).toEqual({ resource: label(resource), unknown: [] });
+  });
+
+  it('lists only what the templates use, so that the file stays the record of what they rely on', () => {
+    // Runs after the checks above, which note each fact they match.
+    const unused = Object.entries(facts.types).flatMap(([type, typeFacts]) =>
+      Object.keys(typeFacts.properties)
+        .filter((path) => !used.get(type)?.has(path))
+        .map((path) => `${type} ${path}`),
+    );
+    expect(unused).toEqual([]);
+    expect(Object.keys(facts.types).filter((type) => !resources.some((resource) => `${resource.type}@${resource.version}` === type))).toEqual([]);
+  });
+
+  it('catches what it is meant to catch', () => {
+    const storage = facts.types['Microsoft.Storage/storageAccounts@2025-01-01'];
+    expect(literalProblem(storage.properties['properties.networkAcls.defaultAction'], 'Block')).toBe("'Block' is none of Allow, Deny");
+    expect(literalProblem(storage.properties.name, 'Tenantry-Exports')).toMatch(/does not match/);
+    expect(literalProblem(storage.properties['properties.minimumTlsVersion'], 'TLS9')).toBeUndefined();
+    expect(factKey(storage, 'properties.allowSharedKeyAccess')).toBe('properties.allowSharedKeyAccess');
+    expect(factKey(storage, 'properties.allowSharedKeyAcess')).toBeUndefined();
+    expect(factKey(facts.types['Microsoft.App/containerApps@2025-07-01'], 'properties.template.scale.rules.custom.metadata.listName')).toBe(
+      'properties.template.scale.rules.custom.metadata.*',
+    );
+  });
+});
+
 describe('infra and the code agree', () => {
   const main = read(join(infra, 'main.bicep'));
 
-  it('the worker scales on the BullMQ lists of the queue the code uses, under the default prefix', () => {
+  it('the worker scales on the whole BullMQ backlog of the queue the code uses, under the default prefix', () => {
     const defaults = loadSettings(operationQueueSettings, {});
     expect(/^var tenantOperationsQueue = '([^']+)'/m.exec(main)?.[1]).toBe(TENANT_OPERATIONS_QUEUE);
     expect(/^param queuePrefix string = '([^']+)'/m.exec(main)?.[1]).toBe(defaults.prefix);
-    const lists = [...main.matchAll(/redisListScaleRule\('\$\{queuePrefix\}:\$\{tenantOperationsQueue\}:(\w+)'/g)].map(([, list]) => list);
-    expect(lists).toEqual(['wait', 'active']);
+    // scripts/worker-scaling.int-spec.ts checks these keys against a real BullMQ queue.
+    expect(backlogKeys(main)).toEqual(['wait', 'prioritized', 'delayed', 'active']);
+    expect(main).toMatch(/map\(backlogKeys, key => redisBacklogScaleRule\('\$\{queuePrefix\}:\$\{tenantOperationsQueue\}:\$\{key\}'/);
     expect(main).toMatch(/minReplicas: 0\s+maxReplicas: workerMaxReplicas/);
+  });
+
+  it('gives the worker the longest grace Container Apps allows, and stops taking jobs within it', () => {
+    const grace = Number(/^var workerTerminationGraceSeconds = (\d+)$/m.exec(main)?.[1]);
+    const app = read(join(infra, 'modules', 'container-app.bicep'));
+    expect(Number(/@maxValue\((\d+)\)\nparam terminationGracePeriodSeconds/.exec(app)?.[1])).toBe(600);
+    expect(grace).toBe(600);
+    expect(main).toMatch(/terminationGracePeriodSeconds: workerTerminationGraceSeconds/);
+    expect(main).toMatch(/\{ name: 'SHUTDOWN_TIMEOUT_MS', value: string\(workerShutdownTimeoutMs\) \}/);
+    const shutdownMs = Number(/^var workerShutdownTimeoutMs = \(workerTerminationGraceSeconds - (\d+)\) \* 1000$/m.exec(main)?.[1]);
+    expect(shutdownMs).toBeGreaterThan(0);
+  });
+
+  it('never deploys Entra tenant users or an Entra-only server, whose tenants nobody could sign in to', () => {
+    const sql = read(join(infra, 'modules', 'sql.bicep'));
+    expect(main).not.toMatch(/AZURE_SQL_TENANT_USERS|sqlEntraOnlyAuthentication/);
+    expect(sql).toMatch(/azureADOnlyAuthentication: false/);
+  });
+
+  it('gives the worker an export destination it can use on a server without public access', () => {
+    const worker = main.slice(main.indexOf("module worker '"), main.indexOf("module adminApi '"));
+    expect(worker).toMatch(/env: concat\(controlPlaneEnv, exportEnv,/);
+    const exportEnv = main.slice(main.indexOf('var exportEnv = ['), main.indexOf(']', main.indexOf('var exportEnv = [')));
+    expect([...exportEnv.matchAll(/name: '(\w+)'/g)].map(([, name]) => name)).toEqual([
+      'AZURE_SQL_EXPORT_URL',
+      'AZURE_SQL_EXPORT_IDENTITY',
+      'AZURE_SQL_EXPORT_STORAGE_ACCOUNT_ID',
+    ]);
+    // The identity the worker names is the one the server carries as its primary identity.
+    expect(exportEnv).toMatch(/AZURE_SQL_EXPORT_IDENTITY', value: identities\.outputs\.controlPlane\.id/);
+    expect(main).toMatch(/serverIdentityId: identities\.outputs\.controlPlane\.id/);
+    expect(read(join(infra, 'modules', 'sql.bicep'))).toMatch(/primaryUserAssignedIdentityId: serverIdentityId/);
+  });
+
+  it('outputs for each elastic pool the body PUT /pools/:name takes, its SKU included (the admin API checks maxDatabases against it)', () => {
+    const sql = read(join(infra, 'modules', 'sql.bicep'));
+    const output = sql.slice(sql.indexOf('output pools array'));
+    const body = output.slice(output.indexOf('body: {'), output.indexOf('\n    }'));
+    const keys = [...body.matchAll(/^ {6}(\w+):/gm)].map(([, key]) => key);
+    const dto = read(join(root, 'apps', 'admin-api', 'src', 'pools', 'dto', 'register-pool.dto.ts'));
+    const taken = [...dto.slice(dto.indexOf('export class RegisterPoolDto')).matchAll(/^ {2}(\w+)[?!]?:/gm)].map(([, key]) => key);
+    expect(keys.filter((key) => !taken.includes(key))).toEqual([]);
+    expect(keys).toEqual(expect.arrayContaining(['engine', 'elasticPoolId', 'location', 'sku', 'maxDatabases']));
+    expect(body).toMatch(/sku: \{ name: pool\.sku\.name, capacity: pool\.sku\.capacity \}/);
+  });
+
+  it('names the dev Key Vault so that a redeploy after deleting the deployment can take a new name', () => {
+    expect(main).toMatch(/name: take\('kv\$\{compactPrefix\}\$\{keyVaultSuffix\}', 24\)/);
+    expect(main).toMatch(/var keyVaultSuffix = empty\(keyVaultGeneration\) \? suffix : take\(uniqueString\(resourceGroup\(\)\.id, namePrefix, keyVaultGeneration\), 6\)/);
+    const dev = assignedParams(read(join(infra, 'parameters', 'dev.bicepparam')));
+    expect(dev.get('keyVaultGeneration')).toBe("readEnvironmentVariable('TENANTRY_KEY_VAULT_GENERATION', '')");
+    expect(dev.get('keyVaultSoftDeleteRetentionDays')).toBe('7');
   });
 
   it('sets only environment variables the processes read', () => {

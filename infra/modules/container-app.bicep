@@ -27,6 +27,12 @@ param maxReplicas int
 param scaleRules object[] = []
 @description('Seconds without a scale trigger before replicas are removed.')
 param cooldownPeriod int = 300
+// Container Apps' default is 30 s; it accepts at most 600 (Microsoft's App Service support blog,
+// https://azureossd.github.io/2024/05/27/Graceful-termination-on-Container-Apps/).
+@description('Seconds between SIGTERM and SIGKILL when a replica stops (scale-in, a new revision).')
+@minValue(0)
+@maxValue(600)
+param terminationGracePeriodSeconds int = 30
 @description('vCPU as a string ("0.5", "1").')
 param cpu string = '0.5'
 param memory string = '1Gi'
@@ -70,6 +76,7 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
           }
     }
     template: {
+      terminationGracePeriodSeconds: terminationGracePeriodSeconds
       containers: [
         {
           name: name

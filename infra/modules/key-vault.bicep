@@ -13,6 +13,10 @@ param secretsOfficerPrincipalIds string[]
 param secretsUserPrincipalIds string[]
 @description('Purge protection cannot be turned off again; leave it on wherever tenant secrets matter.')
 param purgeProtection bool
+@description('How long a deleted vault (and its name) is kept; fixed when the vault is created.')
+@minValue(7)
+@maxValue(90)
+param softDeleteRetentionDays int
 param privateEndpointsSubnetId string
 param vnetId string
 
@@ -28,7 +32,7 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
     }
     enableRbacAuthorization: true
     enableSoftDelete: true
-    softDeleteRetentionInDays: 90
+    softDeleteRetentionInDays: softDeleteRetentionDays
     enablePurgeProtection: purgeProtection ? true : null
     publicNetworkAccess: 'Disabled'
     networkAcls: {

@@ -7,7 +7,18 @@ var builtInRoles = {
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  sqlServerContributor: '6d8ee4ec-f05a-4a1d-8b00-a9b17e38b437'
+  // Microsoft.Sql/servers/databases/* and servers/read, no server or elastic pool writes: what the
+  // control plane does through ARM (create, get, export, delete tenant databases).
+  sqlDbContributor: '9b7fa17d-e63e-47b0-bb0a-15c516ac86ec'
+  // Read on the elastic pools a database PUT names (SQL DB Contributor has no elasticPools/read).
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
+  // The server's identity writes export .bacpac files (learn: database-import-export-managed-identity).
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  // "Azure AI Enterprise Network Connection Approver": Microsoft.Sql/servers/privateEndpointConnections
+  // read/write and privateEndpointConnectionsApproval/action, storageAccounts/privateEndpointConnections
+  // read/write (and the same for other resource types, which its scope here, a server or an account,
+  // leaves out). Neither SQL DB Contributor nor a blob data role may approve the export's endpoints.
+  privateEndpointConnectionApprover: 'b556d68e-0be0-4f35-a333-ad7ee1ce17ea'
 }
 
 @export()

@@ -13,8 +13,11 @@ param adminDatabasePassword = readEnvironmentVariable('TENANTRY_ADMIN_DB_PASSWOR
 param sqlAdministratorPassword = readEnvironmentVariable('TENANTRY_SQL_ADMIN_PASSWORD')
 param bullBoardPassword = readEnvironmentVariable('TENANTRY_BULL_BOARD_PASSWORD', '')
 
-// A development vault is deleted and recreated; production keeps purge protection.
+// A development vault is deleted and recreated; production keeps purge protection. A deleted vault
+// keeps its name for a week: redeploying within it takes TENANTRY_KEY_VAULT_GENERATION=<anything new>.
 param keyVaultPurgeProtection = false
+param keyVaultSoftDeleteRetentionDays = 7
+param keyVaultGeneration = readEnvironmentVariable('TENANTRY_KEY_VAULT_GENERATION', '')
 param redisSkuName = 'Balanced_B0'
 param redisHighAvailability = false
 param adminApiMinReplicas = 0

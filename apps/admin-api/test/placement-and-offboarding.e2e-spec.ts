@@ -138,21 +138,37 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     expect(again.body.message).toContain('only a failed operation can be retried');
   });
 
-  it('registers an Azure SQL elastic pool, checking its resource id and capacity, and lists it', async () => {
+  it('registers an Azure SQL elastic pool, checking its resource id and its capacity against its SKU’s documented limit, and lists it', async () => {
     const elasticPoolId = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
+    const sku = { name: 'GP_Gen5', capacity: 8 };
     const malformed = await plane.admin('PUT', '/pools/weu-a', {
       engine: 'azure-sql',
       elasticPoolId: '/subscriptions/x/pools/a',
       location: 'westeurope',
+      sku,
       maxDatabases: 100,
     });
     expect(malformed.status).toBe(400);
     expect(malformed.body.message).toContain('is not an elastic pool resource id');
-    const tooBig = await plane.admin('PUT', '/pools/weu-a', { engine: 'azure-sql', elasticPoolId, location: 'westeurope', maxDatabases: 501 });
+    const tooBig = await plane.admin('PUT', '/pools/weu-a', { engine: 'azure-sql', elasticPoolId, location: 'westeurope', sku, maxDatabases: 501 });
     expect(tooBig.status).toBe(400);
-    expect(tooBig.body.message).toContain('more than Azure allows in one elastic pool (500)');
+    expect(tooBig.body.message).toContain(
+      'more than a GP_Gen5 pool of 8 holds (500, https://learn.microsoft.com/azure/azure-sql/database/resource-limits-vcore-elastic-pools)',
+    );
+    const businessCritical = await plane.admin('PUT', '/pools/weu-a', {
+      engine: 'azure-sql',
+      elasticPoolId,
+      location: 'westeurope',
+      sku: { name: 'BC_Gen5', capacity: 8 },
+      maxDatabases: 500,
+    });
+    expect(businessCritical.status).toBe(400);
+    expect(businessCritical.body.message).toContain('more than a BC_Gen5 pool of 8 holds (100');
+    const noSku = await plane.admin('PUT', '/pools/weu-a', { engine: 'azure-sql', elasticPoolId, location: 'westeurope', maxDatabases: 100 });
+    expect(noSku.status).toBe(400);
+    expect(noSku.body.message).toContain('an elastic pool needs its sku');
 
-    const registered = await plane.admin('PUT', '/pools/weu-a', { engine: 'azure-sql', elasticPoolId, location: 'westeurope', maxDatabases: 500, dedicated: true });
+    const registered = await plane.admin('PUT', '/pools/weu-a', { engine: 'azure-sql', elasticPoolId, location: 'westeurope', sku, maxDatabases: 500, dedicated: true });
     expect(registered.status).toBe(200);
     const expected = { name: 'weu-a', engine: 'azure-sql', host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId, location: 'westeurope', room: 500 };
     expect(registered.body).toMatchObject(expected);

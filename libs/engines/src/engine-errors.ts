@@ -20,3 +20,28 @@ export class TenantMigrationTimeout extends DomainError {
   readonly code = 'TENANT_MIGRATION_TIMEOUT';
   readonly category = 'unavailable';
 }
+
+/**
+ * Azure refused a database for want of room: the elastic pool holds no more databases (or storage,
+ * or guaranteed vCores), or a subscription or server quota is used up. Retrying cannot help until
+ * someone changes the pool's registration or the quota; the message says which.
+ */
+export class AzureCapacityRefused extends DomainError {
+  readonly code = 'AZURE_CAPACITY_REFUSED';
+  readonly category = 'capacity';
+}
+
+/** A tenant database exists but is not Online (still coming up past the wait, or in a state it does not leave by itself); the message says which. */
+export class TenantDatabaseNotReady extends DomainError {
+  readonly code = 'TENANT_DATABASE_NOT_READY';
+  readonly category = 'unavailable';
+}
+
+/**
+ * An export cannot go on by itself: its blob already exists (an earlier attempt of the same operation
+ * wrote it, and whether that export completed is not known). Retrying the same way cannot help.
+ */
+export class ExportBlocked extends DomainError {
+  readonly code = 'EXPORT_BLOCKED';
+  readonly category = 'conflict';
+}

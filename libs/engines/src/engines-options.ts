@@ -20,16 +20,39 @@ export interface PostgresEngineOptions {
   migrationTimeouts?: TenantMigrationTimeouts;
 }
 
+/**
+ * Where offboarding exports go and how the Import/Export service reaches the database and the blob
+ * (request body: `exportRequestBody` in azure-sql/arm-databases.ts).
+ */
+export interface AzureSqlExportSettings {
+  /** The blob container; each export is `<containerUrl>/<database>-<operation>.bacpac`. */
+  containerUrl: string;
+  /**
+   * managed-identity: a user-assigned identity of the server, its Entra administrator (or in the admin
+   * group) with Storage Blob Data Contributor on the account, signs in to SQL and writes the blob; no
+   * password or storage key exists. sql: the server's SQL admin login and a storage key or SAS.
+   */
+  auth:
+    | { kind: 'managed-identity'; identityId: string }
+    | { kind: 'sql'; storageKeyType: 'SharedAccessKey' | 'StorageAccessKey'; storageKey: string; login: string; password: string };
+  /**
+   * Private link: the storage account's resource id. Each export then asks for network isolation, the
+   * service creates private endpoints into the server and this account, and the engine approves them.
+   * Absent: the service reaches both publicly (the server must allow Azure services).
+   */
+  storageAccountId?: string;
+}
+
 /** How the azure-sql engine reaches ARM and SQL; see AZURE_SQL_* in the README. */
 export interface AzureSqlSettings {
   armEndpoint: string;
   /** entra: tokens from DefaultAzureCredential; sql: the server's admin login (a plain SQL Server, or Azure with SQL auth). */
   sqlAuth: { kind: 'entra' } | { kind: 'sql'; login: string; password: string };
-  /** contained: a database user with a password; entra: a user FROM EXTERNAL PROVIDER, which signs in with tokens. */
-  tenantUsers: 'contained' | 'entra';
   trustServerCertificate: boolean;
-  /** Where offboarding exports go (.bacpac blobs); absent: exports are refused. */
-  export?: { containerUrl: string; storageKeyType: 'SharedAccessKey' | 'StorageAccessKey'; storageKey: string; adminLogin: string; adminPassword: string };
+  /** Each new elastic-pool database's maxSizeBytes, so that one tenant cannot fill the pool's storage; absent: Azure's default for the tier. */
+  databaseMaxSizeBytes?: number;
+  /** Absent: exports are refused, for good (the deprovisioning saga does not retry them). */
+  export?: AzureSqlExportSettings;
 }
 
 /** Every engine this process drives: PostgreSQL always, azure-sql when `azureSql` is set. */
@@ -65,6 +88,56 @@ const postgresSettings = mapSettings(
   ({ adminUrl, own }): Required<PostgresEngineOptions> => ({ adminUrl, ...own }),
 );
 
+// A storage account's name is 3-24 lowercase letters and digits (Microsoft.Storage/storageAccounts name
+// pattern, infra/bicep-types.json); its blob endpoint is https://<account>.blob.<cloud suffix>/.
+const USER_ASSIGNED_IDENTITY_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
+const STORAGE_ACCOUNT_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Storage\/storageAccounts\/([a-z0-9]{3,24})$/i;
+
+// Why AZURE_SQL_TENANT_USERS=entra is refused rather than half-supported (issue 13, point 6).
+const ENTRA_TENANT_USERS_REFUSED =
+  "AZURE_SQL_TENANT_USERS: entra is not supported: nothing creates the Entra principal a tenant user is mapped to, the server would need an identity with Directory Readers to resolve it (only a Global or Privileged Role Administrator can grant that), and business services sign in with the tenant's password. Use contained, on a server that accepts SQL authentication";
+
+function exportSettings(
+  e: {
+    AZURE_SQL_EXPORT_URL?: string;
+    AZURE_SQL_EXPORT_IDENTITY?: string;
+    AZURE_SQL_EXPORT_STORAGE_KEY_TYPE: 'SharedAccessKey' | 'StorageAccessKey';
+    AZURE_SQL_EXPORT_STORAGE_KEY?: string;
+    AZURE_SQL_EXPORT_STORAGE_ACCOUNT_ID?: string;
+  },
+  admin: { login?: string; password?: string },
+  problems: string[],
+): AzureSqlExportSettings | undefined {
+  const url = e.AZURE_SQL_EXPORT_URL;
+  if (!url) {
+    if (e.AZURE_SQL_EXPORT_IDENTITY || e.AZURE_SQL_EXPORT_STORAGE_KEY || e.AZURE_SQL_EXPORT_STORAGE_ACCOUNT_ID) {
+      problems.push('AZURE_SQL_EXPORT_URL: is required with the other AZURE_SQL_EXPORT_* settings (the container exports go to)');
+    }
+    return undefined;
+  }
+  const identity = e.AZURE_SQL_EXPORT_IDENTITY;
+  const key = e.AZURE_SQL_EXPORT_STORAGE_KEY;
+  if (identity && key) problems.push('AZURE_SQL_EXPORT_IDENTITY: set it or AZURE_SQL_EXPORT_STORAGE_KEY, not both');
+  if (!identity && !(key && admin.login && admin.password)) {
+    problems.push(
+      "AZURE_SQL_EXPORT_URL: needs AZURE_SQL_EXPORT_IDENTITY (the server's user-assigned identity; required on Entra-only servers) or AZURE_SQL_EXPORT_STORAGE_KEY with AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD",
+    );
+  }
+  const account = e.AZURE_SQL_EXPORT_STORAGE_ACCOUNT_ID;
+  const accountName = account && STORAGE_ACCOUNT_ID.exec(account)?.[1].toLowerCase();
+  // Spec NetworkIsolationSettings: "Must match storage account used for StorageUri".
+  if (accountName && new URL(url).hostname.split('.')[0] !== accountName) {
+    problems.push(`AZURE_SQL_EXPORT_STORAGE_ACCOUNT_ID: names account ${accountName}, but AZURE_SQL_EXPORT_URL is in another account`);
+  }
+  return {
+    containerUrl: url.replace(/\/$/, ''),
+    auth: identity
+      ? { kind: 'managed-identity', identityId: identity }
+      : { kind: 'sql', storageKeyType: e.AZURE_SQL_EXPORT_STORAGE_KEY_TYPE, storageKey: key ?? '', login: admin.login ?? '', password: admin.password ?? '' },
+    storageAccountId: account,
+  };
+}
+
 // The azure-sql engine: absent from every process unless AZURE_SQL_AUTH is set.
 const azureSqlSettings = defineSettings({
   variables: {
@@ -76,15 +149,20 @@ const azureSqlSettings = defineSettings({
       .default('https://management.azure.com'),
     AZURE_SQL_ADMIN_LOGIN: z.string().min(1).optional(),
     AZURE_SQL_ADMIN_PASSWORD: z.string().min(1).optional(),
+    // Read only to refuse entra with the reason, so that no deployment creates tenants nobody can sign in to.
     AZURE_SQL_TENANT_USERS: z.enum(['contained', 'entra']).default('contained'),
     AZURE_SQL_TRUST_SERVER_CERTIFICATE: sharedVariables.AZURE_SQL_TRUST_SERVER_CERTIFICATE,
+    // Which sizes a tier offers is Azure's to check: it refuses others with 400 InvalidMaxSizeTierCombination.
+    AZURE_SQL_DATABASE_MAX_SIZE_GB: z.coerce.number().int().min(1).optional(),
     AZURE_SQL_EXPORT_URL: z
       .string()
       .url()
       .refine((value) => value.startsWith('https://'), 'must be the https:// URL of a blob container')
       .optional(),
+    AZURE_SQL_EXPORT_IDENTITY: z.string().regex(USER_ASSIGNED_IDENTITY_ID, 'must be the resource id of a user-assigned managed identity').optional(),
     AZURE_SQL_EXPORT_STORAGE_KEY_TYPE: z.enum(['SharedAccessKey', 'StorageAccessKey']).default('SharedAccessKey'),
     AZURE_SQL_EXPORT_STORAGE_KEY: z.string().min(1).optional(),
+    AZURE_SQL_EXPORT_STORAGE_ACCOUNT_ID: z.string().regex(STORAGE_ACCOUNT_ID, 'must be the resource id of a storage account').optional(),
   },
   build: (e, problems): AzureSqlSettings | undefined => {
     if (!e.AZURE_SQL_AUTH) return undefined;
@@ -93,25 +171,13 @@ const azureSqlSettings = defineSettings({
     if (e.AZURE_SQL_AUTH === 'sql' && !(login && password)) {
       problems.push('AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD: are required when AZURE_SQL_AUTH is sql');
     }
-    if (e.AZURE_SQL_EXPORT_URL && !(e.AZURE_SQL_EXPORT_STORAGE_KEY && login && password)) {
-      problems.push(
-        'AZURE_SQL_EXPORT_URL: needs AZURE_SQL_EXPORT_STORAGE_KEY, AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD (ARM exports sign in with SQL authentication)',
-      );
-    }
+    if (e.AZURE_SQL_TENANT_USERS === 'entra') problems.push(ENTRA_TENANT_USERS_REFUSED);
     return {
       armEndpoint: e.AZURE_ARM_ENDPOINT.replace(/\/$/, ''),
       sqlAuth: e.AZURE_SQL_AUTH === 'sql' ? { kind: 'sql', login: login ?? '', password: password ?? '' } : { kind: 'entra' },
-      tenantUsers: e.AZURE_SQL_TENANT_USERS,
       trustServerCertificate: e.AZURE_SQL_TRUST_SERVER_CERTIFICATE,
-      export: e.AZURE_SQL_EXPORT_URL
-        ? {
-            containerUrl: e.AZURE_SQL_EXPORT_URL.replace(/\/$/, ''),
-            storageKeyType: e.AZURE_SQL_EXPORT_STORAGE_KEY_TYPE,
-            storageKey: e.AZURE_SQL_EXPORT_STORAGE_KEY ?? '',
-            adminLogin: login ?? '',
-            adminPassword: password ?? '',
-          }
-        : undefined,
+      databaseMaxSizeBytes: e.AZURE_SQL_DATABASE_MAX_SIZE_GB === undefined ? undefined : e.AZURE_SQL_DATABASE_MAX_SIZE_GB * 1024 ** 3,
+      export: exportSettings(e, { login, password }, problems),
     };
   },
 });

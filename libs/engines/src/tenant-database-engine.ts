@@ -45,14 +45,24 @@ export interface TenantDatabaseEngine {
   applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome>;
   /**
    * Writes a restorable copy of the tenant database, called `name`, where this engine keeps exports
-   * (a pg_dump file, a .bacpac blob in a storage container, ...) and returns its location.
+   * (a pg_dump file, a .bacpac blob in a storage container, ...) and returns its location. An engine
+   * whose export runs elsewhere for long (Azure's Import/Export service) keeps in `checkpoint` what
+   * it needs to follow that export again after a crash, instead of starting a second one.
    */
-  exportDatabase(target: TenantDatabaseTarget, name: string): Promise<string>;
+  exportDatabase(target: TenantDatabaseTarget, name: string, checkpoint?: StepCheckpoint): Promise<string>;
   dropDatabase(target: TenantDatabaseTarget): Promise<void>;
   dropLogin(target: TenantDatabaseTarget): Promise<void>;
   /** Engines that can clone a pre-migrated template or hand out warm spares; absent where they cannot. */
   readonly fastPath?: FastPathEngine;
   close(): Promise<void>;
+}
+
+/** What a long step keeps on its operation to go on after a crash instead of starting over. */
+export interface StepCheckpoint {
+  /** What the step saved on an earlier attempt, if anything. */
+  readonly saved: string | null;
+  /** Replaces what is saved; null forgets it. */
+  save(value: string | null): Promise<void>;
 }
 
 /**

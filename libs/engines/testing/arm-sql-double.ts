@@ -1,17 +1,41 @@
 import { type RecordedRequest, startHttpsDouble } from '@tenantry/common/testing';
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { parseElasticPoolId } from '../src/azure-sql/elastic-pool';
+import {
+  type ArmAnswer,
+  armError,
+  asyncOperationStatus,
+  database,
+  databaseOperationAccepted,
+  type DatabaseStatus,
+  type DatabaseView,
+  exportAccepted,
+  exportResult,
+  noSuchDatabaseToDelete,
+  operationInProgress,
+  SPEC_API_VERSION,
+  SPEC_ERRORS,
+  specError,
+  type SpecErrorCode,
+} from './arm-sql-fixtures';
+import { type PrivateLinkDouble, privateLinkDouble } from './private-link-double';
 
-/** The api-version @azure/arm-sql 10 sends for Microsoft.Sql/servers/databases. */
-export const ARM_SQL_API_VERSION = '2022-08-01-preview';
+export { SPEC_API_VERSION } from './arm-sql-fixtures';
 
-export interface DoubleDatabase {
-  id: string;
-  name: string;
-  location: string;
-  tags: Record<string, string>;
-  elasticPoolId?: string;
-  status: 'Creating' | 'Online' | 'Deleting';
+/** Where a database lives in ARM's address space. */
+export interface DatabaseAddress {
+  subscriptionId: string;
+  resourceGroup: string;
+  server: string;
+}
+
+export interface DoubleDatabase extends DatabaseView {
+  /** The operation running on it, if any: ARM answers 409 ConflictingDatabaseOperation to another. */
+  busy?: 'create' | 'delete';
+  exporting?: boolean;
+  /** A status it moves to after that many GETs (a creation someone else started, a database failing). */
+  becomes?: { status: DatabaseStatus; afterGets: number };
 }
 
 /** One request as ARM saw it, with its arrival time. */
@@ -23,11 +47,15 @@ export interface ArmCall {
   at: number;
 }
 
-/** Makes the next `times` (default 1) matching requests answer `status`, then the double behaves again. */
+/**
+ * Makes the next `times` (default 1) matching requests fail: with an error of the spec (`code`, its
+ * status and message) or with a bare `status`; then the double behaves again.
+ */
 export interface ArmFault {
   method: string;
   path: RegExp;
-  status: number;
+  code?: SpecErrorCode;
+  status?: number;
   retryAfterSeconds?: number;
   times?: number;
   /** Runs when the fault fires, e.g. another creator's database appearing. */
@@ -41,207 +69,298 @@ export interface ArmSqlDouble {
   /** Every way a request broke the API contract (wrong api-version, malformed body); each was answered 400. */
   violations: string[];
   databases: Map<string, DoubleDatabase>;
+  /** Private endpoint connections of servers and storage accounts; an export with networkIsolation waits on its two. */
+  privateLink: PrivateLinkDouble;
+  /** Blob URIs the Import/Export service wrote. */
+  blobs: Set<string>;
   fail(fault: ArmFault): void;
-  /** A database that exists before the test acts, e.g. in another pool. */
-  seed(database: Omit<DoubleDatabase, 'id' | 'status'> & { server: DatabaseAddress }): void;
+  /** Drops the faults not used up yet. */
+  clearFaults(): void;
+  /** The next operation that starts (create, delete, export) ends Failed or Canceled with this error instead of succeeding. */
+  endNextOperation(outcome: 'Failed' | 'Canceled', code: SpecErrorCode): void;
+  /** The elastic pool holds at most this many databases (its tier's limit). */
+  limitPool(elasticPoolId: string, maxDatabases: number): void;
+  /** Every creation is refused with this quota error until lifted (null). */
+  exhaustQuota(code: 'SubscriptionVcoreQuotaExceeded' | 'ServerDtuQuotaExceeded' | null): void;
+  /** Seconds of Retry-After on the 202s of operations started from now on. */
+  setRetryAfter(seconds: number): void;
+  /** A database that exists before the test acts: in another pool, or still Creating. */
+  seed(input: { server: DatabaseAddress; name: string; location: string; tags: Record<string, string>; elasticPoolId?: string } & Partial<DoubleDatabase>): void;
   close(): Promise<void>;
-}
-
-/** Where a database lives in ARM's address space. */
-export interface DatabaseAddress {
-  subscriptionId: string;
-  resourceGroup: string;
-  server: string;
 }
 
 interface Operation {
   pollsLeft: number;
-  finish: () => unknown;
-  /** What the Location URL answers once the operation succeeded (exports). */
-  result?: unknown;
-  done: boolean;
+  outcome: { status: 'Succeeded' } | { status: 'Failed' | 'Canceled'; code: SpecErrorCode };
+  /** Applies the operation's end to the double's state, once; returns what its Location answers from then on. */
+  finish: (succeeded: boolean) => ArmAnswer;
+  final?: ArmAnswer;
+  /** An export with network isolation is "on hold" until its private endpoints are approved; polls meanwhile do not count. */
+  onHold?: () => boolean;
 }
 
 const DATABASE_PATH = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Sql\/servers\/([^/]+)\/databases\/([^/]+?)(\/export)?$/i;
 const OPERATION_PATH =
-  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Sql\/locations\/[^/]+\/(databaseAzureAsyncOperation|databaseOperationResults|importExportOperationResults)\/([^/]+)$/i;
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Sql\/locations\/[^/]+\/(databaseAzureAsyncOperation|databaseOperationResults|importExportOperationResults)\/([^/]+)$/i;
 
-function send(response: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json', 'x-ms-request-id': `req-${Date.now()}`, ...headers });
-  response.end(body === undefined ? undefined : JSON.stringify(body));
+function send(response: ServerResponse, answer: ArmAnswer): void {
+  response.writeHead(answer.status, { 'content-type': 'application/json', 'x-ms-request-id': randomUUID(), ...answer.headers });
+  response.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
 }
 
-const armError = (code: string, message: string) => ({ error: { code, message } });
+const EXPORT_KEY_TYPES = ['SharedAccessKey', 'StorageAccessKey', 'ManagedIdentity'];
 
 /**
- * A local stand-in for the ARM endpoints of Microsoft.Sql/servers/databases, behaving as ARM does:
- * PUT answers 202 with Azure-AsyncOperation and Location and the database comes Online after
- * `pollsBeforeDone` polls; GET answers the database or 404; DELETE and POST /export are
- * long-running too. It checks the api-version and the bodies, and takes scripted faults (429,
- * 503, 409) with Retry-After.
+ * A local stand-in for the ARM endpoints of Microsoft.Sql/servers/databases that answers with the
+ * status codes, headers and bodies of Microsoft's REST specification (see arm-sql-fixtures.ts, which
+ * names the source of each): PUT and DELETE answer 202 with Location, Azure-AsyncOperation and
+ * Retry-After, the operation ends after `pollsBeforeDone` polls (Succeeded, or Failed or Canceled when
+ * told); GET shows a database being created as `Creating`; POST /export answers 202 with Location and
+ * Retry-After, refuses a second export while one runs and a blob that exists. It checks the api-version
+ * against the spec's and the bodies against the spec's definitions, and takes scripted faults.
  */
-export async function startArmSqlDouble(options: { pollsBeforeDone?: number } = {}): Promise<ArmSqlDouble> {
+export async function startArmSqlDouble(options: { pollsBeforeDone?: number; retryAfterSeconds?: number } = {}): Promise<ArmSqlDouble> {
   const pollsBeforeDone = options.pollsBeforeDone ?? 2;
+  let retryAfterSeconds = options.retryAfterSeconds ?? 0;
   const calls: ArmCall[] = [];
   const violations: string[] = [];
   const databases = new Map<string, DoubleDatabase>();
+  const blobs = new Set<string>();
   const operations = new Map<string, Operation>();
   const faults: ArmFault[] = [];
-  let nextOperation = 1;
+  const privateLink = privateLinkDouble();
+  const poolLimits = new Map<string, number>();
+  let quota: SpecErrorCode | null = null;
+  let nextOutcome: Operation['outcome'] = { status: 'Succeeded' };
+
   const key = (id: string) => id.toLowerCase();
 
-  function refuse(response: ServerResponse, problem: string): void {
+  function refuse(problem: string, code = 'InvalidRequestContent'): ArmAnswer {
     violations.push(problem);
-    send(response, 400, armError('InvalidRequestContent', problem));
+    return armError(400, code, problem);
   }
 
-  /** Starts a long-running operation and answers 202 with the headers ARM sends for one. */
-  function accept(response: ServerResponse, subscriptionId: string, location: string, finish: () => unknown, resultKind = 'databaseOperationResults'): void {
-    const id = `op-${nextOperation++}`;
-    const operation: Operation = { pollsLeft: pollsBeforeDone, finish, done: false };
-    operations.set(id, operation);
-    const base = `${http.url}/subscriptions/${subscriptionId}/providers/Microsoft.Sql/locations/${location}`;
-    send(response, 202, undefined, {
-      'azure-asyncoperation': `${base}/databaseAzureAsyncOperation/${id}?api-version=${ARM_SQL_API_VERSION}`,
-      location: `${base}/${resultKind}/${id}?api-version=${ARM_SQL_API_VERSION}`,
-    });
+  function start(
+    address: DatabaseAddress,
+    location: string,
+    finish: Operation['finish'],
+  ): { id: string; urls: { location: string; azureAsyncOperation: string }; base: string } {
+    const id = randomUUID();
+    operations.set(id, { pollsLeft: pollsBeforeDone, outcome: nextOutcome, finish });
+    nextOutcome = { status: 'Succeeded' };
+    const base = `${http.url}/subscriptions/${address.subscriptionId}/resourceGroups/${address.resourceGroup}/providers/Microsoft.Sql/locations/${location}`;
+    const query = `?api-version=${SPEC_API_VERSION}`;
+    return {
+      id,
+      base,
+      urls: { location: `${base}/databaseOperationResults/${id}${query}`, azureAsyncOperation: `${base}/databaseAzureAsyncOperation/${id}${query}` },
+    };
+  }
+
+  /** One poll of either URL of an operation: counts down, then ends it the way it was told to. */
+  function poll(kind: string, id: string): ArmAnswer {
+    const operation = operations.get(id);
+    if (!operation) return armError(404, 'OperationIdNotFound', 'The operation with Id does not exist.');
+    if (operation.onHold?.()) return kind === 'databaseAzureAsyncOperation' ? asyncOperationStatus(id, 'InProgress') : operationInProgress(retryAfterSeconds);
+    if (operation.pollsLeft > 0) {
+      operation.pollsLeft -= 1;
+      return kind === 'databaseAzureAsyncOperation' ? asyncOperationStatus(id, 'InProgress') : operationInProgress(retryAfterSeconds);
+    }
+    const { outcome } = operation;
+    operation.final ??= operation.finish(outcome.status === 'Succeeded');
+    if (kind !== 'databaseAzureAsyncOperation') return outcome.status === 'Succeeded' ? operation.final : specError(outcome.code);
+    if (outcome.status === 'Succeeded') return asyncOperationStatus(id, 'Succeeded');
+    return asyncOperationStatus(id, outcome.status, { code: outcome.code, message: SPEC_ERRORS[outcome.code][1] });
   }
 
   function checkDatabaseBody(body: unknown, address: DatabaseAddress): string | undefined {
-    const database = body as { location?: unknown; tags?: Record<string, unknown>; properties?: { elasticPoolId?: unknown } } | undefined;
-    if (typeof database?.location !== 'string' || database.location.length === 0) return 'PUT database: body.location is required';
-    const poolId = database.properties?.elasticPoolId;
+    const input = body as
+      { location?: unknown; tags?: Record<string, unknown>; sku?: { name?: unknown }; properties?: { elasticPoolId?: unknown; maxSizeBytes?: unknown } } | undefined;
+    if (typeof input?.location !== 'string' || input.location.length === 0) return 'PUT database: body.location is required';
+    const poolId = input.properties?.elasticPoolId;
     if (typeof poolId !== 'string') return 'PUT database: body.properties.elasticPoolId is required';
     const pool = parseElasticPoolId(poolId);
     if (pool.subscriptionId !== address.subscriptionId || pool.resourceGroup.toLowerCase() !== address.resourceGroup.toLowerCase() || pool.server !== address.server) {
       return `PUT database: elastic pool ${poolId} is not on server ${address.server}`;
     }
-    if (typeof database.tags?.tenant !== 'string' || typeof database.tags?.environment !== 'string') return 'PUT database: tags.tenant and tags.environment are required';
+    // Database.sku: with an elastic pool only the name "ElasticPool" (ElasticPoolSkuCombinationInvalid).
+    if (input.sku !== undefined && input.sku.name !== 'ElasticPool') return 'PUT database: a database in an elastic pool takes no sku but ElasticPool';
+    // DatabaseProperties.maxSizeBytes: integer, int64.
+    const maxSize = input.properties?.maxSizeBytes;
+    if (maxSize !== undefined && !Number.isSafeInteger(maxSize)) return 'PUT database: properties.maxSizeBytes must be an integer';
+    if (typeof input.tags?.tenant !== 'string' || typeof input.tags?.environment !== 'string') return 'PUT database: tags.tenant and tags.environment are required';
     return undefined;
   }
 
-  function checkExportBody(body: unknown): string | undefined {
+  /**
+   * ExportDatabaseDefinition as Spec Microsoft.Sql stable/2025-01-01 Databases.json has it: storageKeyType,
+   * storageKey, storageUri and administratorLogin required; with ManagedIdentity the key and the login are
+   * the identity's resource id and a password is refused (400 SQLPasswordSpecifiedWithManagedIdentity);
+   * networkIsolation must name the server addressed and the account of storageUri.
+   */
+  function checkExportBody(body: unknown, server: DatabaseAddress): string | undefined {
     const request = body as Record<string, unknown> | undefined;
-    if (!['SharedAccessKey', 'StorageAccessKey'].includes(request?.storageKeyType as string)) return 'export: storageKeyType must be SharedAccessKey or StorageAccessKey';
-    for (const field of ['storageKey', 'storageUri', 'administratorLogin', 'administratorLoginPassword']) {
+    if (!EXPORT_KEY_TYPES.includes(request?.storageKeyType as string)) return `export: storageKeyType must be one of ${EXPORT_KEY_TYPES.join(', ')}`;
+    for (const field of ['storageKey', 'storageUri', 'administratorLogin']) {
       if (typeof request?.[field] !== 'string' || request[field] === '') return `export: ${field} is required`;
     }
-    if (!(request?.storageUri as string).startsWith('https://')) return 'export: storageUri must be https';
+    const storageUri = new URL(request?.storageUri as string);
+    if (storageUri.protocol !== 'https:') return 'export: storageUri must be https';
+    const identity = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
+    if (request?.storageKeyType === 'ManagedIdentity' && !identity.test(request.storageKey as string))
+      return "export: storageKey must be the managed identity's resource id";
+    if (request?.authenticationType === 'ManagedIdentity') {
+      if (!identity.test(request.administratorLogin as string)) return "export: administratorLogin must be the managed identity's resource id";
+      if ('administratorLoginPassword' in request) return 'SQLPasswordSpecifiedWithManagedIdentity: export: no password with a managed identity';
+    } else if (typeof request?.administratorLoginPassword !== 'string' || request.administratorLoginPassword === '') {
+      return 'export: administratorLoginPassword is required with SQL authentication';
+    }
+    const isolation = request?.networkIsolation as { sqlServerResourceId?: string; storageAccountResourceId?: string } | undefined;
+    if (isolation) {
+      const serverId = `/subscriptions/${server.subscriptionId}/resourceGroups/${server.resourceGroup}/providers/Microsoft.Sql/servers/${server.server}`;
+      if (isolation.sqlServerResourceId?.toLowerCase() !== serverId.toLowerCase()) return `export: networkIsolation.sqlServerResourceId must be ${serverId}`;
+      const account = /\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)$/i.exec(isolation.storageAccountResourceId ?? '')?.[1];
+      if (!account || account.toLowerCase() !== storageUri.hostname.split('.')[0])
+        return 'export: networkIsolation.storageAccountResourceId must be the account of storageUri';
+    }
     return undefined;
   }
 
-  const view = (database: DoubleDatabase) => ({
-    id: database.id,
-    name: database.name,
-    type: 'Microsoft.Sql/servers/databases',
-    location: database.location,
-    tags: database.tags,
-    kind: 'v12.0,user,pool',
-    properties: { elasticPoolId: database.elasticPoolId, status: database.status, collation: 'SQL_Latin1_General_CP1_CI_AS' },
-  });
+  function inPool(elasticPoolId: string): number {
+    return [...databases.values()].filter((d) => d.elasticPoolId && d.elasticPoolId.toLowerCase() === elasticPoolId.toLowerCase()).length;
+  }
 
-  async function handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
+  function view(existing: DoubleDatabase): ArmAnswer {
+    if (existing.becomes && --existing.becomes.afterGets < 0) {
+      existing.status = existing.becomes.status;
+      existing.becomes = undefined;
+    }
+    return database(existing);
+  }
+
+  function handle(request: RecordedRequest): ArmAnswer {
     const url = new URL(request.url, 'https://arm.local');
     const call: ArmCall = { method: request.method, path: url.pathname, apiVersion: url.searchParams.get('api-version'), body: request.body, at: Date.now() };
     calls.push(call);
-    if (!String(request.headers.authorization ?? '').startsWith('Bearer ')) {
-      return send(response, 401, armError('AuthenticationFailed', 'no bearer token'));
+    if (!String(request.headers.authorization ?? '').startsWith('Bearer ')) return armError(401, 'AuthenticationFailed', 'no bearer token');
+    const expectedVersion = privateLink.apiVersionFor(call.path) ?? SPEC_API_VERSION;
+    if (call.apiVersion !== expectedVersion || url.searchParams.getAll('api-version').length !== 1) {
+      return refuse(
+        `${call.method} ${call.path}: api-version ${url.searchParams.getAll('api-version').join(',')}, expected ${expectedVersion}`,
+        'InvalidApiVersionParameter',
+      );
     }
-    if (call.apiVersion !== ARM_SQL_API_VERSION) return refuse(response, `${call.method} ${call.path}: api-version ${call.apiVersion}, expected ${ARM_SQL_API_VERSION}`);
+    if (privateLink.apiVersionFor(call.path)) return privateLink.handle(call.method, call.path, call.body, refuse);
 
     const fault = faults.find((f) => f.method === call.method && f.path.test(call.path));
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;
       if (fault.times <= 0) faults.splice(faults.indexOf(fault), 1);
       fault.effect?.();
-      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
-      return send(response, fault.status, armError(fault.status === 409 ? 'ConflictingDatabaseOperation' : 'ServerBusy', `scripted ${fault.status}`), headers);
+      const headers = fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) };
+      return fault.code ? specError(fault.code, headers) : armError(fault.status ?? 500, 'InternalServerError', `scripted ${fault.status}`, headers);
     }
 
     const polled = OPERATION_PATH.exec(call.path);
-    if (polled) {
-      const operation = operations.get(polled[2]);
-      if (!operation) return send(response, 404, armError('ResourceNotFound', `operation ${polled[2]}`));
-      if (polled[1] === 'databaseAzureAsyncOperation') {
-        if (operation.pollsLeft > 0) {
-          operation.pollsLeft -= 1;
-          return send(response, 200, { name: polled[2], status: 'InProgress', startTime: new Date().toISOString() });
-        }
-        if (!operation.done) operation.result = operation.finish();
-        operation.done = true;
-        return send(response, 200, { name: polled[2], status: 'Succeeded', startTime: new Date().toISOString() });
-      }
-      return operation.done ? send(response, 200, operation.result) : send(response, 202, undefined);
-    }
+    if (polled) return call.method === 'GET' ? poll(polled[1], polled[2]) : armError(405, 'MethodNotAllowed', call.method);
 
     const addressed = DATABASE_PATH.exec(call.path);
-    if (!addressed) return send(response, 404, armError('InvalidResourceType', `no such path ${call.path}`));
+    if (!addressed) return armError(404, 'InvalidResourceType', `no such path ${call.path}`);
     const [, subscriptionId, resourceGroup, server, name, isExport] = addressed;
     const address = { subscriptionId, resourceGroup, server: server.toLowerCase() };
     const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Sql/servers/${server}/databases/${name}`;
     const existing = databases.get(key(id));
 
     if (isExport) {
-      if (call.method !== 'POST') return send(response, 405, armError('MethodNotAllowed', call.method));
-      const problem = checkExportBody(call.body);
-      if (problem) return refuse(response, problem);
-      if (!existing || existing.status !== 'Online') return send(response, 404, armError('ResourceNotFound', `database ${name}`));
-      const { storageUri } = call.body as { storageUri: string };
-      return accept(
-        response,
-        subscriptionId,
-        existing.location,
-        () => ({
-          id: `${id}/importExportOperationResults/x`,
-          name: 'x',
-          type: 'Microsoft.Sql/servers/databases/importExportOperationResults',
-          properties: { requestType: 'Export', status: 'Succeeded', blobUri: storageUri, serverName: server, databaseName: name },
-        }),
-        'importExportOperationResults',
-      );
+      if (call.method !== 'POST') return armError(405, 'MethodNotAllowed', call.method);
+      const problem = checkExportBody(call.body, address);
+      if (problem) return refuse(problem);
+      if (!existing || existing.busy === 'create') return specError('DatabaseDoesNotExist');
+      if (existing.exporting) return specError('ImportExportOperationInProgress');
+      const { storageUri, networkIsolation } = call.body as { storageUri: string; networkIsolation?: { sqlServerResourceId: string; storageAccountResourceId: string } };
+      if (blobs.has(storageUri)) return specError('BlobAlreadyExist');
+      existing.exporting = true;
+      const { id: requestId, base } = start(address, existing.location, (succeeded) => {
+        existing.exporting = false;
+        if (succeeded) blobs.add(storageUri);
+        return exportResult({ id, requestId, blobUri: storageUri, server, database: name });
+      });
+      if (networkIsolation) {
+        const endpoints = privateLink.requestForExport(requestId, networkIsolation.sqlServerResourceId, networkIsolation.storageAccountResourceId);
+        (operations.get(requestId) as Operation).onHold = () => endpoints.some((endpoint) => endpoint.status !== 'Approved');
+      }
+      return exportAccepted(`${base}/importExportOperationResults/${requestId}?api-version=${SPEC_API_VERSION}`, retryAfterSeconds);
     }
 
     switch (call.method) {
       case 'GET':
-        return existing ? send(response, 200, view(existing)) : send(response, 404, armError('ResourceNotFound', `database ${name} not found`));
+        return existing ? view(existing) : specError('ResourceNotFound');
       case 'PUT': {
         const problem = checkDatabaseBody(call.body, address);
-        if (problem) return refuse(response, problem);
-        if (existing && existing.status !== 'Online') return send(response, 409, armError('ConflictingDatabaseOperation', `an operation on ${name} is in progress`));
-        const body = call.body as { location: string; tags: Record<string, string>; properties: { elasticPoolId: string } };
-        const database: DoubleDatabase = { id, name, location: body.location, tags: body.tags, elasticPoolId: body.properties.elasticPoolId, status: 'Creating' };
+        if (problem) return refuse(problem);
+        if (existing?.busy) return specError('ConflictingDatabaseOperation');
+        const body = call.body as { location: string; tags: Record<string, string>; properties: { elasticPoolId: string; maxSizeBytes?: number } };
+        const { elasticPoolId, maxSizeBytes } = body.properties;
         if (existing) {
-          // ARM's PUT on an existing resource updates it in place.
-          Object.assign(existing, { tags: body.tags, elasticPoolId: body.properties.elasticPoolId });
-          return send(response, 200, view(existing));
+          // Databases_CreateOrUpdate on an existing database: 200 "Successfully updated the database."
+          Object.assign(existing, { tags: body.tags, elasticPoolId, maxSizeBytes: maxSizeBytes ?? existing.maxSizeBytes });
+          return database(existing);
         }
-        databases.set(key(id), database);
-        return accept(response, subscriptionId, body.location, () => {
-          database.status = 'Online';
+        if (quota) return specError(quota);
+        const limit = poolLimits.get(elasticPoolId.toLowerCase());
+        if (limit !== undefined && inPool(elasticPoolId) >= limit) return specError('ElasticPoolDatabaseCountOverLimit');
+        const created: DoubleDatabase = { id, name, location: body.location, tags: body.tags, elasticPoolId, maxSizeBytes, status: 'Creating', busy: 'create' };
+        databases.set(key(id), created);
+        const { urls } = start(address, body.location, (succeeded) => {
+          // A creation that failed or was canceled is rolled back: the database is gone.
+          if (!succeeded) databases.delete(key(id));
+          Object.assign(created, { status: 'Online', busy: undefined });
+          return database(created);
         });
+        return databaseOperationAccepted(urls, 'CreateLogicalDatabase', retryAfterSeconds);
       }
       case 'DELETE': {
-        if (!existing) return send(response, 204);
-        if (existing.status !== 'Online') return send(response, 409, armError('ConflictingDatabaseOperation', `an operation on ${name} is in progress`));
-        existing.status = 'Deleting';
-        return accept(response, subscriptionId, existing.location, () => databases.delete(key(id)));
+        if (!existing) return noSuchDatabaseToDelete;
+        if (existing.busy) return specError('ConflictingDatabaseOperation');
+        existing.busy = 'delete';
+        const { urls } = start(address, existing.location, (succeeded) => {
+          if (succeeded) databases.delete(key(id));
+          existing.busy = undefined;
+          return { status: 200 };
+        });
+        return databaseOperationAccepted(urls, 'DropLogicalDatabase', retryAfterSeconds);
       }
       default:
-        return send(response, 405, armError('MethodNotAllowed', call.method));
+        return armError(405, 'MethodNotAllowed', call.method);
     }
   }
 
-  const http = await startHttpsDouble(handle);
+  const http = await startHttpsDouble(async (request, response) => send(response, handle(request)));
   return {
     url: http.url,
     ca: http.ca,
     calls,
     violations,
     databases,
+    privateLink,
+    blobs,
     fail: (fault) => faults.push(fault),
-    seed({ server, name, location, tags, elasticPoolId }) {
+    clearFaults: () => faults.splice(0),
+    endNextOperation(status, code) {
+      nextOutcome = { status, code };
+    },
+    limitPool(elasticPoolId, maxDatabases) {
+      poolLimits.set(elasticPoolId.toLowerCase(), maxDatabases);
+    },
+    exhaustQuota(code) {
+      quota = code;
+    },
+    setRetryAfter(seconds) {
+      retryAfterSeconds = seconds;
+    },
+    seed({ server, name, ...rest }) {
       const id = `/subscriptions/${server.subscriptionId}/resourceGroups/${server.resourceGroup}/providers/Microsoft.Sql/servers/${server.server}/databases/${name}`;
-      databases.set(key(id), { id, name, location, tags, elasticPoolId, status: 'Online' });
+      databases.set(key(id), { status: 'Online', ...rest, id, name });
     },
     close: () => http.close(),
   };

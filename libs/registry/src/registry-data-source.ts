@@ -15,6 +15,7 @@ import { MigrationRunLeases1764000510000 } from './migrations/1764000510000-Migr
 import { LoginOperations1764000540000 } from './migrations/1764000540000-LoginOperations';
 import { PoolSlots1764000550000 } from './migrations/1764000550000-PoolSlots';
 import { DroppedDatabases1764000620000 } from './migrations/1764000620000-DroppedDatabases';
+import { OperationCheckpoints1764000700000 } from './migrations/1764000700000-OperationCheckpoints';
 import type { AdminDatabaseOptions, RegistryConnectionOptions, RegistryOptions } from './registry-options';
 
 export const REGISTRY_ENTITIES = [DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
@@ -28,6 +29,7 @@ export const REGISTRY_MIGRATIONS = [
   LoginOperations1764000540000,
   PoolSlots1764000550000,
   DroppedDatabases1764000620000,
+  OperationCheckpoints1764000700000,
 ];
 
 export function registryDataSourceOptions({ adminDb, connections }: Pick<RegistryOptions, 'adminDb' | 'connections'>): DataSourceOptions {

@@ -135,6 +135,19 @@ describe('registry (admin database)', () => {
     expect(await db.registry.repositories.operations.claim(op.id)).toBeNull();
   });
 
+  it('keeps what a running step saves to go on after a crash, by step, until it is forgotten', async () => {
+    const tenant = await db.registry.repositories.tenants.insert(newTenant('resumable'));
+    const op = await db.registry.repositories.operations.insert({ tenantId: tenant.id, kind: 'deprovision', requestedBy: 't' });
+    const operations = db.registry.repositories.operations;
+    expect((await operations.findById(op.id))?.checkpoints).toEqual({});
+    await operations.saveCheckpoint(op.id, 'export', '{"state":1}');
+    await operations.saveCheckpoint(op.id, 'other', 'x');
+    await operations.saveCheckpoint(op.id, 'export', '{"state":2}');
+    expect((await operations.findById(op.id))?.checkpoints).toEqual({ export: '{"state":2}', other: 'x' });
+    await operations.saveCheckpoint(op.id, 'export', null);
+    expect((await operations.findById(op.id))?.checkpoints).toEqual({ other: 'x' });
+  });
+
   it('frees a code once its tenant is deleted, keeping the old row readable', async () => {
     const old = await db.registry.repositories.tenants.insert(newTenant('reused'));
     await expect(db.registry.repositories.tenants.insert(newTenant('reused'))).rejects.toBeInstanceOf(TenantCodeTaken);

@@ -4,7 +4,9 @@ import { poolAddress } from './pool-address';
 
 const managed = { host: '127.0.0.1', port: 5432 };
 const ELASTIC_POOL = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
+const GP_6 = { name: 'GP_Gen5', capacity: 6 };
 const address = (input: Partial<RegisterPoolDto>) => poolAddress({ engine: 'azure-sql', maxDatabases: 100, ...input }, managed);
+const elastic = (input: Partial<RegisterPoolDto> = {}) => address({ elasticPoolId: ELASTIC_POOL, location: 'westeurope', sku: GP_6, ...input });
 
 describe('poolAddress', () => {
   it('takes a postgres pool on the managed server only, without Azure fields', () => {
@@ -17,10 +19,11 @@ describe('poolAddress', () => {
     });
     expect(() => poolAddress({ engine: 'postgres', host: '10.0.0.9', port: 5432, maxDatabases: 10 }, managed)).toThrow('must be on the server this deployment manages');
     expect(() => poolAddress({ engine: 'postgres', ...managed, maxDatabases: 10, location: 'westeurope' }, managed)).toThrow('belong to azure-sql pools');
+    expect(() => poolAddress({ engine: 'postgres', ...managed, maxDatabases: 10, sku: GP_6 }, managed)).toThrow('belong to azure-sql pools');
   });
 
   it('derives the host and port of an elastic pool from its resource id', () => {
-    expect(address({ elasticPoolId: ELASTIC_POOL, location: 'westeurope', maxDatabases: 500 })).toEqual({
+    expect(elastic({ maxDatabases: 500 })).toEqual({
       engine: 'azure-sql',
       host: 'sql-weu-1.database.windows.net',
       port: 1433,
@@ -28,20 +31,20 @@ describe('poolAddress', () => {
       location: 'westeurope',
     });
     // Another cloud's DNS suffix, given explicitly.
-    expect(address({ elasticPoolId: ELASTIC_POOL, location: 'chinanorth3', host: 'sql-weu-1.database.chinacloudapi.cn' }).host).toBe(
-      'sql-weu-1.database.chinacloudapi.cn',
-    );
+    expect(elastic({ location: 'chinanorth3', host: 'sql-weu-1.database.chinacloudapi.cn' }).host).toBe('sql-weu-1.database.chinacloudapi.cn');
   });
 
   it.each<[string, Partial<RegisterPoolDto>, string]>([
-    ['a malformed resource id', { elasticPoolId: '/subscriptions/x/elasticPools/p', location: 'westeurope' }, 'is not an elastic pool resource id'],
-    ['an elastic pool without its region', { elasticPoolId: ELASTIC_POOL }, 'needs its location'],
+    ['a malformed resource id', { elasticPoolId: '/subscriptions/x/elasticPools/p', location: 'westeurope', sku: GP_6 }, 'is not an elastic pool resource id'],
+    ['an elastic pool without its region', { elasticPoolId: ELASTIC_POOL, sku: GP_6 }, 'needs its location'],
+    ['an elastic pool without its sku', { elasticPoolId: ELASTIC_POOL, location: 'westeurope' }, 'needs its sku'],
     [
       "a host that is not the pool's server",
-      { elasticPoolId: ELASTIC_POOL, location: 'westeurope', host: 'other.database.windows.net' },
+      { elasticPoolId: ELASTIC_POOL, location: 'westeurope', sku: GP_6, host: 'other.database.windows.net' },
       'is not the server of the elastic pool',
     ],
     ['a region without an elastic pool', { host: 'sql.local', location: 'westeurope' }, 'give its elasticPoolId too'],
+    ['a sku without an elastic pool', { host: 'sql.local', sku: GP_6 }, 'give its elasticPoolId too'],
     ['a plain SQL Server without a host', {}, 'needs the host'],
   ])('refuses %s', (_, input, message) => {
     expect(() => address(input)).toThrow(InvalidPoolAddress);
@@ -52,8 +55,10 @@ describe('poolAddress', () => {
     expect(address({ host: 'sqlserver' })).toEqual({ engine: 'azure-sql', host: 'sqlserver', port: 1433, elasticPoolId: null, location: null });
   });
 
-  it('refuses more databases than Azure allows in one elastic pool', () => {
-    expect(() => address({ elasticPoolId: ELASTIC_POOL, location: 'westeurope', maxDatabases: 501 })).toThrow(InvalidPoolCapacity);
+  it('refuses more databases than the elastic pool’s SKU holds: Business Critical far fewer than General Purpose', () => {
+    expect(() => elastic({ maxDatabases: 501 })).toThrow(InvalidPoolCapacity);
+    expect(() => elastic({ maxDatabases: 101, sku: { name: 'BC_Gen5', capacity: 8 } })).toThrow('more than a BC_Gen5 pool of 8 holds (100');
+    expect(() => elastic({ maxDatabases: 201, sku: { name: 'GP_Gen5', capacity: 4 } })).toThrow('more than a GP_Gen5 pool of 4 holds (200');
     expect(() => address({ host: 'sqlserver', maxDatabases: 501 })).not.toThrow();
   });
 });

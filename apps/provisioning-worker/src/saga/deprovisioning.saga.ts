@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EngineRegistry, type TenantDatabaseTarget } from '@tenantry/engines';
+import { EngineNotConfigured, EngineRegistry, ExportBlocked, type StepCheckpoint, type TenantDatabaseTarget } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
-import type { SagaContext, SagaStep } from './saga-step';
+import { forGood, type SagaContext, type SagaStep } from './saga-step';
 import { changeTenantStatus } from './tenant-status-change';
 import { targetOf } from './tenant-target';
 
@@ -12,7 +12,10 @@ import { targetOf } from './tenant-target';
 export class DeprovisioningSaga {
   readonly steps: SagaStep[] = [
     { name: 'invalidate_cache', run: (c) => this.invalidator.invalidate(c.tenant.id) },
-    { name: 'export', run: (c) => this.exportIfAsked(c) },
+    // An export this process cannot make (no destination configured) or that Azure refuses for good (the blob
+    // exists) fails the offboarding at once, saying so: retrying cannot fix either, and the database is not
+    // dropped without the export that was asked for.
+    { name: 'export', run: (c) => forGood(() => this.exportIfAsked(c), [EngineNotConfigured, ExportBlocked]) },
     { name: 'drop_database', run: (c) => this.whenPlaced(c, (target) => this.dropDatabase(c, target)) },
     { name: 'drop_login', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.address.engine).dropLogin(target)) },
     { name: 'retire_secret', run: (c) => this.retireSecret(c) },
@@ -42,11 +45,19 @@ export class DeprovisioningSaga {
     await this.registry.repositories.databases.markDropped(context.tenant.id);
   }
 
-  /** Returns where the export went, kept on the operation as the step's detail. */
+  /**
+   * Returns where the export went, kept on the operation as the step's detail. The engine keeps what it
+   * needs to follow a long export again on the operation row, so a resumed offboarding starts no second one.
+   */
   private async exportIfAsked(context: SagaContext): Promise<string | undefined> {
     if (context.operation.params.export !== true || !context.database) return undefined;
     const target = targetOf(context);
-    return this.engines.get(target.address.engine).exportDatabase(target, `${target.databaseName}-${context.operation.id}`);
+    const { id, checkpoints } = context.operation;
+    const checkpoint: StepCheckpoint = {
+      saved: checkpoints.export ?? null,
+      save: (value) => this.registry.repositories.operations.saveCheckpoint(id, 'export', value),
+    };
+    return this.engines.get(target.address.engine).exportDatabase(target, `${target.databaseName}-${id}`, checkpoint);
   }
 
   private async retireSecret(context: SagaContext): Promise<void> {

@@ -1,31 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { PoolCapacityExhausted, PoolNotRegistered } from '@tenantry/common';
-import { EngineNotConfigured, EngineRegistry, TenantDatabaseConflict } from '@tenantry/engines';
+import { AzureCapacityRefused, EngineNotConfigured, EngineRegistry, TenantDatabaseConflict } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { DatabaseCreator } from '../fast-path/database-creator';
 import { Credentials } from './credentials';
 import { PlacementService } from './placement.service';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
-import { PermanentStepFailure, type SagaContext, type SagaStep } from './saga-step';
+import { forGood, type SagaContext, type SagaStep } from './saga-step';
 import { changeTenantStatus } from './tenant-status-change';
 import { targetOf } from './tenant-target';
-
-/** Runs `work`; a failure of one of the `permanent` kinds, which retrying cannot fix, fails the operation at once, saying why. */
-async function forGood<T>(work: () => Promise<T>, permanent: Array<abstract new (...args: never[]) => Error>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (permanent.some((kind) => error instanceof kind)) throw new PermanentStepFailure((error as Error).message);
-    throw error;
-  }
-}
 
 /** place -> create database -> create login -> apply schema -> credentials (pending, on the login, stored) -> activate -> invalidate caches. */
 @Injectable()
 export class ProvisioningSaga {
   readonly steps: SagaStep[] = [
     { name: 'place', run: (c) => this.place(c) },
-    { name: 'create_database', run: (c) => forGood(() => this.databases.create(targetOf(c)), [TenantDatabaseConflict]) },
+    // Azure's pool or quota has no room: it stays so until someone acts, so the attempts are not spent on it.
+    { name: 'create_database', run: (c) => forGood(() => this.databases.create(targetOf(c)), [TenantDatabaseConflict, AzureCapacityRefused]) },
     { name: 'create_login', run: (c) => forGood(() => this.engineFor(c).ensureLogin(targetOf(c)), [TenantDatabaseConflict]) },
     { name: 'apply_schema', run: (c) => this.applySchema(c) },
     ...this.credentials.steps,

@@ -16,3 +16,13 @@ export interface SagaStep {
 
 /** A failure that retrying cannot fix: the operation fails at once instead of using up its attempts. */
 export class PermanentStepFailure extends Error {}
+
+/** Runs `work`; a failure of one of the `permanent` kinds, which retrying cannot fix, fails the operation at once, saying why. */
+export async function forGood<T>(work: () => Promise<T>, permanent: Array<abstract new (...args: never[]) => Error>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (permanent.some((kind) => error instanceof kind)) throw new PermanentStepFailure((error as Error).message);
+    throw error;
+  }
+}

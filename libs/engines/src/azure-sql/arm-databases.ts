@@ -1,106 +1,337 @@
-import { type Database, SqlManagementClient, type SqlManagementClientOptionalParams } from '@azure/arm-sql';
+import {
+  type Database,
+  type DatabasesExportOptionalParams,
+  type ExportDatabaseDefinition,
+  SqlManagementClient,
+  type SqlManagementClientOptionalParams,
+} from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
-import { EngineNotConfigured, TenantDatabaseConflict } from '../engine-errors';
-import type { AzureSqlSettings } from '../engines-options';
-import type { TenantDatabaseTarget } from '../tenant-database-engine';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AzureCapacityRefused, EngineNotConfigured, ExportBlocked, TenantDatabaseConflict, TenantDatabaseNotReady } from '../engine-errors';
+import type { AzureSqlExportSettings } from '../engines-options';
+import type { StepCheckpoint, TenantDatabaseTarget } from '../tenant-database-engine';
+import { configureArmPipeline, PLACEHOLDER_PASSWORD } from './arm-pipeline';
 import type { DatabaseLifecycle } from './database-lifecycle';
 import { type ElasticPoolRef, parseElasticPoolId, sameResourceId } from './elastic-pool';
+import { ExportEndpointApprover } from './export-endpoint-approver';
+import { AZURE_TRANSIENT_RETRY, type TransientRetryOptions, withTransientRetry } from './transient-retry';
 
 export interface ArmDatabasesOptions {
   credential: TokenCredential;
   /** The ARM endpoint (https://management.azure.com, or a sovereign cloud's, or a local double). */
   endpoint: string;
   environment: string;
-  export?: AzureSqlSettings['export'];
+  export?: AzureSqlExportSettings;
+  /** Sent as each new database's maxSizeBytes; absent, Azure's default for the pool's tier. */
+  databaseMaxSizeBytes?: number;
   /** Merged over the defaults below; tests pass `tlsOptions` to trust a local double. */
   clientOptions?: SqlManagementClientOptionalParams;
-  /** Poll interval of long-running operations when ARM sends no Retry-After; the SDK's default (2 s) when absent. */
+  /** Poll interval of long-running operations and of the wait for Online, when ARM asks for no other. */
   pollIntervalMs?: number;
+  /** Retries of each ARM request; Microsoft's guidance (AZURE_TRANSIENT_RETRY) unless a test shortens it. */
+  retry?: TransientRetryOptions;
+  /** How long create() waits for a database that exists to come Online before the step fails (and is tried again). */
+  readyTimeoutMs?: number;
+  /** How long an export waits for another import or export of the same database to end before it fails (and is tried again). */
+  exportQueueTimeoutMs?: number;
+}
+
+// Azure SQL answered Retry-After: 0 while a creation took ~53 s (the SDK's recording of a real one):
+// without a wait from ARM, poll every 10 s rather than the SDK's 2 s, well inside ARM's read limits.
+const POLL_INTERVAL_MS = 10_000;
+const READY_TIMEOUT_MS = 10 * 60_000;
+const EXPORT_QUEUE_TIMEOUT_MS = 30 * 60_000;
+
+/**
+ * Statuses a database leaves for Online by itself (spec DatabaseProperties.status, 2025-01-01);
+ * any other but Online (Offline, Inaccessible, Suspect, Disabled, …) needs someone to act.
+ */
+const COMING_ONLINE = new Set(['Creating', 'Copying', 'Restoring', 'Recovering', 'RecoveryPending', 'Resuming', 'Scaling', 'Starting']);
+
+/**
+ * Refusals for want of room (spec Databases.json 2025-01-01, Databases_CreateOrUpdate): the pool is
+ * full (400 ElasticPoolDatabaseCountOverLimit, or its vCore/DTU guarantees or storage used up) or a
+ * quota is (409 SubscriptionVcoreQuotaExceeded, ServerDtuQuotaExceeded). None passes by retrying.
+ */
+const POOL_FULL = new Set([
+  'ElasticPoolDatabaseCountOverLimit',
+  'ElasticPoolInconsistentVcoreGuaranteeSettings',
+  'ElasticPoolInconsistentDtuGuaranteeSettings',
+  'ElasticPoolOverStorage',
+  'ElasticPoolOverFileSpace',
+]);
+const QUOTA_USED_UP = new Set(['SubscriptionVcoreQuotaExceeded', 'ServerDtuQuotaExceeded']);
+
+/**
+ * The SDK's poller resumes from its own serialized state (@azure/core-lro 2.x, `poller.toString()`);
+ * this is that state for an operation followed by its Location, as the poller makes it from a 202
+ * that carries only a Location (http/operation.js inferLroMode, mode ResourceLocation).
+ */
+function pollerStateAt(location: string): string {
+  return JSON.stringify({ state: { status: 'running', config: { metadata: { mode: 'ResourceLocation' }, operationLocation: location } } });
+}
+
+/** An import/export service verdict that the export is done (the spec's example says "Completed", Microsoft's docs "Succeeded"). */
+const EXPORT_DONE = new Set(['completed', 'succeeded']);
+
+// Each raw response of an operation, as the SDK hands it to `onResponse` (the type is declared by its core-client dependency).
+type RawResponse = Parameters<NonNullable<DatabasesExportOptionalParams['onResponse']>>[0];
+
+/** How often, while an isolated export runs, its pending private endpoints are looked for; they take minutes to appear. */
+const APPROVAL_INTERVAL_MS = 15_000;
+
+/** What the Import/Export service is sent: ExportDatabaseDefinition as the 2025-01-01 specification has it. */
+export interface ExportRequestBody {
+  storageKeyType: 'ManagedIdentity' | 'SharedAccessKey' | 'StorageAccessKey';
+  storageKey: string;
+  storageUri: string;
+  administratorLogin: string;
+  administratorLoginPassword?: string;
+  authenticationType: 'ManagedIdentity' | 'Sql';
+  networkIsolation?: { sqlServerResourceId: string; storageAccountResourceId: string };
 }
 
 /**
- * The SDK's pipeline already retries what ARM asks to be retried: its throttling strategy waits
- * exactly Retry-After (or retry-after-ms) on a 429 or 503, and its exponential strategy covers other
- * 5xx and dropped connections, on every request including each poll of a long-running operation.
- * Its default gives up after 3 retries; ARM throttles per subscription and region in windows of
- * seconds to minutes, so a few more are allowed before the saga's own backoff takes over.
+ * The one place the export request is built (Spec Microsoft.Sql stable/2025-01-01 Databases.json,
+ * ExportDatabaseDefinition). With a managed identity its resource id is both the storage key
+ * ("If StorageKeyType is ManagedIdentity, this field should specify the Managed Identity's resource
+ * ID") and the administrator login (the same for AuthenticationType ManagedIdentity), and no password
+ * is sent ("should not be specified"): examples/ExportDatabaseWithManagedIdentity.json. With a storage
+ * account id, networkIsolation names it and the server, so that the service reaches both through
+ * private endpoints (examples/ExportDatabaseWithNetworkIsolation.json); the server has no public access.
  */
-const RETRY_OPTIONS = { maxRetries: 6, retryDelayInMs: 1_000, maxRetryDelayInMs: 30_000 };
+export function exportRequestBody(settings: AzureSqlExportSettings, pool: ElasticPoolRef, storageUri: string): ExportRequestBody {
+  const { auth, storageAccountId } = settings;
+  const credentials =
+    auth.kind === 'managed-identity'
+      ? { storageKeyType: 'ManagedIdentity' as const, storageKey: auth.identityId, administratorLogin: auth.identityId, authenticationType: 'ManagedIdentity' as const }
+      : {
+          storageKeyType: auth.storageKeyType,
+          storageKey: auth.storageKey,
+          administratorLogin: auth.login,
+          administratorLoginPassword: auth.password,
+          authenticationType: 'Sql' as const,
+        };
+  const networkIsolation = storageAccountId ? { sqlServerResourceId: serverResourceId(pool), storageAccountResourceId: storageAccountId } : undefined;
+  return { ...credentials, storageUri, ...(networkIsolation && { networkIsolation }) };
+}
+
+function sdkExportParameters(body: ExportRequestBody): ExportDatabaseDefinition {
+  return { ...body, administratorLoginPassword: body.administratorLoginPassword ?? PLACEHOLDER_PASSWORD };
+}
+
+function serverResourceId(pool: ElasticPoolRef): string {
+  return `/subscriptions/${pool.subscriptionId}/resourceGroups/${pool.resourceGroup}/providers/Microsoft.Sql/servers/${pool.server}`;
+}
 
 function statusCode(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
+}
+
+/**
+ * ARM's error code: a RestError carries it from the response body; a long-running operation that
+ * ended Failed comes from the SDK's poller as "The long-running operation has failed. <code>. <message>"
+ * (@azure/core-lro, poller/operation.js processOperationStatus).
+ */
+function armErrorCode(error: unknown): string | undefined {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') return code;
+  return typeof message === 'string' ? /^The long-running operation has failed\. (\w+)\./.exec(message)?.[1] : undefined;
 }
 
 /** Tenant databases in Azure SQL elastic pools, through Azure Resource Manager (`@azure/arm-sql`). */
 export class ArmDatabases implements DatabaseLifecycle {
   // One client per subscription: the SDK binds a client to the subscription it manages.
   private readonly clients = new Map<string, SqlManagementClient>();
+  private readonly approver: ExportEndpointApprover;
 
-  constructor(private readonly options: ArmDatabasesOptions) {}
+  constructor(private readonly options: ArmDatabasesOptions) {
+    this.approver = new ExportEndpointApprover(options.endpoint, options.pollIntervalMs ?? APPROVAL_INTERVAL_MS);
+  }
 
   async exists(target: TenantDatabaseTarget): Promise<boolean> {
     return (await this.find(target)) !== undefined;
   }
 
   /**
-   * Creates the database in its elastic pool and follows the operation to its end. One that already
-   * exists in the same pool is done; one in another pool is refused, never moved.
+   * Creates the database in its elastic pool, unless it exists there already (one in another pool is
+   * refused, never moved), and returns once it is Online: a database that exists is not yet one a login
+   * can reach (Azure answers error 40613 while it is Creating), as after a worker died mid-creation.
    */
   async create(target: TenantDatabaseTarget): Promise<void> {
-    const { id, location } = elasticPoolOf(target);
     const existing = await this.find(target);
-    if (existing) return assertInPool(target, existing);
-    const pool = parseElasticPoolId(id);
-    const database: Database = {
-      location,
-      elasticPoolId: id,
-      tags: { tenant: target.tenantCode, environment: this.options.environment },
-    };
-    try {
-      await this.client(pool).databases.beginCreateOrUpdateAndWait(pool.resourceGroup, pool.server, target.databaseName, database, {
-        updateIntervalInMs: this.options.pollIntervalMs,
-      });
-    } catch (error) {
-      // ARM answers 409 while another creator's operation on the same database runs: that one wins.
-      if (statusCode(error) !== 409) throw error;
-      const raced = await this.find(target);
-      if (!raced) throw error;
-      assertInPool(target, raced);
-    }
+    if (existing) assertInPool(target, existing);
+    await this.waitOnline(target, existing ?? (await this.put(target)));
   }
 
   async drop(target: TenantDatabaseTarget): Promise<void> {
     const pool = parseElasticPoolId(elasticPoolOf(target).id);
     try {
       await this.client(pool).databases.beginDeleteAndWait(pool.resourceGroup, pool.server, target.databaseName, {
-        updateIntervalInMs: this.options.pollIntervalMs,
+        updateIntervalInMs: this.pollIntervalMs,
       });
     } catch (error) {
       if (statusCode(error) !== 404) throw error;
     }
   }
 
-  /** A .bacpac in the configured blob container, written by the Import/Export service. */
-  async export(target: TenantDatabaseTarget, name: string): Promise<string> {
+  /**
+   * A .bacpac in the configured blob container, written by the Import/Export service. The export is a
+   * POST, not idempotent, and runs for minutes to hours: its Location is saved in `checkpoint` as soon
+   * as ARM answers 202, before any poll, so a later attempt follows the same export instead of starting
+   * another. With network isolation its private endpoints are approved for as long as it is followed,
+   * a resumed export's as well as a new one's (it is on hold until they are).
+   */
+  async export(target: TenantDatabaseTarget, name: string, checkpoint?: StepCheckpoint): Promise<string> {
     const settings = this.options.export;
-    if (!settings) throw new EngineNotConfigured('exporting an azure-sql database needs AZURE_SQL_EXPORT_URL and its storage key');
+    if (!settings) throw new EngineNotConfigured('exporting an azure-sql database needs AZURE_SQL_EXPORT_URL and its credentials (README, "Azure SQL")');
     const pool = parseElasticPoolId(elasticPoolOf(target).id);
     const storageUri = `${settings.containerUrl}/${encodeURIComponent(name)}.bacpac`;
-    await this.client(pool).databases.beginExportAndWait(
-      pool.resourceGroup,
-      pool.server,
-      target.databaseName,
-      {
-        storageKeyType: settings.storageKeyType,
-        storageKey: settings.storageKey,
-        storageUri,
-        administratorLogin: settings.adminLogin,
-        administratorLoginPassword: settings.adminPassword,
-        authenticationType: 'Sql',
-      },
-      { updateIntervalInMs: this.options.pollIntervalMs },
-    );
+    const body = exportRequestBody(settings, pool, storageUri);
+    const client = this.client(pool);
+    const exporting = this.followExport(client, pool, target, body, checkpoint);
+    const isolation = body.networkIsolation;
+    await (isolation
+      ? this.approver.approveWhile(
+          exporting,
+          (request) => client.sendRequest(request),
+          [isolation.sqlServerResourceId, isolation.storageAccountResourceId],
+          target.tenantId,
+        )
+      : exporting);
     return storageUri;
+  }
+
+  /** Starts the export, or resumes the one `checkpoint` holds, and polls it to its end. */
+  private async followExport(
+    client: SqlManagementClient,
+    pool: ElasticPoolRef,
+    target: TenantDatabaseTarget,
+    body: ExportRequestBody,
+    checkpoint?: StepCheckpoint,
+  ): Promise<void> {
+    const { storageUri } = body;
+    const begin = (options: { resumeFrom?: string; onResponse?: (response: RawResponse) => void }) =>
+      client.databases.beginExport(pool.resourceGroup, pool.server, target.databaseName, sdkExportParameters(body), {
+        ...options,
+        updateIntervalInMs: this.pollIntervalMs,
+      });
+
+    let poller: Awaited<ReturnType<typeof begin>> | undefined;
+    if (checkpoint?.saved) {
+      try {
+        poller = await begin({ resumeFrom: pollerStateAt(checkpoint.saved) });
+      } catch (error) {
+        // ARM no longer knows that operation: start again (an export that did finish shows as BlobAlreadyExist).
+        if (statusCode(error) !== 404) throw await this.forgetFailedExport(error, checkpoint);
+        await checkpoint.save(null);
+      }
+    }
+    if (!poller) {
+      let saving: Promise<void> | undefined;
+      const keepLocation = (response: RawResponse) => {
+        const location = response.request.method === 'POST' && response.status === 202 ? response.headers.get('location') : undefined;
+        if (location && checkpoint) saving = checkpoint.save(location);
+      };
+      try {
+        poller = await this.startExport(target, storageUri, () => begin({ onResponse: keepLocation }));
+      } finally {
+        await saving;
+      }
+    }
+
+    let result;
+    try {
+      result = await poller.pollUntilDone();
+    } catch (error) {
+      throw await this.forgetFailedExport(error, checkpoint);
+    }
+    if (!EXPORT_DONE.has(String(result.status).toLowerCase())) {
+      await checkpoint?.save(null);
+      throw new Error(`the export of ${target.databaseName} to ${storageUri} ended ${result.status}: ${result.errorMessage ?? 'no reason given'}`);
+    }
+  }
+
+  /**
+   * POSTs the export. A 409 ImportExportOperationInProgress started nothing: another export of this
+   * database runs (an earlier attempt's whose Location was never saved, or someone's by hand), so the
+   * POST is sent again once it may have ended. A 400 BlobAlreadyExist means an earlier attempt of this
+   * very operation wrote the blob (its name is the operation's): whether that export completed is not
+   * known here, so the operation stops rather than drop the database on an unchecked copy.
+   */
+  private async startExport<T>(target: TenantDatabaseTarget, storageUri: string, post: () => Promise<T>): Promise<T> {
+    const wait = { ...this.retry, budgetMs: this.options.exportQueueTimeoutMs ?? EXPORT_QUEUE_TIMEOUT_MS };
+    try {
+      return await withTransientRetry(
+        wait,
+        (failure) => ('error' in failure && armErrorCode(failure.error) === 'ImportExportOperationInProgress' ? 'backoff' : 'give-up'),
+        post,
+      );
+    } catch (error) {
+      if (armErrorCode(error) !== 'BlobAlreadyExist') throw error;
+      throw new ExportBlocked(
+        `the export blob ${storageUri} already exists: an earlier attempt of this operation wrote it, and whether that export completed is not known; check the blob, delete it and retry the operation to export again`,
+        { databaseName: target.databaseName, storageUri },
+      );
+    }
+  }
+
+  /** An export the service answered with an error (a 4xx from its Location) is over: the next attempt starts a new one. */
+  private async forgetFailedExport(error: unknown, checkpoint?: StepCheckpoint): Promise<unknown> {
+    const status = statusCode(error);
+    if (status !== undefined && status >= 400 && status < 500 && status !== 429) await checkpoint?.save(null);
+    return error;
+  }
+
+  /**
+   * PUT of the database, followed to the end of its operation. A 409 means another creator's operation
+   * on it runs (a worker that died, or a second one): that database is taken if it is in the same pool.
+   */
+  private async put(target: TenantDatabaseTarget): Promise<Database> {
+    const { id, location } = elasticPoolOf(target);
+    const pool = parseElasticPoolId(id);
+    const database: Database = {
+      location,
+      elasticPoolId: id,
+      maxSizeBytes: this.options.databaseMaxSizeBytes,
+      tags: { tenant: target.tenantCode, environment: this.options.environment },
+    };
+    try {
+      return await this.client(pool).databases.beginCreateOrUpdateAndWait(pool.resourceGroup, pool.server, target.databaseName, database, {
+        updateIntervalInMs: this.pollIntervalMs,
+      });
+    } catch (error) {
+      refuseForWantOfRoom(target, error);
+      if (statusCode(error) !== 409) throw error;
+      const raced = await this.find(target);
+      if (!raced) throw error;
+      assertInPool(target, raced);
+      return raced;
+    }
+  }
+
+  /** GETs the database until it is Online, for at most readyTimeoutMs; a status it does not leave by itself fails at once. */
+  private async waitOnline(target: TenantDatabaseTarget, database: Database): Promise<void> {
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? READY_TIMEOUT_MS);
+    let current: Database | undefined = database;
+    while (current.status !== 'Online') {
+      const status = current.status ?? 'without a status';
+      if (!COMING_ONLINE.has(status)) {
+        throw new TenantDatabaseNotReady(`database ${target.databaseName} is ${status} in Azure, not Online: it does not come Online by itself`, {
+          databaseName: target.databaseName,
+          status,
+        });
+      }
+      if (Date.now() >= deadline) {
+        throw new TenantDatabaseNotReady(`database ${target.databaseName} is still ${status} in Azure; the step is tried again later`, {
+          databaseName: target.databaseName,
+          status,
+        });
+      }
+      await sleep(this.pollIntervalMs);
+      current = await this.find(target);
+      if (!current) throw new TenantDatabaseNotReady(`database ${target.databaseName} disappeared while ${status}`, { databaseName: target.databaseName });
+    }
   }
 
   private async find(target: TenantDatabaseTarget): Promise<Database | undefined> {
@@ -113,21 +344,37 @@ export class ArmDatabases implements DatabaseLifecycle {
     }
   }
 
+  private get pollIntervalMs(): number {
+    return this.options.pollIntervalMs ?? POLL_INTERVAL_MS;
+  }
+
+  private get retry(): TransientRetryOptions {
+    return this.options.retry ?? AZURE_TRANSIENT_RETRY;
+  }
+
   private client(pool: ElasticPoolRef): SqlManagementClient {
     let client = this.clients.get(pool.subscriptionId);
     if (!client) {
       const { endpoint, clientOptions } = this.options;
       // $host is where requests go; endpoint is what the token is scoped to (`<endpoint>/.default`).
-      client = new SqlManagementClient(this.options.credential, pool.subscriptionId, {
-        $host: endpoint,
-        endpoint,
-        retryOptions: RETRY_OPTIONS,
-        ...clientOptions,
-      });
+      client = new SqlManagementClient(this.options.credential, pool.subscriptionId, { $host: endpoint, endpoint, ...clientOptions });
+      configureArmPipeline(client, this.retry);
       this.clients.set(pool.subscriptionId, client);
     }
     return client;
   }
+}
+
+/** A refusal for want of room, as AzureCapacityRefused with what to do about it; anything else passes through. */
+function refuseForWantOfRoom(target: TenantDatabaseTarget, error: unknown): void {
+  const code = armErrorCode(error);
+  if (!code || !(POOL_FULL.has(code) || QUOTA_USED_UP.has(code))) return;
+  const pool = elasticPoolOf(target).id;
+  const reason = (error as Error).message;
+  const advice = POOL_FULL.has(code)
+    ? `elastic pool ${pool} has no room for database ${target.databaseName}; its registered maxDatabases is more than it holds: lower it (PUT /pools/:name) or give the pool more`
+    : `Azure's quota is used up for database ${target.databaseName} in ${pool}; raise it (a quota request) and retry the operation`;
+  throw new AzureCapacityRefused(`${advice} (${code}: ${reason})`, { databaseName: target.databaseName, elasticPoolId: pool, azureCode: code });
 }
 
 function elasticPoolOf({ address, databaseName }: TenantDatabaseTarget): { id: string; location: string } {

@@ -21,7 +21,6 @@ if (!MSSQL_URL) {
     credential: { getToken: async () => null },
     armEndpoint: 'https://management.azure.com',
     sqlAuth: { kind: 'sql', login: decodeURIComponent(server.username), password: decodeURIComponent(server.password) },
-    tenantUsers: 'contained',
     trustServerCertificate: true,
   });
   const created: TenantDatabaseTarget[] = [];

@@ -1,29 +1,33 @@
 import type { SqlManagementClientOptionalParams } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
 import type { AzureSqlSettings } from '../engines-options';
-import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
+import type { SchemaOutcome, StepCheckpoint, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { ArmDatabases } from './arm-databases';
 import type { DatabaseLifecycle } from './database-lifecycle';
 import { SqlServerConnections } from './sql-server-connections';
 import { SqlServerDatabases } from './sql-server-databases';
 import { SqlServerMigrations } from './sql-server-migrations';
 import { SqlServerUsers } from './sql-server-users';
+import type { TransientRetryOptions } from './transient-retry';
 
 export interface AzureSqlEngineOptions extends AzureSqlSettings {
   /** TENANTRY_ENV, written on every database as its `environment` tag. */
   environment: string;
   /** DefaultAzureCredential in the apps (managed identity in Container Apps, the Azure CLI on a laptop). */
   credential: TokenCredential;
-  /** Test seams: options for the ARM client (e.g. `tlsOptions` to trust a local double) and the LRO poll interval. */
+  /** Test seams: options for the ARM client (e.g. `tlsOptions` to trust a local double), its timings, and the retries of ARM and SQL. */
   armClientOptions?: SqlManagementClientOptionalParams;
   armPollIntervalMs?: number;
+  armReadyTimeoutMs?: number;
+  armExportQueueTimeoutMs?: number;
+  retry?: TransientRetryOptions;
 }
 
 /**
  * Tenant databases on SQL Server. A pool with an elastic pool id is Azure SQL: the database is
  * created, dropped and exported through ARM. A pool without one is a plain SQL Server (docker-compose's):
  * the same lifecycle in T-SQL on master. Inside the database it is the same either way: the
- * tenant's contained (or Entra) user with data roles, and migrations under an application lock.
+ * tenant's contained user with data roles, and migrations under an application lock.
  */
 export class AzureSqlEngine implements TenantDatabaseEngine {
   readonly kind = 'azure-sql' as const;
@@ -37,17 +41,22 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
       auth: options.sqlAuth,
       credential: options.credential,
       trustServerCertificate: options.trustServerCertificate,
+      retry: options.retry,
     });
     this.arm = new ArmDatabases({
       credential: options.credential,
       endpoint: options.armEndpoint,
       environment: options.environment,
       export: options.export,
+      databaseMaxSizeBytes: options.databaseMaxSizeBytes,
       clientOptions: options.armClientOptions,
       pollIntervalMs: options.armPollIntervalMs,
+      readyTimeoutMs: options.armReadyTimeoutMs,
+      exportQueueTimeoutMs: options.armExportQueueTimeoutMs,
+      retry: options.retry,
     });
     this.server = new SqlServerDatabases(connections);
-    this.users = new SqlServerUsers(connections, options.tenantUsers);
+    this.users = new SqlServerUsers(connections);
     this.migrations = new SqlServerMigrations(connections);
   }
 
@@ -63,7 +72,7 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
     return this.users.ensure(target);
   }
 
-  /** Contained and Entra users sign in to their own database only: the server's master is out of their reach already. */
+  /** Contained users sign in to their own database only: the server's master is out of their reach already. */
   async secureServer(): Promise<void> {}
 
   setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<Date> {
@@ -90,8 +99,8 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
     return this.migrations.apply(target);
   }
 
-  exportDatabase(target: TenantDatabaseTarget, name: string): Promise<string> {
-    return this.lifecycle(target).export(target, name);
+  exportDatabase(target: TenantDatabaseTarget, name: string, checkpoint?: StepCheckpoint): Promise<string> {
+    return this.lifecycle(target).export(target, name, checkpoint);
   }
 
   dropDatabase(target: TenantDatabaseTarget): Promise<void> {

@@ -41,14 +41,34 @@ describe('parseElasticPoolId', () => {
 });
 
 describe('assertAzureSqlCapacity', () => {
-  it('allows up to 500 databases in an elastic pool, the documented maximum', () => {
-    expect(() => assertAzureSqlCapacity(500, true)).not.toThrow();
-    expect(() => assertAzureSqlCapacity(501, true)).toThrow(InvalidPoolCapacity);
-    expect(() => assertAzureSqlCapacity(501, true)).toThrow('more than Azure allows in one elastic pool (500)');
+  it.each<[string, number, number]>([
+    // General Purpose: 100, 200, then 500 by vCores.
+    ['GP_Gen5', 2, 100],
+    ['GP_Gen5', 4, 200],
+    ['GP_Gen5', 6, 500],
+    ['GP_Gen5', 80, 500],
+    ['GP_DC', 4, 400],
+    // Business Critical holds far fewer.
+    ['BC_Gen5', 4, 50],
+    ['BC_Gen5', 8, 100],
+    ['BC_M', 64, 100],
+    ['PremiumPool', 125, 50],
+    ['StandardPool', 200, 500],
+  ])('holds a %s pool of %d to its documented %d databases', (name, capacity, limit) => {
+    expect(() => assertAzureSqlCapacity(limit, { name, capacity })).not.toThrow();
+    expect(() => assertAzureSqlCapacity(limit + 1, { name, capacity })).toThrow(InvalidPoolCapacity);
+    expect(() => assertAzureSqlCapacity(limit + 1, { name, capacity })).toThrow(
+      `more than a ${name} pool of ${capacity} holds (${limit}, https://learn.microsoft.com/azure/azure-sql/database/resource-limits-`,
+    );
+  });
+
+  it('refuses a SKU the limit tables do not have, and a capacity below the smallest pool of a SKU', () => {
+    expect(() => assertAzureSqlCapacity(10, { name: 'HS_Gen5', capacity: 4 })).toThrow('no database limit is known for elastic pool SKU HS_Gen5');
+    expect(() => assertAzureSqlCapacity(10, { name: 'BC_Gen5', capacity: 2 })).toThrow('BC_Gen5 pools start at 4, not 2');
   });
 
   it('allows a plain SQL Server its own instance limit', () => {
-    expect(() => assertAzureSqlCapacity(5_000, false)).not.toThrow();
-    expect(() => assertAzureSqlCapacity(40_000, false)).toThrow('more than one SQL Server holds (32767)');
+    expect(() => assertAzureSqlCapacity(5_000)).not.toThrow();
+    expect(() => assertAzureSqlCapacity(40_000)).toThrow('more than one SQL Server holds (32767)');
   });
 });

@@ -42,23 +42,101 @@ export function defaultServerHost(server: string): string {
 
 export const AZURE_SQL_PORT = 1433;
 
+/** An elastic pool's SKU as ARM and Bicep give it: its name and its vCores (vCore SKUs) or eDTUs (DTU SKUs). */
+export interface ElasticPoolSku {
+  name: string;
+  capacity: number;
+}
+
+const VCORE_LIMITS = 'https://learn.microsoft.com/azure/azure-sql/database/resource-limits-vcore-elastic-pools';
+const DTU_LIMITS = 'https://learn.microsoft.com/azure/azure-sql/database/resource-limits-dtu-elastic-pools';
+
 /**
- * The most databases Azure accepts in one elastic pool, in any tier: 500 for vCore pools from 6 vCores
- * (100 at 2, 200 at 4) and for Basic/Standard DTU pools from 200 eDTUs; Premium DTU pools allow 100
- * and Hyperscale pools 25. A registration above it could never be filled, so it is refused.
- * https://learn.microsoft.com/azure/azure-sql/database/resource-limits-vcore-elastic-pools
- * https://learn.microsoft.com/azure/azure-sql/database/resource-limits-dtu-elastic-pools
+ * "Max number DBs per pool" by SKU, from the smallest capacity each row starts at: General Purpose
+ * holds 100, 200 or 500 by vCores, Business Critical 50 or 100. MicrosoftDocs/sql-docs
+ * azure-sql/database/resource-limits-vcore-elastic-pools.md (GP_Gen5, GP_Fsv2, GP_DC, BC_Gen5, BC_M,
+ * BC_DC tables) and resource-limits-dtu-elastic-pools.md (Basic, Standard, Premium).
  */
-export const AZURE_SQL_MAX_DATABASES_PER_POOL = 500;
+const DATABASES_PER_POOL: Record<string, { page: string; steps: Array<[fromCapacity: number, databases: number]> }> = {
+  GP_Gen5: {
+    page: VCORE_LIMITS,
+    steps: [
+      [2, 100],
+      [4, 200],
+      [6, 500],
+    ],
+  },
+  GP_Fsv2: { page: VCORE_LIMITS, steps: [[8, 500]] },
+  GP_DC: {
+    page: VCORE_LIMITS,
+    steps: [
+      [2, 100],
+      [4, 400],
+    ],
+  },
+  BC_Gen5: {
+    page: VCORE_LIMITS,
+    steps: [
+      [4, 50],
+      [6, 100],
+    ],
+  },
+  BC_M: { page: VCORE_LIMITS, steps: [[8, 100]] },
+  BC_DC: {
+    page: VCORE_LIMITS,
+    steps: [
+      [2, 50],
+      [4, 100],
+    ],
+  },
+  BasicPool: {
+    page: DTU_LIMITS,
+    steps: [
+      [50, 100],
+      [100, 200],
+      [200, 500],
+    ],
+  },
+  StandardPool: {
+    page: DTU_LIMITS,
+    steps: [
+      [50, 100],
+      [100, 200],
+      [200, 500],
+    ],
+  },
+  PremiumPool: {
+    page: DTU_LIMITS,
+    steps: [
+      [125, 50],
+      [250, 100],
+    ],
+  },
+};
 
 /** SQL Server refuses a 32,768th database on one instance. */
 export const SQL_SERVER_MAX_DATABASES = 32_767;
 
-/** An elastic pool holds at most AZURE_SQL_MAX_DATABASES_PER_POOL databases, a plain SQL Server SQL_SERVER_MAX_DATABASES. */
-export function assertAzureSqlCapacity(maxDatabases: number, inElasticPool: boolean): void {
-  const limit = inElasticPool ? AZURE_SQL_MAX_DATABASES_PER_POOL : SQL_SERVER_MAX_DATABASES;
-  if (maxDatabases > limit) {
-    const holder = inElasticPool ? 'Azure allows in one elastic pool' : 'one SQL Server holds';
-    throw new InvalidPoolCapacity(`maxDatabases ${maxDatabases} is more than ${holder} (${limit})`);
+/**
+ * An elastic pool holds at most what Microsoft's limits give its SKU; a plain SQL Server (no SKU)
+ * SQL_SERVER_MAX_DATABASES. A registration above it could never be filled (Azure answers 400
+ * ElasticPoolDatabaseCountOverLimit), so it is refused, naming the page; so is a SKU the tables do not have.
+ */
+export function assertAzureSqlCapacity(maxDatabases: number, sku?: ElasticPoolSku): void {
+  if (!sku) {
+    if (maxDatabases > SQL_SERVER_MAX_DATABASES)
+      throw new InvalidPoolCapacity(`maxDatabases ${maxDatabases} is more than one SQL Server holds (${SQL_SERVER_MAX_DATABASES})`);
+    return;
+  }
+  const limits = DATABASES_PER_POOL[sku.name];
+  if (!limits) {
+    throw new InvalidPoolCapacity(
+      `no database limit is known for elastic pool SKU ${sku.name}: give one of ${Object.keys(DATABASES_PER_POOL).join(', ')} (${VCORE_LIMITS}, ${DTU_LIMITS})`,
+    );
+  }
+  const step = limits.steps.filter(([from]) => sku.capacity >= from).at(-1);
+  if (!step) throw new InvalidPoolCapacity(`${sku.name} pools start at ${limits.steps[0][0]}, not ${sku.capacity} (${limits.page})`);
+  if (maxDatabases > step[1]) {
+    throw new InvalidPoolCapacity(`maxDatabases ${maxDatabases} is more than a ${sku.name} pool of ${sku.capacity} holds (${step[1]}, ${limits.page})`);
   }
 }

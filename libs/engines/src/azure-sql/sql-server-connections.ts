@@ -5,6 +5,7 @@ import { ConnectionPool } from 'mssql';
 import type { AzureSqlSettings } from '../engines-options';
 import type { TenantDatabaseConnection } from '../migration-data-source';
 import { assertIdentifier } from '../tenant-names';
+import { AZURE_TRANSIENT_RETRY, type RetryAdvice, type TransientRetryOptions, withTransientRetry } from './transient-retry';
 
 // Entra tokens for Azure SQL are issued for this resource, whatever the server's name.
 const SQL_TOKEN_SCOPE = 'https://database.windows.net/.default';
@@ -13,6 +14,33 @@ const APP_NAME = 'tenantry-engine';
 
 // A token is renewed this long before it expires, so no connection starts with one about to lapse.
 const TOKEN_RENEWAL_MARGIN_MS = 5 * 60_000;
+
+/** Microsoft: "We recommend using a connection timeout of at least 30 seconds" (troubleshoot-common-errors-issues). */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * Error numbers that pass by themselves: Azure SQL's transient list (926, 4060, 40197, 40501, 40613,
+ * 49918-49920, 4221, 615; https://learn.microsoft.com/azure/azure-sql/database/troubleshoot-common-errors-issues),
+ * with the resource-governance refusals 10928 and 10929 and the deadlock victim 1205 that the same page
+ * and Microsoft.Data.SqlClient's default retry set treat alike.
+ */
+const TRANSIENT_NUMBERS = new Set([615, 926, 1205, 4060, 4221, 10928, 10929, 40197, 40501, 40540, 40613, 49918, 49919, 49920]);
+
+// A connection that broke or never came up (error number 0 on Microsoft's page): retried a bounded number of times.
+const CONNECTION_FAULTS = new Set(['ESOCKET', 'ECONNCLOSED', 'ETIMEOUT']);
+
+/**
+ * Whether a failed session is worth another after a wait: a transient number (on a statement, as mssql
+ * puts it on RequestError.number; at sign-in, as tedious emits it with its errorMessage event, kept on
+ * the error as `number` by withConnection), or a connection that broke. A statement that timed out is
+ * not: it may be a long one that would time out again.
+ */
+export function sqlRetryAdvice(error: unknown): RetryAdvice {
+  const { number, code, name } = error as { number?: number; code?: string; name?: string };
+  if (number !== undefined && TRANSIENT_NUMBERS.has(number)) return 'backoff';
+  if (name === 'RequestError' && code === 'ETIMEOUT') return 'give-up';
+  return code !== undefined && CONNECTION_FAULTS.has(code) ? 'backoff' : 'give-up';
+}
 
 /** Enough for one statement that waits (a lock, a BACKUP, a migration), short enough that a hung server fails the step. */
 export const LONG_REQUEST_MS = 30 * 60_000;
@@ -25,6 +53,8 @@ export interface SqlServerConnectionsOptions {
   auth: AzureSqlSettings['sqlAuth'];
   credential: TokenCredential;
   trustServerCertificate: boolean;
+  /** Waits between sessions after a transient fault; Microsoft's guidance (AZURE_TRANSIENT_RETRY) unless a test shortens it. */
+  retry?: TransientRetryOptions;
 }
 
 /**
@@ -40,22 +70,48 @@ export class SqlServerConnections {
 
   /**
    * One connection, open for the duration of `work`: a pool of exactly one that never reaps it when
-   * idle, so session state such as an application lock stays with it until the end.
+   * idle, so session state such as an application lock stays with it until the end. After a transient
+   * fault (sign-in or statement), Microsoft says "Do not immediately retry the command. Instead, after
+   * a delay, freshly establish the connection": so the whole session is run again, on a new connection,
+   * after the policy's wait. `work` is one engine step, idempotent by the port's contract.
    */
-  async withConnection<T>(
+  withConnection<T>(
     server: Pick<PoolAddress, 'host' | 'port'>,
     database: string,
     work: (connection: ConnectionPool) => Promise<T>,
     requestTimeoutMs = SHORT_REQUEST_MS,
   ): Promise<T> {
+    return this.retrying(() => this.session(server, database, work, requestTimeoutMs));
+  }
+
+  /** Runs `work` (which opens its own connections) again after a transient fault, as withConnection does. */
+  retrying<T>(work: () => Promise<T>): Promise<T> {
+    const retry = this.options.retry ?? AZURE_TRANSIENT_RETRY;
+    return withTransientRetry(retry, (failure) => ('error' in failure ? sqlRetryAdvice(failure.error) : 'give-up'), work);
+  }
+
+  private async session<T>(
+    server: Pick<PoolAddress, 'host' | 'port'>,
+    database: string,
+    work: (connection: ConnectionPool) => Promise<T>,
+    requestTimeoutMs: number,
+  ): Promise<T> {
+    // tedious puts a sign-in refusal's error number only on its errorMessage event, not on the error.
+    let refusedWith: number | undefined;
     const connection = new ConnectionPool({
       server: server.host,
       ...(await this.signIn(server, database)),
       pool: { min: 1, max: 1, idleTimeoutMillis: LONG_REQUEST_MS },
       requestTimeout: requestTimeoutMs,
+      beforeConnect: (tedious) => tedious.on('errorMessage', (token: { number: number }) => (refusedWith = token.number)),
     });
     surviveConnectionErrors(connection, `SQL Server session on ${database}`);
-    await connection.connect();
+    try {
+      await connection.connect();
+    } catch (error) {
+      if (refusedWith !== undefined) Object.assign(error as object, { number: refusedWith });
+      throw error;
+    }
     try {
       return await work(connection);
     } finally {
@@ -71,7 +127,15 @@ export class SqlServerConnections {
   /** What both drivers (mssql, and TypeORM's mssql driver) take to reach one database as the engine's identity. */
   private async signIn(server: Pick<PoolAddress, 'port'>, database: string) {
     assertIdentifier(database);
-    const options = { ...TENANT_MSSQL_DRIVER_OPTIONS, encrypt: true, trustServerCertificate: this.options.trustServerCertificate, appName: APP_NAME };
+    // tedious's own retry of a refused sign-in (3 times, 500 ms apart) is off: the policy above waits as Microsoft says.
+    const options = {
+      ...TENANT_MSSQL_DRIVER_OPTIONS,
+      encrypt: true,
+      trustServerCertificate: this.options.trustServerCertificate,
+      appName: APP_NAME,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      maxRetriesOnTransientErrors: 0,
+    };
     return { port: server.port, database, authentication: await this.authentication(), options };
   }
 

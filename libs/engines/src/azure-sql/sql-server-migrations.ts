@@ -15,9 +15,11 @@ const LOCK_WAIT_MS = 10 * 60_000;
 export class SqlServerMigrations {
   constructor(private readonly connections: SqlServerConnections) {}
 
-  async pending(target: TenantDatabaseTarget): Promise<string[]> {
-    const connection = await this.connections.migrationConnection(target.address, target.databaseName);
-    return withMigrationDataSource(connection, (dataSource) => pendingMigrations(dataSource));
+  pending(target: TenantDatabaseTarget): Promise<string[]> {
+    return this.connections.retrying(async () => {
+      const connection = await this.connections.migrationConnection(target.address, target.databaseName);
+      return withMigrationDataSource(connection, (dataSource) => pendingMigrations(dataSource));
+    });
   }
 
   async apply(target: TenantDatabaseTarget): Promise<SchemaOutcome> {

@@ -1,6 +1,5 @@
 import { type ConnectionPool, DateTime2, NVarChar } from 'mssql';
 import { randomBytes } from 'node:crypto';
-import type { AzureSqlSettings } from '../engines-options';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import type { SqlServerConnections } from './sql-server-connections';
 import { quoteTsqlName, tsqlString } from './tsql';
@@ -16,22 +15,18 @@ const SESSIONS_OF_USER = `(login_name = @user OR original_login_name = @user) AN
   AND (@before IS NULL OR login_time < @before)`;
 
 /**
- * The tenant's own user, inside its database: a contained user with a password, or an Entra
- * principal (FROM EXTERNAL PROVIDER) that signs in with tokens. Either reaches its database only.
+ * The tenant's own user, inside its database: a contained user with a password, which reaches its
+ * database only. (Entra users are refused at start-up: see AZURE_SQL_TENANT_USERS in engines-options.ts.)
  */
 export class SqlServerUsers {
-  constructor(
-    private readonly connections: SqlServerConnections,
-    private readonly kind: AzureSqlSettings['tenantUsers'],
-  ) {}
+  constructor(private readonly connections: SqlServerConnections) {}
 
   async ensure(target: TenantDatabaseTarget): Promise<void> {
     const user = quoteTsqlName(target.loginName);
     await this.inTenantDatabase(target, async (connection) => {
       // A contained user needs a password to exist; this one is never stored, and setPassword replaces it.
-      const source = this.kind === 'entra' ? 'FROM EXTERNAL PROVIDER' : `WITH PASSWORD = ${tsqlString(placeholderPassword())}`;
       try {
-        await this.named(connection, target).query(`IF USER_ID(@user) IS NULL CREATE USER ${user} ${source}`);
+        await this.named(connection, target).query(`IF USER_ID(@user) IS NULL CREATE USER ${user} WITH PASSWORD = ${tsqlString(placeholderPassword())}`);
       } catch (error) {
         if ((error as { number?: number }).number !== USER_EXISTS) throw error;
       }
@@ -41,14 +36,11 @@ export class SqlServerUsers {
     });
   }
 
-  /**
-   * An Entra principal has no password: it signs in with its own tokens, so there is nothing to set.
-   * Returns the server's time after the change, on the clock its sessions' login_time uses.
-   */
+  /** Returns the server's time after the change, on the clock its sessions' login_time uses. */
   async setPassword(target: TenantDatabaseTarget, password: string): Promise<Date> {
     const user = quoteTsqlName(target.loginName);
     return this.inTenantDatabase(target, async (connection) => {
-      if (this.kind !== 'entra') await connection.query(`ALTER USER ${user} WITH PASSWORD = ${tsqlString(password)}`);
+      await connection.query(`ALTER USER ${user} WITH PASSWORD = ${tsqlString(password)}`);
       const { recordset } = await connection.query<{ at: Date }>('SELECT SYSDATETIME() AS at');
       return recordset[0].at;
     });

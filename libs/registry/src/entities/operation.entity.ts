@@ -41,6 +41,10 @@ export class OperationEntity {
   @Column({ type: 'jsonb', default: () => `'{}'` })
   params: Record<string, unknown>;
 
+  /** What a running step saved to go on after a crash (an export's Location), by step name. */
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  checkpoints: Record<string, string>;
+
   /** A new protected secret the login is being given; the tenant's stored secret stays the old one until the login accepts it. */
   @Column({ name: 'pending_secret', type: 'text', nullable: true })
   pendingSecret: string | null;

@@ -48,6 +48,16 @@ export class OperationRepository {
     await this.em.query(`UPDATE operations SET completed_steps = completed_steps || $2::jsonb, updated_at = now() WHERE id = $1`, [id, JSON.stringify([timing])]);
   }
 
+  /** Keeps (or, with null, forgets) what `step` needs to go on after a crash. */
+  async saveCheckpoint(id: string, step: string, value: string | null): Promise<void> {
+    await this.em.query(
+      value === null
+        ? `UPDATE operations SET checkpoints = checkpoints - $2, updated_at = now() WHERE id = $1`
+        : `UPDATE operations SET checkpoints = checkpoints || jsonb_build_object($2::text, $3::text), updated_at = now() WHERE id = $1`,
+      value === null ? [id, step] : [id, step, value],
+    );
+  }
+
   async setPendingSecret(id: string, secret: string | null): Promise<void> {
     await this.repo.update({ id }, { pendingSecret: secret });
   }

@@ -1,6 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ENGINE_KINDS, type EngineKind } from '@tenantry/common';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+
+/** The elastic pool's SKU as Azure shows it (`az sql elastic-pool show`, the Bicep `sku`): what its database limit follows. */
+export class ElasticPoolSkuDto {
+  @ApiProperty({ example: 'GP_Gen5', description: 'GP_Gen5, GP_Fsv2, GP_DC, BC_Gen5, BC_M, BC_DC, BasicPool, StandardPool or PremiumPool.' })
+  @IsString()
+  @Length(1, 64)
+  name: string;
+
+  @ApiProperty({ example: 4, description: 'vCores (vCore SKUs) or eDTUs (BasicPool, StandardPool, PremiumPool).' })
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  capacity: number;
+}
 
 export class RegisterPoolDto {
   @ApiProperty({ enum: ENGINE_KINDS, example: 'postgres' })
@@ -37,9 +52,20 @@ export class RegisterPoolDto {
   @Matches(/^[a-z][a-z0-9]{1,39}$/, { message: 'location must be an Azure region name such as westeurope' })
   location?: string;
 
+  @ApiPropertyOptional({
+    type: ElasticPoolSkuDto,
+    description:
+      "Required with elasticPoolId: the pool's SKU, whose documented database limit maxDatabases may not pass (https://learn.microsoft.com/azure/azure-sql/database/resource-limits-vcore-elastic-pools).",
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ElasticPoolSkuDto)
+  sku?: ElasticPoolSkuDto;
+
   @ApiProperty({
     example: 500,
-    description: 'Most tenant databases this pool may hold; an Azure SQL elastic pool holds at most 500 (fewer in small, Premium or Hyperscale pools).',
+    description:
+      'Most tenant databases this pool may hold; an elastic pool at most what its SKU holds (e.g. GP_Gen5: 100 at 2 vCores, 200 at 4, 500 from 6; BC_Gen5: 50 at 4, 100 from 6).',
   })
   @IsInt()
   @Min(1)

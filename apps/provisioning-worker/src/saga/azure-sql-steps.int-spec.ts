@@ -1,0 +1,126 @@
+import type { TokenCredential } from '@azure/identity';
+import { AzureSqlEngine, EngineRegistry, tenantDatabaseNames } from '@tenantry/engines';
+import { type ArmSqlDouble, startArmSqlDouble } from '@tenantry/engines/testing';
+import type { DatabasePoolEntity, TenantCacheInvalidator } from '@tenantry/registry';
+import type { SecretProtector } from '@tenantry/secrets';
+import { useSagaRunner } from '../../test/saga-runner.fixture';
+import { DatabaseCreator } from '../fast-path/database-creator';
+import type { WarmPoolKeeper } from '../fast-path/warm-pool-keeper';
+import { workerSettings } from '../worker-settings';
+import type { Credentials } from './credentials';
+import { DeprovisioningSaga } from './deprovisioning.saga';
+import type { PlacementService } from './placement.service';
+import { ProvisioningSaga } from './provisioning.saga';
+import { OperationFailed } from './saga-runner';
+
+const SUBSCRIPTION = '0b1f6471-1bf0-4dda-aec3-cb9272f09590';
+const ELASTIC_POOL = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a`;
+const EXPORTS = 'https://tenantexports.blob.core.windows.net/offboarded';
+
+describe('the saga steps that reach Azure SQL (real admin database, the ARM double and the real SDK)', () => {
+  const db = useSagaRunner();
+  let arm: ArmSqlDouble;
+  let engines: EngineRegistry;
+  let provisioning: ProvisioningSaga;
+  let deprovisioning: DeprovisioningSaga;
+  let pool: DatabasePoolEntity;
+  const options = { maxAttempts: 5, onFailed: async () => undefined };
+
+  beforeAll(async () => {
+    const { env, registry, runner } = db;
+    const worker = env.settings(workerSettings).worker;
+    arm = await startArmSqlDouble({ pollsBeforeDone: 1 });
+    const credential: TokenCredential = { getToken: async () => ({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    engines = new EngineRegistry([
+      new AzureSqlEngine({
+        environment: worker.environment,
+        credential,
+        armEndpoint: arm.url,
+        armClientOptions: { tlsOptions: { ca: arm.ca } },
+        armPollIntervalMs: 10,
+        retry: { firstDelayMs: 10, maxDelayMs: 20, budgetMs: 200 },
+        sqlAuth: { kind: 'sql', login: 'sqladmin', password: 'never-used-here' },
+        trustServerCertificate: false,
+        export: {
+          containerUrl: EXPORTS,
+          auth: { kind: 'sql', storageKeyType: 'SharedAccessKey', storageKey: '?sv=2024&sig=abc', login: 'sqladmin', password: 'admin-pw' },
+        },
+      }),
+    ]);
+    // Only the steps under test run: what the others need is never reached.
+    const creator = new DatabaseCreator(engines, {} as WarmPoolKeeper, worker);
+    provisioning = new ProvisioningSaga(runner, registry, {} as PlacementService, engines, {} as TenantCacheInvalidator, creator, {
+      steps: [],
+    } as unknown as Credentials);
+    deprovisioning = new DeprovisioningSaga(runner, registry, engines, {} as TenantCacheInvalidator, {} as SecretProtector);
+    pool = await db.registry.repositories.pools.upsert({
+      name: 'weu-a',
+      address: { engine: 'azure-sql', host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId: ELASTIC_POOL, location: 'westeurope' },
+      maxDatabases: 100,
+      dedicated: false,
+    });
+  });
+
+  afterAll(async () => {
+    await engines?.close();
+    await arm?.close();
+  });
+
+  afterEach(() => arm.clearFaults());
+
+  /** A tenant placed in the elastic pool, and an operation of `kind` on it. */
+  async function placedTenant(code: string, kind: 'provision' | 'deprovision', params: Record<string, unknown> = {}) {
+    const r = db.registry.repositories;
+    const tenant = await r.tenants.insert({ code, name: code, plan: 'standard', region: 'weu' });
+    await r.databases.place({
+      tenantId: tenant.id,
+      poolId: pool.id,
+      address: pool.address,
+      ...tenantDatabaseNames(code, db.env.settings(workerSettings).worker.environment),
+    });
+    const operation = await r.operations.insert({ tenantId: tenant.id, kind, requestedBy: 'test', params });
+    return { tenant, operation };
+  }
+
+  const steps = (saga: { steps: Array<{ name: string }> }, name: string) => saga.steps.filter((step) => step.name === name) as ProvisioningSaga['steps'];
+
+  it('fails the operation at its first attempt when Azure says the elastic pool is full, saying so', async () => {
+    arm.limitPool(ELASTIC_POOL, 0);
+    const { operation } = await placedTenant('crowded', 'provision');
+    await expect(db.runner.run(operation.id, steps(provisioning, 'create_database'), options)).rejects.toBeInstanceOf(OperationFailed);
+    const row = await db.registry.repositories.operations.findById(operation.id);
+    expect(row).toMatchObject({ status: 'failed', step: 'create_database', attempts: 1 });
+    expect(row?.lastError).toContain(`elastic pool ${ELASTIC_POOL} has no room for database`);
+    expect(row?.lastError).toContain('ElasticPoolDatabaseCountOverLimit');
+    arm.limitPool(ELASTIC_POOL, 1_000);
+  });
+
+  it('follows, on its next attempt, the export an interrupted attempt started, and POSTs no second one', async () => {
+    const { operation, tenant } = await placedTenant('leaving', 'deprovision', { export: true });
+    const database = (await db.registry.repositories.databases.findByTenant(tenant.id))!;
+    await engines.get('azure-sql').createDatabase({ ...database, tenantCode: tenant.code });
+    // The export starts, then its polls fail past the retry budget: the attempt ends with the export running.
+    arm.fail({ method: 'GET', path: /importExportOperationResults/, status: 500, times: 1_000 });
+    await expect(db.runner.run(operation.id, steps(deprovisioning, 'export'), options)).rejects.toMatchObject({ statusCode: 500 });
+    expect((await db.registry.repositories.operations.findById(operation.id))?.checkpoints).toEqual({ export: expect.stringContaining('importExportOperationResults') });
+
+    arm.clearFaults();
+    expect(await db.runner.run(operation.id, steps(deprovisioning, 'export'), options)).toBe('succeeded');
+    const row = await db.registry.repositories.operations.findById(operation.id);
+    const blob = `${EXPORTS}/${database.databaseName}-${operation.id}.bacpac`;
+    expect(row?.completedSteps).toEqual([expect.objectContaining({ step: 'export', detail: blob })]);
+    expect(arm.calls.filter((call) => call.method === 'POST' && call.path.endsWith(`/databases/${database.databaseName}/export`))).toHaveLength(1);
+    expect(arm.blobs.has(blob)).toBe(true);
+  });
+
+  it('fails the offboarding at once, the database kept, when its export blob already exists', async () => {
+    const { operation, tenant } = await placedTenant('reexported', 'deprovision', { export: true });
+    const database = (await db.registry.repositories.databases.findByTenant(tenant.id))!;
+    await engines.get('azure-sql').createDatabase({ ...database, tenantCode: tenant.code });
+    arm.blobs.add(`${EXPORTS}/${database.databaseName}-${operation.id}.bacpac`);
+    await expect(db.runner.run(operation.id, steps(deprovisioning, 'export'), options)).rejects.toBeInstanceOf(OperationFailed);
+    const row = await db.registry.repositories.operations.findById(operation.id);
+    expect(row).toMatchObject({ status: 'failed', step: 'export', attempts: 1 });
+    expect(row?.lastError).toContain('already exists: an earlier attempt of this operation wrote it');
+  });
+});
