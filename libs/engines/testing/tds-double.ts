@@ -18,7 +18,7 @@ export interface TdsDouble {
   port: number;
   /** Every sign-in attempt, in order: who, to which database, and the error number it was refused with (0: accepted). */
   logins: Array<{ at: number; refusedWith: number; user: string; database: string }>;
-  /** TCP sessions open now (a client's connection counts from its accept to the moment its end is seen). */
+  /** Sessions open now: from their first message (PRELOGIN) until the double sees their end. */
   openSessions(): number;
   /** The most sessions that were open at once since the double started or `resetPeak()`. */
   peakSessions(): number;
@@ -171,15 +171,37 @@ export async function startTdsDouble(): Promise<TdsDouble> {
   let drops = 0;
   const sockets = new Set<Socket>();
   const signedIn = new WeakMap<Socket, { user: string; database: string }>();
+  const live = new WeakSet<Socket>();
   let open = 0;
   let peak = 0;
+
+  // A session counts from its first message, not from its accept: under churn the listening socket
+  // can be served before the FIN of a session the client closed earlier (epoll keeps a busy
+  // listener early in its ready list), whereas a new session's first bytes always arrive after it.
+  function began(socket: Socket): void {
+    live.add(socket);
+    open += 1;
+    peak = Math.max(peak, open);
+  }
+
+  // It is over as soon as the server can know: the client's FIN (end) or reset (error), or the double
+  // hanging up. Its close comes a turn of the event loop later.
+  function ended(socket: Socket): void {
+    if (live.delete(socket)) open -= 1;
+  }
+
+  function hangUp(socket: Socket): void {
+    ended(socket);
+    socket.destroy();
+  }
 
   function answer(socket: Socket, type: number, payload: Buffer): void {
     switch (type) {
       case PRELOGIN:
+        began(socket);
         if (drops > 0) {
           drops -= 1;
-          socket.destroy();
+          hangUp(socket);
           return;
         }
         socket.write(preloginResponse());
@@ -214,27 +236,18 @@ export async function startTdsDouble(): Promise<TdsDouble> {
         return;
       }
       default:
-        socket.destroy();
+        hangUp(socket);
     }
   }
 
   const server: Server = createServer((socket) => {
     sockets.add(socket);
-    open += 1;
-    peak = Math.max(peak, open);
-    // The client's FIN (end) is the first the server can know of a close; a reset shows only as close.
-    let counted = true;
-    const ended = () => {
-      if (!counted) return;
-      counted = false;
-      open -= 1;
-    };
-    socket.on('end', ended);
+    socket.on('end', () => ended(socket));
     socket.on('close', () => {
-      ended();
+      ended(socket);
       sockets.delete(socket);
     });
-    socket.on('error', () => socket.destroy());
+    socket.on('error', () => hangUp(socket));
     let pending = Buffer.alloc(0);
     let message: { type: number; parts: Buffer[] } | undefined;
     socket.on('data', (chunk: Buffer) => {
