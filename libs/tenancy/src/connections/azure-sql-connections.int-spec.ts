@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { TenantContext } from '../context/tenant-context';
 import type { TenancyModuleOptions } from '../tenancy-options';
 import { TenantConnectionManager } from './tenant-connection-manager';
+import { TenantConnectionsExhausted } from './tenant-connections-exhausted.error';
 
 interface Identity {
   login: string;
@@ -185,6 +186,23 @@ describe('TenantConnectionManager with Azure SQL tenants: small pools under the 
     expect(await whoAmI(single.context, pgTenant)).toEqual({ login: pgTenant.login, db: pgTenant.database });
     await waitFor(() => tds.openSessions() === 0);
     expect(single.manager.budget.inUse).toBe(1);
+  });
+
+  it("fails an Azure SQL tenant's query with the cap's 503 when no slot frees in time", async () => {
+    const [pgTenant, sqlTenant] = [postgres[1], azure[21]];
+    const { context, manager } = await boot({ maxConnections: 1, poolSize: 1, acquireTimeoutMs: 300, connectionIdleMs: 600_000 }, [pgTenant, sqlTenant]);
+    expect(await whoAmI(context, sqlTenant)).toEqual({ login: sqlTenant.login, db: sqlTenant.database });
+    // The PostgreSQL tenant takes the one slot (the Azure SQL pool's idle connection is closed for it) and keeps it busy.
+    const holder = context.runInTenant(pgTenant.id, async () => (await context.dataSource()).query('SELECT pg_sleep(2)'));
+    await waitFor(() => manager.budget.inUse === 1 && tds.openSessions() === 0);
+    const failure = await whoAmI(context, sqlTenant).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    // TypeORM wraps what mssql's pool failed with; the one HTTP filter answers the wrapped domain error (a 503).
+    expect((failure as { driverError?: unknown }).driverError).toBeInstanceOf(TenantConnectionsExhausted);
+    await holder;
+    expect(await whoAmI(context, sqlTenant)).toEqual({ login: sqlTenant.login, db: sqlTenant.database });
   });
 
   it('keeps PostgreSQL and Azure SQL tenants at once under one cap of 8', async () => {
