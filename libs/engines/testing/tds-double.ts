@@ -29,6 +29,8 @@ export interface TdsDouble {
   failStatements(containing: string, ...numbers: number[]): void;
   /** Sessions whose socket the double cuts right after PRELOGIN, as a failover does. */
   dropConnections(count: number): void;
+  /** Cuts every open session at once, as a failover does to the sessions it finds. */
+  hangUpAll(): void;
   close(): Promise<void>;
 }
 
@@ -280,6 +282,9 @@ export async function startTdsDouble(): Promise<TdsDouble> {
     failStatements: (containing, ...numbers) => statementFailures.push(...numbers.map((number) => ({ containing: ucs2(containing), number }))),
     dropConnections(count) {
       drops += count;
+    },
+    hangUpAll() {
+      for (const socket of sockets) hangUp(socket);
     },
     async close() {
       for (const socket of sockets) socket.destroy();

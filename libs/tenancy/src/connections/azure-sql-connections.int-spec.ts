@@ -156,6 +156,18 @@ describe('TenantConnectionManager with Azure SQL tenants: small pools under the 
     expect(manager.budget.inUse).toBe(1);
   });
 
+  it('frees the slot of a connection the server ended at once, and connects again on the next query', async () => {
+    const tenant = azure[5];
+    const { context, manager } = await boot({ maxConnections: 10, poolSize: 2, acquireTimeoutMs: patient, connectionIdleMs: 600_000 }, [tenant]);
+    expect(await whoAmI(context, tenant)).toEqual({ login: tenant.login, db: tenant.database });
+    expect(manager.budget.inUse).toBe(1);
+    tds.hangUpAll();
+    // The ended connection is still in its pool's idle list (nothing validated or reaped it yet), its slot already free.
+    await waitFor(() => manager.budget.inUse === 0);
+    expect(await whoAmI(context, tenant)).toEqual({ login: tenant.login, db: tenant.database });
+    expect(manager.budget.inUse).toBe(1);
+  });
+
   it('gives back the slot of a sign-in that fails, when a pool opens and when it connects again', async () => {
     const [a, b] = azure.slice(10, 12);
     const { context, manager } = await boot({ maxConnections: 2, poolSize: 1, acquireTimeoutMs: patient, connectionIdleMs: 300 }, [a, b]);

@@ -15,7 +15,6 @@ interface TarnInternals {
   pendingCreates: unknown[];
   _shouldCreateMoreResources(): boolean;
   _destroy(resource: TediousConnection): Promise<unknown>;
-  numFree(): number;
 }
 
 /** The parts of mssql's tedious ConnectionPool (12.7.14) overridden here. */
@@ -63,8 +62,10 @@ export function budgetedMssqlDriver(budget: ConnectionBudget): typeof mssql {
       return pool ? pool.used.length + pool.free.length + pool.pendingCreates.length : 0;
     }
 
+    // A connection the server ended stays in tarn's free list until it is next validated or reaped:
+    // it is not one a reclaim could close for a slot (its own was freed when it ended).
     get idleCount(): number {
-      return this.tarn?.numFree() ?? 0;
+      return this.tarn?.free.filter((free) => !free.resource.closed).length ?? 0;
     }
 
     override async _poolCreate(): Promise<TediousConnection> {
@@ -134,8 +135,8 @@ export function budgetedMssqlDriver(budget: ConnectionBudget): typeof mssql {
     }
 
     // While the cap is reached, a pool that already holds a connection waits for one of its own
-    // rather than growing: growing would mean closing another tenant's connection (a sign-in, tens
-    // of milliseconds on Azure) only to have this one go idle a moment later. tarn asks this before
+    // rather than growing: growing would mean closing another tenant's connection (and a new
+    // sign-in, TLS included) only to have this one go idle a moment later. tarn asks this before
     // every create; a release, a failed create's retry or a destroyed connection asks again.
     private holdAtSize(pool: TarnInternals): void {
       if (heldAtSize.has(pool)) return;
