@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { loggingSettings } from '@tenantry/common';
 import type { TestEnv } from '@tenantry/common/testing';
 import { ClsModule } from 'nestjs-cls';
-import { TenancyModule, tenancySettings, type TenancyModuleOptions } from '../src';
+import { TenancyModule, TenantResolver, tenancySettings, type TenancyModuleOptions } from '../src';
 
 /** TenancyModule as a business service would boot it, on the env's registry and Redis. */
 export async function bootTenancy(env: TestEnv, overrides: Partial<TenancyModuleOptions> = {}): Promise<INestApplicationContext> {
@@ -21,4 +21,21 @@ export async function bootTenancy(env: TestEnv, overrides: Partial<TenancyModule
   }).compile();
   if (env.settings(loggingSettings).level === 'silent') moduleRef.useLogger(false);
   return moduleRef.init();
+}
+
+/**
+ * bootTenancy with the routes of `warm` already resolved (a few at a time, as a service fills its
+ * cache): for tests about connections, where a burst of cold registry reads on a loaded machine
+ * would only test the registry timeout.
+ */
+export async function bootWarmTenancy(env: TestEnv, overrides: Partial<TenancyModuleOptions>, warm: Array<{ id: string }>): Promise<INestApplicationContext> {
+  const app = await bootTenancy(env, overrides);
+  const resolver = app.get(TenantResolver);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < warm.length) await resolver.resolveActive(warm[next++].id);
+    }),
+  );
+  return app;
 }

@@ -45,6 +45,16 @@ describe('DomainErrorFilter', () => {
     expect({ status, retryAfter, error: body.error }).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/), error: 'DEPENDENCY_UNAVAILABLE' });
   });
 
+  it('answers a domain error that a query failed with (mssql connects for its queries) as that error', () => {
+    const wrapped = new QueryFailedError('SELECT 1', [], new DependencyUnavailable('all tenant connections stayed busy'));
+    const { status, retryAfter, body } = answer(wrapped);
+    expect({ status, retryAfter, body }).toEqual({
+      status: 503,
+      retryAfter: expect.stringMatching(/^\d+$/),
+      body: { statusCode: 503, error: 'DEPENDENCY_UNAVAILABLE', message: 'all tenant connections stayed busy' },
+    });
+  });
+
   it('keeps other answers as they were: no Retry-After', () => {
     expect(answer(new TenantNotFound('x'))).toMatchObject({ status: 404, retryAfter: undefined });
     expect(answer(new BadRequestException('limit must be a number'))).toMatchObject({ status: 400, retryAfter: undefined });

@@ -44,9 +44,8 @@ export class DomainErrorFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown, request: Request & { id?: unknown }): ErrorBody {
-    if (exception instanceof DomainError) {
-      return { statusCode: STATUS_BY_CATEGORY[exception.category], error: exception.code, message: exception.message };
-    }
+    const domain = domainErrorOf(exception);
+    if (domain) return { statusCode: STATUS_BY_CATEGORY[domain.category], error: domain.code, message: domain.message };
     const parserStatus = (exception as { type?: string; status?: number }).type === 'entity.parse.failed' ? 400 : 0;
     if (parserStatus) return { statusCode: parserStatus, error: 'BAD_REQUEST', message: 'request body is not valid JSON' };
     if (exception instanceof HttpException) {
@@ -73,4 +72,15 @@ export class DomainErrorFilter implements ExceptionFilter {
       correlationId,
     };
   }
+}
+
+/**
+ * The domain error a failure is, or carries: TypeORM's QueryFailedError keeps what the driver threw
+ * as `driverError`, and mssql hands its queries the errors of its pool's own connects (the
+ * connection cap's 503 among them), where pg's are thrown before a query starts.
+ */
+function domainErrorOf(exception: unknown): DomainError | undefined {
+  if (exception instanceof DomainError) return exception;
+  const driverError = typeof exception === 'object' && exception !== null ? (exception as { driverError?: unknown }).driverError : undefined;
+  return driverError instanceof DomainError ? driverError : undefined;
 }

@@ -1,4 +1,5 @@
 import * as pg from 'pg';
+import type { CappedPool, PoolWatcher } from './capped-pool';
 import type { ConnectionBudget } from './connection-budget';
 
 interface PoolInternals {
@@ -6,11 +7,8 @@ interface PoolInternals {
   _remove?: (client: unknown) => void;
 }
 
-/** The pg Pool every tenant DataSource gets, with the two things the process-wide cap needs from it. */
-export interface BudgetedPool extends pg.Pool {
-  /** Closes the longest-idle connection, freeing its slot under the cap; false when none is idle. */
-  closeLongestIdle(): boolean;
-}
+/** The pg Pool every tenant PostgreSQL DataSource gets. */
+export type BudgetedPool = pg.Pool & CappedPool;
 
 /**
  * The `pg` module as TypeORM sees it (its `driver` option), with a Pool whose connections take a
@@ -75,6 +73,12 @@ export function budgetedPgDriver(budget: ConnectionBudget): typeof pg {
       if (!longestIdle || typeof internals._remove !== 'function') return false;
       internals._remove.call(this, longestIdle.client);
       return true;
+    }
+
+    watch(watcher: PoolWatcher): void {
+      this.on('connect', () => watcher.opened());
+      this.on('remove', () => watcher.closed());
+      this.on('release', () => watcher.idle());
     }
   }
 

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { createSecretProtector, secretsSettings } from '@tenantry/secrets';
-import { bootTenancy, createTenantLogins, dropTenantLogins, seedTenants, type SeededTenant } from '@tenantry/tenancy/testing';
+import { bootWarmTenancy, createTenantLogins, dropTenantLogins, seededLoginSessions, seedTenants, type SeededTenant } from '@tenantry/tenancy/testing';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { TenantContext } from '../context/tenant-context';
@@ -27,32 +27,17 @@ describe("TenantConnectionManager: bounded pools, a global connection cap, never
   // waits long enough that a loaded machine never turns a slow connect into a failure.
   const patient = 120_000;
 
-  /**
-   * A business service's tenancy, its routes to `warm` already resolved (a few at a time, as a
-   * service fills its cache) and kept for the whole test: these tests are about connections, and a
-   * burst of cold registry reads on a loaded machine would only test the registry timeout.
-   */
+  /** A business service's tenancy, its routes to `warm` already resolved and kept for the whole test. */
   const boot = async (connections: TenancyModuleOptions['connections'], warm: SeededTenant[] = []) => {
-    const app = await bootTenancy(env, { connections, cache: { localTtlMs: 3_600_000 } });
+    const app = await bootWarmTenancy(env, { connections, cache: { localTtlMs: 3_600_000 } }, warm);
     apps.push(app);
-    const resolver = app.get(TenantResolver);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (next < warm.length) await resolver.resolveActive(warm[next++].id);
-      }),
-    );
-    return { context: app.get(TenantContext), manager: app.get(TenantConnectionManager), resolver };
+    return { context: app.get(TenantContext), manager: app.get(TenantConnectionManager), resolver: app.get(TenantResolver) };
   };
 
   const whoAmI = (context: TenantContext, tenant: SeededTenant, sql = 'SELECT current_user AS login, current_database() AS db') =>
     context.runInTenant(tenant.id, async () => (await (await context.dataSource()).query<Identity[]>(sql))[0]);
 
-  /** Connections PostgreSQL shows for the seeded tenant logins, the way an operator would count them. */
-  const tenantConnections = async () => {
-    const { rows } = await monitor.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename LIKE $1`, [`%\\_${env.label}\\_app`]);
-    return rows[0].n;
-  };
+  const tenantConnections = () => seededLoginSessions(env, monitor);
 
   /** Sessions of `login` waiting for a lock. */
   const waitingOnLock = async (login: string) => {

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
-import type * as pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { ActiveTenant } from '../resolution/tenant-resolver';
 import { TENANCY_OPTIONS, type ResolvedTenancyOptions } from '../tenancy-options';
-import { budgetedPgDriver, type BudgetedPool } from './budgeted-pg-driver';
+import { budgetedMssqlDriver } from './budgeted-mssql-driver';
+import { budgetedPgDriver } from './budgeted-pg-driver';
+import type { CappedPool } from './capped-pool';
 import { ConnectionBudget } from './connection-budget';
-import { tenantDataSource } from './tenant-data-source.factory';
+import { tenantDataSource, type BudgetedDrivers } from './tenant-data-source.factory';
 
 /** A tenant's DataSource held for one unit of work; release it when the work is done. */
 export interface TenantLease {
@@ -24,15 +25,14 @@ interface PoolEntry {
   leases: number;
   lastUsedAt: number;
   retired: boolean;
-  /** Permits held for the pool's whole life (engines whose driver the budget cannot see into). */
-  reservedPermits: number;
 }
 
 /**
  * One DataSource per tenant, opened with the tenant's own login, in a bounded LRU: at most
  * `maxPools` pools, `poolSize` connections each, and `maxConnections` connections in all, which is
  * never exceeded (a connection takes a permit before it connects; when none is free, the longest
- * idle connection of the least recently used pool is closed). A pool leaves the LRU when it is
+ * idle connection of the least recently used pool is closed). PostgreSQL and Azure SQL tenants
+ * share the one cap: both engines' drivers take their connections through it. A pool leaves the LRU when it is
  * evicted, idle too long, or its tenant is invalidated; it is destroyed once the work holding it
  * has finished, so no query in flight ever loses its DataSource.
  */
@@ -45,7 +45,7 @@ export class TenantConnectionManager implements OnApplicationShutdown {
   private readonly connected = new Set<PoolEntry>();
   private readonly destroyed = new Set<Promise<void>>();
   readonly budget: ConnectionBudget;
-  private readonly budgetedDriver: typeof pg;
+  private readonly drivers: BudgetedDrivers;
   private readonly idleSweep: NodeJS.Timeout;
 
   constructor(
@@ -54,7 +54,7 @@ export class TenantConnectionManager implements OnApplicationShutdown {
   ) {
     const { maxConnections, acquireTimeoutMs, poolIdleMs } = options.connections;
     this.budget = new ConnectionBudget(maxConnections, acquireTimeoutMs, () => this.reclaimIdleConnection());
-    this.budgetedDriver = budgetedPgDriver(this.budget);
+    this.drivers = { postgres: budgetedPgDriver(this.budget), mssql: budgetedMssqlDriver(this.budget) };
     this.idleSweep = setInterval(() => this.closeIdlePools(), Math.max(1_000, Math.min(poolIdleMs / 2, 30_000)));
     this.idleSweep.unref();
   }
@@ -121,7 +121,6 @@ export class TenantConnectionManager implements OnApplicationShutdown {
       leases: 0,
       lastUsedAt: Date.now(),
       retired: false,
-      reservedPermits: 0,
       ready: Promise.resolve(undefined as unknown as DataSource),
     };
     entry.ready = this.initialize(entry, tenant);
@@ -136,25 +135,16 @@ export class TenantConnectionManager implements OnApplicationShutdown {
 
   private async initialize(entry: PoolEntry, tenant: ActiveTenant): Promise<DataSource> {
     const password = await this.protector.unprotect(tenant.database.secret, tenant.tenantId);
-    const dataSource = tenantDataSource(tenant, password, this.options, this.budgetedDriver);
-    if (tenant.database.engine !== 'postgres') {
-      // The budget cannot see inside other drivers' pools: reserve their whole size up front.
-      await this.budget.acquire(this.options.connections.poolSize);
-      entry.reservedPermits = this.options.connections.poolSize;
-    }
-    try {
-      await dataSource.initialize();
-    } catch (error) {
-      this.releaseReserved(entry);
-      throw error;
-    }
-    const pool = this.pgPoolOf(dataSource);
+    const dataSource = tenantDataSource(tenant, password, this.options, this.drivers);
+    await dataSource.initialize();
+    const pool = this.poolOf(dataSource);
     if (pool) {
       if (pool.totalCount > 0) this.connected.add(entry);
-      pool.on('connect', () => this.connected.add(entry));
-      pool.on('remove', () => pool.totalCount === 0 && this.connected.delete(entry));
-      // A connection going idle while someone waits for a slot is the moment to free one.
-      pool.on('release', () => this.budget.relieve());
+      pool.watch({
+        opened: () => this.connected.add(entry),
+        closed: () => pool.totalCount === 0 && this.connected.delete(entry),
+        idle: () => this.budget.relieve(),
+      });
     }
     entry.dataSource = dataSource;
     return dataSource;
@@ -180,16 +170,9 @@ export class TenantConnectionManager implements OnApplicationShutdown {
       .finally(() => {
         this.retiring.delete(entry);
         this.connected.delete(entry);
-        this.releaseReserved(entry);
         this.destroyed.delete(done);
       });
     this.destroyed.add(done);
-  }
-
-  private releaseReserved(entry: PoolEntry): void {
-    if (entry.reservedPermits === 0) return;
-    this.budget.release(entry.reservedPermits);
-    entry.reservedPermits = 0;
   }
 
   private evictBeyondLimit(): void {
@@ -214,11 +197,11 @@ export class TenantConnectionManager implements OnApplicationShutdown {
    * used pool give up its last.
    */
   private reclaimIdleConnection(): boolean {
-    let spare: { pool: BudgetedPool; lastUsedAt: number } | undefined;
-    let sole: { pool: BudgetedPool; lastUsedAt: number } | undefined;
+    let spare: { pool: CappedPool; lastUsedAt: number } | undefined;
+    let sole: { pool: CappedPool; lastUsedAt: number } | undefined;
     let sparesExist = false;
     for (const entry of this.connected) {
-      const pool = entry.dataSource && this.pgPoolOf(entry.dataSource);
+      const pool = entry.dataSource && this.poolOf(entry.dataSource);
       if (!pool) continue;
       if (pool.totalCount > 1) sparesExist = true;
       if (pool.idleCount === 0) continue;
@@ -233,9 +216,10 @@ export class TenantConnectionManager implements OnApplicationShutdown {
     return chosen?.pool.closeLongestIdle() ?? false;
   }
 
-  // `master` is a TypeORM internal: typeorm is pinned, and driver-internals.int-spec.ts says when it moves.
-  private pgPoolOf(dataSource: DataSource): BudgetedPool | undefined {
-    if (dataSource.options.type !== 'postgres' || !dataSource.isInitialized) return undefined;
-    return (dataSource.driver as unknown as { master?: BudgetedPool }).master;
+  // `master` is a TypeORM internal (PostgresDriver's and SqlServerDriver's pool): typeorm is pinned,
+  // and driver-internals.int-spec.ts says when it moves.
+  private poolOf(dataSource: DataSource): CappedPool | undefined {
+    if (!dataSource.isInitialized) return undefined;
+    return (dataSource.driver as unknown as { master?: CappedPool }).master;
   }
 }

@@ -1,16 +1,25 @@
 import { TENANT_MSSQL_DRIVER_OPTIONS } from '@tenantry/tenant-schema';
+import type * as mssql from 'mssql';
 import type * as pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { ActiveTenant } from '../resolution/tenant-resolver';
 import type { ResolvedTenancyOptions } from '../tenancy-options';
 
+/** The drivers whose pools take their connections under the process-wide cap, one per engine. */
+export interface BudgetedDrivers {
+  postgres: typeof pg;
+  mssql: typeof mssql;
+}
+
 /**
  * The tenant's DataSource, opened as the tenant's own login on its own database. Nothing else is
  * shared between two tenants' DataSources: a connection of one can never serve the other.
  */
-export function tenantDataSource(tenant: ActiveTenant, password: string, options: ResolvedTenancyOptions, budgetedDriver: typeof pg): DataSource {
+export function tenantDataSource(tenant: ActiveTenant, password: string, options: ResolvedTenancyOptions, drivers: BudgetedDrivers): DataSource {
   const { database } = tenant;
   const { poolSize, connectionIdleMs, acquireTimeoutMs } = options.connections;
+  // Past the budget's own wait, so a full cap fails with its 503 rather than the pool's generic timeout.
+  const poolWaitMs = acquireTimeoutMs + 1_000;
   const common = {
     host: database.host,
     port: database.port,
@@ -31,18 +40,19 @@ export function tenantDataSource(tenant: ActiveTenant, password: string, options
         trustServerCertificate: options.sqlServer.trustServerCertificate,
         appName: `tenantry:${tenant.code}`,
       },
-      pool: { max: poolSize, min: 0, idleTimeoutMillis: connectionIdleMs, acquireTimeoutMillis: acquireTimeoutMs },
+      driver: drivers.mssql,
+      // min 0: a tenant nobody asks for holds no connection; idle ones close and give their slot back.
+      pool: { max: poolSize, min: 0, idleTimeoutMillis: connectionIdleMs, acquireTimeoutMillis: poolWaitMs },
     });
   }
   return new DataSource({
     type: 'postgres',
     ...common,
-    driver: budgetedDriver,
+    driver: drivers.postgres,
     extra: {
       max: poolSize,
       idleTimeoutMillis: connectionIdleMs,
-      // Past the budget's own wait, so a full cap fails with its 503 rather than pg-pool's generic timeout.
-      connectionTimeoutMillis: acquireTimeoutMs + 1_000,
+      connectionTimeoutMillis: poolWaitMs,
       application_name: `tenantry:${tenant.code}`,
     },
   });
