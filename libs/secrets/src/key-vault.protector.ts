@@ -1,17 +1,7 @@
 import type { SecretClient } from '@azure/keyvault-secrets';
-import { DependencyUnavailable, DomainError } from '@tenantry/common';
-import {
-  DelegateBackoff,
-  handleWhen,
-  retry,
-  TaskCancelledError,
-  timeout,
-  TimeoutStrategy,
-  wrap,
-  type IPolicy,
-  type IRetryBackoffContext,
-  type IRetryContext,
-} from 'cockatiel';
+import { DependencyUnavailable, type DomainError } from '@tenantry/common';
+import { DelegateBackoff, handleWhen, retry, timeout, TimeoutStrategy, wrap, type IPolicy, type IRetryBackoffContext, type IRetryContext } from 'cockatiel';
+import { callVault, innerCodeOf, vaultFailure, type VaultAction, type VaultError } from './key-vault-call';
 import { formatKeyVaultReference, parseKeyVaultReference, secretNameFor } from './key-vault-reference';
 import type { SecretProtector } from './secret-protector';
 import { SecretUnreadable } from './secret-unreadable.error';
@@ -25,12 +15,12 @@ const DELETED_BUT_RECOVERABLE = 'ObjectIsDeletedButRecoverable';
 const STILL_BUSY = new Set(['ObjectIsBeingDeleted', 'ObjectIsBeingRecovered']);
 const MAX_SET_ATTEMPTS = 10;
 
-type VaultAction = 'store' | 'read' | 'delete';
+type SecretAction = 'store' | 'read' | 'delete';
 // Readers (business services) need only Secrets User; the worker, which writes and deletes, needs Secrets Officer.
-const ROLE_NEEDED: Record<VaultAction, string> = {
-  store: 'Key Vault Secrets Officer',
-  read: 'Key Vault Secrets User',
-  delete: 'Key Vault Secrets Officer',
+const ACTIONS: Record<SecretAction, VaultAction> = {
+  store: { what: 'store the secret', role: 'Key Vault Secrets Officer' },
+  read: { what: 'read the secret', role: 'Key Vault Secrets User' },
+  delete: { what: 'delete the secret', role: 'Key Vault Secrets Officer' },
 };
 
 export interface KeyVaultProtectorOptions {
@@ -38,13 +28,6 @@ export interface KeyVaultProtectorOptions {
   timeoutMs?: number;
   /** Pause between polls of a delete or a recovery, and before writing again to a name still busy. */
   pollIntervalMs?: number;
-}
-
-interface VaultError {
-  name?: string;
-  statusCode?: number;
-  code?: string;
-  details?: { error?: { code?: string; innerError?: { code?: string } } };
 }
 
 /**
@@ -141,37 +124,15 @@ export class KeyVaultProtector implements SecretProtector {
     await poller.pollUntilDone({ abortSignal });
   }
 
-  /** Runs one vault operation under the timeout; a 404 goes to `onNotFound`, any other failure becomes a domain error. */
-  private async call<T>(action: VaultAction, run: (abortSignal: AbortSignal) => Promise<T>, onNotFound?: () => T): Promise<T> {
-    try {
-      return await run(AbortSignal.timeout(this.timeoutMs));
-    } catch (error) {
-      if (error instanceof DomainError) throw error;
-      if ((error as VaultError).statusCode === 404 && onNotFound) return onNotFound();
-      throw this.failure(action, error as VaultError);
-    }
+  private async call<T>(action: SecretAction, run: (abortSignal: AbortSignal) => Promise<T>, onNotFound?: () => T): Promise<T> {
+    return callVault(this.timeoutMs, run, (error) => this.failure(action, error), onNotFound);
   }
 
-  private failure(action: VaultAction, error: VaultError): DomainError {
-    const { statusCode, code, name } = error;
-    const details = { vault: this.vaultUrl, statusCode, code };
+  private failure(action: SecretAction, error: VaultError): DomainError {
     // An operator disables a version on purpose (a leaked password): that is this secret's state, not the vault's.
     if (innerCodeOf(error) === 'SecretDisabled') return new SecretUnreadable('the secret version the registry names is disabled in the vault');
-    if (name === 'AbortError' || error instanceof TaskCancelledError)
-      return new DependencyUnavailable(`Key Vault did not answer within ${this.timeoutMs} ms (${action} the secret)`, details);
-    if (statusCode === undefined) return new DependencyUnavailable(`Key Vault cannot be reached (${code ?? 'network error'}) to ${action} the secret`, details);
-    if (statusCode === 401 || statusCode === 403) {
-      return new DependencyUnavailable(
-        `Key Vault refused to ${action} the secret (HTTP ${statusCode}): the identity needs the "${ROLE_NEEDED[action]}" role on the vault`,
-        details,
-      );
-    }
-    return new DependencyUnavailable(`Key Vault failed to ${action} the secret (HTTP ${statusCode}${code ? ` ${code}` : ''})`, details);
+    return vaultFailure(error, ACTIONS[action], { vaultUrl: this.vaultUrl, timeoutMs: this.timeoutMs });
   }
-}
-
-function innerCodeOf(error: VaultError): string | undefined {
-  return error.details?.error?.innerError?.code;
 }
 
 function conflictOf(error: VaultError): string | undefined {

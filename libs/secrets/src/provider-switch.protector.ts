@@ -1,12 +1,15 @@
+import { isEnvelopeValue } from './envelope.protector';
 import { isKeyVaultReference } from './key-vault-reference';
 import type { SecretProtector } from './secret-protector';
 import { SecretUnreadable } from './secret-unreadable.error';
 
-export type SecretFormat = 'local' | 'key-vault';
+/** The stored formats: local AES-GCM (`v1.`), a per-tenant Key Vault secret (`kv:`), AES-GCM under a Key Vault-wrapped data key (`kw:`). */
+export type SecretFormat = 'local' | 'key-vault-secret' | 'key-vault-envelope';
 
 const WHAT: Record<SecretFormat, string> = {
   local: 'a local AES-GCM ciphertext, and this process has no SECRETS_KEY',
-  'key-vault': 'a Key Vault reference, and this process has no KEY_VAULT_URL',
+  'key-vault-secret': 'a Key Vault reference, and this process has no KEY_VAULT_URL',
+  'key-vault-envelope': 'a Key Vault-wrapped ciphertext, and this process has no KEY_VAULT_URL',
 };
 
 /**
@@ -31,8 +34,8 @@ export class ProviderSwitchProtector implements SecretProtector {
 
   async retire(protectedValue: string, context: string): Promise<void> {
     const format = formatOf(protectedValue);
-    // A local ciphertext lives only in the registry row, which the caller clears: no key is needed to retire it.
-    if (format === 'local' && !this.readers.local) return;
+    // Ciphertext kept only in the registry row, which the caller clears: no key is needed to retire it.
+    if (format !== 'key-vault-secret' && !this.readers[format]) return;
     await this.readerFor(format).retire(protectedValue, context);
   }
 
@@ -44,5 +47,6 @@ export class ProviderSwitchProtector implements SecretProtector {
 }
 
 function formatOf(protectedValue: string): SecretFormat {
-  return isKeyVaultReference(protectedValue) ? 'key-vault' : 'local';
+  if (isKeyVaultReference(protectedValue)) return 'key-vault-secret';
+  return isEnvelopeValue(protectedValue) ? 'key-vault-envelope' : 'local';
 }
