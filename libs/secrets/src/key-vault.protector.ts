@@ -32,9 +32,11 @@ export interface KeyVaultProtectorOptions {
 
 /**
  * Keeps each tenant's secret in Azure Key Vault, one secret per tenant (`tenant-<id>`, tagged with
- * the id); the registry stores only `kv:<vault>/secrets/<name>/<version>`. Messages and errors
- * carry names and status codes only: the SDK's error objects hold the request, body included, so
- * they are never passed on.
+ * the id); the registry stores only `kv:<vault>/secrets/<name>/<version>`. The format
+ * SECRETS_PROVIDER=key-vault wrote before EnvelopeProtector: a read per pool open does not scale
+ * to a fleet (README, "Secrets in Key Vault"), so createSecretProtector uses this one to open and
+ * retire existing rows only. Messages and errors carry names and status codes only: the SDK's error
+ * objects hold the request, body included, so they are never passed on.
  */
 export class KeyVaultProtector implements SecretProtector {
   private readonly vaultUrl: string;
