@@ -3,6 +3,7 @@ import { DataKeyDirectory } from '@tenantry/registry';
 import { useTestRegistry } from '@tenantry/registry/testing';
 import { startKeyVaultDouble, type KeyVaultDouble } from '@tenantry/secrets/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
 import { EnvelopeProtector } from './envelope.protector';
 import { KeyVaultProtector } from './key-vault.protector';
 import { LocalAesGcmProtector } from './local-aes-gcm.protector';
@@ -86,12 +87,19 @@ describe('EnvelopeProtector: tenant secrets under a Key Vault-wrapped data key, 
     const stored = await Promise.all(tenants.map((tenant) => writer.protect(`password-of-${tenant}`, tenant)));
     expect(keyOperations(/\/wrapkey$/)).toBe(1);
 
+    // A business service reads data_keys through its own pg pool (libs/tenancy's registry pool), not TypeORM.
+    const pool = new Pool({ connectionString: db.env.databaseUrl(db.env.adminDatabase), max: 2 });
+    const readerKeys = new DataKeyDirectory(async (sql, params) => (await pool.query(sql, params)).rows as Array<Record<string, unknown>>);
     const before = vault.operations.length;
-    const reader = newProcess();
-    // All at once, as a replica's first requests after a restart arrive: concurrent callers share one unwrap.
-    const opened = await Promise.all(tenants.map((tenant, i) => reader.unprotect(stored[i], tenant)));
-    expect(opened).toEqual(tenants.map((tenant) => `password-of-${tenant}`));
-    await Promise.all(tenants.map((tenant, i) => reader.unprotect(stored[i], tenant)));
+    const reader = new EnvelopeProtector(vault.keyClient(), readerKeys, { keyName: KEY });
+    try {
+      // All at once, as a replica's first requests after a restart arrive: concurrent callers share one unwrap.
+      const opened = await Promise.all(tenants.map((tenant, i) => reader.unprotect(stored[i], tenant)));
+      expect(opened).toEqual(tenants.map((tenant) => `password-of-${tenant}`));
+      await Promise.all(tenants.map((tenant, i) => reader.unprotect(stored[i], tenant)));
+    } finally {
+      await pool.end();
+    }
 
     const readerOperations = vault.operations.slice(before).map((operation) => operation.route.replace(/\/[0-9a-f]{32}/, '/{version}'));
     // The SDK's CryptographyClient reads the key (GET) before it unwraps remotely: two operations per data key per process.

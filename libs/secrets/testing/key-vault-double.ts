@@ -251,11 +251,12 @@ export async function startKeyVaultDouble(limits: KeyVaultDoubleLimits = {}): Pr
     const retryAfter = throttle(operation);
     if (retryAfter !== undefined) {
       throttled.push(operation);
-      // The body Key Vault's throttling guidance shows for a 429 (https://learn.microsoft.com/azure/key-vault/general/overview-throttling).
+      // Key Vault answers HTTP 429 past its limits and the SDK retries after Retry-After
+      // (https://learn.microsoft.com/azure/key-vault/general/overview-throttling); the error body's code and message are ours.
       return send(
         response,
         429,
-        { error: { code: 'Throttled', message: 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached' } },
+        { error: { code: 'Throttled', message: 'The double was told to allow fewer operations per 10 s.' } },
         { 'retry-after': String(retryAfter) },
       );
     }
