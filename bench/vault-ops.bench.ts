@@ -1,6 +1,6 @@
 import { createTestEnv } from '@tenantry/common/testing';
 import { adminDatabaseSettings, DataKeyDirectory, migrateRegistry } from '@tenantry/registry';
-import { EnvelopeProtector, generatePassword, KeyVaultProtector, type SecretProtector } from '@tenantry/secrets';
+import { EnvelopeProtector, generatePassword, KeyVaultProtector, type SecretOpener } from '@tenantry/secrets';
 import { startKeyVaultDouble, type KeyVaultDouble, type VaultOperation } from '@tenantry/secrets/testing';
 import { randomUUID } from 'node:crypto';
 import { closedLoop, fmt, machine } from './bench-support';
@@ -47,7 +47,7 @@ interface RestartResult {
 }
 
 /** R replicas start together, each opening every tenant's secret; returns the vault operations they caused. */
-async function restart(label: string, vault: KeyVaultDouble, tenants: Tenant[], replica: () => SecretProtector): Promise<RestartResult> {
+async function restart(label: string, vault: KeyVaultDouble, tenants: Tenant[], replica: () => SecretOpener): Promise<RestartResult> {
   const replicas = Array.from({ length: REPLICAS }, replica);
   const before = vault.operations.length;
   const started = process.hrtime.bigint();
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     const perTenant: Tenant[] = Array.from({ length: TENANTS }, () => {
       const id = randomUUID();
       const password = generatePassword();
-      return { id, password, stored: `kv:${vault.seedSecret(`tenant-${id}`, password, { tenant_id: id }, 'application/vnd.tenantry.database-password')}` };
+      return { id, password, stored: vault.seedTenantSecret(id, password) };
     });
     // The envelope format, written by one worker as provisioning would.
     const writer = new EnvelopeProtector(vault.keyClient(), dataKeys, { keyName: KEY_NAME });

@@ -8,7 +8,7 @@ import { builtInRoles } from 'shared.bicep'
 param name string
 param location string
 param tags object
-@description('Principals that write and delete secrets (the control plane stores tenant credentials).')
+@description('Principals that delete secrets: the control plane soft-deletes per-tenant credential secrets (kv:, no longer written) at offboarding, while registry rows hold any.')
 param secretsOfficerPrincipalIds string[]
 @description('Principals that only read secrets: their own settings, and tenant secrets still stored one per tenant (kv:, written before the envelope format).')
 param secretsUserPrincipalIds string[]

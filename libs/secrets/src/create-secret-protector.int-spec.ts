@@ -4,7 +4,6 @@ import { useTestRegistry } from '@tenantry/registry/testing';
 import { startKeyVaultDouble, type KeyVaultDouble } from '@tenantry/secrets/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createSecretProtector } from './create-secret-protector';
-import { KeyVaultProtector } from './key-vault.protector';
 import { LocalAesGcmProtector } from './local-aes-gcm.protector';
 import { SecretUnreadable } from './secret-unreadable.error';
 import { secretsSettings } from './secrets-options';
@@ -34,7 +33,7 @@ describe('createSecretProtector: switching SECRETS_PROVIDER without migrating ex
     });
   const existingLocal = (tenant: string, password: string) => new LocalAesGcmProtector(key, 'k1').protect(password, tenant);
   // What SECRETS_PROVIDER=key-vault wrote before the envelope format: one vault secret per tenant.
-  const existingKv = (tenant: string, password: string) => new KeyVaultProtector(vault.client(), { pollIntervalMs: 5 }).protect(password, tenant);
+  const existingKv = (tenant: string, password: string) => vault.seedTenantSecret(tenant, password);
 
   it('local (the default) writes AES-GCM ciphertexts and never calls a vault', async () => {
     const protector = build({ SECRETS_KEY: secretsKey });
@@ -52,7 +51,7 @@ describe('createSecretProtector: switching SECRETS_PROVIDER without migrating ex
     const protector = build({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: vault.url, SECRETS_KEY: secretsKey });
     const [local, kv, after] = [randomUUID(), randomUUID(), randomUUID()];
     const localRow = await existingLocal(local, 'password-local');
-    const kvRow = await existingKv(kv, 'password-kv');
+    const kvRow = existingKv(kv, 'password-kv');
     const newRow = await protector.protect('password-after', after);
 
     expect(newRow).toMatch(/^kw:\d+:v1\./);
@@ -91,7 +90,7 @@ describe('createSecretProtector: switching SECRETS_PROVIDER without migrating ex
   it('switching back to local with KEY_VAULT_URL still set opens the values written meanwhile, both Key Vault formats', async () => {
     const [tenant, kvTenant] = [randomUUID(), randomUUID()];
     const wrapped = await build({ SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: vault.url }).protect('from-the-vault', tenant);
-    const reference = await existingKv(kvTenant, 'from-a-vault-secret');
+    const reference = existingKv(kvTenant, 'from-a-vault-secret');
     const protector = build({ SECRETS_PROVIDER: 'local', SECRETS_KEY: secretsKey, KEY_VAULT_URL: vault.url });
     await expect(protector.unprotect(wrapped, tenant)).resolves.toBe('from-the-vault');
     await expect(protector.unprotect(reference, kvTenant)).resolves.toBe('from-a-vault-secret');

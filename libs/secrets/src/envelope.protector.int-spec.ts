@@ -171,7 +171,7 @@ describe('EnvelopeProtector: tenant secrets under a Key Vault-wrapped data key, 
     const protector = new ProviderSwitchProtector('key-vault-envelope', { local, 'key-vault-secret': secrets, 'key-vault-envelope': newProcess() });
     const [tenantLocal, tenantKv, tenantKw] = [randomUUID(), randomUUID(), randomUUID()];
     const oldLocal = await local.protect('local-password', tenantLocal);
-    const oldKv = await secrets.protect('kv-password', tenantKv);
+    const oldKv = vault.seedTenantSecret(tenantKv, 'kv-password');
     const newKw = await protector.protect('kw-password', tenantKw);
 
     expect(newKw).toMatch(/^kw:/);

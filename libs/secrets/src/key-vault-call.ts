@@ -1,5 +1,4 @@
 import { DependencyUnavailable, DomainError } from '@tenantry/common';
-import { TaskCancelledError } from 'cockatiel';
 
 /** What the SDKs throw (RestError): status and codes, and the request, body included, which is never passed on. */
 export interface VaultError {
@@ -31,8 +30,7 @@ export function innerCodeOf(error: VaultError): string | undefined {
 export function vaultFailure(error: VaultError, action: VaultAction, { vaultUrl, timeoutMs }: VaultCallOptions): DomainError {
   const { statusCode, code, name } = error;
   const details = { vault: vaultUrl, statusCode, code };
-  if (name === 'AbortError' || error instanceof TaskCancelledError)
-    return new DependencyUnavailable(`Key Vault did not answer within ${timeoutMs} ms (${action.what})`, details);
+  if (name === 'AbortError') return new DependencyUnavailable(`Key Vault did not answer within ${timeoutMs} ms (${action.what})`, details);
   if (statusCode === undefined) return new DependencyUnavailable(`Key Vault cannot be reached (${code ?? 'network error'}) to ${action.what}`, details);
   if (statusCode === 401 || statusCode === 403) {
     return new DependencyUnavailable(`Key Vault refused to ${action.what} (HTTP ${statusCode}): the identity needs the "${action.role}" role on the vault`, details);

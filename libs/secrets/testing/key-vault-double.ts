@@ -11,7 +11,6 @@ export const KEY_VAULT_API_VERSION = '2025-07-01';
 export const KEY_VAULT_SCOPE = 'https://vault.azure.net/.default';
 
 const NAME = /^[0-9a-zA-Z-]{1,127}$/;
-const SET_BODY_KEYS = new Set(['value', 'contentType', 'tags', 'attributes']);
 
 export interface DoubleSecretVersion {
   version: string;
@@ -61,13 +60,12 @@ export interface KeyVaultDoubleLimits {
 interface DoubleSecret {
   versions: DoubleSecretVersion[];
   deletedDate?: number;
-  /** Writes still refused as ObjectIsBeingRecovered after a recovery. */
-  busyWrites: number;
 }
 
 /**
- * A local stand-in for the Key Vault secrets REST API the protector uses (set, get, delete, get
- * deleted, recover) with soft-delete semantics, reached through the real SecretClient.
+ * A local stand-in for the Key Vault REST API the protectors use, reached through the real clients:
+ * secrets (get, delete, get deleted; soft-delete semantics) for the per-tenant format that is still
+ * opened and retired, keys (get, wrapkey, unwrapkey) for envelope encryption.
  */
 export interface KeyVaultDouble {
   url: string;
@@ -86,8 +84,6 @@ export interface KeyVaultDouble {
   disable(name: string, version: string): void;
   /** The next `count` authenticated requests answer `status`, as a vault in trouble does. */
   failNext(status: number, count: number): void;
-  /** After each recovery, this many writes to the name answer 409 ObjectIsBeingRecovered, as Key Vault does while it finishes. */
-  busyWritesAfterRecover(count: number): void;
   /** From now on requests get no answer (a vault that accepts connections and never replies). */
   hang(): void;
   close(): Promise<void>;
@@ -99,8 +95,12 @@ export interface KeyVaultDouble {
   operations: VaultOperation[];
   /** Requests answered 429 because a limit was passed. */
   throttled: VaultOperation[];
-  /** Puts a secret version in place without a request (for a fleet's worth of existing secrets); returns its id URL. */
-  seedSecret(name: string, value: string, tags: Record<string, string>, contentType?: string): string;
+  /**
+   * Adds a version to a tenant's secret as SECRETS_PROVIDER=key-vault wrote them before the envelope
+   * format (`tenant-<id>`, tagged `tenant_id`), without a request; returns the `kv:` reference a
+   * registry row held. `tags` other than the tenant's own plant a secret that must not open.
+   */
+  seedTenantSecret(tenantId: string, value: string, tags?: Record<string, string>): string;
 }
 
 export async function startKeyVaultDouble(limits: KeyVaultDoubleLimits = {}): Promise<KeyVaultDouble> {
@@ -114,7 +114,6 @@ export async function startKeyVaultDouble(limits: KeyVaultDoubleLimits = {}): Pr
   const violations: string[] = [];
   const scopes: string[] = [];
   let failures: { status: number; count: number } = { status: 0, count: 0 };
-  let busyAfterRecover = 0;
   let hanging = false;
   let url = '';
 
@@ -198,31 +197,6 @@ export async function startKeyVaultDouble(limits: KeyVaultDoubleLimits = {}): Pr
     send(response, 200, { kid: `${url}/keys/${name}/${version.version}`, value: output.toString('base64url') });
   }
 
-  function setSecret(response: ServerResponse, name: string, body: unknown): void {
-    const problem = setBodyProblem(body);
-    if (problem) return refuse(response, `PUT /secrets/${name}: ${problem}`);
-    const existing = secrets.get(name);
-    if (existing?.deletedDate !== undefined) {
-      return error(
-        response,
-        409,
-        'Conflict',
-        `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
-        'ObjectIsDeletedButRecoverable',
-      );
-    }
-    if (existing && existing.busyWrites > 0) {
-      existing.busyWrites -= 1;
-      return error(response, 409, 'Conflict', `Secret ${name} is currently being recovered and cannot be re-created; retry later.`, 'ObjectIsBeingRecovered');
-    }
-    const { value, contentType, tags } = body as { value: string; contentType?: string; tags?: Record<string, string> };
-    const version: DoubleSecretVersion = { version: randomBytes(16).toString('hex'), value, contentType, tags, created: now(), enabled: true };
-    const secret = existing ?? { versions: [], busyWrites: 0 };
-    secret.versions.push(version);
-    secrets.set(name, secret);
-    send(response, 200, bundle(name, version, true));
-  }
-
   async function handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
     if (hanging) return;
     if (request.headers.authorization !== `Bearer ${token}`) {
@@ -241,7 +215,7 @@ export async function startKeyVaultDouble(limits: KeyVaultDoubleLimits = {}): Pr
       return refuse(response, `${request.method} ${request.url}: api-version is not ${KEY_VAULT_API_VERSION}`);
     }
     const [collection, name, ...rest] = target.pathname.split('/').slice(1);
-    const withBody = request.method === 'PUT' || (request.method === 'POST' && collection === 'keys');
+    const withBody = request.method === 'POST' && collection === 'keys';
     if (!withBody && request.body !== undefined) return refuse(response, `${request.method} ${request.url}: unexpected body`);
     if (failures.count > 0) {
       failures.count -= 1;
@@ -268,7 +242,6 @@ export async function startKeyVaultDouble(limits: KeyVaultDoubleLimits = {}): Pr
     const deleted = secret && secret.deletedDate !== undefined ? secret : undefined;
     const route = `${request.method} ${collection}${rest.length ? `/{name}/${rest.join('/')}` : '/{name}'}`;
 
-    if (route === 'PUT secrets/{name}') return setSecret(response, name, request.body);
     if (request.method === 'GET' && collection === 'secrets' && rest.length <= 1) {
       const wanted = rest[0] ?? '';
       const version = live && (wanted ? live.versions.find((v) => v.version === wanted) : live.versions[live.versions.length - 1]);
@@ -284,12 +257,6 @@ export async function startKeyVaultDouble(limits: KeyVaultDoubleLimits = {}): Pr
     if (route === 'GET deletedsecrets/{name}') {
       if (!deleted) return error(response, 404, 'SecretNotFound', `Deleted Secret not found: ${name}`);
       return send(response, 200, deletedBundle(name, deleted));
-    }
-    if (route === 'POST deletedsecrets/{name}/recover') {
-      if (!deleted) return error(response, 404, 'SecretNotFound', `Deleted Secret not found: ${name}`);
-      deleted.deletedDate = undefined;
-      deleted.busyWrites = busyAfterRecover;
-      return send(response, 200, bundle(name, deleted.versions[deleted.versions.length - 1], false));
     }
     refuse(response, `${request.method} ${request.url}: no such operation`);
   }
@@ -327,12 +294,20 @@ export async function startKeyVaultDouble(limits: KeyVaultDoubleLimits = {}): Pr
       keys.set(name, key);
       return version.version;
     },
-    seedSecret(name, value, tags, contentType) {
-      const version: DoubleSecretVersion = { version: randomBytes(16).toString('hex'), value, contentType, tags, created: now(), enabled: true };
-      const secret = secrets.get(name) ?? { versions: [], busyWrites: 0 };
+    seedTenantSecret(tenantId, value, tags = { tenant_id: tenantId }) {
+      const name = `tenant-${tenantId}`;
+      const version: DoubleSecretVersion = {
+        version: randomBytes(16).toString('hex'),
+        value,
+        contentType: 'application/vnd.tenantry.database-password',
+        tags,
+        created: now(),
+        enabled: true,
+      };
+      const secret = secrets.get(name) ?? { versions: [] };
       secret.versions.push(version);
       secrets.set(name, secret);
-      return `${url}/secrets/${name}/${version.version}`;
+      return `kv:${url}/secrets/${name}/${version.version}`;
     },
     inspect(name) {
       const secret = secrets.get(name);
@@ -347,25 +322,9 @@ export async function startKeyVaultDouble(limits: KeyVaultDoubleLimits = {}): Pr
     failNext(status, count) {
       failures = { status, count };
     },
-    busyWritesAfterRecover(count) {
-      busyAfterRecover = count;
-    },
     hang() {
       hanging = true;
     },
     close: () => https.close(),
   };
-}
-
-function setBodyProblem(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return 'the body is not a JSON object';
-  const { value, contentType, tags } = body as Record<string, unknown>;
-  const unknownKeys = Object.keys(body).filter((key) => !SET_BODY_KEYS.has(key));
-  if (unknownKeys.length > 0) return `unknown fields ${unknownKeys.join(', ')}`;
-  if (typeof value !== 'string') return 'value must be a string';
-  if (contentType !== undefined && typeof contentType !== 'string') return 'contentType must be a string';
-  if (tags !== undefined && (typeof tags !== 'object' || tags === null || Object.values(tags).some((tag) => typeof tag !== 'string'))) {
-    return 'tags must map names to strings';
-  }
-  return undefined;
 }
