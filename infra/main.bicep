@@ -194,7 +194,7 @@ module keyVault 'modules/key-vault.bicep' = {
     // Business services keep Secrets User for their own settings (Key Vault references) and for tenant
     // secrets written one per tenant (kv:) before the envelope format, until no registry row holds one.
     secretsUserPrincipalIds: [identities.outputs.adminApi.principalId, identities.outputs.businessApi.principalId]
-    // The worker wraps new data keys; the worker, the migration runner and business services unwrap them.
+    // The worker wraps new data keys and unwraps them (credential rotation); business services unwrap them.
     cryptoPrincipalIds: [identities.outputs.controlPlane.principalId, identities.outputs.businessApi.principalId]
     sku: keyVaultSku
     wrappingKeyName: keyVaultKeyName
