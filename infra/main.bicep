@@ -83,6 +83,13 @@ param keyVaultSoftDeleteRetentionDays int = 90
 @description('Change it to redeploy after deleting a deployment: its vault stays soft-deleted, and its name taken, for keyVaultSoftDeleteRetentionDays. Empty: the original name.')
 param keyVaultGeneration string = ''
 
+@description('premium keeps the key that wraps tenant secrets\' data keys in an HSM (RSA-HSM, 2,000 operations per 10 s per vault); standard in software (RSA, 4,000).')
+@allowed(['standard', 'premium'])
+param keyVaultSku string = 'standard'
+
+@description('The Key Vault key that wraps tenant secrets\' data keys (KEY_VAULT_KEY_NAME).')
+param keyVaultKeyName string = 'tenantry-secrets'
+
 param logRetentionDays int = 30
 
 @description('Keycloak realm URL, <base>/realms/<realm> (AUTH_ISSUER).')
@@ -184,7 +191,13 @@ module keyVault 'modules/key-vault.bicep' = {
     location: location
     tags: tags
     secretsOfficerPrincipalIds: [identities.outputs.controlPlane.principalId]
+    // Business services keep Secrets User for their own settings (Key Vault references) and for tenant
+    // secrets written one per tenant (kv:) before the envelope format, until no registry row holds one.
     secretsUserPrincipalIds: [identities.outputs.adminApi.principalId, identities.outputs.businessApi.principalId]
+    // The worker wraps new data keys and unwraps them (credential rotation); business services unwrap them.
+    cryptoPrincipalIds: [identities.outputs.controlPlane.principalId, identities.outputs.businessApi.principalId]
+    sku: keyVaultSku
+    wrappingKeyName: keyVaultKeyName
     purgeProtection: keyVaultPurgeProtection
     softDeleteRetentionDays: keyVaultSoftDeleteRetentionDays
     privateEndpointsSubnetId: network.outputs.privateEndpointsSubnetId
@@ -289,6 +302,7 @@ var commonEnv = [
   { name: 'QUEUE_PREFIX', value: queuePrefix }
   { name: 'SECRETS_PROVIDER', value: 'key-vault' }
   { name: 'KEY_VAULT_URL', value: keyVault.outputs.uri }
+  { name: 'KEY_VAULT_KEY_NAME', value: keyVault.outputs.wrappingKeyName }
   { name: 'AUTH_ISSUER', value: authIssuer }
   { name: 'AUTH_CLIENTS', value: join(authClients, ',') }
   { name: 'AUTH_AUDIENCES', value: join(authAudiences, ',') }

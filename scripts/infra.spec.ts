@@ -154,6 +154,8 @@ describe('infra templates', () => {
       acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
       keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
       keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+      // built-in-roles/security.md: "Read metadata of keys and perform wrap/unwrap operations."
+      keyVaultCryptoServiceEncryptionUser: 'e147488a-f6f5-4113-8e2d-b22465e65bf6',
       sqlDbContributor: '9b7fa17d-e63e-47b0-bb0a-15c516ac86ec',
       reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
       storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',

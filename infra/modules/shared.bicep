@@ -7,6 +7,10 @@ var builtInRoles = {
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  // "Key Vault Crypto Service Encryption User": keys/read, keys/wrap/action and keys/unwrap/action only,
+  // what the envelope protector does with the key that wraps tenant secrets' data keys. "Key Vault
+  // Crypto User" would add encrypt, decrypt, sign, verify and key updates, which nothing here needs.
+  keyVaultCryptoServiceEncryptionUser: 'e147488a-f6f5-4113-8e2d-b22465e65bf6'
   // Microsoft.Sql/servers/databases/* and servers/read, no server or elastic pool writes: what the
   // control plane does through ARM (create, get, export, delete tenant databases).
   sqlDbContributor: '9b7fa17d-e63e-47b0-bb0a-15c516ac86ec'

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule } from '@tenantry/common';
 import { EnginesModule } from '@tenantry/engines';
-import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
+import { DataKeyDirectory, OperationQueueModule, RegistryModule } from '@tenantry/registry';
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
 import { DatabaseCreator } from './fast-path/database-creator';
@@ -35,7 +35,7 @@ export class WorkerModule {
         RegistryModule.forRoot(settings.registry, { configuredPool: settings.configuredPool, slotReservation: settings.slotReservation }),
         OperationQueueModule.forRoot(settings.queue),
         EnginesModule.forRoot(settings.engines),
-        SecretsModule.forRoot(settings.secrets),
+        SecretsModule.forRoot(settings.secrets, DataKeyDirectory),
       ],
       providers: [
         { provide: WORKER_OPTIONS, useValue: settings.worker },

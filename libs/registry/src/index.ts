@@ -9,6 +9,7 @@ export * from './registry-health';
 export * from './registry.module';
 export * from './registry-options';
 export * from './tenant-directory';
+export * from './data-key-directory';
 export * from './tenant-cache-invalidator';
 export { OperationInProgress } from './repositories/operation.repository';
 export type { NewTenant, TenantPage } from './repositories/tenant.repository';

@@ -16,6 +16,7 @@ import { LoginOperations1764000540000 } from './migrations/1764000540000-LoginOp
 import { PoolSlots1764000550000 } from './migrations/1764000550000-PoolSlots';
 import { DroppedDatabases1764000620000 } from './migrations/1764000620000-DroppedDatabases';
 import { OperationCheckpoints1764000700000 } from './migrations/1764000700000-OperationCheckpoints';
+import { DataKeys1764000800000 } from './migrations/1764000800000-DataKeys';
 import type { AdminDatabaseOptions, RegistryConnectionOptions, RegistryOptions } from './registry-options';
 
 export const REGISTRY_ENTITIES = [DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
@@ -30,6 +31,7 @@ export const REGISTRY_MIGRATIONS = [
   PoolSlots1764000550000,
   DroppedDatabases1764000620000,
   OperationCheckpoints1764000700000,
+  DataKeys1764000800000,
 ];
 
 export function registryDataSourceOptions({ adminDb, connections }: Pick<RegistryOptions, 'adminDb' | 'connections'>): DataSourceOptions {

@@ -1,7 +1,9 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { TENANT_CACHE_OPTIONS } from '@tenantry/tenant-cache';
+import type { DataSource } from 'typeorm';
 import { ConfiguredPool } from './configured-pool';
+import { DataKeyDirectory } from './data-key-directory';
 import { registryDataSourceOptions } from './registry-data-source';
 import { RegistryHealth } from './registry-health';
 import { CONFIGURED_POOL_OPTIONS, SLOT_RESERVATION_OPTIONS, type ConfiguredPoolOptions, type RegistryOptions, type SlotReservationOptions } from './registry-options';
@@ -34,10 +36,15 @@ export class RegistryModule {
         RegistryUnitOfWork,
         RegistryHealth,
         TenantCacheInvalidator,
+        {
+          provide: DataKeyDirectory,
+          useFactory: (dataSource: DataSource) => new DataKeyDirectory((sql, params) => dataSource.query(sql, params)),
+          inject: [getDataSourceToken()],
+        },
         ...processOptions,
         ...(configuredPool ? [ConfiguredPool] : []),
       ],
-      exports: [RegistryUnitOfWork, RegistryHealth, TenantCacheInvalidator, ...processOptions.map(({ provide }) => provide)],
+      exports: [RegistryUnitOfWork, RegistryHealth, TenantCacheInvalidator, DataKeyDirectory, ...processOptions.map(({ provide }) => provide)],
     };
   }
 }

@@ -7,3 +7,5 @@ export * from './password';
 export * from './secrets.module';
 export * from './create-secret-protector';
 export * from './secrets-options';
+export * from './data-key-store';
+export * from './envelope.protector';

@@ -17,14 +17,10 @@ export function isKeyVaultReference(stored: string): boolean {
   return stored.startsWith(PREFIX);
 }
 
-/** One secret per tenant; each protect adds a version to it. */
+/** One secret per tenant; each credential written added a version to it. */
 export function secretNameFor(tenantId: string): string {
   if (!TENANT_ID.test(tenantId)) throw new Error('a tenant id must be 1-120 lowercase letters, digits or hyphens to name a Key Vault secret');
   return `${SECRET_NAME_PREFIX}${tenantId}`;
-}
-
-export function formatKeyVaultReference(secretId: string): string {
-  return `${PREFIX}${secretId}`;
 }
 
 /**

@@ -25,6 +25,7 @@ describe('secretsSettings', () => {
       keyVaultUrl: 'https://tenantry-prod.vault.azure.net',
       key: undefined,
       keyId: 'k1',
+      keyVaultKeyName: 'tenantry-secrets',
     });
     const switching = loadSettings(secretsSettings, { SECRETS_PROVIDER: 'key-vault', KEY_VAULT_URL: 'https://kv.vault.azure.net', SECRETS_KEY: key });
     expect(switching).toMatchObject({ provider: 'key-vault', keyVaultUrl: 'https://kv.vault.azure.net' });

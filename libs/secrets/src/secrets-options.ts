@@ -5,8 +5,9 @@ import { z } from 'zod';
  * The provider named writes new secrets; the other one, when configured too, still opens what it
  * wrote, so switching needs no migration of existing rows.
  */
-export type SecretsOptions =
-  { provider: 'local'; key: Buffer; keyId: string; keyVaultUrl?: string } | { provider: 'key-vault'; keyVaultUrl: string; key?: Buffer; keyId: string };
+export type SecretsOptions = { keyId: string; keyVaultKeyName: string } & (
+  { provider: 'local'; key: Buffer; keyVaultUrl?: string } | { provider: 'key-vault'; keyVaultUrl: string; key?: Buffer }
+);
 
 // Read from the raw env so that these are listed together with every other problem.
 function providerProblems(env: RawEnv): string[] {
@@ -36,13 +37,19 @@ export const secretsSettings = defineSettings({
       .url()
       .refine((value) => /^https:\/\/[^/]+\/?$/.test(value), 'must be the https URL of the vault, e.g. https://<name>.vault.azure.net')
       .optional(),
+    // The Key Vault key that wraps the data keys tenant secrets are encrypted with (infra/main.bicep creates it).
+    KEY_VAULT_KEY_NAME: z
+      .string()
+      .regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be a Key Vault key name: 1-127 letters, digits or hyphens')
+      .default('tenantry-secrets'),
   },
   precheck: providerProblems,
   build: (e): SecretsOptions => {
     const key = e.SECRETS_KEY === undefined ? undefined : Buffer.from(e.SECRETS_KEY, 'base64');
     const keyVaultUrl = e.KEY_VAULT_URL === undefined ? undefined : new URL(e.KEY_VAULT_URL).origin;
     // providerProblems has already refused a provider without its setting.
-    if (e.SECRETS_PROVIDER === 'key-vault') return { provider: 'key-vault', keyVaultUrl: keyVaultUrl!, key, keyId: e.SECRETS_KEY_ID };
-    return { provider: 'local', key: key!, keyId: e.SECRETS_KEY_ID, keyVaultUrl };
+    const names = { keyId: e.SECRETS_KEY_ID, keyVaultKeyName: e.KEY_VAULT_KEY_NAME };
+    if (e.SECRETS_PROVIDER === 'key-vault') return { provider: 'key-vault', keyVaultUrl: keyVaultUrl!, key, ...names };
+    return { provider: 'local', key: key!, keyVaultUrl, ...names };
   },
 });

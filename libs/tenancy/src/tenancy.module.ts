@@ -14,7 +14,7 @@ import { TenancyHealth } from './health/tenancy-health';
 import { TenantActiveGuard } from './http/tenant-active.guard';
 import { TenantInvalidationListener } from './invalidation/tenant-invalidation.listener';
 import { createTenancyRedis, createTenantCacheStore, TENANCY_REDIS } from './resolution/tenancy-redis';
-import { createRegistryPool, createTenantDirectory, TENANCY_REGISTRY_POOL } from './resolution/tenancy-registry';
+import { createDataKeyDirectory, createRegistryPool, createTenantDirectory, TENANCY_REGISTRY_POOL } from './resolution/tenancy-registry';
 import { TenantResolver } from './resolution/tenant-resolver';
 import { TenantRouteCache } from './resolution/tenant-route.cache';
 import { resolveTenancyOptions, TENANCY_OPTIONS, type ResolvedTenancyOptions, type TenancyModuleOptions } from './tenancy-options';
@@ -61,7 +61,11 @@ export class TenancyModule implements OnModuleInit, OnApplicationShutdown {
       providers: [
         optionsProvider,
         { provide: AUTH_OPTIONS, ...fromOptions((o) => o.auth) },
-        { provide: SECRET_PROTECTOR, ...fromOptions((o) => createSecretProtector(o.secrets)) },
+        {
+          provide: SECRET_PROTECTOR,
+          useFactory: (options: ResolvedTenancyOptions, registryPool: Pool) => createSecretProtector(options.secrets, { dataKeys: createDataKeyDirectory(registryPool) }),
+          inject: [TENANCY_OPTIONS, TENANCY_REGISTRY_POOL],
+        },
         { provide: TENANCY_REDIS, ...fromOptions(createTenancyRedis) },
         { provide: TENANCY_REGISTRY_POOL, ...fromOptions(createRegistryPool) },
         { provide: TenantDirectory, useFactory: createTenantDirectory, inject: [TENANCY_REGISTRY_POOL] },

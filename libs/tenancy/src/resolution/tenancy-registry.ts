@@ -1,5 +1,5 @@
 import { surviveConnectionErrors } from '@tenantry/common';
-import { TenantDirectory } from '@tenantry/registry';
+import { DataKeyDirectory, TenantDirectory, type RegistryQuery } from '@tenantry/registry';
 import { Pool } from 'pg';
 import type { ResolvedTenancyOptions } from '../tenancy-options';
 
@@ -23,6 +23,16 @@ export function createRegistryPool(options: ResolvedTenancyOptions): Pool {
   return pool;
 }
 
+const queryOf =
+  (pool: Pool): RegistryQuery =>
+  async (sql, params) =>
+    (await pool.query(sql, params)).rows as Array<Record<string, unknown>>;
+
 export function createTenantDirectory(pool: Pool): TenantDirectory {
-  return new TenantDirectory(async (sql, params) => (await pool.query(sql, params)).rows as Array<Record<string, unknown>>);
+  return new TenantDirectory(queryOf(pool));
+}
+
+/** The wrapped data keys tenant secrets are encrypted under, read through the same small pool. */
+export function createDataKeyDirectory(pool: Pool): DataKeyDirectory {
+  return new DataKeyDirectory(queryOf(pool));
 }
