@@ -20,6 +20,7 @@ describe('registry (admin database)', () => {
     const tables = await db.dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
     expect(tables.map((t: { tablename: string }) => t.tablename)).toEqual([
       'audit_events',
+      'data_keys',
       'database_pools',
       'migration_run_results',
       'migration_runs',
