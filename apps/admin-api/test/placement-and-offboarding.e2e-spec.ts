@@ -39,7 +39,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     await plane.provision('second');
     const refused = await plane.admin('POST', '/tenants', { code: 'third', name: 'third' });
     expect(refused.status).toBe(422);
-    expect(refused.body.message).toMatch(/every shared database pool is full \(pool-t[0-9a-f]+ 2\/2\)/);
+    expect(refused.body.message).toMatch(/every shared database pool in region local is full \(pool-t[0-9a-f]+ 2\/2\)/);
     expect(await tenantsNamed('third')).toHaveLength(0);
     expect(await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [databaseOf('third')])).toHaveLength(0);
   });
