@@ -1,8 +1,8 @@
-import { testServerId } from '@tenantry/registry/testing';
 import type { TokenCredential } from '@azure/identity';
 import { AzureSqlEngine, EngineRegistry, tenantDatabaseNames } from '@tenantry/engines';
 import { type ArmSqlDouble, startArmSqlDouble } from '@tenantry/engines/testing';
 import type { DatabasePoolEntity, TenantCacheInvalidator } from '@tenantry/registry';
+import { testServerId } from '@tenantry/registry/testing';
 import type { SecretProtector } from '@tenantry/secrets';
 import { useSagaRunner } from '../../test/saga-runner.fixture';
 import { DatabaseCreator } from '../fast-path/database-creator';

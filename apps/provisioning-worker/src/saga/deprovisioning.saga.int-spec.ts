@@ -1,9 +1,9 @@
-import { testServerId } from '@tenantry/registry/testing';
 import { Logger } from '@nestjs/common';
 import { redisSettings } from '@tenantry/common';
 import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { AzureSqlEngine, EngineRegistry } from '@tenantry/engines';
 import { adminDatabaseSettings, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
+import { testServerId } from '@tenantry/registry/testing';
 import { LocalAesGcmProtector } from '@tenantry/secrets';
 import { tenantCacheSettings } from '@tenantry/tenant-cache';
 import Redis from 'ioredis';

@@ -1,4 +1,3 @@
-import { testServerId } from '@tenantry/registry/testing';
 import { PoolCapacityExhausted } from '@tenantry/common';
 import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { EngineRegistry, enginesSettings, PostgresEngine } from '@tenantry/engines';
@@ -12,6 +11,7 @@ import {
   slotReservationSettings,
   type TenantEntity,
 } from '@tenantry/registry';
+import { testServerId } from '@tenantry/registry/testing';
 import { DataSource } from 'typeorm';
 import { workerSettings } from '../worker-settings';
 import { PlacementService } from './placement.service';
