@@ -40,7 +40,8 @@ describe('a fleet of registered servers', () => {
     tenants[code] = { id: tenant.id, port: view.body.database.port };
     return tenants[code];
   };
-  const order = async (code: string) => plane.business('POST', '/orders', await plane.tenantToken(tenants[code].id), { lines: [{ sku: `SKU-${code}`, quantity: 1, unitPriceCents: 100 }] });
+  const order = async (code: string) =>
+    plane.business('POST', '/orders', await plane.tenantToken(tenants[code].id), { lines: [{ sku: `SKU-${code}`, quantity: 1, unitPriceCents: 100 }] });
 
   it('registers servers with a protected credential and lists them without it', async () => {
     for (const name of ['b', 'c'] as const) {
@@ -90,7 +91,8 @@ describe('a fleet of registered servers', () => {
 
   it('migrates the tenants of every server in one run', async () => {
     for (const code of Object.keys(tenants)) {
-      const sql = serverOf(code)?.sql ?? ((text: string, params: unknown[], database: string) => plane.env.sql(text, params, database));
+      const server = serverOf(code);
+      const sql = (text: string, params: unknown[], database: string) => (server ? server.sql(text, params, database) : plane.env.sql(text, params, database));
       await sql(`DROP TABLE order_lines`, [], db(code));
       await sql(`DELETE FROM tenant_migrations WHERE name LIKE 'CreateOrderLines%'`, [], db(code));
     }
@@ -101,7 +103,14 @@ describe('a fleet of registered servers', () => {
   });
 
   it('places no new tenant on a draining server, whose tenants keep working', async () => {
-    const drained = await plane.admin('PUT', '/servers/pg-c', { engine: 'postgres', host: '127.0.0.1', port: servers.c.port, region: 'local', maxDatabases: 10, draining: true });
+    const drained = await plane.admin('PUT', '/servers/pg-c', {
+      engine: 'postgres',
+      host: '127.0.0.1',
+      port: servers.c.port,
+      region: 'local',
+      maxDatabases: 10,
+      draining: true,
+    });
     expect(drained.body).toMatchObject({ draining: true, room: 0, credential: { kind: 'password' } });
     const placed = await provision('four');
     expect(placed.port).not.toBe(servers.c.port);

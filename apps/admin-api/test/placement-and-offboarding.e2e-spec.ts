@@ -146,7 +146,10 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     const overLimit = await plane.admin('PUT', '/servers/sql-weu-1', { ...server, maxDatabases: 5001 });
     expect(overLimit.status).toBe(400);
     expect(overLimit.body.message).toContain('more than an Azure SQL logical server holds (5000');
-    expect((await plane.admin('PUT', '/servers/sql-weu-1', { ...server, maxDatabases: 5000 })).body).toMatchObject({ port: 1433, credential: { kind: 'managed-identity' } });
+    expect((await plane.admin('PUT', '/servers/sql-weu-1', { ...server, maxDatabases: 5000 })).body).toMatchObject({
+      port: 1433,
+      credential: { kind: 'managed-identity' },
+    });
     const malformed = await plane.admin('PUT', '/pools/weu-a', {
       engine: 'azure-sql',
       elasticPoolId: '/subscriptions/x/pools/a',

@@ -1,7 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { enterTenant } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
-import { databaseTarget, RegistryUnitOfWork, serverAddress, type MigrationRunRow, type MigrationRunStatus, type TenantDatabaseEntity, type TenantEntity } from '@tenantry/registry';
+import {
+  databaseTarget,
+  RegistryUnitOfWork,
+  serverAddress,
+  type MigrationRunRow,
+  type MigrationRunStatus,
+  type TenantDatabaseEntity,
+  type TenantEntity,
+} from '@tenantry/registry';
 import { blockedContracts, CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { ClsService } from 'nestjs-cls';
 import { MIGRATION_RUNNER_OPTIONS, type MigrationRunnerOptions } from './migration-runner-settings';

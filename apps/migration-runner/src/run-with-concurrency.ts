@@ -10,7 +10,13 @@ export interface KeyCap<T> {
  * so one busy server never holds the slots the rest of the fleet could use. Once `halt()` says so,
  * no new item starts; those never started are returned, in order.
  */
-export async function runWithConcurrency<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>, halt: () => boolean = () => false, cap?: KeyCap<T>): Promise<T[]> {
+export async function runWithConcurrency<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+  halt: () => boolean = () => false,
+  cap?: KeyCap<T>,
+): Promise<T[]> {
   const keyOf = cap?.keyOf ?? (() => '');
   const perKey = cap?.perKey ?? Number.POSITIVE_INFINITY;
   // One queue per key, each in the items' order: the next item is the earliest head among keys under their cap.

@@ -177,7 +177,13 @@ describe('registry (admin database)', () => {
   it('keeps an elastic pool with its resource id and region, and hands them to the engine with each tenant placed on it', async () => {
     const elasticPoolId = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
     const address = { engine: 'azure-sql' as const, host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId, location: 'westeurope' };
-    const pool = await db.registry.repositories.pools.upsert({ name: 'weu-a', serverId: await testServerId(db.registry.repositories, address), address, maxDatabases: 500, dedicated: false });
+    const pool = await db.registry.repositories.pools.upsert({
+      name: 'weu-a',
+      serverId: await testServerId(db.registry.repositories, address),
+      address,
+      maxDatabases: 500,
+      dedicated: false,
+    });
     expect(pool.address).toMatchObject({ elasticPoolId, location: 'westeurope' });
 
     const tenant = await db.registry.repositories.tenants.insert(newTenant('pooled'));

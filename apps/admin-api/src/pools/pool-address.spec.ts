@@ -21,7 +21,9 @@ describe('poolAddress', () => {
       host: 'pg-2.internal',
       port: 6432,
     });
-    expect(() => poolAddress({ engine: 'postgres', server: 'sql', maxDatabases: 10 }, { engine: 'azure-sql', ...managed })).toThrow('is an azure-sql server, not postgres');
+    expect(() => poolAddress({ engine: 'postgres', server: 'sql', maxDatabases: 10 }, { engine: 'azure-sql', ...managed })).toThrow(
+      'is an azure-sql server, not postgres',
+    );
     expect(() => poolAddress({ engine: 'postgres', maxDatabases: 10 })).toThrow('a postgres pool needs its server');
     expect(() => poolAddress({ engine: 'postgres', ...managed, maxDatabases: 10, location: 'westeurope' })).toThrow('belong to azure-sql pools');
     expect(() => poolAddress({ engine: 'postgres', ...managed, maxDatabases: 10, sku: GP_6 })).toThrow('belong to azure-sql pools');

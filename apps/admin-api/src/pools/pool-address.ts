@@ -9,7 +9,8 @@ import type { RegisterPoolDto } from './dto/register-pool.dto';
  * derived from the server) or, without an id, a plain SQL Server at host:port.
  */
 export function poolAddress(request: RegisterPoolDto, registered?: { engine: string; host: string; port: number }): PoolAddress {
-  if (registered && registered.engine !== request.engine) throw new InvalidPoolAddress(`server ${request.server} is an ${registered.engine} server, not ${request.engine}`);
+  if (registered && registered.engine !== request.engine)
+    throw new InvalidPoolAddress(`server ${request.server} is an ${registered.engine} server, not ${request.engine}`);
   const input = registered ? { ...request, host: request.host ?? registered.host, port: request.port ?? registered.port } : request;
   const { engine, host, port, elasticPoolId, location, sku, maxDatabases } = input;
   if (engine === 'postgres') {

@@ -59,7 +59,17 @@ export class ServersService {
       const id = existing?.id ?? randomUUID();
       const credential = await this.credential(id, { ...input, port }, existing);
       await r.servers.upsert({ id, name, engine, host, port, region, maxDatabases, ...credential, draining: input.draining ?? false });
-      await this.audit(r, actor, { name, engine, host, port, region, maxDatabases, credential: credential.credentialKind, login: credential.login, draining: input.draining ?? false });
+      await this.audit(r, actor, {
+        name,
+        engine,
+        host,
+        port,
+        region,
+        maxDatabases,
+        credential: credential.credentialKind,
+        login: credential.login,
+        draining: input.draining ?? false,
+      });
     });
     return (await this.list()).find(({ server }) => server.name === name) as ServerUsage;
   }

@@ -84,7 +84,10 @@ export class WarmPoolKeeper implements OnApplicationBootstrap, OnApplicationShut
         const fastPath = (await this.engines.on(serverAddress(server))).fastPath;
         if (fastPath) await work(server.name, fastPath);
       } catch (error) {
-        this.logger.warn({ err: error, server: server.name }, `template or warm pool refill failed on server ${server.name}; provisioning there falls back to the plain path`);
+        this.logger.warn(
+          { err: error, server: server.name },
+          `template or warm pool refill failed on server ${server.name}; provisioning there falls back to the plain path`,
+        );
       }
     }
   }

@@ -64,7 +64,13 @@ describe('DeprovisioningSaga (real admin database and Redis)', () => {
       elasticPoolId: `/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a`,
       location: 'westeurope',
     };
-    const pool = await registry.repositories.pools.upsert({ name: `elastic-${env.label}`, serverId: await testServerId(registry.repositories, address), address, maxDatabases: 100, dedicated: false });
+    const pool = await registry.repositories.pools.upsert({
+      name: `elastic-${env.label}`,
+      serverId: await testServerId(registry.repositories, address),
+      address,
+      maxDatabases: 100,
+      dedicated: false,
+    });
     await registry.repositories.databases.place({
       tenantId: tenant.id,
       poolId: pool.id,

@@ -78,7 +78,9 @@ describe('pool slots: admission without a table lock', () => {
     for (let i = 0; i < 5; i += 1) placed.push((await admit()).poolId);
     // Most room first; a tie goes to the first by name.
     expect(placed).toEqual([a.id, a.id, b.id, a.id, b.id]);
-    await expect(admit()).rejects.toThrow('every shared database pool in region local is full (auto-a 3/3, auto-b 2/2); register a pool or raise a capacity with PUT /pools/:name');
+    await expect(admit()).rejects.toThrow(
+      'every shared database pool in region local is full (auto-a 3/3, auto-b 2/2); register a pool or raise a capacity with PUT /pools/:name',
+    );
     await expect(admit({ engines: ['azure-sql'] })).rejects.toThrow('no shared database pool is registered');
   });
 

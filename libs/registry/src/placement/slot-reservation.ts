@@ -55,7 +55,9 @@ function exhausted(shared: Array<DatabasePoolEntity & { region: string; draining
   const open = inRegion.filter((pool) => !pool.draining);
   if (inRegion.length === 0) return new PoolCapacityExhausted(`no shared database pool is registered in region ${region}`);
   if (open.length === 0) {
-    return new PoolCapacityExhausted(`every server with a shared database pool in region ${region} is draining; register a server (PUT /servers/:name) or stop draining one`);
+    return new PoolCapacityExhausted(
+      `every server with a shared database pool in region ${region} is draining; register a server (PUT /servers/:name) or stop draining one`,
+    );
   }
   return new PoolCapacityExhausted(
     `every shared database pool in region ${region} is full (${open.map(describe).join(', ')}); register a pool or raise a capacity with PUT /pools/:name`,

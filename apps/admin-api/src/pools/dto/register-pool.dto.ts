@@ -32,14 +32,14 @@ export class RegisterPoolDto {
 
   @ApiPropertyOptional({
     example: '127.0.0.1',
-    description: "Required for postgres and a plain SQL Server unless `server` is given (then its host); an elastic pool defaults to <server>.database.windows.net.",
+    description: 'Required for postgres and a plain SQL Server unless `server` is given (then its host); an elastic pool defaults to <server>.database.windows.net.',
   })
   @IsOptional()
   @IsString()
   @Length(1, 255)
   host?: string;
 
-  @ApiPropertyOptional({ example: 5432, description: "Required for postgres unless `server` is given (then its port); azure-sql defaults to 1433." })
+  @ApiPropertyOptional({ example: 5432, description: 'Required for postgres unless `server` is given (then its port); azure-sql defaults to 1433.' })
   @IsOptional()
   @IsInt()
   @Min(1)

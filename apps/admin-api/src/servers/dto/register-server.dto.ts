@@ -7,7 +7,10 @@ export class RegisterServerDto {
   @IsIn(ENGINE_KINDS, { message: `engine must be ${ENGINE_KINDS.join(' or ')}` })
   engine: EngineKind;
 
-  @ApiProperty({ example: 'pg-2.internal', description: 'Where the control plane and business services reach it (an Azure SQL logical server: <name>.database.windows.net).' })
+  @ApiProperty({
+    example: 'pg-2.internal',
+    description: 'Where the control plane and business services reach it (an Azure SQL logical server: <name>.database.windows.net).',
+  })
   @IsString()
   @Length(1, 255)
   host: string;
@@ -29,7 +32,10 @@ export class RegisterServerDto {
   @Max(100_000)
   maxDatabases: number;
 
-  @ApiPropertyOptional({ example: 'tenantry_admin', description: 'The login the control plane uses on it (a PostgreSQL role with CREATEDB and CREATEROLE, or superuser).' })
+  @ApiPropertyOptional({
+    example: 'tenantry_admin',
+    description: 'The login the control plane uses on it (a PostgreSQL role with CREATEDB and CREATEROLE, or superuser).',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 63)
