@@ -1,7 +1,8 @@
 import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { LocalIssuer } from '@tenantry/dev-issuer';
-import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
+import { adminDatabaseSettings, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork, reserveSlot } from '@tenantry/registry';
 import { loadavg } from 'node:os';
+import { DataSource } from 'typeorm';
 import { closedLoop, machine, median, percentile, startApp, type Proc } from './bench-support';
 
 // The registry at fleet size, measured through the built admin API over HTTP (no worker): 10,000
@@ -15,10 +16,13 @@ const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 1_000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const PAGES = Number(process.env.BENCH_PAGES ?? 300);
 const METRICS = Number(process.env.BENCH_METRICS ?? 100);
+const ROUNDS = 5;
 const TARGETS = { admission: 20, page: 50, metrics: 100 };
 
 interface FleetResult {
   pools: number;
+  /** The admission's registry work alone (tenant row and slot, one transaction), without HTTP, auth or the queue. */
+  registryOnly: number[];
   sequential: number[];
   concurrent: number[];
   concurrentWallMs: number;
@@ -69,48 +73,76 @@ async function timedGet(url: string, headers: Record<string, string>): Promise<n
   return performance.now() - started;
 }
 
-async function measure(issuer: LocalIssuer, pools: number): Promise<FleetResult> {
+interface Fleet {
+  pools: number;
+  env: TestEnv;
+  api: Proc;
+  registry: RegistryUnitOfWork;
+  dataSource: DataSource;
+  base: string;
+  headers: Record<string, string>;
+  admitted: number;
+  refused: number;
+}
+
+async function startFleet(issuer: LocalIssuer, pools: number): Promise<Fleet> {
   const env = createTestEnv({ AUTH_ISSUER: issuer.issuer, LOG_LEVEL: 'warn', ADMIN_API_PORT: '0', TENANT_PG_POOL_REGISTER: 'false' });
-  let api: Proc | undefined;
-  try {
-    await migrateRegistry(env.settings(adminDatabaseSettings));
-    await seed(env, pools);
-    api = await startApp('dist/apps/admin-api/src/main.js', env.rawEnv, /admin-api listening on (http:\/\/\S+) /);
-    const [, base] = await api.ready;
-    const token = await issuer.mint({ sub: 'bench', roles: ['platform-admin'] }, { expiresInSeconds: 3600 });
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    let refused = 0;
-    const admit = async (code: string): Promise<number> => {
-      const started = performance.now();
-      const answer = await fetch(`${base}/tenants`, { method: 'POST', headers, body: JSON.stringify({ code, name: code }) });
-      await answer.arrayBuffer();
-      if (answer.status !== 202) refused += 1;
-      return performance.now() - started;
-    };
-    for (let i = 0; i < 30; i += 1) await admit(`warm_${i}`);
-    const sequential: number[] = [];
-    for (let i = 0; i < SEQUENTIAL; i += 1) sequential.push(await admit(`seq_${i}`));
+  await migrateRegistry(env.settings(adminDatabaseSettings));
+  await seed(env, pools);
+  const api = await startApp('dist/apps/admin-api/src/main.js', env.rawEnv, /admin-api listening on (http:\/\/\S+) /);
+  const [, base] = await api.ready;
+  const token = await issuer.mint({ sub: 'bench', roles: ['platform-admin'] }, { expiresInSeconds: 3600 });
+  const dataSource = await new DataSource(registryDataSourceOptions(env.settings(registrySettings))).initialize();
+  return {
+    pools,
+    env,
+    api,
+    registry: new RegistryUnitOfWork(dataSource),
+    dataSource,
+    base,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    admitted: 0,
+    refused: 0,
+  };
+}
+
+async function admit(fleet: Fleet): Promise<number> {
+  const code = `bench_${fleet.admitted++}`;
+  const started = performance.now();
+  const answer = await fetch(`${fleet.base}/tenants`, { method: 'POST', headers: fleet.headers, body: JSON.stringify({ code, name: code }) });
+  await answer.arrayBuffer();
+  if (answer.status !== 202) fleet.refused += 1;
+  return performance.now() - started;
+}
+
+/** One round of every measurement on one fleet; the caller alternates fleets round by round, so load that drifts falls on both. */
+async function round(fleet: Fleet, result: FleetResult, rounds: number): Promise<void> {
+  for (let i = 0; i < SEQUENTIAL / rounds; i += 1) {
+    const code = `direct_${fleet.admitted++}`;
     const started = performance.now();
-    const concurrent = await closedLoop(
-      Array.from({ length: CONCURRENT }, (_, i) => `par_${i}`),
-      CLIENTS,
-      admit,
-    );
-    const concurrentWallMs = performance.now() - started;
-    const suspendedPages = Math.max(1, Math.floor(TENANTS / 10 / 50));
-    const activePages = Math.max(1, Math.floor((TENANTS * 9) / 10 / 50));
-    const pages: number[] = [];
-    for (let i = 0; i < PAGES; i += 1) {
-      const [status, last] = i % 2 === 0 ? ['suspended', suspendedPages] : ['active', activePages];
-      pages.push(await timedGet(`${base}/tenants?status=${status}&page=${1 + ((i * 7919) % last)}&pageSize=50`, headers));
-    }
-    const metrics: number[] = [];
-    for (let i = 0; i < METRICS; i += 1) metrics.push(await timedGet(`${base}/metrics`, {}));
-    return { pools, sequential, concurrent, concurrentWallMs, pages, metrics, refused };
-  } finally {
-    await api?.stop();
-    await env.cleanup();
+    await fleet.registry.transaction(async (r) => {
+      const tenant = await r.tenants.insert({ code, name: code, plan: 'standard', region: 'local' });
+      await reserveSlot(r, tenant.id, { engines: ['postgres'], region: 'local', lockTimeoutMs: 1_000 });
+    });
+    result.registryOnly.push(performance.now() - started);
   }
+  for (let i = 0; i < SEQUENTIAL / rounds; i += 1) result.sequential.push(await admit(fleet));
+  const started = performance.now();
+  const concurrent = await closedLoop(
+    Array.from({ length: CONCURRENT / rounds }, () => fleet),
+    CLIENTS,
+    admit,
+  );
+  result.concurrentWallMs += performance.now() - started;
+  result.concurrent.push(...concurrent);
+  const suspendedPages = Math.max(1, Math.floor(TENANTS / 10 / 50));
+  const activePages = Math.max(1, Math.floor((TENANTS * 9) / 10 / 50));
+  for (let i = 0; i < PAGES / rounds; i += 1) {
+    const [status, last] = i % 2 === 0 ? ['suspended', suspendedPages] : ['active', activePages];
+    result.pages.push(await timedGet(`${fleet.base}/tenants?status=${status}&page=${1 + ((result.pages.length * 7919) % last)}&pageSize=50`, fleet.headers));
+  }
+  for (let i = 0; i < METRICS / rounds; i += 1) result.metrics.push(await timedGet(`${fleet.base}/metrics`, {}));
+  result.refused = fleet.refused;
 }
 
 const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
@@ -127,19 +159,32 @@ async function main(): Promise<void> {
   const [pg] = await probe.sql<{ server_version: string }>('SHOW server_version');
   await probe.cleanup();
   process.stdout.write(
-    `bench:registry: ${TENANTS} tenants seeded by SQL on ${SERVERS} servers, through the built admin API (no worker): ` +
+    `bench:registry: ${TENANTS} tenants seeded by SQL on ${SERVERS} servers, through the built admin API (no worker), the 10-pool and 1,000-pool fleets side by side, measured in ${ROUNDS} alternating rounds: ` +
       `${SEQUENTIAL} admissions one at a time, ${CONCURRENT} with ${CLIENTS} clients (closed loop), ${PAGES} filtered tenant pages (50 a page), ${METRICS} GET /metrics\n` +
       `machine: ${machine()}, PostgreSQL ${pg.server_version} on loopback; load average before: ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}\n\n`,
   );
+  const fleets: Fleet[] = [];
   try {
-    const results: FleetResult[] = [];
-    for (const pools of [10, 1_000]) {
-      const result = await measure(issuer, pools);
-      results.push(result);
+    for (const pools of [10, 1_000]) fleets.push(await startFleet(issuer, pools));
+    const results: FleetResult[] = fleets.map(({ pools }) => ({
+      pools,
+      registryOnly: [],
+      sequential: [],
+      concurrent: [],
+      concurrentWallMs: 0,
+      pages: [],
+      metrics: [],
+      refused: 0,
+    }));
+    for (let i = 0; i < 10; i += 1) for (const fleet of fleets) await admit(fleet);
+    for (let r = 0; r < ROUNDS; r += 1) for (const [i, fleet] of fleets.entries()) await round(fleet, results[i], ROUNDS);
+    for (const result of results) {
+      const { pools } = result;
       process.stdout.write(`${pools} pools (baseline: ${pools === 10 ? 'this' : '10 pools'}), ${result.refused} admissions refused\n`);
       process.stdout.write(row('admission, one client', result.sequential, TARGETS.admission));
+      process.stdout.write(row('  its registry transaction alone (in-process)', result.registryOnly));
       process.stdout.write(
         row(`admission, ${CLIENTS} clients`, result.concurrent, TARGETS.admission).replace(
           '\n',
@@ -151,7 +196,8 @@ async function main(): Promise<void> {
     }
     const [few, many] = results;
     process.stdout.write(
-      `\n1,000 pools against 10, same run: admission p50 ${(median(many.sequential) / median(few.sequential)).toFixed(2)}x, ` +
+      `\n1,000 pools against 10, same run: registry transaction p50 ${(median(many.registryOnly) / median(few.registryOnly)).toFixed(2)}x, ` +
+        `p99 ${(percentile(many.registryOnly, 99) / percentile(few.registryOnly, 99)).toFixed(2)}x; admission p50 ${(median(many.sequential) / median(few.sequential)).toFixed(2)}x, ` +
         `p99 ${(percentile(many.sequential, 99) / percentile(few.sequential, 99)).toFixed(2)}x (one client); ` +
         `${CLIENTS} clients p99 ${(percentile(many.concurrent, 99) / percentile(few.concurrent, 99)).toFixed(2)}x; ` +
         `page p99 ${(percentile(many.pages, 99) / percentile(few.pages, 99)).toFixed(2)}x; /metrics p99 ${(percentile(many.metrics, 99) / percentile(few.metrics, 99)).toFixed(2)}x\n` +
@@ -160,6 +206,11 @@ async function main(): Promise<void> {
           .join(' ')}\n`,
     );
   } finally {
+    for (const fleet of fleets) {
+      await fleet.dataSource.destroy();
+      await fleet.api.stop();
+      await fleet.env.cleanup();
+    }
     await issuer.stop();
   }
 }
