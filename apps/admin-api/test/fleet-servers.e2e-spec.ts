@@ -1,7 +1,9 @@
 import { childProcessEnv, startThrowawayPostgres, type ThrowawayPostgres } from '@tenantry/common/testing';
 import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -15,17 +17,19 @@ describe('a fleet of registered servers', () => {
   let plane: ControlPlane;
   const servers: Record<'b' | 'c', ThrowawayPostgres> = {} as never;
   const tenants: Record<string, { id: string; port: number }> = {};
+  const exportDir = mkdtempSync(join(tmpdir(), 'tenantry-fleet-exports-'));
 
   beforeAll(async () => {
     if (!existsSync(BUILT.migrationRunner)) throw new Error(`${BUILT.migrationRunner} is missing: run "npm run build" first (npm test does)`);
     [servers.b, servers.c] = await Promise.all([startThrowawayPostgres(), startThrowawayPostgres()]);
     // Operations retry for about a minute (1 s doubling): long enough for a stopped server to come back.
-    plane = await startControlPlane({ env: { TENANT_POOL_MAX_DATABASES: '2', OPERATION_MAX_ATTEMPTS: '7', SESSION_GRACE_MS: '0' } });
+    plane = await startControlPlane({ env: { TENANT_POOL_MAX_DATABASES: '2', OPERATION_MAX_ATTEMPTS: '7', SESSION_GRACE_MS: '0', EXPORT_DIR: exportDir } });
   });
 
   afterAll(async () => {
     await plane?.stop();
     await Promise.all(Object.values(servers).map((server) => server.cleanup()));
+    rmSync(exportDir, { recursive: true, force: true });
   });
 
   const db = (code: string) => `tenant_${code}_${plane.env.label}`;
@@ -142,11 +146,14 @@ describe('a fleet of registered servers', () => {
     expect((await order(onB)).status).toBe(201);
   });
 
-  it('offboards a tenant of a server other than the configured one', async () => {
+  it('offboards a tenant of a server other than the configured one, exporting it from that server first', async () => {
     const onB = Object.keys(tenants).find((code) => tenants[code].port === servers.b.port)!;
-    const deleted = await plane.admin('DELETE', `/tenants/${onB}`);
+    const deleted = await plane.admin('DELETE', `/tenants/${onB}?export=true`);
     expect(deleted.status).toBe(202);
-    expect((await plane.waitForOperation(deleted.body.id)).status).toBe('succeeded');
+    const operation = await plane.waitForOperation(deleted.body.id);
+    expect(operation.status).toBe('succeeded');
+    const exported = operation.steps.find((s: { step: string }) => s.step === 'export');
+    expect(existsSync(exported.detail)).toBe(true);
     expect(await onServer(onB)).toHaveLength(0);
     expect(await servers.b.sql(`SELECT 1 FROM pg_roles WHERE rolname LIKE $1`, [`%${onB}%`])).toHaveLength(0);
   });
