@@ -2,8 +2,10 @@ import type { PoolAddress } from '@tenantry/common';
 import { EngineRegistry } from './engine-registry';
 import type { TenantDatabaseEngine } from './tenant-database-engine';
 
-const fakeEngine = (kind: TenantDatabaseEngine['kind'], url = 'configured') =>
-  ({ kind, url, close: jest.fn(async () => undefined) }) as unknown as TenantDatabaseEngine & { url: string; close: jest.Mock };
+const fakeEngine = (kind: TenantDatabaseEngine['kind'], url = 'configured') => {
+  const closed = jest.fn(async () => undefined);
+  return Object.assign({ kind, url, closed, close: () => closed() }) as unknown as TenantDatabaseEngine & { url: string; closed: jest.Mock };
+};
 
 const at = (host: string, port = 5432, engine: PoolAddress['engine'] = 'postgres'): PoolAddress => ({ engine, host, port, elasticPoolId: null, location: null });
 
@@ -33,7 +35,7 @@ describe('EngineRegistry.on: the engine of each registered server', () => {
     const second = (await registry.on(at('b'))) as ReturnType<typeof fakeEngine>;
     expect(second).not.toBe(first);
     expect(second.url).toBe('postgres://admin:two@b:5432/postgres');
-    expect(first.close).toHaveBeenCalled();
+    expect(first.closed).toHaveBeenCalled();
   });
 
   it('without registered servers, is the engine of the kind', async () => {
