@@ -60,6 +60,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     ADMIN_API_PORT: '0',
     TENANT_POOL_MAX_DATABASES: '100000',
+    // Eleven pools of 100,000 on the configured server: its limit must hold them all.
+    TENANT_PG_MAX_DATABASES: '2000000',
     // The registry pool under test: the deployment defaults unless set for this run.
     ADMIN_DB_POOL_SIZE: process.env.ADMIN_DB_POOL_SIZE,
     ADMIN_DB_CONNECTION_WAIT_MS: process.env.ADMIN_DB_CONNECTION_WAIT_MS,

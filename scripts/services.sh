@@ -75,3 +75,9 @@ else
   start_redis
   wait_for Redis "$redis_host" "$redis_port"
 fi
+
+# Tests start PostgreSQL clusters of their own (a second and third server, restarts, outages) from
+# the machine's server binaries, whatever server DATABASE_URL names: initdb and pg_ctl must be here.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt_install postgresql
+fi

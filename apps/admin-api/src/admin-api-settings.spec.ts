@@ -2,7 +2,8 @@ import { loadSettings } from '@tenantry/common';
 import { adminApiSettings } from './admin-api-settings';
 
 describe('admin API settings', () => {
-  const local = { TENANTRY_MODE: 'development' };
+  // The admin API protects the passwords of registered servers: it needs the secrets key too.
+  const local = { TENANTRY_MODE: 'development', SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') };
   const admission = (env: Record<string, string>) => loadSettings(adminApiSettings, { ...local, ...env }).admission;
 
   it('has a plan and region catalogue that fits the README and demo on a fresh machine, and takes another', () => {

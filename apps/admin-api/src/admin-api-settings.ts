@@ -12,6 +12,7 @@ import {
 } from '@tenantry/common';
 import { configuredEngineKinds, enginesSettings } from '@tenantry/engines';
 import { configuredPoolSettings, operationQueueSettings, registrySettings, slotReservationSettings } from '@tenantry/registry';
+import { secretsSettings } from '@tenantry/secrets';
 import { z } from 'zod';
 
 /** The admin API's own settings (the libs it imports have theirs). */
@@ -70,6 +71,7 @@ export const adminApiSettings = combineSettings({
   slotReservation: slotReservationSettings,
   queue: operationQueueSettings,
   auth: authSettings,
+  secrets: secretsSettings,
   admission: admissionSettings,
   http: adminHttpSettings,
 });

@@ -2,7 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '@tenantry/auth';
 import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule } from '@tenantry/common';
-import { OperationQueueModule, RegistryModule } from '@tenantry/registry';
+import { DataKeyDirectory, OperationQueueModule, RegistryModule } from '@tenantry/registry';
+import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
 import { ADMISSION_OPTIONS, type AdminApiSettings } from './admin-api-settings';
 import { HealthController } from './health/health.controller';
@@ -13,6 +14,8 @@ import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
 import { PoolsController } from './pools/pools.controller';
 import { PoolsService } from './pools/pools.service';
+import { ServersController } from './servers/servers.controller';
+import { ServersService } from './servers/servers.service';
 import { TenantsController } from './tenants/tenants.controller';
 import { TenantsService } from './tenants/tenants.service';
 
@@ -28,10 +31,12 @@ export class AdminApiModule {
         RegistryModule.forRoot(settings.registry, { configuredPool: settings.configuredPool, slotReservation: settings.slotReservation }),
         OperationQueueModule.forRoot(settings.queue),
         AuthModule.forRoot(settings.auth),
+        // Protects the passwords of registered servers, as the worker protects tenant passwords.
+        SecretsModule.forRoot(settings.secrets, DataKeyDirectory),
         // Quiet: a failing probe repeats every few seconds what the failing connection already logged.
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [TenantsController, OperationsController, PoolsController, MigrationsController, HealthController, MetricsController],
+      controllers: [TenantsController, OperationsController, ServersController, PoolsController, MigrationsController, HealthController, MetricsController],
       providers: [
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('admin-api') },
         { provide: ADMISSION_OPTIONS, useValue: settings.admission },
@@ -39,6 +44,7 @@ export class AdminApiModule {
         TenantsService,
         OperationsService,
         PoolsService,
+        ServersService,
       ],
     };
   }

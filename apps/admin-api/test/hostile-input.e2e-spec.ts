@@ -96,10 +96,14 @@ describe('hostile input is refused with a reason, never a 500', () => {
     });
 
     it('text with ordinary Unicode is still accepted', async () => {
-      const created = await admin('POST', '/tenants', { code: 'unicode_ok', name: 'Ærø Café — 東京 ✓', plan: 'premium', region: 'westeurope' });
+      const created = await admin('POST', '/tenants', { code: 'unicode_ok', name: 'Ærø Café — 東京 ✓', plan: 'premium', region: 'local' });
       expect(created.status).toBe(202);
-      expect(created.body).toMatchObject({ tenant: { name: 'Ærø Café — 東京 ✓', plan: 'premium', region: 'westeurope' } });
+      expect(created.body).toMatchObject({ tenant: { name: 'Ærø Café — 東京 ✓', plan: 'premium', region: 'local' } });
       expect((await plane.waitForOperation((created.body.operation as { id: string }).id)).status).toBe('succeeded');
+      // A region of the catalogue is admitted, and placed only on a server of that region: this fleet has none there.
+      const elsewhere = await admin('POST', '/tenants', { code: 'unicode_weu', name: 'Ærø Café — 東京 ✓', plan: 'premium', region: 'westeurope' });
+      expect(elsewhere.status).toBe(422);
+      expect(elsewhere.body.message).toBe('no shared database pool is registered in region westeurope');
     });
   });
 

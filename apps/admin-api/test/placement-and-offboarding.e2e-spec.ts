@@ -39,7 +39,7 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     await plane.provision('second');
     const refused = await plane.admin('POST', '/tenants', { code: 'third', name: 'third' });
     expect(refused.status).toBe(422);
-    expect(refused.body.message).toMatch(/every shared database pool is full \(pool-t[0-9a-f]+ 2\/2\)/);
+    expect(refused.body.message).toMatch(/every shared database pool in region local is full \(pool-t[0-9a-f]+ 2\/2\)/);
     expect(await tenantsNamed('third')).toHaveLength(0);
     expect(await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [databaseOf('third')])).toHaveLength(0);
   });
@@ -65,10 +65,10 @@ describe('placement on pools with a capacity, and offboarding with an export', (
     expect(await tenantsNamed('bigcorp_two')).toHaveLength(0);
   });
 
-  it('refuses a postgres pool on a server this deployment does not manage', async () => {
+  it('refuses a postgres pool on a server that is not registered', async () => {
     const answer = await plane.admin('PUT', '/pools/elsewhere', { engine: 'postgres', host: '10.9.9.9', port: 5432, maxDatabases: 10 });
     expect(answer.status).toBe(400);
-    expect(answer.body.message).toContain('must be on the server this deployment manages');
+    expect(answer.body.message).toContain('no postgres server is registered at 10.9.9.9:5432: register it first with PUT /servers/:name');
   });
 
   it('exports the tenant database before dropping it; the file restores into a fresh database', async () => {
@@ -141,6 +141,15 @@ describe('placement on pools with a capacity, and offboarding with an export', (
   it('registers an Azure SQL elastic pool, checking its resource id and its capacity against its SKU’s documented limit, and lists it', async () => {
     const elasticPoolId = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
     const sku = { name: 'GP_Gen5', capacity: 8 };
+    // Its logical server first: Azure's 5,000 databases per server is the most it takes. In the tenants' region, so a tenant may name the pool.
+    const server = { engine: 'azure-sql', host: 'sql-weu-1.database.windows.net', region: 'local', managedIdentity: true };
+    const overLimit = await plane.admin('PUT', '/servers/sql-weu-1', { ...server, maxDatabases: 5001 });
+    expect(overLimit.status).toBe(400);
+    expect(overLimit.body.message).toContain('more than an Azure SQL logical server holds (5000');
+    expect((await plane.admin('PUT', '/servers/sql-weu-1', { ...server, maxDatabases: 5000 })).body).toMatchObject({
+      port: 1433,
+      credential: { kind: 'managed-identity' },
+    });
     const malformed = await plane.admin('PUT', '/pools/weu-a', {
       engine: 'azure-sql',
       elasticPoolId: '/subscriptions/x/pools/a',

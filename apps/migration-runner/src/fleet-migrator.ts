@@ -1,7 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { enterTenant } from '@tenantry/common';
 import { EngineRegistry } from '@tenantry/engines';
-import { databaseTarget, RegistryUnitOfWork, type MigrationRunRow, type MigrationRunStatus, type TenantDatabaseEntity, type TenantEntity } from '@tenantry/registry';
+import {
+  databaseTarget,
+  RegistryUnitOfWork,
+  serverAddress,
+  type MigrationRunRow,
+  type MigrationRunStatus,
+  type TenantDatabaseEntity,
+  type TenantEntity,
+} from '@tenantry/registry';
 import { blockedContracts, CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { ClsService } from 'nestjs-cls';
 import { MIGRATION_RUNNER_OPTIONS, type MigrationRunnerOptions } from './migration-runner-settings';
@@ -62,7 +70,8 @@ interface Member {
 
 /**
  * Brings every active tenant database to the current tenant schema: a canary wave first, then
- * the rest with a concurrency cap. A failed tenant is recorded and the others go on, until the
+ * the rest with a concurrency cap across the fleet and one per server (MIGRATION_SERVER_CONCURRENCY),
+ * so one busy server does not slow the rest and none is hit by the whole fleet's concurrency. A failed tenant is recorded and the others go on, until the
  * failures pass the threshold; the run then halts and the tenants not reached are `skipped`.
  */
 @Injectable()
@@ -121,8 +130,19 @@ export class FleetMigrator {
     } finally {
       lease.release();
     }
-    if (status === 'succeeded' && !options.tenant) await this.engines.get('postgres').fastPath?.ensureTemplate(this.options.environment);
+    if (status === 'succeeded' && !options.tenant) await this.refreshTemplates();
     return { runId, status, results, error: interruption?.reason };
+  }
+
+  /** Each PostgreSQL server's provisioning template, brought to the new version; one server that fails does not stop the others. */
+  private async refreshTemplates(): Promise<void> {
+    for (const server of await this.registry.repositories.servers.byEngine('postgres')) {
+      try {
+        await (await this.engines.on(serverAddress(server))).fastPath?.ensureTemplate(this.options.environment);
+      } catch (error) {
+        this.logger.warn(`could not bring the provisioning template of server ${server.name} up to date: ${messageOf(error)}`);
+      }
+    }
   }
 
   /** The tenants this run covers; refuses (before anything is recorded) an unknown tenant or a contract that must wait. */
@@ -175,6 +195,7 @@ export class FleetMigrator {
           report(result);
         },
         () => halted !== undefined || failures > options.maxFailures || stop.requested !== undefined,
+        { keyOf: serverOf, perKey: this.options.serverConcurrency },
       );
     const waves = async () => {
       if (options.dryRun) {
@@ -213,7 +234,7 @@ export class FleetMigrator {
   private async plan({ tenant, database }: Member): Promise<TenantMigrationResult> {
     const started = Date.now();
     try {
-      const pending = await this.engines.get(database.address.engine).pendingMigrations(databaseTarget(tenant, database));
+      const pending = await (await this.engines.on(database.address)).pendingMigrations(databaseTarget(tenant, database));
       return { ...this.result(tenant, 'planned', 'none', database.schemaVersion, Date.now() - started), pending };
     } catch (error) {
       return { ...this.result(tenant, 'failed', 'none', database.schemaVersion, Date.now() - started), error: messageOf(error) };
@@ -225,7 +246,7 @@ export class FleetMigrator {
       enterTenant(this.cls, tenant.id);
       const started = Date.now();
       try {
-        const { applied, version } = await this.engines.get(database.address.engine).applySchema(databaseTarget(tenant, database));
+        const { applied, version } = await (await this.engines.on(database.address)).applySchema(databaseTarget(tenant, database));
         await this.registry.repositories.databases.setSchemaVersion(tenant.id, version);
         return this.result(tenant, applied.length > 0 ? 'migrated' : 'current', wave, version, Date.now() - started);
       } catch (error) {
@@ -237,6 +258,11 @@ export class FleetMigrator {
   private result(tenant: TenantEntity, outcome: TenantOutcome, wave: TenantMigrationResult['wave'], version: string | null, durationMs: number) {
     return { code: tenant.code, tenantId: tenant.id, outcome, wave, version, durationMs };
   }
+}
+
+/** The server a tenant's database is on: the per-server cap counts by it. */
+function serverOf({ database }: Member): string {
+  return `${database.address.engine}:${database.address.host}:${database.address.port}`;
 }
 
 export function canaryCount(canary: FleetRunOptions['canary'], behind: number): number {

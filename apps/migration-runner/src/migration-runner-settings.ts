@@ -1,6 +1,7 @@
 import { combineSettings, defineSettings, loggingSettings, redisSettings, redisVariables, sharedVariables, type SettingsOf } from '@tenantry/common';
 import { enginesSettings } from '@tenantry/engines';
 import { QUEUE_PREFIX, registrySettings } from '@tenantry/registry';
+import { secretsSettings } from '@tenantry/secrets';
 import { z } from 'zod';
 
 /** The runner's own settings (the libs it imports have theirs). */
@@ -9,6 +10,8 @@ export interface MigrationRunnerOptions {
   environment: string;
   /** A run whose runner has not renewed its lease for this long is abandoned (the runner died). */
   runLeaseMs: number;
+  /** At most this many tenants of one server migrate at once, whatever --concurrency allows across servers. */
+  serverConcurrency: number;
   /** On SIGINT or SIGTERM, how long the tenants in flight may take to finish. */
   shutdownTimeoutMs: number;
   /** Scheduled mode's BullMQ queue: on the deployment's Redis, under its queue prefix. */
@@ -21,6 +24,7 @@ const runnerOwnSettings = defineSettings({
   variables: {
     TENANTRY_ENV: sharedVariables.TENANTRY_ENV,
     MIGRATION_RUN_LEASE_MS: z.coerce.number().int().min(1_000).default(60_000),
+    MIGRATION_SERVER_CONCURRENCY: z.coerce.number().int().min(1).default(4),
     SHUTDOWN_TIMEOUT_MS: sharedVariables.SHUTDOWN_TIMEOUT_MS,
     REDIS_URL: redisVariables.REDIS_URL,
     QUEUE_PREFIX,
@@ -28,6 +32,7 @@ const runnerOwnSettings = defineSettings({
   build: (e): MigrationRunnerOptions => ({
     environment: e.TENANTRY_ENV,
     runLeaseMs: e.MIGRATION_RUN_LEASE_MS,
+    serverConcurrency: e.MIGRATION_SERVER_CONCURRENCY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     scheduleQueue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
   }),
@@ -39,6 +44,7 @@ export const migrationRunnerSettings = combineSettings({
   redis: redisSettings,
   registry: registrySettings,
   engines: enginesSettings,
+  secrets: secretsSettings,
   runner: runnerOwnSettings,
 });
 

@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggingModule, RedisModule } from '@tenantry/common';
 import { EnginesModule } from '@tenantry/engines';
-import { RegistryModule } from '@tenantry/registry';
+import { DataKeyDirectory, RegisteredServerCredentials, RegistryModule } from '@tenantry/registry';
+import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
 import { FleetMigrator } from './fleet-migrator';
 import { MIGRATION_RUNNER_OPTIONS, type MigrationRunnerSettings } from './migration-runner-settings';
@@ -18,7 +19,8 @@ export class MigrationRunnerModule {
         RedisModule.forRoot(settings.redis),
         // Two registry connections: ADMIN_DB_POOL_SIZE sizes the processes that serve requests and jobs, not the runner's registry writes.
         RegistryModule.forRoot({ ...settings.registry, connections: { ...settings.registry.connections, poolSize: 2 } }),
-        EnginesModule.forRoot(settings.engines),
+        EnginesModule.forRoot(settings.engines, RegisteredServerCredentials),
+        SecretsModule.forRoot(settings.secrets, DataKeyDirectory),
       ],
       providers: [{ provide: MIGRATION_RUNNER_OPTIONS, useValue: settings.runner }, FleetMigrator, ScheduledRuns],
       exports: [FleetMigrator, ScheduledRuns],

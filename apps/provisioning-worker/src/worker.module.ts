@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule } from '@tenantry/common';
 import { EnginesModule } from '@tenantry/engines';
-import { DataKeyDirectory, OperationQueueModule, RegistryModule } from '@tenantry/registry';
+import { DataKeyDirectory, OperationQueueModule, RegisteredServerCredentials, RegistryModule } from '@tenantry/registry';
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
 import { DatabaseCreator } from './fast-path/database-creator';
@@ -34,7 +34,7 @@ export class WorkerModule {
         RedisModule.forRoot(settings.redis),
         RegistryModule.forRoot(settings.registry, { configuredPool: settings.configuredPool, slotReservation: settings.slotReservation }),
         OperationQueueModule.forRoot(settings.queue),
-        EnginesModule.forRoot(settings.engines),
+        EnginesModule.forRoot(settings.engines, RegisteredServerCredentials),
         SecretsModule.forRoot(settings.secrets, DataKeyDirectory),
       ],
       providers: [

@@ -45,3 +45,9 @@ export class ExportBlocked extends DomainError {
   readonly code = 'EXPORT_BLOCKED';
   readonly category = 'conflict';
 }
+
+/** The control plane cannot sign in to a server: it is not registered at that address, or no credential for it is stored; the message says which. */
+export class ServerNotReachable extends DomainError {
+  readonly code = 'SERVER_NOT_REACHABLE';
+  readonly category = 'unavailable';
+}

@@ -1,10 +1,11 @@
 import { DefaultAzureCredential } from '@azure/identity';
-import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import type { EngineKind } from '@tenantry/common';
 import { AzureSqlEngine } from './azure-sql/azure-sql.engine';
 import { EngineRegistry } from './engine-registry';
 import type { EnginesOptions } from './engines-options';
 import { PostgresEngine } from './postgres/postgres.engine';
+import { SERVER_CREDENTIALS, type ServerCredentialSource } from './server-credentials';
 import type { TenantDatabaseEngine } from './tenant-database-engine';
 
 /** Every engine this process is configured for: PostgreSQL always, azure-sql when AZURE_SQL_AUTH is set. */
@@ -25,10 +26,19 @@ export function configuredEngineKinds(options: EnginesOptions): EngineKind[] {
 export class EnginesModule implements OnApplicationShutdown {
   constructor(private readonly engines: EngineRegistry) {}
 
-  static forRoot(options: EnginesOptions): DynamicModule {
+  /** `credentials`: how this process signs in to registered servers (the registry's RegisteredServerCredentials); absent, the configured server only. */
+  static forRoot(options: EnginesOptions, credentials?: Type<ServerCredentialSource>): DynamicModule {
+    const registry = credentials
+      ? {
+          provide: EngineRegistry,
+          inject: [SERVER_CREDENTIALS],
+          useFactory: (source: ServerCredentialSource) =>
+            new EngineRegistry(configuredEngines(options), { credentials: source, connect: (adminUrl) => new PostgresEngine({ ...options.postgres, adminUrl }) }),
+        }
+      : { provide: EngineRegistry, useFactory: () => new EngineRegistry(configuredEngines(options)) };
     return {
       module: EnginesModule,
-      providers: [{ provide: EngineRegistry, useFactory: () => new EngineRegistry(configuredEngines(options)) }],
+      providers: [...(credentials ? [{ provide: SERVER_CREDENTIALS, useClass: credentials }] : []), registry],
       exports: [EngineRegistry],
     };
   }

@@ -2,6 +2,7 @@ export * from './tenant-database-engine';
 export * from './tenant-names';
 export * from './engine-errors';
 export * from './engine-registry';
+export * from './server-credentials';
 export * from './engines.module';
 export * from './engines-options';
 export * from './postgres/postgres.engine';

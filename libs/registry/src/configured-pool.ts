@@ -3,8 +3,9 @@ import { CONFIGURED_POOL_OPTIONS, type ConfiguredPoolOptions } from './registry-
 import { RegistryUnitOfWork } from './registry-unit-of-work';
 
 /**
- * Registers the server this deployment is configured with as a pool, so a fresh machine has
- * somewhere to place tenants. Only when absent: a capacity changed later through PUT /pools stays.
+ * Registers the server this deployment is configured with (TENANT_PG_URL, the zero-configuration
+ * first server) and a shared pool on it, so a fresh machine has somewhere to place tenants. Only
+ * when absent: a limit, region or capacity changed later through PUT /servers or PUT /pools stays.
  * Off (TENANT_PG_POOL_REGISTER=false) where that server only holds the registry, as on Azure.
  */
 @Injectable()
@@ -15,13 +16,31 @@ export class ConfiguredPool implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { register, name, host, port, maxDatabases } = this.pool;
+    const { register, name, host, port, maxDatabases, region, serverMaxDatabases } = this.pool;
     if (!register) return;
-    await this.registry.repositories.pools.insertIfAbsent({
-      name,
-      address: { engine: 'postgres', host, port, elasticPoolId: null, location: null },
-      maxDatabases,
-      dedicated: false,
+    await this.registry.transaction(async (r) => {
+      const server = await r.servers.insertIfAbsent({
+        name,
+        engine: 'postgres',
+        host,
+        port,
+        region,
+        maxDatabases: serverMaxDatabases,
+        credentialKind: 'configured',
+        login: null,
+        secret: null,
+        draining: false,
+      });
+      if (!server) {
+        throw new Error(`a server named "${name}" (TENANT_POOL_NAME) is registered at another address than ${host}:${port}: rename one of them`);
+      }
+      await r.pools.insertIfAbsent({
+        name,
+        serverId: server.id,
+        address: { engine: 'postgres', host, port, elasticPoolId: null, location: null },
+        maxDatabases,
+        dedicated: false,
+      });
     });
   }
 }

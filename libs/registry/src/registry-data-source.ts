@@ -3,6 +3,7 @@ import { Client, escapeIdentifier } from 'pg';
 import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { AuditEventEntity } from './entities/audit-event.entity';
 import { DatabasePoolEntity } from './entities/database-pool.entity';
+import { DatabaseServerEntity } from './entities/database-server.entity';
 import { OperationEntity } from './entities/operation.entity';
 import { TenantDatabaseEntity } from './entities/tenant-database.entity';
 import { TenantEntity } from './entities/tenant.entity';
@@ -17,9 +18,10 @@ import { PoolSlots1764000550000 } from './migrations/1764000550000-PoolSlots';
 import { DroppedDatabases1764000620000 } from './migrations/1764000620000-DroppedDatabases';
 import { OperationCheckpoints1764000700000 } from './migrations/1764000700000-OperationCheckpoints';
 import { DataKeys1764000800000 } from './migrations/1764000800000-DataKeys';
+import { DatabaseServers1764000900000 } from './migrations/1764000900000-DatabaseServers';
 import type { AdminDatabaseOptions, RegistryConnectionOptions, RegistryOptions } from './registry-options';
 
-export const REGISTRY_ENTITIES = [DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
+export const REGISTRY_ENTITIES = [DatabaseServerEntity, DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
 export const REGISTRY_MIGRATIONS = [
   InitialRegistry1764000000000,
   DedicatedPools1764000100000,
@@ -32,6 +34,7 @@ export const REGISTRY_MIGRATIONS = [
   DroppedDatabases1764000620000,
   OperationCheckpoints1764000700000,
   DataKeys1764000800000,
+  DatabaseServers1764000900000,
 ];
 
 export function registryDataSourceOptions({ adminDb, connections }: Pick<RegistryOptions, 'adminDb' | 'connections'>): DataSourceOptions {

@@ -31,6 +31,10 @@ export interface ConfiguredPoolOptions {
   /** Where business services reach its databases. */
   host: string;
   port: number;
+  /** The region of the server: tenants of that region are placed on it. */
+  region: string;
+  /** The server's database limit, which its pools' capacities together may not pass. */
+  serverMaxDatabases: number;
 }
 
 export const CONFIGURED_POOL_OPTIONS = Symbol('CONFIGURED_POOL_OPTIONS');
@@ -89,8 +93,26 @@ const poolSettings = defineSettings({
       .default('local-pg'),
     TENANT_POOL_MAX_DATABASES: z.coerce.number().int().positive().default(500),
     TENANT_PG_POOL_REGISTER: booleanVariable(true),
+    // The first of TENANT_REGIONS by default, so a tenant that names no region is placed here.
+    TENANT_PG_REGION: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .default('local'),
+    TENANT_PG_MAX_DATABASES: z.coerce.number().int().positive().default(5_000),
   },
-  build: (e) => ({ name: e.TENANT_POOL_NAME, maxDatabases: e.TENANT_POOL_MAX_DATABASES, register: e.TENANT_PG_POOL_REGISTER, host: e.TENANT_PG_HOST }),
+  build: (e, problems) => {
+    if (e.TENANT_POOL_MAX_DATABASES > e.TENANT_PG_MAX_DATABASES) {
+      problems.push(`TENANT_POOL_MAX_DATABASES: ${e.TENANT_POOL_MAX_DATABASES} is more than the server holds (TENANT_PG_MAX_DATABASES ${e.TENANT_PG_MAX_DATABASES})`);
+    }
+    return {
+      name: e.TENANT_POOL_NAME,
+      maxDatabases: e.TENANT_POOL_MAX_DATABASES,
+      register: e.TENANT_PG_POOL_REGISTER,
+      host: e.TENANT_PG_HOST,
+      region: e.TENANT_PG_REGION,
+      serverMaxDatabases: e.TENANT_PG_MAX_DATABASES,
+    };
+  },
 });
 
 export const configuredPoolSettings: Settings<ConfiguredPoolOptions> = mapSettings(

@@ -8,6 +8,7 @@ import { MigrationRunRepository } from './repositories/migration-run.repository'
 import { OperationRepository } from './repositories/operation.repository';
 import { isPoolWaitTimeout } from './repositories/pg-errors';
 import { PoolRepository } from './repositories/pool.repository';
+import { ServerRepository } from './repositories/server.repository';
 import { TenantDatabaseRepository } from './repositories/tenant-database.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 
@@ -16,6 +17,7 @@ export interface RegistryRepositories {
   operations: OperationRepository;
   databases: TenantDatabaseRepository;
   pools: PoolRepository;
+  servers: ServerRepository;
   audit: AuditRepository;
   migrationRuns: MigrationRunRepository;
 }
@@ -26,6 +28,7 @@ function repositoriesOn(em: EntityManager): RegistryRepositories {
     operations: new OperationRepository(em),
     databases: new TenantDatabaseRepository(em),
     pools: new PoolRepository(em),
+    servers: new ServerRepository(em),
     audit: new AuditRepository(em),
     migrationRuns: new MigrationRunRepository(em),
   };

@@ -1,6 +1,6 @@
 import { TenantCodeTaken } from '@tenantry/common';
 import { createTestEnv } from '@tenantry/common/testing';
-import { useTestRegistry } from '@tenantry/registry/testing';
+import { testServerId, useTestRegistry } from '@tenantry/registry/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { databaseTarget } from './database-target';
@@ -22,6 +22,7 @@ describe('registry (admin database)', () => {
       'audit_events',
       'data_keys',
       'database_pools',
+      'database_servers',
       'migration_run_results',
       'migration_runs',
       'operations',
@@ -177,7 +178,13 @@ describe('registry (admin database)', () => {
   it('keeps an elastic pool with its resource id and region, and hands them to the engine with each tenant placed on it', async () => {
     const elasticPoolId = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
     const address = { engine: 'azure-sql' as const, host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId, location: 'westeurope' };
-    const pool = await db.registry.repositories.pools.upsert({ name: 'weu-a', address, maxDatabases: 500, dedicated: false });
+    const pool = await db.registry.repositories.pools.upsert({
+      name: 'weu-a',
+      serverId: await testServerId(db.registry.repositories, address),
+      address,
+      maxDatabases: 500,
+      dedicated: false,
+    });
     expect(pool.address).toMatchObject({ elasticPoolId, location: 'westeurope' });
 
     const tenant = await db.registry.repositories.tenants.insert(newTenant('pooled'));
@@ -200,7 +207,7 @@ describe('registry (admin database)', () => {
 
   it('refuses half an elastic pool, or one on a postgres pool', async () => {
     const postgres = { engine: 'postgres' as const, host: 'h', port: 5432 };
-    const capacity = { maxDatabases: 5, dedicated: false };
+    const capacity = { maxDatabases: 5, dedicated: false, serverId: await testServerId(db.registry.repositories, postgres) };
     const half = { ...postgres, engine: 'azure-sql' as const, elasticPoolId: '/x', location: null };
     await expect(db.registry.repositories.pools.upsert({ name: 'half', address: half, ...capacity })).rejects.toThrow(/database_pools_elastic_pool/);
     const mixed = { ...postgres, elasticPoolId: '/x', location: 'westeurope' };

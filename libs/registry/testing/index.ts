@@ -1,1 +1,2 @@
 export * from './test-registry';
+export * from './test-server';

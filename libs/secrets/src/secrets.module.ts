@@ -7,15 +7,15 @@ import type { SecretsOptions } from './secrets-options';
 @Module({})
 export class SecretsModule {
   /** `dataKeys`: the provider of the registry's data keys (the registry's DataKeyDirectory), which a vault needs. */
-  static forRoot(options: SecretsOptions, dataKeys?: InjectionToken): DynamicModule {
+  static forRoot(options: SecretsOptions, dataKeys: InjectionToken): DynamicModule {
     return {
       module: SecretsModule,
       global: true,
       providers: [
         {
           provide: SECRET_PROTECTOR,
-          useFactory: (store?: DataKeyStore) => createSecretProtector(options, { dataKeys: store }),
-          inject: dataKeys ? [dataKeys] : [],
+          useFactory: (store: DataKeyStore) => createSecretProtector(options, { dataKeys: store }),
+          inject: [dataKeys],
         },
       ],
       exports: [SECRET_PROTECTOR],

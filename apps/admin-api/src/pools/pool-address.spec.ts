@@ -2,24 +2,31 @@ import { InvalidPoolAddress, InvalidPoolCapacity } from '@tenantry/common';
 import type { RegisterPoolDto } from './dto/register-pool.dto';
 import { poolAddress } from './pool-address';
 
-const managed = { host: '127.0.0.1', port: 5432 };
 const ELASTIC_POOL = '/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a';
 const GP_6 = { name: 'GP_Gen5', capacity: 6 };
-const address = (input: Partial<RegisterPoolDto>) => poolAddress({ engine: 'azure-sql', maxDatabases: 100, ...input }, managed);
+const address = (input: Partial<RegisterPoolDto>) => poolAddress({ engine: 'azure-sql', maxDatabases: 100, ...input });
 const elastic = (input: Partial<RegisterPoolDto> = {}) => address({ elasticPoolId: ELASTIC_POOL, location: 'westeurope', sku: GP_6, ...input });
 
 describe('poolAddress', () => {
-  it('takes a postgres pool on the managed server only, without Azure fields', () => {
-    expect(poolAddress({ engine: 'postgres', host: '127.0.0.1', port: 5432, maxDatabases: 10 }, managed)).toEqual({
+  it('takes a postgres pool at host:port, or on the registered server it names, without Azure fields', () => {
+    const managed = { host: '127.0.0.1', port: 5432 };
+    expect(poolAddress({ engine: 'postgres', host: '127.0.0.1', port: 5432, maxDatabases: 10 })).toEqual({
       engine: 'postgres',
       host: '127.0.0.1',
       port: 5432,
       elasticPoolId: null,
       location: null,
     });
-    expect(() => poolAddress({ engine: 'postgres', host: '10.0.0.9', port: 5432, maxDatabases: 10 }, managed)).toThrow('must be on the server this deployment manages');
-    expect(() => poolAddress({ engine: 'postgres', ...managed, maxDatabases: 10, location: 'westeurope' }, managed)).toThrow('belong to azure-sql pools');
-    expect(() => poolAddress({ engine: 'postgres', ...managed, maxDatabases: 10, sku: GP_6 }, managed)).toThrow('belong to azure-sql pools');
+    expect(poolAddress({ engine: 'postgres', server: 'pg-2', maxDatabases: 10 }, { engine: 'postgres', host: 'pg-2.internal', port: 6432 })).toMatchObject({
+      host: 'pg-2.internal',
+      port: 6432,
+    });
+    expect(() => poolAddress({ engine: 'postgres', server: 'sql', maxDatabases: 10 }, { engine: 'azure-sql', ...managed })).toThrow(
+      'is an azure-sql server, not postgres',
+    );
+    expect(() => poolAddress({ engine: 'postgres', maxDatabases: 10 })).toThrow('a postgres pool needs its server');
+    expect(() => poolAddress({ engine: 'postgres', ...managed, maxDatabases: 10, location: 'westeurope' })).toThrow('belong to azure-sql pools');
+    expect(() => poolAddress({ engine: 'postgres', ...managed, maxDatabases: 10, sku: GP_6 })).toThrow('belong to azure-sql pools');
   });
 
   it('derives the host and port of an elastic pool from its resource id', () => {

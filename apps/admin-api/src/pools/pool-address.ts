@@ -3,17 +3,19 @@ import { assertAzureSqlCapacity, AZURE_SQL_PORT, defaultServerHost, parseElastic
 import type { RegisterPoolDto } from './dto/register-pool.dto';
 
 /**
- * Where a registered pool's databases live, with the defaults each engine allows. A postgres pool
- * must be on the server this deployment manages; an azure-sql pool is an elastic pool (resource id
- * and region, host derived from the server) or, without an id, a plain SQL Server at host:port.
+ * Where a registered pool's databases live, with the defaults each engine allows: on `server` when
+ * one is named (its host and port, unless given the same). A postgres pool is a share of a
+ * PostgreSQL server at host:port; an azure-sql pool is an elastic pool (resource id and region, host
+ * derived from the server) or, without an id, a plain SQL Server at host:port.
  */
-export function poolAddress(input: RegisterPoolDto, managedServer: { host: string; port: number }): PoolAddress {
+export function poolAddress(request: RegisterPoolDto, registered?: { engine: string; host: string; port: number }): PoolAddress {
+  if (registered && registered.engine !== request.engine)
+    throw new InvalidPoolAddress(`server ${request.server} is an ${registered.engine} server, not ${request.engine}`);
+  const input = registered ? { ...request, host: request.host ?? registered.host, port: request.port ?? registered.port } : request;
   const { engine, host, port, elasticPoolId, location, sku, maxDatabases } = input;
   if (engine === 'postgres') {
     if (elasticPoolId || location || sku) throw new InvalidPoolAddress('elasticPoolId, location and sku belong to azure-sql pools');
-    if (host !== managedServer.host || port !== managedServer.port) {
-      throw new InvalidPoolAddress(`postgres pools must be on the server this deployment manages (${managedServer.host}:${managedServer.port})`);
-    }
+    if (!host || !port) throw new InvalidPoolAddress('a postgres pool needs its server (or its host and port)');
     return { engine, host, port, elasticPoolId: null, location: null };
   }
   if (!elasticPoolId) {

@@ -8,9 +8,10 @@ import { PoolNameParam } from './dto/pool-name.param';
 import { RegisterPoolDto } from './dto/register-pool.dto';
 import { PoolsService } from './pools.service';
 
-function poolView({ pool, databases, reserved }: PoolUsage) {
+function poolView({ pool, server, databases, reserved }: PoolUsage) {
   return {
     name: pool.name,
+    server,
     engine: pool.address.engine,
     host: pool.address.host,
     port: pool.address.port,

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFIGURED_POOL_OPTIONS, RegistryUnitOfWork, type ConfiguredPoolOptions, type PoolUsage } from '@tenantry/registry';
+import { InvalidPoolAddress } from '@tenantry/common';
+import { CONFIGURED_POOL_OPTIONS, RegistryUnitOfWork, type ConfiguredPoolOptions, type PoolUsage, type RegistryRepositories } from '@tenantry/registry';
+import { ServerCapacityExceeded, ServerNotRegistered } from '../servers/server-errors';
 import type { Actor } from '../tenants/actor';
 import type { RegisterPoolDto } from './dto/register-pool.dto';
 import { poolAddress } from './pool-address';
@@ -16,14 +18,42 @@ export class PoolsService {
     return this.registry.repositories.pools.usage();
   }
 
-  /** Registers a pool or changes its capacity; the PostgreSQL engine of a deployment drives one server. */
+  /**
+   * Registers a pool on a registered server or changes its capacity. The server's row stays locked
+   * to the end, so two registrations never share out the same room: its pools' capacities together
+   * stay within its limit, and admission, counting per pool, never passes it.
+   */
   async register(name: string, input: RegisterPoolDto, actor: Actor): Promise<PoolUsage> {
-    const address = poolAddress(input, this.configuredPool);
     await this.registry.transaction(async (r) => {
-      await r.pools.upsert({ name, address, maxDatabases: input.maxDatabases, dedicated: input.dedicated ?? false });
-      await r.audit.record({ actor, action: 'pool.register', details: { name, ...input } });
+      const server = await this.serverOf(r, input);
+      const address = poolAddress(input, server);
+      if (address.host !== server.host || address.port !== server.port) {
+        throw new InvalidPoolAddress(`the pool's address ${address.host}:${address.port} is not server ${server.name}'s (${server.host}:${server.port})`);
+      }
+      const allotted = await r.servers.allotted(server.id, name);
+      if (allotted + input.maxDatabases > server.maxDatabases) {
+        throw new ServerCapacityExceeded(
+          `server ${server.name} holds ${server.maxDatabases} databases and its other pools take ${allotted}: room for ${Math.max(0, server.maxDatabases - allotted)} more, not ${input.maxDatabases} (raise its limit with PUT /servers/${server.name})`,
+        );
+      }
+      await r.pools.upsert({ name, serverId: server.id, address, maxDatabases: input.maxDatabases, dedicated: input.dedicated ?? false });
+      await r.audit.record({ actor, action: 'pool.register', details: { name, ...input, server: server.name } });
     });
     return (await this.list()).find(({ pool }) => pool.name === name) as PoolUsage;
+  }
+
+  /** The named server, else the one registered where the pool's address says (locked either way). */
+  private async serverOf(r: RegistryRepositories, input: RegisterPoolDto) {
+    if (input.server) {
+      const named = await r.servers.findByName(input.server, true);
+      if (!named) throw new ServerNotRegistered(`server "${input.server}" is not registered (see GET /servers)`);
+      return named;
+    }
+    const { engine, host, port } = poolAddress(input);
+    const found = await r.servers.findByAddress(engine, host, port);
+    const server = found && (await r.servers.findByName(found.name, true));
+    if (!server) throw new ServerNotRegistered(`no ${engine} server is registered at ${host}:${port}: register it first with PUT /servers/:name`);
+    return server;
   }
 
   /**

@@ -68,6 +68,7 @@ export class TenantsService {
       tenant.slotPoolId = await reserveSlot(r, tenant.id, {
         pool: input.pool,
         engines: this.admission.engines,
+        region: tenant.region,
         lockTimeoutMs: this.slots.lockTimeoutMs,
       });
       return { tenant, operation };

@@ -23,7 +23,7 @@ export class DatabaseCreator {
   ) {}
 
   async create(target: TenantDatabaseTarget): Promise<CreationPath> {
-    const engine = this.engines.get(target.address.engine);
+    const engine = await this.engines.on(target.address);
     let path: CreationPath = (await engine.databaseExists(target)) ? 'existing' : 'plain';
     if (path === 'plain' && engine.fastPath) path = await this.tryFastPaths(target, engine.fastPath);
     await engine.createDatabase(target);

@@ -1,12 +1,17 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EngineRegistry } from '@tenantry/engines';
+import { EngineRegistry, type FastPathEngine } from '@tenantry/engines';
+import { RegistryUnitOfWork, serverAddress } from '@tenantry/registry';
 import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 
 // Refilling is a CREATE DATABASE per spare: done off the hot path, once claims pause, unless the pool runs low.
 const QUIET_MS = 1000;
 const LOW_WATER = 0.25;
 
-/** Builds the current template at start-up and keeps WARM_POOL_SIZE spare databases ready. */
+/**
+ * Builds the current template at start-up and keeps WARM_POOL_SIZE spare databases ready, on every
+ * registered PostgreSQL server that is not draining (a tenant is cloned on the server it is placed
+ * on). One server that fails is logged and skipped; the others are still refilled.
+ */
 @Injectable()
 export class WarmPoolKeeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WarmPoolKeeper.name);
@@ -17,6 +22,7 @@ export class WarmPoolKeeper implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     private readonly engines: EngineRegistry,
+    private readonly registry: RegistryUnitOfWork,
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
   ) {}
 
@@ -47,23 +53,42 @@ export class WarmPoolKeeper implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async refillWhenDue(): Promise<void> {
-    const fastPath = this.engines.get('postgres').fastPath;
-    if (!fastPath) return;
-    const size = this.options.warmPoolSize;
     const quiet = Date.now() - this.lastClaimAt >= QUIET_MS;
-    if (quiet || (await fastPath.spareCount(this.options.environment)) < size * LOW_WATER) await this.refill();
+    await this.eachServer(async (server, fastPath) => {
+      if (quiet || (await fastPath.spareCount(this.options.environment)) < this.options.warmPoolSize * LOW_WATER) await this.refillOn(server, fastPath);
+    });
   }
 
-  private async refill(): Promise<void> {
-    const fastPath = this.engines.get('postgres').fastPath;
-    if (!fastPath) return;
+  private refill(): Promise<void> {
+    return this.eachServer((server, fastPath) => this.refillOn(server, fastPath));
+  }
+
+  private async refillOn(server: string, fastPath: FastPathEngine): Promise<void> {
     const { environment: env, warmPoolSize } = this.options;
+    const template = await fastPath.ensureTemplate(env);
+    const made = warmPoolSize > 0 ? await fastPath.refillSpares(env, warmPoolSize) : 0;
+    if (made > 0) this.logger.log({ server, template, made }, `warm pool of server ${server} refilled with ${made} spare databases`);
+  }
+
+  private async eachServer(work: (server: string, fastPath: FastPathEngine) => Promise<void>): Promise<void> {
+    let servers;
     try {
-      const template = await fastPath.ensureTemplate(env);
-      const made = warmPoolSize > 0 ? await fastPath.refillSpares(env, warmPoolSize) : 0;
-      if (made > 0) this.logger.log({ template, made }, `warm pool refilled with ${made} spare databases`);
+      servers = await this.registry.repositories.servers.byEngine('postgres');
     } catch (error) {
-      this.logger.warn({ err: error }, 'template or warm pool refill failed; provisioning falls back to the plain path');
+      this.logger.warn({ err: error }, 'could not list the servers to refill: the registry did not answer');
+      return;
+    }
+    for (const server of servers.filter((candidate) => !candidate.draining)) {
+      if (this.stopped) return;
+      try {
+        const fastPath = (await this.engines.on(serverAddress(server))).fastPath;
+        if (fastPath) await work(server.name, fastPath);
+      } catch (error) {
+        this.logger.warn(
+          { err: error, server: server.name },
+          `template or warm pool refill failed on server ${server.name}; provisioning there falls back to the plain path`,
+        );
+      }
     }
   }
 }

@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { AzureSqlEngine, EngineRegistry, tenantDatabaseNames } from '@tenantry/engines';
 import { type ArmSqlDouble, startArmSqlDouble } from '@tenantry/engines/testing';
 import type { DatabasePoolEntity, TenantCacheInvalidator } from '@tenantry/registry';
+import { testServerId } from '@tenantry/registry/testing';
 import type { SecretProtector } from '@tenantry/secrets';
 import { useSagaRunner } from '../../test/saga-runner.fixture';
 import { DatabaseCreator } from '../fast-path/database-creator';
@@ -53,9 +54,11 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
       steps: [],
     } as unknown as Credentials);
     deprovisioning = new DeprovisioningSaga(runner, registry, engines, {} as TenantCacheInvalidator, {} as SecretProtector);
+    const address = { engine: 'azure-sql' as const, host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId: ELASTIC_POOL, location: 'westeurope' };
     pool = await db.registry.repositories.pools.upsert({
       name: 'weu-a',
-      address: { engine: 'azure-sql', host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId: ELASTIC_POOL, location: 'westeurope' },
+      serverId: await testServerId(db.registry.repositories, address),
+      address,
       maxDatabases: 100,
       dedicated: false,
     });

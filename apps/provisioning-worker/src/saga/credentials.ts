@@ -40,7 +40,7 @@ export class Credentials {
     const stored = (await this.registry.repositories.databases.findByTenant(context.tenant.id))?.secret;
     if (stored) {
       const target = targetOf(context);
-      await this.engines.get(target.address.engine).setLoginPassword(target, await this.protector.unprotect(stored, context.tenant.id));
+      await (await this.engines.on(target.address)).setLoginPassword(target, await this.protector.unprotect(stored, context.tenant.id));
     }
     await this.registry.repositories.operations.undoCredentialChange(context.operation.id, [PREPARE, SET_ON_LOGIN, STORE]);
     context.operation.pendingSecret = null;
@@ -58,7 +58,7 @@ export class Credentials {
     const pending = context.operation.pendingSecret;
     if (!pending) throw new PermanentStepFailure(`operation ${context.operation.id} has no pending secret to set`);
     const target = targetOf(context);
-    const changedAt = await this.engines.get(target.address.engine).setLoginPassword(target, await this.protector.unprotect(pending, context.tenant.id));
+    const changedAt = await (await this.engines.on(target.address)).setLoginPassword(target, await this.protector.unprotect(pending, context.tenant.id));
     context.operation.passwordChangedAt = await this.registry.repositories.operations.notePasswordChanged(context.operation.id, changedAt);
   }
 

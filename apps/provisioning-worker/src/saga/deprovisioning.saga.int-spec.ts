@@ -3,6 +3,7 @@ import { redisSettings } from '@tenantry/common';
 import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { AzureSqlEngine, EngineRegistry } from '@tenantry/engines';
 import { adminDatabaseSettings, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
+import { testServerId } from '@tenantry/registry/testing';
 import { LocalAesGcmProtector } from '@tenantry/secrets';
 import { tenantCacheSettings } from '@tenantry/tenant-cache';
 import Redis from 'ioredis';
@@ -63,7 +64,13 @@ describe('DeprovisioningSaga (real admin database and Redis)', () => {
       elasticPoolId: `/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-weu-1/elasticPools/pool-a`,
       location: 'westeurope',
     };
-    const pool = await registry.repositories.pools.upsert({ name: `elastic-${env.label}`, address, maxDatabases: 100, dedicated: false });
+    const pool = await registry.repositories.pools.upsert({
+      name: `elastic-${env.label}`,
+      serverId: await testServerId(registry.repositories, address),
+      address,
+      maxDatabases: 100,
+      dedicated: false,
+    });
     await registry.repositories.databases.place({
       tenantId: tenant.id,
       poolId: pool.id,

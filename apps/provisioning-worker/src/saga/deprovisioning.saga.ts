@@ -17,7 +17,7 @@ export class DeprovisioningSaga {
     // dropped without the export that was asked for.
     { name: 'export', run: (c) => forGood(() => this.exportIfAsked(c), [EngineNotConfigured, ExportBlocked]) },
     { name: 'drop_database', run: (c) => this.whenPlaced(c, (target) => this.dropDatabase(c, target)) },
-    { name: 'drop_login', run: (c) => this.whenPlaced(c, (target) => this.engines.get(target.address.engine).dropLogin(target)) },
+    { name: 'drop_login', run: (c) => this.whenPlaced(c, async (target) => (await this.engines.on(target.address)).dropLogin(target)) },
     { name: 'retire_secret', run: (c) => this.retireSecret(c) },
     { name: 'mark_deleted', run: (c) => changeTenantStatus(this.registry, c, 'deleted', 'tenant.deleted') },
   ];
@@ -41,7 +41,7 @@ export class DeprovisioningSaga {
 
   /** The record stays, marked dropped, so that the tenant's history never shows the database as if it existed. */
   private async dropDatabase(context: SagaContext, target: TenantDatabaseTarget): Promise<void> {
-    await this.engines.get(target.address.engine).dropDatabase(target);
+    await (await this.engines.on(target.address)).dropDatabase(target);
     await this.registry.repositories.databases.markDropped(context.tenant.id);
   }
 
@@ -57,7 +57,7 @@ export class DeprovisioningSaga {
       saved: checkpoints.export ?? null,
       save: (value) => this.registry.repositories.operations.saveCheckpoint(id, 'export', value),
     };
-    return this.engines.get(target.address.engine).exportDatabase(target, `${target.databaseName}-${id}`, checkpoint);
+    return (await this.engines.on(target.address)).exportDatabase(target, `${target.databaseName}-${id}`, checkpoint);
   }
 
   private async retireSecret(context: SagaContext): Promise<void> {

@@ -11,6 +11,7 @@ import {
   slotReservationSettings,
   type TenantEntity,
 } from '@tenantry/registry';
+import { testServerId } from '@tenantry/registry/testing';
 import { DataSource } from 'typeorm';
 import { workerSettings } from '../worker-settings';
 import { PlacementService } from './placement.service';
@@ -33,9 +34,11 @@ describe('PlacementService (real admin database)', () => {
       ['roomy', 10],
       ['tight', 1],
     ] as const) {
+      const address = { engine: 'postgres' as const, host: 'h', port: 5432, elasticPoolId: null, location: null };
       await registry.repositories.pools.upsert({
         name,
-        address: { engine: 'postgres', host: 'h', port: 5432, elasticPoolId: null, location: null },
+        serverId: await testServerId(registry.repositories, address),
+        address,
         maxDatabases,
         dedicated: false,
       });
@@ -54,7 +57,7 @@ describe('PlacementService (real admin database)', () => {
 
   it('places a tenant in the pool whose slot it took at admission, taking no second slot, however often it runs', async () => {
     const tenant = await newTenant('admitted');
-    await registry.transaction((r) => reserveSlot(r, tenant.id, { pool: 'tight', engines: ['postgres'], lockTimeoutMs: 1000 }));
+    await registry.transaction((r) => reserveSlot(r, tenant.id, { pool: 'tight', engines: ['postgres'], region: 'local', lockTimeoutMs: 1000 }));
     const before = await usedSlots();
     await placement.place(await reload(tenant));
     await placement.place(await reload(tenant));

@@ -25,7 +25,8 @@ export class PlacementService {
       if (await r.databases.findByTenant(tenant.id)) return;
       const current = await r.tenants.findById(tenant.id, true);
       const poolId =
-        current?.slotPoolId ?? (await reserveSlot(r, tenant.id, { pool: requestedPool, engines: this.engines.kinds(), lockTimeoutMs: this.slots.lockTimeoutMs }));
+        current?.slotPoolId ??
+        (await reserveSlot(r, tenant.id, { pool: requestedPool, engines: this.engines.kinds(), region: tenant.region, lockTimeoutMs: this.slots.lockTimeoutMs }));
       // The slot's foreign key keeps its pool registered.
       const pool = (await r.pools.findById(poolId))!;
       // A pool of an engine this worker cannot drive (named, or taken at admission) fails the placement, before anything is placed on it.

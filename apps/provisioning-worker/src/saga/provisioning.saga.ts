@@ -17,7 +17,7 @@ export class ProvisioningSaga {
     { name: 'place', run: (c) => this.place(c) },
     // Azure's pool or quota has no room: it stays so until someone acts, so the attempts are not spent on it.
     { name: 'create_database', run: (c) => forGood(() => this.databases.create(targetOf(c)), [TenantDatabaseConflict, AzureCapacityRefused]) },
-    { name: 'create_login', run: (c) => forGood(() => this.engineFor(c).ensureLogin(targetOf(c)), [TenantDatabaseConflict]) },
+    { name: 'create_login', run: (c) => forGood(async () => (await this.engineFor(c)).ensureLogin(targetOf(c)), [TenantDatabaseConflict]) },
     { name: 'apply_schema', run: (c) => this.applySchema(c) },
     ...this.credentials.steps,
     { name: 'activate', run: (c) => changeTenantStatus(this.registry, c, 'active', 'tenant.activated') },
@@ -42,7 +42,7 @@ export class ProvisioningSaga {
   }
 
   private engineFor(context: SagaContext) {
-    return this.engines.get(targetOf(context).address.engine);
+    return this.engines.on(targetOf(context).address);
   }
 
   private place(context: SagaContext): Promise<void> {
@@ -54,7 +54,7 @@ export class ProvisioningSaga {
   }
 
   private async applySchema(context: SagaContext): Promise<void> {
-    const { version } = await this.engineFor(context).applySchema(targetOf(context));
+    const { version } = await (await this.engineFor(context)).applySchema(targetOf(context));
     await this.registry.repositories.databases.setSchemaVersion(context.tenant.id, version);
   }
 }

@@ -37,8 +37,8 @@ export class ResumptionSaga {
     if (tenant?.status === 'suspended') await this.setLoginEnabled(context, false);
   }
 
-  private setLoginEnabled(context: SagaContext, enabled: boolean): Promise<void> {
+  private async setLoginEnabled(context: SagaContext, enabled: boolean): Promise<void> {
     const target = targetOf(context);
-    return this.engines.get(target.address.engine).setLoginEnabled(target, enabled);
+    await (await this.engines.on(target.address)).setLoginEnabled(target, enabled);
   }
 }

@@ -20,7 +20,7 @@ export class SessionDrain {
 
   /** Returns what happened, for the step's detail. */
   async drain(target: TenantDatabaseTarget, openedBefore?: Date): Promise<string> {
-    const engine = this.engines.get(target.address.engine);
+    const engine = await this.engines.on(target.address);
     const deadline = Date.now() + this.options.sessionGraceMs;
     while ((await engine.countSessions(target, openedBefore)) > 0) {
       if (Date.now() >= deadline) return `${await engine.endSessions(target, openedBefore)} ended`;

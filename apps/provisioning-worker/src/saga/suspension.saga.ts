@@ -29,8 +29,8 @@ export class SuspensionSaga {
     return this.runner.run(operationId, this.steps, { maxAttempts, onFailed: async () => undefined });
   }
 
-  private disableLogin(context: SagaContext): Promise<void> {
+  private async disableLogin(context: SagaContext): Promise<void> {
     const target = targetOf(context);
-    return this.engines.get(target.address.engine).setLoginEnabled(target, false);
+    await (await this.engines.on(target.address)).setLoginEnabled(target, false);
   }
 }

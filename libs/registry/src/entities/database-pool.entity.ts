@@ -2,7 +2,7 @@ import type { PoolAddress } from '@tenantry/common';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { PoolAddressColumns } from './pool-address.columns';
 
-/** A server (PostgreSQL) or elastic pool (Azure SQL) that holds tenant databases, with its capacity. */
+/** A share of a server (PostgreSQL) or an elastic pool (Azure SQL) that holds tenant databases, with its capacity. */
 @Entity({ name: 'database_pools' })
 export class DatabasePoolEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -10,6 +10,10 @@ export class DatabasePoolEntity {
 
   @Column({ type: 'text', unique: true })
   name: string;
+
+  /** The server it is a share of (whose limit its capacity counts against) and whose address it has. */
+  @Column({ name: 'server_id', type: 'uuid' })
+  serverId: string;
 
   @Column(() => PoolAddressColumns, { prefix: false })
   address: PoolAddress;

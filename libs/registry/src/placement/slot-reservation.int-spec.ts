@@ -1,5 +1,5 @@
 import { PoolCapacityExhausted, PoolNotRegistered, RegistryBusy, surviveConnectionErrors, type EngineKind, type PoolAddress } from '@tenantry/common';
-import { useTestRegistry } from '@tenantry/registry/testing';
+import { testServerId, useTestRegistry } from '@tenantry/registry/testing';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { registryDataSourceOptions } from '../registry-data-source';
@@ -15,10 +15,11 @@ describe('pool slots: admission without a table lock', () => {
 
   const address: PoolAddress = { engine: 'postgres', host: 'h', port: 5432, elasticPoolId: null, location: null };
 
-  const register = (name: string, maxDatabases: number, extra: { dedicated?: boolean } = {}) =>
+  const register = async (name: string, maxDatabases: number, extra: { dedicated?: boolean; on?: PoolAddress } = {}) =>
     db.registry.repositories.pools.upsert({
       name,
-      address,
+      serverId: await testServerId(db.registry.repositories, extra.on ?? address),
+      address: extra.on ?? address,
       maxDatabases,
       dedicated: extra.dedicated ?? false,
     });
@@ -31,7 +32,7 @@ describe('pool slots: admission without a table lock', () => {
     db.registry.transaction(async (r) => {
       codes += 1;
       const tenant = await r.tenants.insert({ code: `t${codes}`, name: 'n', plan: 'standard', region: 'local' });
-      const poolId = await reserveSlot(r, tenant.id, { engines: ['postgres'] as EngineKind[], lockTimeoutMs: 300, ...request });
+      const poolId = await reserveSlot(r, tenant.id, { engines: ['postgres'] as EngineKind[], region: 'local', lockTimeoutMs: 300, ...request });
       return { tenantId: tenant.id, poolId };
     });
 
@@ -77,8 +78,29 @@ describe('pool slots: admission without a table lock', () => {
     for (let i = 0; i < 5; i += 1) placed.push((await admit()).poolId);
     // Most room first; a tie goes to the first by name.
     expect(placed).toEqual([a.id, a.id, b.id, a.id, b.id]);
-    await expect(admit()).rejects.toThrow('every shared database pool is full (auto-a 3/3, auto-b 2/2); register a pool or raise a capacity with PUT /pools/:name');
+    await expect(admit()).rejects.toThrow(
+      'every shared database pool in region local is full (auto-a 3/3, auto-b 2/2); register a pool or raise a capacity with PUT /pools/:name',
+    );
     await expect(admit({ engines: ['azure-sql'] })).rejects.toThrow('no shared database pool is registered');
+  });
+
+  it("places only on servers of the tenant's region that are not draining, and says why a named pool refuses", async () => {
+    await setAsideEarlierPools();
+    const draining = { ...address, host: 'draining' };
+    const elsewhere = { ...address, host: 'elsewhere' };
+    await testServerId(db.registry.repositories, draining, { draining: true });
+    await testServerId(db.registry.repositories, elsewhere, { region: 'westeurope' });
+    await register('on-draining', 50, { on: draining });
+    await register('in-westeurope', 50, { on: elsewhere });
+    const open = await register('open', 1);
+    expect((await admit()).poolId).toBe(open.id);
+    expect((await admit({ region: 'westeurope' })).poolId).not.toBe(open.id);
+    await expect(admit()).rejects.toThrow('every shared database pool in region local is full (open 1/1)');
+    await expect(admit({ pool: 'on-draining' })).rejects.toThrow(/database pool on-draining is on server postgres-draining-5432, which is draining/);
+    await expect(admit({ pool: 'in-westeurope' })).rejects.toThrow("database pool in-westeurope is in region westeurope, not the tenant's (local)");
+    await sql(`UPDATE database_pools SET dedicated = true WHERE name = 'open'`);
+    await expect(admit()).rejects.toThrow('every server with a shared database pool in region local is draining');
+    await expect(admit({ region: 'mars' })).rejects.toThrow('no shared database pool is registered in region mars');
   });
 
   it('never gives more slots than a capacity when admissions race for the last ones', async () => {
@@ -158,7 +180,7 @@ describe('pool slots: admission without a table lock', () => {
     const finished = new Promise<void>((resolve) => (finish = resolve));
     try {
       const holders = [busy.transaction(() => finished), busy.transaction(() => finished)];
-      await expect(busy.transaction(async (r) => r.pools.shared())).rejects.toThrow(new RegistryBusy('every registry connection is busy; try again shortly'));
+      await expect(busy.transaction(async (r) => r.pools.shared(['postgres']))).rejects.toThrow(new RegistryBusy('every registry connection is busy; try again shortly'));
       finish();
       await Promise.all(holders);
     } finally {

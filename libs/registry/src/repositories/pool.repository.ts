@@ -5,6 +5,8 @@ import { isLockTimeout } from './pg-errors';
 
 export interface PoolUsage {
   pool: DatabasePoolEntity;
+  /** The name of the server it is a share of. */
+  server: string;
   /** Tenant databases placed on it (deleted tenants no longer count). */
   databases: number;
   /** Tenants admitted to it and not placed yet. */
@@ -14,8 +16,13 @@ export interface PoolUsage {
 /** What registering a pool sets; its usage is kept by reserve and release only. */
 export type PoolRegistration = Omit<DatabasePoolEntity, 'id' | 'createdAt' | 'usedSlots'>;
 
-// Shared pools a tenant may be placed on automatically, by the engines the caller drives.
-const AUTOMATIC = `NOT dedicated AND engine = ANY($2) AND used_slots < max_databases`;
+// Pools a tenant of the region in parameter `region` may take a slot in: on a server of that region that is not draining.
+const placeable = (region: string) => `EXISTS (SELECT 1 FROM database_servers s WHERE s.id = p.server_id AND s.region = ${region} AND NOT s.draining)`;
+
+// Shared pools a tenant may be placed on automatically, by the engines the caller drives; the
+// ORDER BY is database_pools_room's, so the scan stops at the first pool that fits.
+const AUTOMATIC = `SELECT id FROM database_pools p WHERE NOT dedicated AND engine = ANY($2) AND used_slots < max_databases AND ${placeable('$3')}
+                    ORDER BY (max_databases - used_slots) DESC, name LIMIT 1 FOR UPDATE OF p SKIP LOCKED`;
 
 /**
  * A slot is taken by one statement that raises the pool's counter only while it is under capacity
@@ -40,7 +47,7 @@ export class PoolRepository {
       .createQueryBuilder()
       .insert()
       .values(pool)
-      .orUpdate(['engine', 'host', 'port', 'elastic_pool_id', 'location', 'max_databases', 'dedicated'], ['name'])
+      .orUpdate(['server_id', 'engine', 'host', 'port', 'elastic_pool_id', 'location', 'max_databases', 'dedicated'], ['name'])
       .execute();
     return this.em.getRepository(DatabasePoolEntity).findOneOrFail({ where: { name: pool.name } });
   }
@@ -57,20 +64,25 @@ export class PoolRepository {
     return this.em.getRepository(DatabasePoolEntity).findOne({ where: { name } });
   }
 
-  /** The pools automatic placement may still use, most room first (a tie by name): one read of the counters. */
-  withRoom(engines: EngineKind[]): Promise<DatabasePoolEntity[]> {
-    return this.em
-      .getRepository(DatabasePoolEntity)
-      .createQueryBuilder('p')
-      .where('NOT p.dedicated AND p.address.engine = ANY(:engines) AND p.usedSlots < p.maxDatabases', { engines })
-      .orderBy('p.maxDatabases - p.usedSlots', 'DESC')
-      .addOrderBy('p.name', 'ASC')
-      .getMany();
+  /** The names of the pools automatic placement may still use for a tenant of `region`, most room first (a tie by name). */
+  async withRoom(engines: EngineKind[], region: string): Promise<string[]> {
+    const rows: Array<{ name: string }> = await this.em.query(
+      `SELECT name FROM database_pools p WHERE NOT dedicated AND engine = ANY($2) AND used_slots < max_databases AND ${placeable('$1')}
+        ORDER BY (max_databases - used_slots) DESC, name`,
+      [region, engines],
+    );
+    return rows.map((row) => row.name);
   }
 
-  /** Every pool that is not dedicated, by name. */
-  shared(): Promise<DatabasePoolEntity[]> {
-    return this.em.getRepository(DatabasePoolEntity).find({ where: { dedicated: false }, order: { name: 'ASC' } });
+  /** Every pool that is not dedicated, by name, with its server's region and whether it drains. */
+  async shared(engines: EngineKind[]): Promise<Array<DatabasePoolEntity & { region: string; draining: boolean }>> {
+    const rows: Array<{ id: string; region: string; draining: boolean }> = await this.em.query(
+      `SELECT p.id, s.region, s.draining FROM database_pools p JOIN database_servers s ON s.id = p.server_id WHERE NOT p.dedicated AND p.engine = ANY($1)`,
+      [engines],
+    );
+    const servers = new Map(rows.map((row) => [row.id, row]));
+    const pools = await this.em.getRepository(DatabasePoolEntity).find({ where: { dedicated: false }, order: { name: 'ASC' } });
+    return pools.filter((pool) => servers.has(pool.id)).map((pool) => ({ ...pool, region: servers.get(pool.id)!.region, draining: servers.get(pool.id)!.draining }));
   }
 
   /** For the rest of the transaction, a wait for a pool's row (another admission to it) ends after `ms` with RegistryBusy. */
@@ -78,18 +90,25 @@ export class PoolRepository {
     await this.em.query(`SELECT set_config('lock_timeout', $1, true)`, [`${ms}ms`]);
   }
 
-  /** Gives the tenant a slot of the named pool when it has room; its id, or null when the pool is full or unknown. */
-  async reserve(tenantId: string, poolName: string): Promise<string | null> {
-    return this.takeSlot(`WITH ${TAKE_SLOT('SELECT id FROM database_pools WHERE name = $2')}`, [tenantId, poolName], `database pool "${poolName}"`);
+  /**
+   * Gives the tenant a slot of the named pool when it has room and its server is of `region` and not
+   * draining; its id, or null (the caller says which of those it was).
+   */
+  async reserve(tenantId: string, poolName: string, region: string): Promise<string | null> {
+    return this.takeSlot(
+      `WITH ${TAKE_SLOT(`SELECT id FROM database_pools p WHERE name = $2 AND ${placeable('$3')}`)}`,
+      [tenantId, poolName, region],
+      `database pool "${poolName}"`,
+    );
   }
 
   /**
-   * Gives the tenant a slot of the shared pool with the most room among those no other transaction
-   * is reserving in at this moment, without waiting; null when every pool with room is busy or none has room.
+   * Gives the tenant a slot of the shared pool of its region with the most room among those no other
+   * transaction is reserving in at this moment, without waiting; null when every pool with room is
+   * busy or none has room.
    */
-  async reserveFree(tenantId: string, engines: EngineKind[]): Promise<string | null> {
-    const free = `SELECT id FROM database_pools WHERE ${AUTOMATIC} ORDER BY max_databases - used_slots DESC, name LIMIT 1 FOR UPDATE SKIP LOCKED`;
-    return this.takeSlot(`WITH ${TAKE_SLOT(free)}`, [tenantId, engines], 'the shared database pools');
+  async reserveFree(tenantId: string, engines: EngineKind[], region: string): Promise<string | null> {
+    return this.takeSlot(`WITH ${TAKE_SLOT(AUTOMATIC)}`, [tenantId, engines, region], 'the shared database pools');
   }
 
   /** Gives back the slot the tenant holds, if any: running it twice frees one slot. */
@@ -109,10 +128,12 @@ export class PoolRepository {
         GROUP BY d.pool_id`,
     );
     const byPool = new Map(placed.map((row) => [row.pool_id, row.n]));
+    const servers: Array<{ id: string; name: string }> = await this.em.query(`SELECT id, name FROM database_servers`);
+    const serverNames = new Map(servers.map((server) => [server.id, server.name]));
     const pools = await this.em.getRepository(DatabasePoolEntity).find({ order: { name: 'ASC' } });
     return pools.map((pool) => {
       const databases = byPool.get(pool.id) ?? 0;
-      return { pool, databases, reserved: pool.usedSlots - databases };
+      return { pool, server: serverNames.get(pool.serverId) ?? '', databases, reserved: pool.usedSlots - databases };
     });
   }
 

@@ -18,20 +18,28 @@ export class ElasticPoolSkuDto {
 }
 
 export class RegisterPoolDto {
+  @ApiPropertyOptional({
+    example: 'pg-2',
+    description: 'The registered server (GET /servers) the pool is a share of; absent: the server registered at its engine, host and port.',
+  })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9-]{0,39}$/, { message: 'server must be a registered server name' })
+  server?: string;
+
   @ApiProperty({ enum: ENGINE_KINDS, example: 'postgres' })
   @IsIn(ENGINE_KINDS, { message: `engine must be ${ENGINE_KINDS.join(' or ')}` })
   engine: EngineKind;
 
   @ApiPropertyOptional({
     example: '127.0.0.1',
-    description: 'Required for postgres and for a plain SQL Server; an elastic pool defaults to <server>.database.windows.net.',
+    description: 'Required for postgres and a plain SQL Server unless `server` is given (then its host); an elastic pool defaults to <server>.database.windows.net.',
   })
   @IsOptional()
   @IsString()
   @Length(1, 255)
   host?: string;
 
-  @ApiPropertyOptional({ example: 5432, description: 'Required for postgres; azure-sql defaults to 1433.' })
+  @ApiPropertyOptional({ example: 5432, description: 'Required for postgres unless `server` is given (then its port); azure-sql defaults to 1433.' })
   @IsOptional()
   @IsInt()
   @Min(1)
