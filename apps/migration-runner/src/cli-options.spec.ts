@@ -51,7 +51,7 @@ describe('parseCliOptions', () => {
   });
 
   it('puts the timeout flags in place of the settings, and leaves the settings alone without them', () => {
-    const settings = loadSettings(migrationRunnerSettings, { TENANT_MIGRATION_LOCK_TIMEOUT_MS: '7000' });
+    const settings = loadSettings(migrationRunnerSettings, { TENANT_MIGRATION_LOCK_TIMEOUT_MS: '7000', SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') });
     const timeouts = (flags: string[]) => settingsWithFlags(settings, parsed(flags)).engines.postgres.migrationTimeouts;
     expect(settings.engines.postgres.migrationTimeouts).toEqual({ lockTimeoutMs: 7_000, statementTimeoutMs: 600_000, connectTimeoutMs: 10_000 });
     expect(timeouts([])).toEqual(settings.engines.postgres.migrationTimeouts);

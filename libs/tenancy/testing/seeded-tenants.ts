@@ -30,7 +30,11 @@ export async function seedTenants(
   const address = options.server ?? { engine: 'postgres', host, port };
   const pool = options.server ? `seed-${address.engine}-${address.port}` : 'seed';
   await env.sql(
-    `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ($4, $1, $2, $3, 100000)
+    `WITH server AS (
+       INSERT INTO database_servers (name, engine, host, port, region, max_databases, credential_kind)
+       VALUES ($4, $1, $2, $3, 'local', 100000, CASE $1 WHEN 'postgres' THEN 'configured' ELSE 'managed-identity' END)
+       ON CONFLICT (engine, host, port) DO UPDATE SET updated_at = now() RETURNING id)
+     INSERT INTO database_pools (name, engine, host, port, max_databases, server_id) SELECT $4, $1, $2, $3, 100000, id FROM server
      ON CONFLICT (name) DO NOTHING`,
     [address.engine, address.host, address.port, pool],
     admin,
