@@ -345,8 +345,10 @@ export class ArmDatabases implements DatabaseLifecycle {
         }),
       );
       if (response.status === 200 || response.status === 201) return databaseOf(response.bodyAsText);
+      if (response.status !== 202) throw armFailure(response);
       const operation = response.headers.get('azure-asyncoperation');
-      if (response.status !== 202 || !operation) throw armFailure(response);
+      // The spec declares only Location on this 202: without Azure-AsyncOperation the database itself is read until Online (waitOnline).
+      if (!operation) return { location, elasticPoolId: id, status: 'Creating' };
       await this.followOperation(pool, target, operation, retryAfterMs(response) ?? 0);
       return { location, elasticPoolId: id, status: 'Online' };
     } catch (error) {
