@@ -32,6 +32,8 @@ export interface DatabaseAddress {
 }
 
 export interface DoubleDatabase extends DatabaseView {
+  /** The id of the creation running on it, whose end a GET of the database may see (locationOnly). */
+  creation?: string;
   /** The operation running on it, if any: ARM answers 409 ConflictingDatabaseOperation to another. */
   busy?: 'create' | 'delete';
   exporting?: boolean;
@@ -176,6 +178,8 @@ export interface ArmSqlDoubleOptions {
   throttling?: ArmThrottling;
   /** The databases a logical server holds (Azure's 5,000 by default). */
   serverMaxDatabases?: number;
+  /** A database PUT's 202 carries Location only, all the spec declares (no Azure-AsyncOperation); needs operationSeconds, after which a GET shows the database Online. */
+  locationOnly?: boolean;
 }
 
 export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Promise<ArmSqlDouble> {
@@ -319,6 +323,11 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
   const inPool = (elasticPoolId: string) => poolCounts.get(key(elasticPoolId)) ?? 0;
 
   function view(existing: DoubleDatabase): ArmAnswer {
+    const creation = existing.creation === undefined ? undefined : operations.get(existing.creation);
+    if (creation?.endsAt !== undefined && clock() >= creation.endsAt) {
+      existing.creation = undefined;
+      creation.final ??= creation.finish(creation.outcome.status === 'Succeeded');
+    }
     if (existing.becomes && --existing.becomes.afterGets < 0) {
       existing.status = existing.becomes.status;
       existing.becomes = undefined;
@@ -426,13 +435,15 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
         if (limit !== undefined && inPool(elasticPoolId) >= limit) return specError('ElasticPoolDatabaseCountOverLimit');
         const created: DoubleDatabase = { id, name, location: body.location, tags: body.tags, elasticPoolId, maxSizeBytes, status: 'Creating', busy: 'create' };
         addDatabase(created);
-        const { urls } = start(address, body.location, (succeeded) => {
+        const { id: operationId, urls } = start(address, body.location, (succeeded) => {
           // A creation that failed or was canceled is rolled back: the database is gone.
           if (!succeeded) removeDatabase(id);
           Object.assign(created, { status: 'Online', busy: undefined });
           return database(created);
         });
-        return databaseOperationAccepted(urls, 'CreateLogicalDatabase', retryAfterSeconds);
+        created.creation = operationId;
+        const accepted = options.locationOnly ? { location: urls.location } : urls;
+        return databaseOperationAccepted(accepted, 'CreateLogicalDatabase', retryAfterSeconds);
       }
       case 'DELETE': {
         if (!existing) return noSuchDatabaseToDelete;

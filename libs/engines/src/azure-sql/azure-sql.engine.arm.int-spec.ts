@@ -112,6 +112,24 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
       expect(scopes).toContain(`${arm.url}/.default`);
     });
 
+    it('reads the database until Online when the 202 carries only Location (all the spec declares), polling no sooner than the interval', async () => {
+      const locationOnly = await startArmSqlDouble({ locationOnly: true, operationSeconds: 0.2 });
+      const onIt = engineWith({ armEndpoint: locationOnly.url, armClientOptions: { tlsOptions: { ca: locationOnly.ca } }, armPollIntervalMs: 150 });
+      try {
+        const t = target('located');
+        await onIt.createDatabase(t);
+        const calls = locationOnly.calls.map((call) => `${call.method} ${call.path.replace(/^.*\/providers\/Microsoft\.Sql\//, '')}`);
+        expect(calls[0]).toBe(`GET servers/sql-weu-1/databases/${t.databaseName}`);
+        expect(calls[1]).toBe(`PUT servers/sql-weu-1/databases/${t.databaseName}`);
+        expect(new Set(calls.slice(2))).toEqual(new Set([`GET servers/sql-weu-1/databases/${t.databaseName}`]));
+        expect(calls.length).toBeLessThanOrEqual(4);
+        expect(locationOnly.databases.get(databasePath(t).toLowerCase())?.status).toBe('Online');
+      } finally {
+        await onIt.close();
+        await locationOnly.close();
+      }
+    });
+
     it('sends no maxSizeBytes when none is configured: the tier’s default applies', async () => {
       const t = target('alpha2');
       await engineWith({ databaseMaxSizeBytes: undefined }).createDatabase(t);
