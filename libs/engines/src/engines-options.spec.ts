@@ -1,4 +1,5 @@
 import { loadSettings } from '@tenantry/common';
+import { ARM_RATE_LIMITS } from './azure-sql/arm-pacer';
 import { enginesSettings } from './engines-options';
 
 describe('enginesSettings', () => {
@@ -21,13 +22,23 @@ describe('enginesSettings', () => {
       expect(loadSettings(enginesSettings, {}).azureSql).toBeUndefined();
     });
 
-    it('uses Entra tokens against the public ARM endpoint by default', () => {
+    it('uses Entra tokens against the public ARM endpoint by default, paced to ARM’s published buckets', () => {
       expect(loadSettings(enginesSettings, { AZURE_SQL_AUTH: 'entra' }).azureSql).toEqual({
         armEndpoint: 'https://management.azure.com',
+        armRateLimits: ARM_RATE_LIMITS,
+        armPollIntervalMs: 10_000,
         sqlAuth: { kind: 'entra' },
         trustServerCertificate: false,
         export: undefined,
       });
+    });
+
+    it('takes other ARM buckets for the pacer, and refuses a malformed one, naming it', () => {
+      const limits = loadSettings(enginesSettings, { AZURE_SQL_AUTH: 'entra', AZURE_ARM_RATE_LIMITS: 'writes=100/5, reads=500/50' }).azureSql?.armRateLimits;
+      expect(limits).toEqual({ reads: { burst: 500, perSecond: 50 }, writes: { burst: 100, perSecond: 5 }, deletes: ARM_RATE_LIMITS.deletes });
+      expect(() => loadSettings(enginesSettings, { AZURE_SQL_AUTH: 'entra', AZURE_ARM_RATE_LIMITS: 'writes=100' })).toThrow(
+        'AZURE_ARM_RATE_LIMITS: "writes=100" is not <reads|writes|deletes>=<bucket size>/<refill per second>, both positive',
+      );
     });
 
     it('takes an admin login for SQL authentication and a storage container for exports', () => {

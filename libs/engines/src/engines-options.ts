@@ -1,5 +1,6 @@
 import { combineSettings, defineSettings, environmentSettings, mapSettings, sharedVariables, tenantServerUrlSettings, type Settings } from '@tenantry/common';
 import { z } from 'zod';
+import { ARM_RATE_LIMITS, type ArmRateLimits } from './azure-sql/arm-pacer';
 
 /** Bounds on one tenant database's migration sessions, so that one locked or unreachable tenant cannot hold a fleet run open. */
 export interface TenantMigrationTimeouts {
@@ -46,6 +47,10 @@ export interface AzureSqlExportSettings {
 /** How the azure-sql engine reaches ARM and SQL; see AZURE_SQL_* in the README. */
 export interface AzureSqlSettings {
   armEndpoint: string;
+  /** The ARM buckets the process's pacer mirrors; absent, ARM's published ones (ARM_RATE_LIMITS). */
+  armRateLimits?: ArmRateLimits;
+  /** Between polls of an ARM operation when ARM names no wait; absent, 10 s. */
+  armPollIntervalMs?: number;
   /** entra: tokens from DefaultAzureCredential; sql: the server's admin login (a plain SQL Server, or Azure with SQL auth). */
   sqlAuth: { kind: 'entra' } | { kind: 'sql'; login: string; password: string };
   trustServerCertificate: boolean;
@@ -138,6 +143,23 @@ function exportSettings(
   };
 }
 
+// reads=250/25,writes=200/10,deletes=200/10: each bucket's size and refill per second.
+const RATE_LIMITS = /^\s*(reads|writes|deletes)\s*=\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*$/;
+
+/** AZURE_ARM_RATE_LIMITS: the buckets it names over ARM's published ones, each with a positive size and refill. */
+function armRateLimits(value: string, problems: string[]): ArmRateLimits {
+  const limits = structuredClone(ARM_RATE_LIMITS);
+  for (const part of value.split(',').filter((p) => p.trim() !== '')) {
+    const match = RATE_LIMITS.exec(part);
+    if (!match || Number(match[2]) < 1 || Number(match[3]) <= 0) {
+      problems.push(`AZURE_ARM_RATE_LIMITS: "${part.trim()}" is not <reads|writes|deletes>=<bucket size>/<refill per second>, both positive`);
+      continue;
+    }
+    limits[match[1] as keyof ArmRateLimits] = { burst: Number(match[2]), perSecond: Number(match[3]) };
+  }
+  return limits;
+}
+
 // The azure-sql engine: absent from every process unless AZURE_SQL_AUTH is set.
 const azureSqlSettings = defineSettings({
   variables: {
@@ -147,6 +169,8 @@ const azureSqlSettings = defineSettings({
       .url()
       .refine((value) => value.startsWith('https://'), 'must be an https:// URL (the SDK sends tokens only over TLS)')
       .default('https://management.azure.com'),
+    AZURE_ARM_RATE_LIMITS: z.string().default(''),
+    AZURE_ARM_POLL_INTERVAL_MS: z.coerce.number().int().min(1).default(10_000),
     AZURE_SQL_ADMIN_LOGIN: z.string().min(1).optional(),
     AZURE_SQL_ADMIN_PASSWORD: z.string().min(1).optional(),
     // Read only to refuse entra with the reason, so that no deployment creates tenants nobody can sign in to.
@@ -174,6 +198,8 @@ const azureSqlSettings = defineSettings({
     if (e.AZURE_SQL_TENANT_USERS === 'entra') problems.push(ENTRA_TENANT_USERS_REFUSED);
     return {
       armEndpoint: e.AZURE_ARM_ENDPOINT.replace(/\/$/, ''),
+      armRateLimits: armRateLimits(e.AZURE_ARM_RATE_LIMITS, problems),
+      armPollIntervalMs: e.AZURE_ARM_POLL_INTERVAL_MS,
       sqlAuth: e.AZURE_SQL_AUTH === 'sql' ? { kind: 'sql', login: login ?? '', password: password ?? '' } : { kind: 'entra' },
       trustServerCertificate: e.AZURE_SQL_TRUST_SERVER_CERTIFICATE,
       databaseMaxSizeBytes: e.AZURE_SQL_DATABASE_MAX_SIZE_GB === undefined ? undefined : e.AZURE_SQL_DATABASE_MAX_SIZE_GB * 1024 ** 3,

@@ -16,6 +16,7 @@ import {
   operationInProgress,
   SPEC_API_VERSION,
   SPEC_ERRORS,
+  serverFull,
   specError,
   type SpecErrorCode,
 } from './arm-sql-fixtures';
@@ -31,6 +32,8 @@ export interface DatabaseAddress {
 }
 
 export interface DoubleDatabase extends DatabaseView {
+  /** The id of the creation running on it, whose end a GET of the database may see (locationOnly). */
+  creation?: string;
   /** The operation running on it, if any: ARM answers 409 ConflictingDatabaseOperation to another. */
   busy?: 'create' | 'delete';
   exporting?: boolean;
@@ -38,14 +41,38 @@ export interface DoubleDatabase extends DatabaseView {
   becomes?: { status: DatabaseStatus; afterGets: number };
 }
 
-/** One request as ARM saw it, with its arrival time. */
+/** One request as ARM saw it, with its arrival time and the status it was answered. */
 export interface ArmCall {
   method: string;
   path: string;
   apiVersion: string | null;
   body: unknown;
   at: number;
+  status?: number;
 }
+
+/**
+ * ARM's throttling as documented since its 2024 move to regional token buckets: per subscription and
+ * operation type, reads 250 refilled at 25/s, writes 200 at 10/s, deletes 200 at 10/s; every answer
+ * says what is left in x-ms-ratelimit-remaining-subscription-reads / -writes / -deletes, and a request
+ * beyond the bucket is answered 429 with Retry-After.
+ * https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling
+ * `speed` runs the double's clock that many times faster than real time: buckets refill `speed`×
+ * faster, creations take 1/`speed` of their time, and Retry-After is scaled to the real time it stands for.
+ */
+export interface ArmThrottling {
+  speed?: number;
+  limits?: Partial<Record<'reads' | 'writes' | 'deletes', { burst: number; perSecond: number }>>;
+}
+
+export const ARM_THROTTLING_LIMITS = {
+  reads: { burst: 250, perSecond: 25 },
+  writes: { burst: 200, perSecond: 10 },
+  deletes: { burst: 200, perSecond: 10 },
+};
+
+/** A logical server holds at most 5,000 databases: https://learn.microsoft.com/azure/azure-sql/database/resource-limits-logical-server */
+export const LOGICAL_SERVER_MAX_DATABASES = 5_000;
 
 /**
  * Makes the next `times` (default 1) matching requests fail: with an error of the spec (`code`, its
@@ -91,6 +118,8 @@ export interface ArmSqlDouble {
 
 interface Operation {
   pollsLeft: number;
+  /** With operationSeconds: the double's time it ends at. */
+  endsAt?: number;
   outcome: { status: 'Succeeded' } | { status: 'Failed' | 'Canceled'; code: SpecErrorCode };
   /** Applies the operation's end to the double's state, once; returns what its Location answers from then on. */
   finish: (succeeded: boolean) => ArmAnswer;
@@ -102,6 +131,27 @@ interface Operation {
 const DATABASE_PATH = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Sql\/servers\/([^/]+)\/databases\/([^/]+?)(\/export)?$/i;
 const OPERATION_PATH =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Sql\/locations\/[^/]+\/(databaseAzureAsyncOperation|databaseOperationResults|importExportOperationResults)\/([^/]+)$/i;
+
+/**
+ * Token buckets on the double's clock: `take` spends a token, or says in how many of the double's
+ * seconds the next one comes (the request is refused and spends none).
+ */
+function tokenBuckets(limits: Record<'reads' | 'writes' | 'deletes', { burst: number; perSecond: number }>, clock: () => number) {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    take(key: string, kind: 'reads' | 'writes' | 'deletes'): { remaining: number; waitSeconds?: number } {
+      const { burst, perSecond } = limits[kind];
+      const now = clock();
+      const bucket = buckets.get(key) ?? { tokens: burst, at: now };
+      bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) * perSecond);
+      bucket.at = now;
+      buckets.set(key, bucket);
+      if (bucket.tokens < 1) return { remaining: 0, waitSeconds: (1 - bucket.tokens) / perSecond };
+      bucket.tokens -= 1;
+      return { remaining: Math.floor(bucket.tokens) };
+    },
+  };
+}
 
 function send(response: ServerResponse, answer: ArmAnswer): void {
   response.writeHead(answer.status, { 'content-type': 'application/json', 'x-ms-request-id': randomUUID(), ...answer.headers });
@@ -119,8 +169,27 @@ const EXPORT_KEY_TYPES = ['SharedAccessKey', 'StorageAccessKey', 'ManagedIdentit
  * Retry-After, refuses a second export while one runs and a blob that exists. It checks the api-version
  * against the spec's and the bodies against the spec's definitions, and takes scripted faults.
  */
-export async function startArmSqlDouble(options: { pollsBeforeDone?: number; retryAfterSeconds?: number } = {}): Promise<ArmSqlDouble> {
+export interface ArmSqlDoubleOptions {
+  pollsBeforeDone?: number;
+  retryAfterSeconds?: number;
+  /** A creation or deletion ends once this many seconds (of the double's clock) have passed, instead of after pollsBeforeDone polls. */
+  operationSeconds?: number;
+  /** ARM's throttling; absent, none. */
+  throttling?: ArmThrottling;
+  /** The databases a logical server holds (Azure's 5,000 by default). */
+  serverMaxDatabases?: number;
+  /** A database PUT's 202 carries Location only, all the spec declares (no Azure-AsyncOperation); needs operationSeconds, after which a GET shows the database Online. */
+  locationOnly?: boolean;
+}
+
+export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Promise<ArmSqlDouble> {
   const pollsBeforeDone = options.pollsBeforeDone ?? 2;
+  const speed = options.throttling?.speed ?? 1;
+  const startedAt = performance.now();
+  // The double's clock, in seconds: real time, `speed` times faster.
+  const clock = () => ((performance.now() - startedAt) / 1000) * speed;
+  const throttle = options.throttling ? tokenBuckets({ ...ARM_THROTTLING_LIMITS, ...options.throttling.limits }, clock) : undefined;
+  const serverMaxDatabases = options.serverMaxDatabases ?? LOGICAL_SERVER_MAX_DATABASES;
   let retryAfterSeconds = options.retryAfterSeconds ?? 0;
   const calls: ArmCall[] = [];
   const violations: string[] = [];
@@ -146,7 +215,8 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number; ret
     finish: Operation['finish'],
   ): { id: string; urls: { location: string; azureAsyncOperation: string }; base: string } {
     const id = randomUUID();
-    operations.set(id, { pollsLeft: pollsBeforeDone, outcome: nextOutcome, finish });
+    const endsAt = options.operationSeconds === undefined ? undefined : clock() + options.operationSeconds;
+    operations.set(id, { pollsLeft: pollsBeforeDone, endsAt, outcome: nextOutcome, finish });
     nextOutcome = { status: 'Succeeded' };
     const base = `${http.url}/subscriptions/${address.subscriptionId}/resourceGroups/${address.resourceGroup}/providers/Microsoft.Sql/locations/${location}`;
     const query = `?api-version=${SPEC_API_VERSION}`;
@@ -162,7 +232,8 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number; ret
     const operation = operations.get(id);
     if (!operation) return armError(404, 'OperationIdNotFound', 'The operation with Id does not exist.');
     if (operation.onHold?.()) return kind === 'databaseAzureAsyncOperation' ? asyncOperationStatus(id, 'InProgress') : operationInProgress(retryAfterSeconds);
-    if (operation.pollsLeft > 0) {
+    const running = operation.endsAt === undefined ? operation.pollsLeft > 0 : clock() < operation.endsAt;
+    if (running) {
       operation.pollsLeft -= 1;
       return kind === 'databaseAzureAsyncOperation' ? asyncOperationStatus(id, 'InProgress') : operationInProgress(retryAfterSeconds);
     }
@@ -226,11 +297,37 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number; ret
     return undefined;
   }
 
-  function inPool(elasticPoolId: string): number {
-    return [...databases.values()].filter((d) => d.elasticPoolId && d.elasticPoolId.toLowerCase() === elasticPoolId.toLowerCase()).length;
+  // Databases by server and by pool, kept as they come and go: a fleet-sized run checks both on every PUT.
+  const serverCounts = new Map<string, number>();
+  const poolCounts = new Map<string, number>();
+  const serverOf = (id: string) => id.slice(0, id.indexOf('/databases/'));
+  const bump = (counts: Map<string, number>, name: string | undefined, by: number) => {
+    if (name) counts.set(name, (counts.get(name) ?? 0) + by);
+  };
+
+  function addDatabase(database: DoubleDatabase): void {
+    databases.set(key(database.id), database);
+    bump(serverCounts, key(serverOf(database.id)), 1);
+    bump(poolCounts, database.elasticPoolId && key(database.elasticPoolId), 1);
   }
 
+  function removeDatabase(id: string): void {
+    const database = databases.get(key(id));
+    if (!database) return;
+    databases.delete(key(id));
+    bump(serverCounts, key(serverOf(database.id)), -1);
+    bump(poolCounts, database.elasticPoolId && key(database.elasticPoolId), -1);
+  }
+
+  const onServer = (id: string) => serverCounts.get(key(serverOf(id))) ?? 0;
+  const inPool = (elasticPoolId: string) => poolCounts.get(key(elasticPoolId)) ?? 0;
+
   function view(existing: DoubleDatabase): ArmAnswer {
+    const creation = existing.creation === undefined ? undefined : operations.get(existing.creation);
+    if (creation?.endsAt !== undefined && clock() >= creation.endsAt) {
+      existing.creation = undefined;
+      creation.final ??= creation.finish(creation.outcome.status === 'Succeeded');
+    }
     if (existing.becomes && --existing.becomes.afterGets < 0) {
       existing.status = existing.becomes.status;
       existing.becomes = undefined;
@@ -242,6 +339,28 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number; ret
     const url = new URL(request.url, 'https://arm.local');
     const call: ArmCall = { method: request.method, path: url.pathname, apiVersion: url.searchParams.get('api-version'), body: request.body, at: Date.now() };
     calls.push(call);
+    const answer = throttled(call) ?? answerCall(call, url, request);
+    call.status = answer.status;
+    return answer;
+  }
+
+  /** ARM's own throttling comes before the resource provider sees the request; every answer carries the bucket's remaining count. */
+  function throttled(call: ArmCall): ArmAnswer | undefined {
+    const subscription = /^\/subscriptions\/([^/]+)/i.exec(call.path)?.[1];
+    if (!throttle || !subscription) return undefined;
+    const kind = call.method === 'GET' || call.method === 'HEAD' ? 'reads' : call.method === 'DELETE' ? 'deletes' : 'writes';
+    const { remaining, waitSeconds } = throttle.take(`${subscription.toLowerCase()}:${kind}`, kind);
+    pendingHeaders = { [`x-ms-ratelimit-remaining-subscription-${kind}`]: String(remaining) };
+    if (waitSeconds === undefined) return undefined;
+    // Retry-After is whole seconds on the wire; retry-after-ms carries the real wait a faster clock stands for.
+    const realMs = Math.ceil((waitSeconds / speed) * 1000);
+    return specError(kind === 'reads' ? 'SubscriptionTooManyRequests' : 'SubscriptionTooManyCreateUpdateRequests', {
+      'retry-after': String(Math.max(1, Math.ceil(realMs / 1000))),
+      'retry-after-ms': String(realMs),
+    });
+  }
+
+  function answerCall(call: ArmCall, url: URL, request: RecordedRequest): ArmAnswer {
     if (!String(request.headers.authorization ?? '').startsWith('Bearer ')) return armError(401, 'AuthenticationFailed', 'no bearer token');
     const expectedVersion = privateLink.apiVersionFor(call.path) ?? SPEC_API_VERSION;
     if (call.apiVersion !== expectedVersion || url.searchParams.getAll('api-version').length !== 1) {
@@ -303,28 +422,35 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number; ret
         const { elasticPoolId, maxSizeBytes } = body.properties;
         if (existing) {
           // Databases_CreateOrUpdate on an existing database: 200 "Successfully updated the database."
+          if (!existing.elasticPoolId || key(existing.elasticPoolId) !== key(elasticPoolId)) {
+            bump(poolCounts, existing.elasticPoolId && key(existing.elasticPoolId), -1);
+            bump(poolCounts, key(elasticPoolId), 1);
+          }
           Object.assign(existing, { tags: body.tags, elasticPoolId, maxSizeBytes: maxSizeBytes ?? existing.maxSizeBytes });
           return database(existing);
         }
         if (quota) return specError(quota);
+        if (onServer(id) >= serverMaxDatabases) return serverFull(address.server, serverMaxDatabases);
         const limit = poolLimits.get(elasticPoolId.toLowerCase());
         if (limit !== undefined && inPool(elasticPoolId) >= limit) return specError('ElasticPoolDatabaseCountOverLimit');
         const created: DoubleDatabase = { id, name, location: body.location, tags: body.tags, elasticPoolId, maxSizeBytes, status: 'Creating', busy: 'create' };
-        databases.set(key(id), created);
-        const { urls } = start(address, body.location, (succeeded) => {
+        addDatabase(created);
+        const { id: operationId, urls } = start(address, body.location, (succeeded) => {
           // A creation that failed or was canceled is rolled back: the database is gone.
-          if (!succeeded) databases.delete(key(id));
+          if (!succeeded) removeDatabase(id);
           Object.assign(created, { status: 'Online', busy: undefined });
           return database(created);
         });
-        return databaseOperationAccepted(urls, 'CreateLogicalDatabase', retryAfterSeconds);
+        created.creation = operationId;
+        const accepted = options.locationOnly ? { location: urls.location } : urls;
+        return databaseOperationAccepted(accepted, 'CreateLogicalDatabase', retryAfterSeconds);
       }
       case 'DELETE': {
         if (!existing) return noSuchDatabaseToDelete;
         if (existing.busy) return specError('ConflictingDatabaseOperation');
         existing.busy = 'delete';
         const { urls } = start(address, existing.location, (succeeded) => {
-          if (succeeded) databases.delete(key(id));
+          if (succeeded) removeDatabase(id);
           existing.busy = undefined;
           return { status: 200 };
         });
@@ -335,7 +461,12 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number; ret
     }
   }
 
-  const http = await startHttpsDouble(async (request, response) => send(response, handle(request)));
+  let pendingHeaders: Record<string, string> = {};
+  const http = await startHttpsDouble(async (request, response) => {
+    pendingHeaders = {};
+    const answer = handle(request);
+    send(response, { ...answer, headers: { ...pendingHeaders, ...answer.headers } });
+  });
   return {
     url: http.url,
     ca: http.ca,
@@ -360,7 +491,7 @@ export async function startArmSqlDouble(options: { pollsBeforeDone?: number; ret
     },
     seed({ server, name, ...rest }) {
       const id = `/subscriptions/${server.subscriptionId}/resourceGroups/${server.resourceGroup}/providers/Microsoft.Sql/servers/${server.server}/databases/${name}`;
-      databases.set(key(id), { status: 'Online', ...rest, id, name });
+      addDatabase({ status: 'Online', ...rest, id, name });
     },
     close: () => http.close(),
   };

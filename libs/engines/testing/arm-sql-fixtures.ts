@@ -35,6 +35,7 @@ export const SPEC_ERRORS = {
   OperationCancelled: [409, 'The operation has been cancelled by user.'],
   OperationTimedOut: [500, 'The operation timed out and automatically rolled back. Please retry the operation.'],
   SubscriptionTooManyCreateUpdateRequests: [429, 'Requests beyond max requests that can be processed by available resources.'],
+  SubscriptionTooManyRequests: [429, 'Requests beyond max requests that can be processed by available resources.'],
   TooManyRequests: [503, 'Requests beyond max requests that can be processed by available resources.'],
   // Databases_Get: "404 ResourceNotFound - The requested resource was not found."
   ResourceNotFound: [404, 'The requested resource was not found.'],
@@ -46,6 +47,15 @@ export const SPEC_ERRORS = {
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type SpecErrorCode = keyof typeof SPEC_ERRORS;
+
+/**
+ * The 5,001st database of a logical server (https://learn.microsoft.com/azure/azure-sql/database/resource-limits-logical-server:
+ * "Databases per logical server 5000"). The spec's Databases_CreateOrUpdate lists no code for it, so
+ * this code is the double's, shaped as the pool's (400 ElasticPoolDatabaseCountOverLimit); the engine
+ * recognises a passed limit by the shape of the code, not by this name.
+ */
+export const serverFull = (server: string, limit: number): ArmAnswer =>
+  armError(400, 'ServerDatabaseCountOverLimit', `Attempting to create a database on server '${server}' when its database count limit (${limit}) has been reached.`);
 
 export const specError = (code: SpecErrorCode, headers?: Record<string, string>): ArmAnswer => armError(SPEC_ERRORS[code][0], code, SPEC_ERRORS[code][1], headers);
 

@@ -9,7 +9,7 @@ export type CreationPath = 'existing' | 'spare' | 'template' | 'plain';
  * The create-database step: a warm spare (a rename), else a clone of the current template, else
  * a plain CREATE DATABASE that the schema step then migrates; the engine puts whichever it is in
  * place. Any fast path that fails falls back to the plain one; the tenant is never left without a
- * database because a shortcut broke. `existing`: the tenant's own database was in place already
+ * database because a shortcut broke. `existing` (engines with fast paths): the tenant's own database was in place already
  * (a database of its name that is not its own fails the step).
  */
 @Injectable()
@@ -24,7 +24,8 @@ export class DatabaseCreator {
 
   async create(target: TenantDatabaseTarget): Promise<CreationPath> {
     const engine = await this.engines.on(target.address);
-    let path: CreationPath = (await engine.databaseExists(target)) ? 'existing' : 'plain';
+    // Without fast paths the engine's own look-up inside createDatabase is enough: on Azure each look is an ARM read, and reads are what a fleet runs out of.
+    let path: CreationPath = engine.fastPath && (await engine.databaseExists(target)) ? 'existing' : 'plain';
     if (path === 'plain' && engine.fastPath) path = await this.tryFastPaths(target, engine.fastPath);
     await engine.createDatabase(target);
     return path;

@@ -72,13 +72,13 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
   afterEach(() => arm.clearFaults());
 
   /** A tenant placed in the elastic pool, and an operation of `kind` on it. */
-  async function placedTenant(code: string, kind: 'provision' | 'deprovision', params: Record<string, unknown> = {}) {
+  async function placedTenant(code: string, kind: 'provision' | 'deprovision', params: Record<string, unknown> = {}, into = pool) {
     const r = db.registry.repositories;
     const tenant = await r.tenants.insert({ code, name: code, plan: 'standard', region: 'weu' });
     await r.databases.place({
       tenantId: tenant.id,
-      poolId: pool.id,
-      address: pool.address,
+      poolId: into.id,
+      address: into.address,
       ...tenantDatabaseNames(code, db.env.settings(workerSettings).worker.environment),
     });
     const operation = await r.operations.insert({ tenantId: tenant.id, kind, requestedBy: 'test', params });
@@ -96,6 +96,32 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
     expect(row?.lastError).toContain(`elastic pool ${ELASTIC_POOL} has no room for database`);
     expect(row?.lastError).toContain('ElasticPoolDatabaseCountOverLimit');
     arm.limitPool(ELASTIC_POOL, 1_000);
+  });
+
+  it('fails the operation at its first attempt when the logical server already holds its 5,000 databases, saying so', async () => {
+    // Placement is meant never to get here (the registry keeps the server's count); this is what the saga does when ARM says it anyway.
+    const server = { subscriptionId: SUBSCRIPTION, resourceGroup: 'rg-tenants', server: 'sql-weu-full' };
+    const fullPoolId = ELASTIC_POOL.replace('sql-weu-1', 'sql-weu-full');
+    for (let i = 0; i < 5_000; i += 1) arm.seed({ server, name: `other_${i}`, location: 'westeurope', tags: {}, elasticPoolId: fullPoolId });
+    const full = await db.registry.repositories.pools.upsert({
+      name: 'weu-full',
+      address: { engine: 'azure-sql', host: 'sql-weu-full.database.windows.net', port: 1433, elasticPoolId: fullPoolId, location: 'westeurope' },
+      maxDatabases: 100,
+      dedicated: false,
+    });
+    const { operation } = await placedTenant('five_thousand_first', 'provision', {}, full);
+    await expect(db.runner.run(operation.id, steps(provisioning, 'create_database'), options)).rejects.toBeInstanceOf(OperationFailed);
+    const row = await db.registry.repositories.operations.findById(operation.id);
+    expect(row).toMatchObject({ status: 'failed', step: 'create_database', attempts: 1 });
+    expect(row?.lastError).toContain('a logical server holds at most 5,000 databases');
+    expect(row?.lastError).toContain('ServerDatabaseCountOverLimit');
+  });
+
+  it('does not fail an operation for good on ARM’s 429: throttling passes, it is tried again', async () => {
+    arm.fail({ method: 'PUT', path: /\/databases\/tenant_throttled_/, code: 'SubscriptionTooManyCreateUpdateRequests', retryAfterSeconds: 0, times: 50 });
+    const { operation } = await placedTenant('throttled', 'provision');
+    await expect(db.runner.run(operation.id, steps(provisioning, 'create_database'), options)).rejects.toThrow();
+    expect(await db.registry.repositories.operations.findById(operation.id)).toMatchObject({ status: 'running', step: 'create_database', attempts: 1 });
   });
 
   it('follows, on its next attempt, the export an interrupted attempt started, and POSTs no second one', async () => {

@@ -5,12 +5,14 @@ import {
   SqlManagementClient,
   type SqlManagementClientOptionalParams,
 } from '@azure/arm-sql';
+import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AzureCapacityRefused, EngineNotConfigured, ExportBlocked, TenantDatabaseConflict, TenantDatabaseNotReady } from '../engine-errors';
 import type { AzureSqlExportSettings } from '../engines-options';
 import type { StepCheckpoint, TenantDatabaseTarget } from '../tenant-database-engine';
-import { configureArmPipeline, PLACEHOLDER_PASSWORD } from './arm-pipeline';
+import { ArmPacer } from './arm-pacer';
+import { configureArmPipeline, PLACEHOLDER_PASSWORD, retryAfterMs, SQL_API_VERSION } from './arm-pipeline';
 import type { DatabaseLifecycle } from './database-lifecycle';
 import { type ElasticPoolRef, parseElasticPoolId, sameResourceId } from './elastic-pool';
 import { ExportEndpointApprover } from './export-endpoint-approver';
@@ -34,6 +36,8 @@ export interface ArmDatabasesOptions {
   readyTimeoutMs?: number;
   /** How long an export waits for another import or export of the same database to end before it fails (and is tried again). */
   exportQueueTimeoutMs?: number;
+  /** The process's one ARM pacer (every engine of the process shares it); absent, one with ARM's published limits. */
+  pacer?: ArmPacer;
 }
 
 // Azure SQL answered Retry-After: 0 while a creation took ~53 s (the SDK's recording of a real one):
@@ -61,6 +65,16 @@ const POOL_FULL = new Set([
   'ElasticPoolOverFileSpace',
 ]);
 const QUOTA_USED_UP = new Set(['SubscriptionVcoreQuotaExceeded', 'ServerDtuQuotaExceeded']);
+/**
+ * A logical server holds at most 5,000 databases (https://learn.microsoft.com/azure/azure-sql/database/resource-limits-logical-server),
+ * but the spec lists no error code for the 5,001st; so any other create refusal whose code says a
+ * count, quota or limit was passed is taken as want of room too (a 429 is never one: it is a 429).
+ */
+const SOME_LIMIT_PASSED = /(Quota|Limit)(Exceeded|Reached)$|OverLimit$|CountExceeded$/;
+
+function isWantOfRoom(code: string): boolean {
+  return POOL_FULL.has(code) || QUOTA_USED_UP.has(code) || SOME_LIMIT_PASSED.test(code);
+}
 
 /**
  * The SDK's poller resumes from its own serialized state (@azure/core-lro 2.x, `poller.toString()`);
@@ -124,6 +138,23 @@ function serverResourceId(pool: ElasticPoolRef): string {
   return `/subscriptions/${pool.subscriptionId}/resourceGroups/${pool.resourceGroup}/providers/Microsoft.Sql/servers/${pool.server}`;
 }
 
+/** An ARM error answer as the SDK would throw it: its status, and the code and message of its body (common-types ErrorResponse). */
+function armFailure(response: PipelineResponse): Error {
+  let error: { code?: string; message?: string } | undefined;
+  try {
+    error = (JSON.parse(response.bodyAsText ?? '{}') as { error?: { code?: string; message?: string } }).error;
+  } catch {
+    error = undefined;
+  }
+  return Object.assign(new Error(error?.message ?? `ARM answered ${response.status}`), { statusCode: response.status, code: error?.code });
+}
+
+/** The parts of a database resource (spec Database) the engine reads. */
+function databaseOf(text: string | null | undefined): Database {
+  const resource = JSON.parse(text ?? '{}') as { location: string; properties?: { status?: string; elasticPoolId?: string } };
+  return { location: resource.location, status: resource.properties?.status, elasticPoolId: resource.properties?.elasticPoolId };
+}
+
 function statusCode(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
 }
@@ -144,8 +175,10 @@ export class ArmDatabases implements DatabaseLifecycle {
   // One client per subscription: the SDK binds a client to the subscription it manages.
   private readonly clients = new Map<string, SqlManagementClient>();
   private readonly approver: ExportEndpointApprover;
+  private readonly pacer: ArmPacer;
 
   constructor(private readonly options: ArmDatabasesOptions) {
+    this.pacer = options.pacer ?? new ArmPacer();
     this.approver = new ExportEndpointApprover(options.endpoint, options.pollIntervalMs ?? APPROVAL_INTERVAL_MS);
   }
 
@@ -157,6 +190,8 @@ export class ArmDatabases implements DatabaseLifecycle {
    * Creates the database in its elastic pool, unless it exists there already (one in another pool is
    * refused, never moved), and returns once it is Online: a database that exists is not yet one a login
    * can reach (Azure answers error 40613 while it is Creating), as after a worker died mid-creation.
+   * ARM reads are what a fleet runs out of first (ARM_RATE_LIMITS), so a new database costs one GET to
+   * look, the PUT, and the polls of its operation only, spaced so that the first usually finds it done.
    */
   async create(target: TenantDatabaseTarget): Promise<void> {
     const existing = await this.find(target);
@@ -284,22 +319,38 @@ export class ArmDatabases implements DatabaseLifecycle {
   }
 
   /**
-   * PUT of the database, followed to the end of its operation. A 409 means another creator's operation
-   * on it runs (a worker that died, or a second one): that database is taken if it is in the same pool.
+   * PUT of the database, followed to the end of its operation through its Azure-AsyncOperation (RPC:
+   * Succeeded, Failed or Canceled with the error), polled no sooner than Retry-After or the poll
+   * interval. Succeeded means Online, so the database itself is not read again. The PUT goes through
+   * the SDK client's pipeline (token, retries, pacer, API version) but not its poller, which polls once
+   * the moment the PUT is answered: a read spent on an operation that has only just started. A 409
+   * means another creator's operation on it runs (a worker that died, or a second one): that database
+   * is taken if it is in the same pool.
    */
   private async put(target: TenantDatabaseTarget): Promise<Database> {
     const { id, location } = elasticPoolOf(target);
     const pool = parseElasticPoolId(id);
-    const database: Database = {
+    const body = {
       location,
-      elasticPoolId: id,
-      maxSizeBytes: this.options.databaseMaxSizeBytes,
       tags: { tenant: target.tenantCode, environment: this.options.environment },
+      properties: { elasticPoolId: id, ...(this.options.databaseMaxSizeBytes !== undefined && { maxSizeBytes: this.options.databaseMaxSizeBytes }) },
     };
     try {
-      return await this.client(pool).databases.beginCreateOrUpdateAndWait(pool.resourceGroup, pool.server, target.databaseName, database, {
-        updateIntervalInMs: this.pollIntervalMs,
-      });
+      const response = await this.client(pool).sendRequest(
+        createPipelineRequest({
+          url: `${this.options.endpoint}${serverResourceId(pool)}/databases/${encodeURIComponent(target.databaseName)}?api-version=${SQL_API_VERSION}`,
+          method: 'PUT',
+          headers: createHttpHeaders({ 'content-type': 'application/json' }),
+          body: JSON.stringify(body),
+        }),
+      );
+      if (response.status === 200 || response.status === 201) return databaseOf(response.bodyAsText);
+      if (response.status !== 202) throw armFailure(response);
+      const operation = response.headers.get('azure-asyncoperation');
+      // The spec declares only Location on this 202: without Azure-AsyncOperation the database itself is read until Online (waitOnline).
+      if (!operation) return { location, elasticPoolId: id, status: 'Creating' };
+      await this.followOperation(pool, target, operation, retryAfterMs(response) ?? 0);
+      return { location, elasticPoolId: id, status: 'Online' };
     } catch (error) {
       refuseForWantOfRoom(target, error);
       if (statusCode(error) !== 409) throw error;
@@ -307,6 +358,32 @@ export class ArmDatabases implements DatabaseLifecycle {
       if (!raced) throw error;
       assertInPool(target, raced);
       return raced;
+    }
+  }
+
+  /** Polls an Azure-AsyncOperation until it ends; Failed or Canceled throws with ARM's code, as the SDK's poller words it. */
+  private async followOperation(pool: ElasticPoolRef, target: TenantDatabaseTarget, url: string, firstWaitMs: number): Promise<void> {
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? READY_TIMEOUT_MS);
+    let waitMs = Math.max(firstWaitMs, this.pollIntervalMs);
+    for (;;) {
+      await sleep(waitMs);
+      const response = await this.client(pool).sendRequest(createPipelineRequest({ url, method: 'GET' }));
+      if (response.status !== 200) throw armFailure(response);
+      const body = JSON.parse(response.bodyAsText ?? '{}') as { status?: string; error?: { code?: string; message?: string } };
+      if (body.status === 'Succeeded') return;
+      if (body.status === 'Failed' || body.status === 'Canceled') {
+        const verb = body.status === 'Failed' ? 'failed' : 'been canceled';
+        throw Object.assign(new Error(`The long-running operation has ${verb}. ${body.error?.code ?? 'NoCode'}. ${body.error?.message ?? ''}`), {
+          code: body.error?.code,
+        });
+      }
+      if (Date.now() >= deadline) {
+        throw new TenantDatabaseNotReady(`database ${target.databaseName} is still being created in Azure; the step is tried again later`, {
+          databaseName: target.databaseName,
+          status: 'Creating',
+        });
+      }
+      waitMs = Math.max(retryAfterMs(response) ?? 0, this.pollIntervalMs);
     }
   }
 
@@ -358,7 +435,7 @@ export class ArmDatabases implements DatabaseLifecycle {
       const { endpoint, clientOptions } = this.options;
       // $host is where requests go; endpoint is what the token is scoped to (`<endpoint>/.default`).
       client = new SqlManagementClient(this.options.credential, pool.subscriptionId, { $host: endpoint, endpoint, ...clientOptions });
-      configureArmPipeline(client, this.retry);
+      configureArmPipeline(client, this.retry, this.pacer);
       this.clients.set(pool.subscriptionId, client);
     }
     return client;
@@ -368,12 +445,14 @@ export class ArmDatabases implements DatabaseLifecycle {
 /** A refusal for want of room, as AzureCapacityRefused with what to do about it; anything else passes through. */
 function refuseForWantOfRoom(target: TenantDatabaseTarget, error: unknown): void {
   const code = armErrorCode(error);
-  if (!code || !(POOL_FULL.has(code) || QUOTA_USED_UP.has(code))) return;
+  if (!code || statusCode(error) === 429 || !isWantOfRoom(code)) return;
   const pool = elasticPoolOf(target).id;
   const reason = (error as Error).message;
   const advice = POOL_FULL.has(code)
     ? `elastic pool ${pool} has no room for database ${target.databaseName}; its registered maxDatabases is more than it holds: lower it (PUT /pools/:name) or give the pool more`
-    : `Azure's quota is used up for database ${target.databaseName} in ${pool}; raise it (a quota request) and retry the operation`;
+    : QUOTA_USED_UP.has(code)
+      ? `Azure's quota is used up for database ${target.databaseName} in ${pool}; raise it (a quota request) and retry the operation`
+      : `Azure refused database ${target.databaseName} in ${pool} for a limit it passed (a logical server holds at most 5,000 databases): place the tenant on another server or pool`;
   throw new AzureCapacityRefused(`${advice} (${code}: ${reason})`, { databaseName: target.databaseName, elasticPoolId: pool, azureCode: code });
 }
 

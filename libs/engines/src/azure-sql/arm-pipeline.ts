@@ -1,4 +1,5 @@
 import type { SqlManagementClient } from '@azure/arm-sql';
+import { type ArmPacer, armRequestKind } from './arm-pacer';
 import { type RetryAdvice, type TransientRetryOptions, withTransientRetry } from './transient-retry';
 
 // The pipeline's types, as the client exposes them (the package that declares them is only the SDK's dependency).
@@ -31,7 +32,7 @@ const CUT_OFF = new Set(['ECONNRESET', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EPIPE'])
 const SERVER_FAULTS = new Set([408, 500, 502, 503, 504]);
 
 /** Retry-After in seconds or as an HTTP date, or the Azure headers in milliseconds; undefined when none is usable. */
-function retryAfterMs(response: PipelineResponse): number | undefined {
+export function retryAfterMs(response: PipelineResponse): number | undefined {
   for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
     const value = Number(response.headers.get(name));
     if (response.headers.has(name) && Number.isFinite(value) && value >= 0) return value;
@@ -122,10 +123,44 @@ const managedIdentityExportPolicy: PipelinePolicy = {
   },
 };
 
-/** The client's pipeline as this engine needs it: its own retries and caps, the GA API version, and managed-identity export bodies as the service takes them. */
-export function configureArmPipeline(client: SqlManagementClient, retry: TransientRetryOptions): void {
+/**
+ * Each try (retries included, hence after the Retry phase) waits for a token of its subscription's
+ * bucket, and tells the pacer what ARM answered: the x-ms-ratelimit-remaining-subscription-* count
+ * and, on a 429, its Retry-After.
+ */
+function armPacerPolicy(pacer: ArmPacer, retry: TransientRetryOptions): PipelinePolicy {
+  return {
+    name: 'tenantryArmPacerPolicy',
+    async sendRequest(request, next) {
+      const subscription = /\/subscriptions\/([^/]+)/i.exec(new URL(request.url).pathname)?.[1];
+      if (!subscription) return next(request);
+      const kind = armRequestKind(request.method);
+      await pacer.take(subscription, kind);
+      let response: PipelineResponse | undefined;
+      try {
+        response = await next(request);
+      } finally {
+        const remaining = Number(response?.headers.get(`x-ms-ratelimit-remaining-subscription-${kind}`) ?? Number.NaN);
+        pacer.observe(
+          subscription,
+          kind,
+          response && {
+            remaining: Number.isFinite(remaining) ? remaining : undefined,
+            // Capped as the retries cap it: a wait longer than that is the saga's next attempt's to sit out.
+            throttledForMs: response.status === 429 ? Math.min(retry.maxDelayMs, retryAfterMs(response) ?? 1000) : undefined,
+          },
+        );
+      }
+      return response;
+    },
+  };
+}
+
+/** The client's pipeline as this engine needs it: its own retries and caps, the process's ARM pacer, the GA API version, and managed-identity export bodies as the service takes them. */
+export function configureArmPipeline(client: SqlManagementClient, retry: TransientRetryOptions, pacer: ArmPacer): void {
   client.pipeline.removePolicy({ name: SDK_RETRY_POLICY });
   client.pipeline.addPolicy(armRetryPolicy(retry), { phase: 'Retry' });
+  client.pipeline.addPolicy(armPacerPolicy(pacer, retry), { afterPhase: 'Retry' });
   client.pipeline.addPolicy(apiVersionPolicy);
   client.pipeline.addPolicy(managedIdentityExportPolicy);
 }

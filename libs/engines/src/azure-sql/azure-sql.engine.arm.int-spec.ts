@@ -1,5 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { type ArmSqlDouble, SPEC_API_VERSION, startArmSqlDouble, tenantTarget } from '@tenantry/engines/testing';
+import type { IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import { AzureCapacityRefused, EngineNotConfigured, ExportBlocked, TenantDatabaseConflict, TenantDatabaseNotReady } from '../engine-errors';
 import type { StepCheckpoint, TenantDatabaseTarget } from '../tenant-database-engine';
 import { AzureSqlEngine, type AzureSqlEngineOptions } from './azure-sql.engine';
@@ -89,7 +91,7 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
   });
 
   describe('creating', () => {
-    it('PUTs the database in its elastic pool with its maximum size, follows Azure-AsyncOperation to Succeeded, and reads it Online', async () => {
+    it('PUTs the database in its elastic pool with its maximum size and follows Azure-AsyncOperation to Succeeded, which is Online: no read after it', async () => {
       const t = target('alpha');
       const mark = arm.calls.length;
       await engine.createDatabase(t);
@@ -98,7 +100,6 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
         `GET servers/sql-weu-1/databases/${t.databaseName}`,
         `PUT servers/sql-weu-1/databases/${t.databaseName}`,
         ...Array.from({ length: 3 }, () => expect.stringMatching(new RegExp(`^GET locations/westeurope/databaseAzureAsyncOperation/${OPERATION}$`))),
-        `GET servers/sql-weu-1/databases/${t.databaseName}`,
       ]);
       const put = arm.calls.find((call) => call.method === 'PUT' && call.path === databasePath(t));
       expect(put?.body).toEqual({
@@ -109,6 +110,24 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
       expect(stateOf(t)).toMatchObject({ status: 'Online', elasticPoolId: POOL_A, maxSizeBytes: 8 * 1024 ** 3 });
       expect(await engine.databaseExists(t)).toBe(true);
       expect(scopes).toContain(`${arm.url}/.default`);
+    });
+
+    it('reads the database until Online when the 202 carries only Location (all the spec declares), polling no sooner than the interval', async () => {
+      const locationOnly = await startArmSqlDouble({ locationOnly: true, operationSeconds: 0.2 });
+      const onIt = engineWith({ armEndpoint: locationOnly.url, armClientOptions: { tlsOptions: { ca: locationOnly.ca } }, armPollIntervalMs: 150 });
+      try {
+        const t = target('located');
+        await onIt.createDatabase(t);
+        const calls = locationOnly.calls.map((call) => `${call.method} ${call.path.replace(/^.*\/providers\/Microsoft\.Sql\//, '')}`);
+        expect(calls[0]).toBe(`GET servers/sql-weu-1/databases/${t.databaseName}`);
+        expect(calls[1]).toBe(`PUT servers/sql-weu-1/databases/${t.databaseName}`);
+        expect(new Set(calls.slice(2))).toEqual(new Set([`GET servers/sql-weu-1/databases/${t.databaseName}`]));
+        expect(calls.length).toBeLessThanOrEqual(4);
+        expect(locationOnly.databases.get(databasePath(t).toLowerCase())?.status).toBe('Online');
+      } finally {
+        await onIt.close();
+        await locationOnly.close();
+      }
     });
 
     it('sends no maxSizeBytes when none is configured: the tier’s default applies', async () => {
@@ -450,5 +469,98 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
       const t = target('theta');
       await expect(engineWith({ export: undefined }).exportDatabase(t, 'x')).rejects.toBeInstanceOf(EngineNotConfigured);
     });
+  });
+
+  describe('ARM’s throttling and the pacer', () => {
+    /** One raw request to a double, trusting its certificate; the answer's status and headers. */
+    function send(double: ArmSqlDouble, method: string, path: string, body?: unknown): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+      return new Promise((resolve, reject) => {
+        const url = new URL(`${double.url}${path}?api-version=${SPEC_API_VERSION}`);
+        const request = https.request(url, { method, ca: double.ca, headers: { authorization: 'Bearer t', 'content-type': 'application/json' } }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }));
+        });
+        request.on('error', reject);
+        request.end(body === undefined ? undefined : JSON.stringify(body));
+      });
+    }
+    const pathOf = (name: string) => `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/databases/${name}`;
+    const bodyOf = (name: string) => ({ location: 'westeurope', tags: { tenant: name, environment: 'test' }, properties: { elasticPoolId: POOL_A } });
+
+    it('the double spends a token per request, says what is left, answers 429 with Retry-After past the bucket, and refills on its faster clock', async () => {
+      // Writes: 3 at once, then 2 a second of the double's clock, which runs 10 times faster.
+      const throttled = await startArmSqlDouble({ throttling: { speed: 10, limits: { writes: { burst: 3, perSecond: 2 } } } });
+      try {
+        const answers = [];
+        for (let i = 0; i < 4; i += 1) answers.push(await send(throttled, 'PUT', pathOf(`t${i}`), bodyOf(`t${i}`)));
+        expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 429]);
+        expect(answers.slice(0, 3).map((a) => a.headers['x-ms-ratelimit-remaining-subscription-writes'])).toEqual(['2', '1', '0']);
+        // Half a second of the double's clock is 50 ms of real time; Retry-After is whole seconds on the wire.
+        const waitMs = Number(answers[3].headers['retry-after-ms']);
+        expect(waitMs).toBeGreaterThan(0);
+        expect(waitMs).toBeLessThanOrEqual(50);
+        expect(answers[3].headers['retry-after']).toBe('1');
+        // Reads have their own bucket (250 by default), untouched by the writes.
+        expect((await send(throttled, 'GET', pathOf('t0'))).headers['x-ms-ratelimit-remaining-subscription-reads']).toBe('249');
+        await new Promise((resolve) => setTimeout(resolve, waitMs + 5));
+        expect((await send(throttled, 'PUT', pathOf('t3'), bodyOf('t3'))).status).toBe(202);
+      } finally {
+        await throttled.close();
+      }
+    });
+
+    it('paces a burst of creations inside ARM’s buckets, where an unpaced client is answered 429', async () => {
+      const speed = 2;
+      // Small buckets so that a burst of 40 tenants is past them; the pacer mirrors them on the double's clock.
+      const limits = { reads: { burst: 10, perSecond: 10 }, writes: { burst: 5, perSecond: 5 }, deletes: { burst: 5, perSecond: 5 } };
+      const onRealClock = (l: typeof limits) =>
+        Object.fromEntries(Object.entries(l).map(([kind, { burst, perSecond }]) => [kind, { burst, perSecond: perSecond * speed }])) as typeof limits;
+      const burst = async (armRateLimits: typeof limits, prefix: string) => {
+        const throttled = await startArmSqlDouble({ throttling: { speed, limits }, operationSeconds: 0.5 });
+        const paced = new AzureSqlEngine({
+          environment: 'test',
+          credential,
+          armEndpoint: throttled.url,
+          armClientOptions: { tlsOptions: { ca: throttled.ca } },
+          armPollIntervalMs: 300,
+          armRateLimits,
+          retry: RETRY,
+          sqlAuth: { kind: 'sql', login: 'sqladmin', password: 'never-used-here' },
+          trustServerCertificate: false,
+        });
+        try {
+          const targets = Array.from({ length: 40 }, (_, i) => target(`${prefix}${i}`));
+          await Promise.all(targets.map((t) => paced.createDatabase(t)));
+          const online = targets.filter((t) => throttled.databases.get(databasePath(t).toLowerCase())?.status === 'Online');
+          return { online: online.length, calls: throttled.calls.length, throttled: throttled.calls.filter((call) => call.status === 429).length };
+        } finally {
+          await paced.close();
+          await throttled.close();
+        }
+      };
+      const paced = await burst(onRealClock(limits), 'paced');
+      const unpaced = await burst(onRealClock({ reads: { burst: 1000, perSecond: 1000 }, writes: { burst: 1000, perSecond: 1000 }, deletes: limits.deletes }), 'unpaced');
+      expect(paced.online).toBe(40);
+      expect(unpaced.online).toBe(40);
+      expect(paced.throttled).toBeLessThanOrEqual(Math.floor(paced.calls / 100));
+      expect(unpaced.throttled).toBeGreaterThan(0);
+    });
+  });
+
+  it('says a logical server at its 5,000 databases refuses the next one for want of room, and nothing is created', async () => {
+    const full = await startArmSqlDouble();
+    const server = { subscriptionId: SUBSCRIPTION, resourceGroup: 'rg-tenants', server: 'sql-weu-1' };
+    for (let i = 0; i < 5_000; i += 1) full.seed({ server, name: `existing_${i}`, location: 'westeurope', tags: {}, elasticPoolId: poolId(`pool-${i % 10}`) });
+    const onFull = engineWith({ armEndpoint: full.url, armClientOptions: { tlsOptions: { ca: full.ca } } });
+    try {
+      const refused = onFull.createDatabase(target('five_thousand_first', poolId('pool-new')));
+      await expect(refused).rejects.toBeInstanceOf(AzureCapacityRefused);
+      await expect(refused).rejects.toThrow(/a logical server holds at most 5,000 databases.*ServerDatabaseCountOverLimit/);
+      expect(full.databases.size).toBe(5_000);
+      expect(full.calls.filter((call) => call.method === 'PUT')).toHaveLength(1);
+    } finally {
+      await onFull.close();
+      await full.close();
+    }
   });
 });

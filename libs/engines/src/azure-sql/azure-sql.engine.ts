@@ -3,6 +3,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { AzureSqlSettings } from '../engines-options';
 import type { SchemaOutcome, StepCheckpoint, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { ArmDatabases } from './arm-databases';
+import { ArmPacer } from './arm-pacer';
 import type { DatabaseLifecycle } from './database-lifecycle';
 import { SqlServerConnections } from './sql-server-connections';
 import { SqlServerDatabases } from './sql-server-databases';
@@ -17,7 +18,6 @@ export interface AzureSqlEngineOptions extends AzureSqlSettings {
   credential: TokenCredential;
   /** Test seams: options for the ARM client (e.g. `tlsOptions` to trust a local double), its timings, and the retries of ARM and SQL. */
   armClientOptions?: SqlManagementClientOptionalParams;
-  armPollIntervalMs?: number;
   armReadyTimeoutMs?: number;
   armExportQueueTimeoutMs?: number;
   retry?: TransientRetryOptions;
@@ -50,6 +50,7 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
       export: options.export,
       databaseMaxSizeBytes: options.databaseMaxSizeBytes,
       clientOptions: options.armClientOptions,
+      pacer: new ArmPacer(options.armRateLimits),
       pollIntervalMs: options.armPollIntervalMs,
       readyTimeoutMs: options.armReadyTimeoutMs,
       exportQueueTimeoutMs: options.armExportQueueTimeoutMs,
