@@ -103,9 +103,11 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
     const server = { subscriptionId: SUBSCRIPTION, resourceGroup: 'rg-tenants', server: 'sql-weu-full' };
     const fullPoolId = ELASTIC_POOL.replace('sql-weu-1', 'sql-weu-full');
     for (let i = 0; i < 5_000; i += 1) arm.seed({ server, name: `other_${i}`, location: 'westeurope', tags: {}, elasticPoolId: fullPoolId });
+    const fullAddress = { engine: 'azure-sql', host: 'sql-weu-full.database.windows.net', port: 1433, elasticPoolId: fullPoolId, location: 'westeurope' } as const;
     const full = await db.registry.repositories.pools.upsert({
       name: 'weu-full',
-      address: { engine: 'azure-sql', host: 'sql-weu-full.database.windows.net', port: 1433, elasticPoolId: fullPoolId, location: 'westeurope' },
+      address: fullAddress,
+      serverId: await testServerId(db.registry.repositories, fullAddress),
       maxDatabases: 100,
       dedicated: false,
     });
