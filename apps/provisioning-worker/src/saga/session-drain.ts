@@ -8,7 +8,8 @@ const POLL_MS = 100;
 /**
  * Ends a login's sessions without failing requests in flight: business services close their pools
  * once the invalidation reached them and their requests finished, so the drain waits for that, at
- * most SESSION_GRACE_MS, then ends whatever session remains (one a service never let go of, or
+ * most SESSION_GRACE_MS, then ends whatever session remains (at a pooler, its pooled ones are
+ * released as their transactions end, first) (one a service never let go of, or
  * one opened by someone else with the login's credentials).
  */
 @Injectable()
@@ -22,6 +23,8 @@ export class SessionDrain {
   async drain(target: TenantDatabaseTarget, openedBefore?: Date): Promise<string> {
     const engine = this.engines.get(target.address.engine);
     const deadline = Date.now() + this.options.sessionGraceMs;
+    // Sessions a pooler keeps idle would otherwise hold the drain for its whole grace.
+    await engine.releasePooledSessions(target);
     while ((await engine.countSessions(target, openedBefore)) > 0) {
       if (Date.now() >= deadline) return `${await engine.endSessions(target, openedBefore)} ended`;
       await sleep(POLL_MS);

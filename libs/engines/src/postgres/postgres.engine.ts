@@ -11,7 +11,10 @@ import { type TenantDatabaseConnection, withMigrationDataSource } from '../migra
 import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { assertIdentifier, quoteIdent } from '../tenant-names';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
+import { onceUntilFailure } from './once-until-failure';
 import { privateDirectory, withPasswordFile } from './pg-dump-files';
+import { PgBouncerConsole } from './pgbouncer-console';
+import { POOLER_LOOKUP_ROLE, PoolerAuthLookup } from './pooler-auth-lookup';
 import { PostgresTemplates } from './postgres-templates';
 import { scramVerifier } from './scram-verifier';
 import { TenantOwnership } from './tenant-ownership';
@@ -58,13 +61,16 @@ export class PostgresEngine implements TenantDatabaseEngine {
   private readonly pool: Pool;
   private readonly timeouts: MigrationTimeouts;
   private readonly ownership: TenantOwnership;
-  private secured?: Promise<void>;
+  private readonly poolerLookup?: PoolerAuthLookup;
+  private readonly poolerConsole?: PgBouncerConsole;
 
   constructor(private readonly options: PostgresEngineOptions) {
     this.timeouts = new MigrationTimeouts(options.migrationTimeouts);
     this.pool = new Pool({ connectionString: options.adminUrl, max: 8, idleTimeoutMillis: 10_000 });
     surviveConnectionErrors(this.pool, 'tenant server pool');
     this.ownership = new TenantOwnership(this.pool);
+    if (options.pooler?.authLookup) this.poolerLookup = new PoolerAuthLookup(this.pool);
+    if (options.pooler?.adminUrl) this.poolerConsole = new PgBouncerConsole(options.pooler.adminUrl);
     this.fastPath = new PostgresTemplates(this.pool, this.ownership, async (database) => void (await this.migrate(database)), CURRENT_TENANT_SCHEMA_VERSION);
   }
 
@@ -92,13 +98,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
    * maintenance database and template1 (a session there would also stop every CREATE DATABASE that
    * copies it). Once per process, and again after a failure.
    */
-  secureServer(): Promise<void> {
-    this.secured ??= this.revokePublicAccess().catch((error: unknown) => {
-      this.secured = undefined;
-      throw error;
-    });
-    return this.secured;
-  }
+  readonly secureServer = onceUntilFailure(() => this.revokePublicAccess());
 
   async ensureLogin(target: TenantDatabaseTarget): Promise<void> {
     await this.secureServer();
@@ -116,10 +116,17 @@ export class PostgresEngine implements TenantDatabaseEngine {
       }
     }
     await this.ownership.assertOwnLogin(target);
+    await this.poolerLookup?.ensureRole();
+    // The pooler's lookup role connects too, to run auth_query in this database (pooler-auth-lookup.ts).
+    const connecting = this.poolerLookup ? `${login}, ${quoteIdent(POOLER_LOOKUP_ROLE)}` : login;
     await this.onMaintenanceDatabase((client) =>
-      serialized(client, target.databaseName, () => client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(target.databaseName)} TO ${login}`)),
+      serialized(client, target.databaseName, () => client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(target.databaseName)} TO ${connecting}`)),
     );
-    await this.inTenantDatabase(target, (client) => this.grantDataAccess(client, login));
+    await this.inTenantDatabase(target, async (client) => {
+      await this.grantDataAccess(client, login);
+      const lookup = this.poolerLookup;
+      if (lookup) await serialized(client, `${target.databaseName}:pooler`, () => lookup.install(client));
+    });
   }
 
   async setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<Date> {
@@ -143,7 +150,14 @@ export class PostgresEngine implements TenantDatabaseEngine {
     return rows[0].sessions;
   }
 
+  /** The pooler closes the database's server connections as each transaction ends, so a drain is not held up by idle pooled ones. */
+  async releasePooledSessions(target: TenantDatabaseTarget): Promise<void> {
+    await this.poolerConsole?.reconnect(target.databaseName);
+  }
+
+  /** At the pooler too: its client connections go with the server ones, so none goes on with a login that changed. */
   async endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
+    await this.poolerConsole?.kill(target.databaseName);
     const { rows } = await this.pool.query<{ ended: number }>(
       `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity
         WHERE usename = $1 AND ($2::timestamptz IS NULL OR backend_start < $2)`,
@@ -229,7 +243,9 @@ export class PostgresEngine implements TenantDatabaseEngine {
     return destination;
   }
 
+  /** The pooler's connections to it go first; its pool there is freed after autodb_idle_timeout (scripts/pgbouncer/pgbouncer.ini). */
   async dropDatabase(target: TenantDatabaseTarget): Promise<void> {
+    await this.poolerConsole?.kill(target.databaseName);
     await this.ownership.dropDatabases(target);
   }
 

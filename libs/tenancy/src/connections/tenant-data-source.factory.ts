@@ -6,7 +6,9 @@ import type { ResolvedTenancyOptions } from '../tenancy-options';
 
 /**
  * The tenant's DataSource, opened as the tenant's own login on its own database. Nothing else is
- * shared between two tenants' DataSources: a connection of one can never serve the other.
+ * shared between two tenants' DataSources: a connection of one can never serve the other. A
+ * PostgreSQL tenant is reached through the pooler when one is configured (transaction pooling: the
+ * login and database are still the tenant's own, PgBouncer keeps one pool per database and login).
  */
 export function tenantDataSource(tenant: ActiveTenant, password: string, options: ResolvedTenancyOptions, budgetedDriver: typeof pg): DataSource {
   const { database } = tenant;
@@ -37,6 +39,7 @@ export function tenantDataSource(tenant: ActiveTenant, password: string, options
   return new DataSource({
     type: 'postgres',
     ...common,
+    ...(options.pooler ?? {}),
     driver: budgetedDriver,
     extra: {
       max: poolSize,
