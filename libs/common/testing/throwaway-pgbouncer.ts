@@ -21,7 +21,7 @@ export const POOLER_ADMIN_USER = 'tenantry_pooler_admin';
  */
 export interface ThrowawayPgBouncer {
   port: number;
-  /** postgres://127.0.0.1:<port>: where business services reach tenant databases (TENANT_PG_POOLER_URL). */
+  /** postgres://127.0.0.1:<port>: where business services reach tenant databases (TENANCY_PG_POOLER_URL). */
   url: string;
   /** The admin console (TENANT_PG_POOLER_ADMIN_URL). */
   adminUrl: string;
@@ -29,8 +29,8 @@ export interface ThrowawayPgBouncer {
   authFile: string;
   /** A console command (SHOW POOLS, SHOW SERVERS, ...) and its rows. */
   console<T extends Record<string, unknown> = Record<string, unknown>>(command: string): Promise<T[]>;
-  /** Settings this pooler was given, as TENANT_PG_POOLER_URL and TENANT_PG_POOLER_ADMIN_URL. */
-  env: { TENANT_PG_POOLER_URL: string; TENANT_PG_POOLER_ADMIN_URL: string };
+  /** Settings this pooler was given, as TENANCY_PG_POOLER_URL and TENANT_PG_POOLER_ADMIN_URL. */
+  env: { TENANCY_PG_POOLER_URL: string; TENANT_PG_POOLER_ADMIN_URL: string };
   cleanup(): Promise<void>;
 }
 
@@ -76,7 +76,7 @@ export async function startThrowawayPgBouncer(serverUrl: string, options: Throwa
     url: '',
     adminUrl: '',
     authFile: userlist,
-    env: { TENANT_PG_POOLER_URL: '', TENANT_PG_POOLER_ADMIN_URL: '' },
+    env: { TENANCY_PG_POOLER_URL: '', TENANT_PG_POOLER_ADMIN_URL: '' },
     async console<T extends Record<string, unknown>>(command: string) {
       const client = new Client({ connectionString: pooler.adminUrl });
       surviveConnectionErrors(client, 'pooler console');
@@ -133,7 +133,7 @@ export async function startThrowawayPgBouncer(serverUrl: string, options: Throwa
   }
   pooler.url = `postgres://127.0.0.1:${pooler.port}`;
   pooler.adminUrl = `postgres://${POOLER_ADMIN_USER}:${adminPassword}@127.0.0.1:${pooler.port}/pgbouncer`;
-  pooler.env = { TENANT_PG_POOLER_URL: pooler.url, TENANT_PG_POOLER_ADMIN_URL: pooler.adminUrl };
+  pooler.env = { TENANCY_PG_POOLER_URL: pooler.url, TENANT_PG_POOLER_ADMIN_URL: pooler.adminUrl };
   return pooler;
 }
 

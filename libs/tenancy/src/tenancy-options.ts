@@ -140,7 +140,7 @@ const ownSettings = defineSettings({
     REGISTRY_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULTS.registry.timeoutMs),
     AZURE_SQL_TRUST_SERVER_CERTIFICATE: sharedVariables.AZURE_SQL_TRUST_SERVER_CERTIFICATE,
     TENANCY_PG_ROUTE: z.enum(['pooler', 'direct']).default('pooler'),
-    TENANT_PG_POOLER_URL: postgresUrlVariable.default('postgres://127.0.0.1:6432'),
+    TENANCY_PG_POOLER_URL: postgresUrlVariable.default('postgres://127.0.0.1:6432'),
   },
   build: (e, problems) => {
     const connections = {
@@ -158,7 +158,7 @@ const ownSettings = defineSettings({
       cache: { localTtlMs: e.TENANT_LOCAL_CACHE_TTL_SECONDS * 1000, localMaxEntries: e.TENANT_LOCAL_CACHE_SIZE },
       connections,
       sqlServer: { trustServerCertificate: e.AZURE_SQL_TRUST_SERVER_CERTIFICATE },
-      pooler: e.TENANCY_PG_ROUTE === 'pooler' ? poolerAddress(e.TENANT_PG_POOLER_URL) : undefined,
+      pooler: e.TENANCY_PG_ROUTE === 'pooler' ? poolerAddress(e.TENANCY_PG_POOLER_URL) : undefined,
     };
   },
 });
