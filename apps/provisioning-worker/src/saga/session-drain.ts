@@ -8,9 +8,9 @@ const POLL_MS = 100;
 /**
  * Ends a login's sessions without failing requests in flight: business services close their pools
  * once the invalidation reached them and their requests finished, so the drain waits for that, at
- * most SESSION_GRACE_MS, then ends whatever session remains (at a pooler, its pooled ones are
- * released as their transactions end, first) (one a service never let go of, or
- * one opened by someone else with the login's credentials).
+ * most SESSION_GRACE_MS, then ends whatever session remains (one a service never let go of, or
+ * one opened by someone else with the login's credentials). A pooler in front of the server is
+ * first asked to release the login's pooled connections as their transactions end.
  */
 @Injectable()
 export class SessionDrain {

@@ -62,6 +62,20 @@ describe('PostgresEngine behind PgBouncer (real server, real pooler)', () => {
     await expect(new Client({ host: '127.0.0.1', port: pooler.port, user: 'postgres', password: 'x', database: alpha.databaseName }).connect()).rejects.toThrow(REFUSED);
   });
 
+  it('a tenant provisioned before the pooler gets its lookup with the next schema run, its schema already current', async () => {
+    const t = fixture.target('elder');
+    await provisionTenant(fixture.engine(), t, 'pw-elder-1');
+    await expect(viaPooler(t, 'pw-elder-1')).rejects.toThrow();
+    expect((await engine.applySchema(t)).applied).toEqual([]);
+    // PgBouncer waits server_login_retry (1 s) after the lookup's failed login before it tries again.
+    let session: Client | undefined;
+    await waitFor(async () => {
+      session = await viaPooler(t, 'pw-elder-1').catch(() => undefined);
+      return session !== undefined;
+    });
+    expect((await session!.query('SELECT current_user AS login')).rows[0].login).toBe(t.loginName);
+  });
+
   it('a rotated password: the old pooled server connections close, the new password works and the old one no longer does', async () => {
     const t = fixture.target('rotor');
     await provisionTenant(engine, t, 'pw-rotor-1');

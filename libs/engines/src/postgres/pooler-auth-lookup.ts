@@ -26,9 +26,8 @@ export class PoolerAuthLookup {
   /** Once per process (again after a failure): the lookup role, LOGIN with no rights of its own. */
   readonly ensureRole = onceUntilFailure(() => this.createRole());
 
-  /** In the tenant database, as a superuser: the lookup function and the lookup role's right to call it (CONNECT is granted with the login's). */
+  /** In the tenant database, as a superuser, once the role exists: the lookup function and the lookup role's right to call it (CONNECT is granted apart). */
   async install(client: Client): Promise<void> {
-    await this.ensureRole();
     const role = quoteIdent(POOLER_LOOKUP_ROLE);
     await client.query('CREATE SCHEMA IF NOT EXISTS tenantry_pooler');
     await client.query('REVOKE ALL ON SCHEMA tenantry_pooler FROM PUBLIC');

@@ -116,17 +116,26 @@ export class PostgresEngine implements TenantDatabaseEngine {
       }
     }
     await this.ownership.assertOwnLogin(target);
-    await this.poolerLookup?.ensureRole();
-    // The pooler's lookup role connects too, to run auth_query in this database (pooler-auth-lookup.ts).
-    const connecting = this.poolerLookup ? `${login}, ${quoteIdent(POOLER_LOOKUP_ROLE)}` : login;
-    await this.onMaintenanceDatabase((client) =>
-      serialized(client, target.databaseName, () => client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(target.databaseName)} TO ${connecting}`)),
-    );
+    await this.grantConnect(target, login);
     await this.inTenantDatabase(target, async (client) => {
       await this.grantDataAccess(client, login);
-      const lookup = this.poolerLookup;
-      if (lookup) await serialized(client, `${target.databaseName}:pooler`, () => lookup.install(client));
+      await this.installPoolerLookup(target, client);
     });
+  }
+
+  private grantConnect(target: TenantDatabaseTarget, roles: string): Promise<unknown> {
+    return this.onMaintenanceDatabase((client) =>
+      serialized(client, target.databaseName, () => client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(target.databaseName)} TO ${roles}`)),
+    );
+  }
+
+  /** What PgBouncer's auth_query needs in this database (pooler-auth-lookup.ts): its lookup role may connect and call the lookup function. */
+  private async installPoolerLookup(target: TenantDatabaseTarget, client: Client): Promise<void> {
+    const lookup = this.poolerLookup;
+    if (!lookup) return;
+    await lookup.ensureRole();
+    await this.grantConnect(target, quoteIdent(POOLER_LOOKUP_ROLE));
+    await serialized(client, `${target.databaseName}:pooler`, () => lookup.install(client));
   }
 
   async setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<Date> {
@@ -185,6 +194,8 @@ export class PostgresEngine implements TenantDatabaseEngine {
       holders: () => lockHolders(client, 'advisory'),
     });
     try {
+      // Tenants provisioned before the pooler get its lookup with the next fleet run, current or not.
+      if (this.poolerLookup && (await this.loginExists(target))) await this.installPoolerLookup(target, client);
       // A clone of the current template is already there: one query instead of a migration run.
       const current = await schemaVersion(async (sql, params) => (await client.query<Record<string, unknown>>(sql, params)).rows);
       if (current === CURRENT_TENANT_SCHEMA_VERSION) return { applied: [], version: current };
