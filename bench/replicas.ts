@@ -150,11 +150,11 @@ export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: nu
   const monitor: { client?: Client } = {};
   try {
     server = await startThrowawayPostgres({ maxConnections: BUDGET + HEADROOM, settings: { shared_buffers: "'256MB'" } });
+    pooler = await startThrowawayPgBouncer(server.url, { poolSize: POOLER_POOL_SIZE, maxClientConn: BUDGET + 500, serverIdleTimeoutSeconds: POOLER_IDLE_SECONDS });
     const env = createTestEnv({ DATABASE_URL: server.url, LOG_LEVEL: 'warn', AUTH_ISSUER: issuer.issuer });
     const tenantCount = Math.max(UNIFORM_TENANTS, ZIPF_TENANTS);
     process.stdout.write(`    setting up ${tenantCount} tenants there\n`);
     const tenants: FleetTenant[] = await createOrdersFleet(env, tenantCount, ordersPerTenant, { codePrefix: 'z', poolerLookup: true });
-    pooler = await startThrowawayPgBouncer(server.url, { poolSize: POOLER_POOL_SIZE, maxClientConn: BUDGET + 500, serverIdleTimeoutSeconds: POOLER_IDLE_SECONDS });
     process.stdout.write(`    ${await floor(server, tenants[0].target.databaseName, PER_REPLICA_HTTP * 2)}\n`);
     const client = new Client({ connectionString: server.url });
     surviveConnectionErrors(client, 'bench monitor session');

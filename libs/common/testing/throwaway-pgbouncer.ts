@@ -4,14 +4,23 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { surviveConnectionErrors } from '../src';
 import { asRoot, freePort } from './throwaway-postgres';
 import { waitFor } from './wait-for';
 
-/** The one template scripts/services.sh renders too, so tests run the pooler configuration npm start runs. */
-const TEMPLATE = resolve(__dirname, '../../../scripts/pgbouncer/pgbouncer.ini');
+/**
+ * The one template scripts/services.sh renders too, so tests run the pooler configuration npm start
+ * runs; looked for upwards, as this file also runs compiled (dist-bench/libs/common/testing).
+ */
+function template(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'scripts', 'pgbouncer', 'pgbouncer.ini');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`scripts/pgbouncer/pgbouncer.ini not found above ${__dirname}`);
+}
 
 export const POOLER_ADMIN_USER = 'tenantry_pooler_admin';
 
@@ -49,7 +58,7 @@ function pgbouncerBinary(): string {
 }
 
 export function renderPgBouncerConfig(values: Record<string, string>): string {
-  return readFileSync(TEMPLATE, 'utf8').replace(/@([A-Z_]+)@/g, (whole, name: string) => {
+  return readFileSync(template(), 'utf8').replace(/@([A-Z_]+)@/g, (whole, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`pgbouncer.ini: no value for ${whole}`);
     return value;
