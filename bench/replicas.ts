@@ -18,7 +18,7 @@ const ROUNDS = Number(process.env.BENCH_REPLICA_ROUNDS ?? 2);
 const PER_REPLICA_HTTP = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50);
 const FIXED_POOL = 50;
 const POOLER_POOL_SIZE = Number(process.env.BENCH_POOLER_POOL_SIZE ?? 2);
-const POOLER_IDLE_SECONDS = Number(process.env.BENCH_POOLER_IDLE_SECONDS ?? 5);
+const POOLER_IDLE_SECONDS = Number(process.env.BENCH_POOLER_IDLE_SECONDS ?? 3);
 // Above the budget: the registry readers (4 per replica), the monitor, pgbench's -C clients and superuser_reserved_connections.
 const HEADROOM = 70;
 
@@ -135,13 +135,15 @@ async function floor(server: ThrowawayPostgres, database: string, clients: numbe
 
 export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: number): Promise<void> {
   const perReplicaCap = Math.floor(BUDGET / 2);
+  // Through the pooler the process cap bounds client connections, which cost the server nothing: one per tenant, so none is closed to open another.
+  const poolerClientCap = Number(process.env.BENCH_POOLER_CLIENT_CAP ?? Math.max(UNIFORM_TENANTS, ZIPF_TENANTS));
   process.stdout.write(
     `\n(3) two replicas loaded at once (issue 15): a PostgreSQL 15 cluster of this bench's own, max_connections = ${BUDGET + HEADROOM}` +
       ` (budget ${BUDGET} server connections for tenant traffic, ${HEADROOM} for registry readers, monitor, pgbench and superusers)\n` +
       `    fixed:  2 x fixed-orders-app, one DataSource of ${FIXED_POOL} each\n` +
       `    direct: 2 x sample service, TENANCY_PG_ROUTE=direct, TENANT_MAX_CONNECTIONS=${perReplicaCap} each (2 x ${perReplicaCap} = the budget)\n` +
       `    pooler: 2 x sample service through one PgBouncer 1.18 (transaction pooling, ${POOLER_POOL_SIZE} server connections per tenant database,` +
-      ` server_idle_timeout ${POOLER_IDLE_SECONDS} s), TENANT_MAX_CONNECTIONS=${perReplicaCap} client connections each\n` +
+      ` server_idle_timeout ${POOLER_IDLE_SECONDS} s), TENANT_MAX_CONNECTIONS=${poolerClientCap} client connections each\n` +
       `    autocannon, ${PER_REPLICA_HTTP} HTTP connections per replica, ${SECONDS} s per run, ${ROUNDS} rounds; uniform: round-robin over ${UNIFORM_TENANTS} tenants;` +
       ` zipf: Zipf(s = ${ZIPF_S}) over ${ZIPF_TENANTS}\n`,
   );
@@ -150,7 +152,11 @@ export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: nu
   const monitor: { client?: Client } = {};
   try {
     server = await startThrowawayPostgres({ maxConnections: BUDGET + HEADROOM, settings: { shared_buffers: "'256MB'" } });
-    pooler = await startThrowawayPgBouncer(server.url, { poolSize: POOLER_POOL_SIZE, maxClientConn: BUDGET + 500, serverIdleTimeoutSeconds: POOLER_IDLE_SECONDS });
+    pooler = await startThrowawayPgBouncer(server.url, {
+      poolSize: POOLER_POOL_SIZE,
+      maxClientConn: 2 * poolerClientCap + 500,
+      serverIdleTimeoutSeconds: POOLER_IDLE_SECONDS,
+    });
     const env = createTestEnv({ DATABASE_URL: server.url, LOG_LEVEL: 'warn', AUTH_ISSUER: issuer.issuer });
     const tenantCount = Math.max(UNIFORM_TENANTS, ZIPF_TENANTS);
     process.stdout.write(`    setting up ${tenantCount} tenants there\n`);
@@ -166,7 +172,7 @@ export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: nu
     const routeEnv: Record<Route, Record<string, string>> = {
       fixed: { TENANT_MAX_CONNECTIONS: String(FIXED_POOL), BENCH_FIXED_DATABASE: tenants[0].target.databaseName },
       direct: { TENANCY_PG_ROUTE: 'direct', TENANT_MAX_CONNECTIONS: String(perReplicaCap) },
-      pooler: { TENANCY_PG_ROUTE: 'pooler', TENANCY_PG_POOLER_URL: pooler.url, TENANT_MAX_CONNECTIONS: String(perReplicaCap) },
+      pooler: { TENANCY_PG_ROUTE: 'pooler', TENANCY_PG_POOLER_URL: pooler.url, TENANT_MAX_CONNECTIONS: String(poolerClientCap) },
     };
     const results = new Map<string, Measured[]>();
     const keep = (key: string, measured: Measured) => results.set(key, [...(results.get(key) ?? []), measured]);
