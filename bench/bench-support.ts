@@ -1,7 +1,10 @@
 import type { RawEnv } from '@tenantry/common';
 import { spawnBuiltApp, type BuiltApp } from '@tenantry/common/testing';
-import { cpus } from 'node:os';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 // Compiled into dist-bench/bench (npm run build:bench): the repository, and the built apps in its dist/, are two levels up.
 const root = join(__dirname, '..', '..');
@@ -68,4 +71,20 @@ export async function closedLoop<T, R>(items: T[], concurrency: number, work: (i
     }),
   );
   return results;
+}
+
+/**
+ * pgbench running bench:resolve's orders query on `database` of the server `serverUrl` names, with
+ * `clients` clients for 5 s: on kept connections, and with -C (a new connection per transaction).
+ */
+export async function ordersQueryTps(serverUrl: string, database: string, clients: number): Promise<{ kept: number; fresh: number }> {
+  const script = join(tmpdir(), `bench-orders-${database}.sql`);
+  writeFileSync(script, 'SELECT o.*, l.* FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id ORDER BY o.created_at DESC LIMIT 50;\n');
+  const url = new URL(serverUrl);
+  const connection = ['-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', database];
+  const tps = async (...flags: string[]) => {
+    const { stdout } = await promisify(execFile)('pgbench', ['-n', '-c', String(clients), '-j', '2', '-T', '5', ...flags, '-f', script, ...connection]);
+    return Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? NaN);
+  };
+  return { kept: await tps(), fresh: await tps('-C') };
 }

@@ -20,6 +20,8 @@ export interface FleetOptions {
   logins?: boolean;
   schemaVersion?: string | null;
   codePrefix?: string;
+  /** Install PgBouncer's auth_query lookup with each login, as a worker with TENANT_PG_POOLER_AUTH_LOOKUP does. */
+  poolerLookup?: boolean;
 }
 
 /**
@@ -29,10 +31,15 @@ export interface FleetOptions {
  */
 export async function createFleet(env: TestEnv, size: number, options: FleetOptions = {}): Promise<FleetTenant[]> {
   await migrateRegistry(env.settings(adminDatabaseSettings));
-  const engine = new PostgresEngine({ adminUrl: env.databaseUrl('postgres'), exportDir: env.settings(enginesSettings).postgres.exportDir });
+  const engine = new PostgresEngine({
+    adminUrl: env.databaseUrl('postgres'),
+    exportDir: env.settings(enginesSettings).postgres.exportDir,
+    pooler: { authLookup: options.poolerLookup ?? false },
+  });
   const protector = createSecretProtector(env.settings(secretsSettings));
   const admin = env.adminDatabase;
-  const address: PoolAddress = { engine: 'postgres', host: '127.0.0.1', port: 5432, elasticPoolId: null, location: null };
+  const server = new URL(env.databaseUrl('postgres'));
+  const address: PoolAddress = { engine: 'postgres', host: server.hostname, port: Number(server.port || 5432), elasticPoolId: null, location: null };
   try {
     const template = options.template ?? (await engine.fastPath.ensureTemplate(env.label));
     const [pool] = await env.sql<{ id: string }>(
@@ -55,7 +62,9 @@ export async function createFleet(env: TestEnv, size: number, options: FleetOpti
         address,
         ...tenantDatabaseNames(code, env.label),
       };
+      // Staged from the template, then put in place under the tenant's name, as provisioning does.
       await engine.fastPath.createFromTemplate(target, template);
+      await engine.createDatabase(target);
       await options.prepare?.(target);
       let secret = 'unused';
       if (options.logins) {
@@ -79,4 +88,26 @@ export async function createFleet(env: TestEnv, size: number, options: FleetOpti
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * `size` tenants with their own logins, each database cloned from one holding `orders` orders of two
+ * lines (what bench:resolve's GET /orders reads).
+ */
+export async function createOrdersFleet(env: TestEnv, size: number, orders: number, options: FleetOptions = {}): Promise<FleetTenant[]> {
+  const data = `tenant_benchdata_${env.label}`;
+  const engine = new PostgresEngine({ adminUrl: env.databaseUrl('postgres'), exportDir: env.settings(enginesSettings).postgres.exportDir });
+  const schema = await engine.fastPath.ensureTemplate(env.label);
+  await engine.close();
+  await env.sql(`CREATE DATABASE "${data}" TEMPLATE "${schema}"`);
+  for (let i = 0; i < orders; i += 1) {
+    await env.sql(
+      `WITH o AS (INSERT INTO orders (total_cents) VALUES (2500) RETURNING id)
+       INSERT INTO order_lines (order_id, sku, quantity, unit_price_cents) SELECT id, sku, 1, 1250 FROM o, unnest(ARRAY['A-1', 'B-2']) AS sku`,
+      [],
+      data,
+    );
+  }
+  await env.sql(`ALTER DATABASE "${data}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true`);
+  return createFleet(env, size, { ...options, template: data, logins: true });
 }

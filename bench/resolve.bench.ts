@@ -4,20 +4,15 @@ import { NestFactory } from '@nestjs/core';
 import { redisSettings, surviveConnectionErrors } from '@tenantry/common';
 import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { LocalIssuer } from '@tenantry/dev-issuer';
-import { enginesSettings, PostgresEngine } from '@tenantry/engines';
 import { TenancyModule, tenancySettings, TenantResolver } from '@tenantry/tenancy';
 import { tenantCacheKeys } from '@tenantry/tenant-cache';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import { ClsModule } from 'nestjs-cls';
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Client, Pool } from 'pg';
-import { fmt, line, machine, median, percentile, startApp, timed, type Proc } from './bench-support';
-import { createFleet, type FleetTenant } from './fleet';
+import { fmt, line, machine, median, ordersQueryTps, percentile, startApp, timed, type Proc } from './bench-support';
+import { createOrdersFleet, type FleetTenant } from './fleet';
+import { replicaComparison } from './replicas';
 
 // bench:resolve. (1) The resolver alone, in this process: an in-process hit, a Redis hit, a cold
 // resolve, each against the bare operation underneath it. (2) HTTP: autocannon against the sample
@@ -30,7 +25,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const HTTP_CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50);
 const ORDERS_PER_TENANT = 5;
-const run = promisify(execFile);
+// Which parts run (comma-separated): resolver (1), http (2 and pgbench), replicas (3, on a cluster of its own).
+const PARTS = (process.env.BENCH_PARTS ?? 'resolver,http,replicas').split(',');
 
 @Module({})
 class ResolverBenchModule {}
@@ -176,7 +172,15 @@ async function http(env: TestEnv, issuer: LocalIssuer, tenants: FleetTenant[]): 
       `    fixed:  the same controller, service, token verification and guards bound to one DataSource (max ${CAP} connections)\n` +
       `    one app runs at a time, started fresh and warmed each round: two apps of ${CAP} connections each would not fit PostgreSQL's max_connections\n`,
   );
-  const appEnv = { ...env.rawEnv, LOG_LEVEL: 'warn', BUSINESS_API_PORT: '0', TENANT_MAX_CONNECTIONS: String(CAP), TENANT_MAX_POOLS: String(Math.max(1000, TENANTS)) };
+  // Routed direct, as before issue 15: part (3) compares the routes.
+  const appEnv = {
+    ...env.rawEnv,
+    LOG_LEVEL: 'warn',
+    BUSINESS_API_PORT: '0',
+    TENANCY_PG_ROUTE: 'direct',
+    TENANT_MAX_CONNECTIONS: String(CAP),
+    TENANT_MAX_POOLS: String(Math.max(1000, TENANTS)),
+  };
   const monitor = new Client({ connectionString: env.databaseUrl('postgres') });
   surviveConnectionErrors(monitor, 'bench monitor session');
   await monitor.connect();
@@ -260,34 +264,8 @@ async function http(env: TestEnv, issuer: LocalIssuer, tenants: FleetTenant[]): 
  * tenants outnumber its connections.
  */
 async function connectionCeiling(env: TestEnv, database: string): Promise<void> {
-  const script = join(tmpdir(), `bench-orders-${env.label}.sql`);
-  writeFileSync(script, 'SELECT o.*, l.* FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id ORDER BY o.created_at DESC LIMIT 50;\n');
-  const url = new URL(env.databaseUrl('postgres'));
-  const tps = async (...flags: string[]) => {
-    const { stdout } = await run('pgbench', [
-      '-n',
-      '-c',
-      String(CAP),
-      '-j',
-      '2',
-      '-T',
-      '5',
-      ...flags,
-      '-f',
-      script,
-      '-h',
-      url.hostname,
-      '-p',
-      url.port || '5432',
-      '-U',
-      url.username || 'postgres',
-      database,
-    ]);
-    return Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? NaN);
-  };
   try {
-    const kept = await tps();
-    const fresh = await tps('-C');
+    const { kept, fresh } = await ordersQueryTps(env.databaseUrl('postgres'), database, CAP);
     process.stdout.write(
       `\n(PostgreSQL alone, pgbench, ${CAP} clients, the orders query) kept connections ${fmt(kept, 0)} tps; a new connection per transaction ${fmt(fresh, 0)} tps (${fmt((fresh / kept) * 100, 1)}%)\n`,
     );
@@ -301,25 +279,16 @@ async function main(): Promise<void> {
   const issuer = await LocalIssuer.start({ port: 0 });
   const env = createTestEnv({ LOG_LEVEL: 'warn', AUTH_ISSUER: issuer.issuer });
   try {
-    process.stdout.write(`setting up ${TENANTS} tenants (database cloned from a template with ${ORDERS_PER_TENANT} orders, own login, protected secret)\n`);
-    const data = `tenant_benchdata_${env.label}`;
-    const engine = new PostgresEngine({ adminUrl: env.databaseUrl('postgres'), exportDir: env.settings(enginesSettings).postgres.exportDir });
-    const schema = await engine.fastPath.ensureTemplate(env.label);
-    await engine.close();
-    await env.sql(`CREATE DATABASE "${data}" TEMPLATE "${schema}"`);
-    for (let i = 0; i < ORDERS_PER_TENANT; i += 1) {
-      await env.sql(
-        `WITH o AS (INSERT INTO orders (total_cents) VALUES (2500) RETURNING id)
-         INSERT INTO order_lines (order_id, sku, quantity, unit_price_cents) SELECT id, sku, 1, 1250 FROM o, unnest(ARRAY['A-1', 'B-2']) AS sku`,
-        [],
-        data,
-      );
+    if (PARTS.includes('resolver') || PARTS.includes('http')) {
+      process.stdout.write(`setting up ${TENANTS} tenants (database cloned from a template with ${ORDERS_PER_TENANT} orders, own login, protected secret)\n`);
+      const tenants = await createOrdersFleet(env, TENANTS, ORDERS_PER_TENANT, { codePrefix: 'r' });
+      if (PARTS.includes('resolver')) await resolverAlone(env, tenants);
+      if (PARTS.includes('http')) {
+        await connectionCeiling(env, tenants[0].target.databaseName);
+        await http(env, issuer, tenants);
+      }
     }
-    await env.sql(`ALTER DATABASE "${data}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true`);
-    const tenants = await createFleet(env, TENANTS, { template: data, logins: true, codePrefix: 'r' });
-    await resolverAlone(env, tenants);
-    await connectionCeiling(env, tenants[0].target.databaseName);
-    await http(env, issuer, tenants);
+    if (PARTS.includes('replicas')) await replicaComparison(issuer, ORDERS_PER_TENANT);
   } finally {
     process.stdout.write(`\ncleaning up ${TENANTS} tenant databases...\n`);
     await env.cleanup();

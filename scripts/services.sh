@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Makes sure PostgreSQL and Redis answer before anything else runs. Uses DATABASE_URL / REDIS_URL
-# when given; otherwise starts the local servers, installing them from Debian packages if absent.
+# Makes sure PostgreSQL, Redis and PgBouncer answer before anything else runs. Uses DATABASE_URL /
+# REDIS_URL when given; otherwise starts the local servers, installing them from Debian packages if
+# absent. PgBouncer (in front of the tenant databases, README "Connection budget") is a process of this
+# clone's own: its configuration, auth file and log live in .dev/pgbouncer, and it listens where
+# TENANCY_PG_POOLER_URL says (default 127.0.0.1:6432).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 log() { printf '[services] %s\n' "$*"; }
 
@@ -53,10 +57,40 @@ start_redis() {
     --maxmemory-policy noeviction --dir /var/lib/redis
 }
 
+# Rendered from scripts/pgbouncer/pgbouncer.ini, the template the tests' poolers use too; the admin
+# console's password is made once and kept in .dev/pgbouncer/pooler.env (start.sh reads it).
+start_pgbouncer() {
+  command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || apt_install pgbouncer
+  local dir=$PWD/.dev/pgbouncer server_url=${TENANT_PG_URL:-$pg_url}
+  mkdir -p "$dir"
+  if [ ! -f "$dir/pooler.env" ]; then
+    local password
+    password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    printf '"tenantry_pooler_admin" "%s"\n' "$password" > "$dir/userlist.txt"
+    printf 'TENANT_PG_POOLER_ADMIN_URL=postgres://tenantry_pooler_admin:%s@%s:%s/pgbouncer\n' "$password" "$pooler_host" "$pooler_port" > "$dir/pooler.env"
+    chmod 600 "$dir/userlist.txt" "$dir/pooler.env"
+  fi
+  sed -e "s|@SERVER_HOST@|$(url_host "$server_url")|" -e "s|@SERVER_PORT@|$(url_port "$server_url" 5432)|" \
+    -e "s|@PORT@|$pooler_port|" -e "s|@DIR@|$dir|" -e "s|@MAX_CLIENT_CONN@|${PGBOUNCER_MAX_CLIENT_CONN:-1000}|" \
+    -e "s|@POOL_SIZE@|${PGBOUNCER_POOL_SIZE:-5}|" -e "s|@SERVER_IDLE_TIMEOUT@|${PGBOUNCER_SERVER_IDLE_TIMEOUT:-30}|" \
+    -e "s|@AUTODB_IDLE_TIMEOUT@|300|" scripts/pgbouncer/pgbouncer.ini > "$dir/pgbouncer.ini"
+  log "starting PgBouncer on $pooler_host:$pooler_port in front of $(url_host "$server_url"):$(url_port "$server_url" 5432) (config in $dir)"
+  if [ "$(id -u)" -eq 0 ]; then
+    # PgBouncer refuses to run as root: it runs as the postgres user, which must reach and read its files.
+    chown -R postgres: "$dir"
+    chmod o+x "$PWD/.dev"
+    pgbouncer -d -u postgres "$dir/pgbouncer.ini"
+  else
+    pgbouncer -d "$dir/pgbouncer.ini"
+  fi
+}
+
 pg_url=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 redis_url=${REDIS_URL:-redis://127.0.0.1:6379}
 pg_host=$(url_host "$pg_url"); pg_port=$(url_port "$pg_url" 5432)
 redis_host=$(url_host "$redis_url"); redis_port=$(url_port "$redis_url" 6379)
+pooler_url=${TENANCY_PG_POOLER_URL:-postgres://127.0.0.1:6432}
+pooler_host=$(url_host "$pooler_url"); pooler_port=$(url_port "$pooler_url" 6432)
 
 if reachable "$pg_host" "$pg_port"; then
   log "PostgreSQL reachable at $pg_host:$pg_port"
@@ -80,4 +114,13 @@ fi
 # the machine's server binaries, whatever server DATABASE_URL names: initdb and pg_ctl must be here.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt_install postgresql
+fi
+
+if [ "${TENANCY_PG_ROUTE:-pooler}" = direct ]; then
+  log "TENANCY_PG_ROUTE=direct: no PgBouncer needed"
+elif reachable "$pooler_host" "$pooler_port"; then
+  log "PgBouncer reachable at $pooler_host:$pooler_port"
+else
+  start_pgbouncer
+  wait_for PgBouncer "$pooler_host" "$pooler_port"
 fi

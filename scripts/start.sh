@@ -25,6 +25,8 @@ fi
 set -a
 # shellcheck disable=SC1090
 . "$dev_env"
+# The local PgBouncer's admin console, for the worker to close a changed login's pooled connections.
+if [ -z "${TENANT_PG_POOLER_ADMIN_URL:-}" ] && [ -f .dev/pgbouncer/pooler.env ]; then . .dev/pgbouncer/pooler.env; fi
 set +a
 # The local issuer below mints tokens for any client: development mode needs no AUTH_CLIENTS / AUTH_AUDIENCES.
 export TENANTRY_MODE=${TENANTRY_MODE:-development}

@@ -11,6 +11,11 @@ if [ -f "$dev_env" ] && [ -z "${SECRETS_KEY:-}" ]; then
   . "$dev_env"
   set +a
 fi
+if [ -z "${TENANT_PG_POOLER_ADMIN_URL:-}" ] && [ -f .dev/pgbouncer/pooler.env ]; then
+  set -a
+  . .dev/pgbouncer/pooler.env
+  set +a
+fi
 # The local processes npm start runs trust its local issuer (README, "Configuration": TENANTRY_MODE).
 export TENANTRY_MODE=${TENANTRY_MODE:-development}
 exec "$@"

@@ -1,5 +1,5 @@
 import type { RawEnv } from '@tenantry/common';
-import { createTestEnv, httpRequest, type BuiltApp, type TestEnv } from '@tenantry/common/testing';
+import { createTestEnv, httpRequest, startThrowawayPgBouncer, type BuiltApp, type TestEnv, type ThrowawayPgBouncer } from '@tenantry/common/testing';
 import { LocalIssuer } from '@tenantry/dev-issuer';
 import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
 import { spawnAdminApi, spawnBuiltWorker, spawnBusinessApi } from './built-apps';
@@ -23,6 +23,8 @@ export interface HttpResult<T = JsonAnswer> {
  */
 export interface ControlPlane {
   env: TestEnv;
+  /** The PgBouncer of this control plane's own, which its business service reaches tenants through; null with TENANCY_PG_ROUTE=direct. */
+  pooler: ThrowawayPgBouncer | null;
   issuer: LocalIssuer;
   adminUrl: string;
   businessUrl: string;
@@ -53,13 +55,20 @@ export async function startControlPlane(options: { worker?: boolean; env?: RawEn
   const issuer = await LocalIssuer.start({ port: 0, keyFile: options.issuerKeyFile });
   const env = createTestEnv({ AUTH_ISSUER: issuer.issuer, ...options.env });
   const processes: BuiltApp[] = [];
+  let pooler: ThrowawayPgBouncer | null = null;
   const stopAll = async () => {
     await Promise.all(processes.map((app) => app.stop()));
+    await pooler?.cleanup();
     await issuer.stop();
     await env.cleanup();
   };
   let urls: string[];
   try {
+    // Business services route through a pooler by default: each control plane gets its own, in front of its server.
+    if (env.rawEnv.TENANCY_PG_ROUTE !== 'direct') {
+      pooler = await startThrowawayPgBouncer(env.databaseUrl('postgres'));
+      Object.assign(env.rawEnv, pooler.env);
+    }
     await migrateRegistry(env.settings(adminDatabaseSettings));
     processes.push(spawnAdminApi(env.rawEnv), spawnBusinessApi(env.rawEnv));
     if (options.worker !== false) processes.push(spawnBuiltWorker(env.rawEnv));
@@ -73,6 +82,7 @@ export async function startControlPlane(options: { worker?: boolean; env?: RawEn
 
   const plane: ControlPlane = {
     env,
+    pooler,
     issuer,
     adminUrl,
     businessUrl,

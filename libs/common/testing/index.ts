@@ -6,3 +6,4 @@ export * from './http-client';
 export * from './throwaway-postgres';
 export * from './wait-for';
 export * from './settings-problems';
+export * from './throwaway-pgbouncer';

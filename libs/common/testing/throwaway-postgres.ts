@@ -49,7 +49,8 @@ function binDir(): string {
   return join(root, versions[0], 'bin');
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on now (the caller still retries: it may be taken before it is used). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -61,7 +62,7 @@ async function freePort(): Promise<number> {
 }
 
 // initdb refuses to run as root: as root, the server's files belong to the postgres user and its tools run as that user.
-const asRoot = process.getuid?.() === 0;
+export const asRoot = process.getuid?.() === 0;
 
 function command(tool: string, args: string[]): [string, string[]] {
   return asRoot ? ['runuser', ['-u', 'postgres', '--', tool, ...args]] : [tool, args];

@@ -1,4 +1,14 @@
-import { combineSettings, defineSettings, environmentSettings, mapSettings, sharedVariables, tenantServerUrlSettings, type Settings } from '@tenantry/common';
+import {
+  booleanVariable,
+  combineSettings,
+  defineSettings,
+  environmentSettings,
+  mapSettings,
+  postgresUrlVariable,
+  sharedVariables,
+  tenantServerUrlSettings,
+  type Settings,
+} from '@tenantry/common';
 import { z } from 'zod';
 import { ARM_RATE_LIMITS, type ArmRateLimits } from './azure-sql/arm-pacer';
 
@@ -19,6 +29,16 @@ export interface PostgresEngineOptions {
   exportDir: string;
   /** Bounds on the sessions that migrate a tenant database; absent, the server's own settings. */
   migrationTimeouts?: TenantMigrationTimeouts;
+  /** The PgBouncer in front of this server's tenant databases (README, "Connection budget"); absent: none is kept consistent. */
+  pooler?: PostgresPoolerOptions;
+}
+
+/** What the engine keeps consistent at the pooler of the server it acts on. */
+export interface PostgresPoolerOptions {
+  /** Install the auth_query lookup (role and function) with each tenant login; false where the pooler authenticates on its own (Azure's built-in PgBouncer). */
+  authLookup: boolean;
+  /** Its admin console, to close a changed login's pooled connections; absent: drains wait for server_idle_timeout and end backends on the server only. */
+  adminUrl?: string;
 }
 
 /**
@@ -79,9 +99,12 @@ const postgresSettings = mapSettings(
         // 0: no limit (PostgreSQL's own meaning), for a long index build run by hand.
         TENANT_MIGRATION_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(600_000),
         TENANT_MIGRATION_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+        TENANT_PG_POOLER_AUTH_LOOKUP: booleanVariable(true),
+        TENANT_PG_POOLER_ADMIN_URL: postgresUrlVariable.optional(),
       },
       build: (e) => ({
         exportDir: e.EXPORT_DIR,
+        pooler: { authLookup: e.TENANT_PG_POOLER_AUTH_LOOKUP, adminUrl: e.TENANT_PG_POOLER_ADMIN_URL },
         migrationTimeouts: {
           lockTimeoutMs: e.TENANT_MIGRATION_LOCK_TIMEOUT_MS,
           statementTimeoutMs: e.TENANT_MIGRATION_STATEMENT_TIMEOUT_MS,

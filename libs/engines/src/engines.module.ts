@@ -33,7 +33,10 @@ export class EnginesModule implements OnApplicationShutdown {
           provide: EngineRegistry,
           inject: [SERVER_CREDENTIALS],
           useFactory: (source: ServerCredentialSource) =>
-            new EngineRegistry(configuredEngines(options), { credentials: source, connect: (adminUrl) => new PostgresEngine({ ...options.postgres, adminUrl }) }),
+            new EngineRegistry(configuredEngines(options), {
+              credentials: source,
+              connect: (adminUrl) => new PostgresEngine({ ...options.postgres, adminUrl, pooler: undefined }),
+            }),
         }
       : { provide: EngineRegistry, useFactory: () => new EngineRegistry(configuredEngines(options)) };
     return {

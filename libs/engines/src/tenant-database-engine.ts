@@ -37,7 +37,12 @@ export interface TenantDatabaseEngine {
   setLoginEnabled(target: TenantDatabaseTarget, enabled: boolean): Promise<void>;
   /** The login's open sessions, or only those opened before `openedBefore` (the server's clock). */
   countSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number>;
-  /** Ends those sessions at once, whatever they are doing; returns how many it ended. */
+  /**
+   * Asks a pooler in front of the server to close the login's pooled server connections as their
+   * transactions end (PostgreSQL behind PgBouncer); nothing where no pooler holds connections.
+   */
+  releasePooledSessions(target: TenantDatabaseTarget): Promise<void>;
+  /** Ends those sessions at once, whatever they are doing (a pooler's connections to the database too); returns how many it ended. */
   endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number>;
   /** The tenant migrations not applied yet, in order; reads only. */
   pendingMigrations(target: TenantDatabaseTarget): Promise<string[]>;

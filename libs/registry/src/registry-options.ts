@@ -1,4 +1,4 @@
-import { booleanVariable, combineSettings, defineSettings, mapSettings, sharedVariables, tenantServerUrlSettings, type Settings } from '@tenantry/common';
+import { booleanVariable, combineSettings, defineSettings, mapSettings, sharedVariables, tenantServerAddressSettings, type Settings } from '@tenantry/common';
 import { tenantCacheSettings, type TenantCacheOptions } from '@tenantry/tenant-cache';
 import { z } from 'zod';
 
@@ -86,7 +86,6 @@ export const slotReservationSettings = defineSettings({
 // Where the configured pool is comes from the tenant server's URL, unless TENANT_PG_HOST says how business services reach it.
 const poolSettings = defineSettings({
   variables: {
-    TENANT_PG_HOST: z.string().optional(),
     TENANT_POOL_NAME: z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,39}$/)
@@ -108,7 +107,6 @@ const poolSettings = defineSettings({
       name: e.TENANT_POOL_NAME,
       maxDatabases: e.TENANT_POOL_MAX_DATABASES,
       register: e.TENANT_PG_POOL_REGISTER,
-      host: e.TENANT_PG_HOST,
       region: e.TENANT_PG_REGION,
       serverMaxDatabases: e.TENANT_PG_MAX_DATABASES,
     };
@@ -116,9 +114,6 @@ const poolSettings = defineSettings({
 });
 
 export const configuredPoolSettings: Settings<ConfiguredPoolOptions> = mapSettings(
-  combineSettings({ serverUrl: tenantServerUrlSettings, pool: poolSettings }),
-  ({ serverUrl, pool }) => {
-    const server = new URL(serverUrl);
-    return { ...pool, host: pool.host ?? server.hostname, port: Number(server.port || 5432) };
-  },
+  combineSettings({ address: tenantServerAddressSettings, pool: poolSettings }),
+  ({ address, pool }) => ({ ...pool, ...address }),
 );

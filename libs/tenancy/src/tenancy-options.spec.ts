@@ -9,11 +9,24 @@ const local = { SECRETS_KEY: randomBytes(32).toString('base64'), TENANTRY_MODE: 
 const problemsOf = (env: RawEnv) => settingsProblems(tenancySettings, env);
 
 describe('tenancySettings', () => {
-  it("from an environment that sets nothing else, gives what the library's own defaults give", () => {
+  it("from an environment that sets nothing else, gives what the library's own defaults give, routed through the local PgBouncer", () => {
     const fromEnv = loadSettings(tenancySettings, local);
     const { registry, redis, secrets, auth } = fromEnv;
-    expect(resolveTenancyOptions(fromEnv)).toEqual(resolveTenancyOptions({ registry: { url: registry.url }, redis: { url: redis.url }, secrets, auth }));
+    const pooler = { host: '127.0.0.1', port: 6432, serves: { host: '127.0.0.1', port: 5432 } };
+    expect(resolveTenancyOptions(fromEnv)).toEqual(resolveTenancyOptions({ registry: { url: registry.url }, redis: { url: redis.url }, secrets, auth, pooler }));
     expect(registry.url).toBe('postgres://postgres@127.0.0.1:5432/tenantry_admin');
+  });
+
+  it('routes PostgreSQL tenants of the first server through TENANCY_PG_POOLER_URL, or directly with TENANCY_PG_ROUTE=direct', () => {
+    expect(loadSettings(tenancySettings, { ...local, TENANCY_PG_POOLER_URL: 'postgres://pooler.internal:7432' }).pooler).toEqual({
+      host: 'pooler.internal',
+      port: 7432,
+      serves: { host: '127.0.0.1', port: 5432 },
+    });
+    const firstServer = { TENANT_PG_URL: 'postgres://postgres@pg.internal:5433/postgres', TENANT_PG_HOST: 'pg' };
+    expect(loadSettings(tenancySettings, { ...local, ...firstServer }).pooler?.serves).toEqual({ host: 'pg', port: 5433 });
+    expect(resolveTenancyOptions(loadSettings(tenancySettings, { ...local, TENANCY_PG_ROUTE: 'direct' })).pooler).toBeNull();
+    expect(problemsOf({ ...local, TENANCY_PG_ROUTE: 'bouncer' }).join()).toContain('TENANCY_PG_ROUTE');
   });
 
   it('reads the settings of the libs it brings: the secrets key that opens tenant credentials, and an audience outside development', () => {

@@ -1,5 +1,14 @@
 import { authSettings, type AuthOptions } from '@tenantry/auth';
-import { combineSettings, defineSettings, mapSettings, redisSettings, sharedVariables, type Settings } from '@tenantry/common';
+import {
+  combineSettings,
+  defineSettings,
+  mapSettings,
+  postgresUrlVariable,
+  redisSettings,
+  sharedVariables,
+  tenantServerAddressSettings,
+  type Settings,
+} from '@tenantry/common';
 import { adminDatabaseSettings } from '@tenantry/registry';
 import { secretsSettings, type SecretsOptions } from '@tenantry/secrets';
 import { tenantCacheOptions, tenantCacheSettings } from '@tenantry/tenant-cache';
@@ -23,6 +32,20 @@ export interface TenancyModuleOptions {
   entities?: DataSourceOptions['entities'];
   /** Tenants on SQL Server (the azure-sql engine): accept a self-signed server certificate (a local server only). */
   sqlServer?: { trustServerCertificate: boolean };
+  /**
+   * The PgBouncer PostgreSQL tenants on the server it forwards to (`serves`) are reached through
+   * (README, "Connection budget"); absent, and for tenants on other registered servers: their server
+   * directly. One pooler, in front of the configured first server, until a registered server carries
+   * a pooler address of its own.
+   */
+  pooler?: PoolerAddress;
+}
+
+export interface PoolerAddress {
+  host: string;
+  port: number;
+  /** The server behind it (TENANT_PG_URL's, else DATABASE_URL's), as tenant databases on it are registered. */
+  serves: { host: string; port: number };
 }
 
 export interface TenancyCacheOptions {
@@ -62,6 +85,7 @@ export interface ResolvedTenancyOptions {
   connections: TenancyConnectionOptions;
   entities: NonNullable<DataSourceOptions['entities']>;
   sqlServer: { trustServerCertificate: boolean };
+  pooler: PoolerAddress | null;
 }
 
 export const TENANCY_OPTIONS = Symbol('TENANCY_OPTIONS');
@@ -100,6 +124,7 @@ export function resolveTenancyOptions(options: TenancyModuleOptions): ResolvedTe
     connections: { ...DEFAULTS.connections, ...options.connections },
     entities: options.entities ?? TENANT_ENTITIES,
     sqlServer: options.sqlServer ?? { trustServerCertificate: false },
+    pooler: options.pooler ?? null,
   };
   if (!poolFitsUnderCap(resolved.connections)) {
     throw new Error(`tenancy: a pool of ${resolved.connections.poolSize} connections cannot fit under a cap of ${resolved.connections.maxConnections}`);
@@ -126,6 +151,8 @@ const ownSettings = defineSettings({
     TENANT_CONNECTION_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULTS.connections.acquireTimeoutMs),
     REGISTRY_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULTS.registry.timeoutMs),
     AZURE_SQL_TRUST_SERVER_CERTIFICATE: sharedVariables.AZURE_SQL_TRUST_SERVER_CERTIFICATE,
+    TENANCY_PG_ROUTE: z.enum(['pooler', 'direct']).default('pooler'),
+    TENANCY_PG_POOLER_URL: postgresUrlVariable.default('postgres://127.0.0.1:6432'),
   },
   build: (e, problems) => {
     const connections = {
@@ -143,9 +170,15 @@ const ownSettings = defineSettings({
       cache: { localTtlMs: e.TENANT_LOCAL_CACHE_TTL_SECONDS * 1000, localMaxEntries: e.TENANT_LOCAL_CACHE_SIZE },
       connections,
       sqlServer: { trustServerCertificate: e.AZURE_SQL_TRUST_SERVER_CERTIFICATE },
+      pooler: e.TENANCY_PG_ROUTE === 'pooler' ? poolerAddress(e.TENANCY_PG_POOLER_URL) : undefined,
     };
   },
 });
+
+function poolerAddress(url: string): Omit<PoolerAddress, 'serves'> {
+  const { hostname, port } = new URL(url);
+  return { host: hostname, port: Number(port || 5432) };
+}
 
 /** The options from a Tenantry deployment's environment (what the sample business service uses): only what this lib and those it brings read. */
 export const tenancySettings: Settings<TenancyModuleOptions> = mapSettings(
@@ -155,9 +188,10 @@ export const tenancySettings: Settings<TenancyModuleOptions> = mapSettings(
     secrets: secretsSettings,
     auth: authSettings,
     tenantCache: tenantCacheSettings,
+    firstServer: tenantServerAddressSettings,
     own: ownSettings,
   }),
-  ({ adminDb, redis, secrets, auth, tenantCache, own }) => ({
+  ({ adminDb, redis, secrets, auth, tenantCache, firstServer, own }) => ({
     registry: { url: adminDb.url, timeoutMs: own.registryTimeoutMs },
     redis,
     secrets,
@@ -165,5 +199,6 @@ export const tenancySettings: Settings<TenancyModuleOptions> = mapSettings(
     cache: { ...own.cache, redisTtlSeconds: tenantCache.ttlSeconds },
     connections: own.connections,
     sqlServer: own.sqlServer,
+    pooler: own.pooler && { ...own.pooler, serves: firstServer },
   }),
 );

@@ -36,6 +36,8 @@ export const sharedVariables = {
   /** The server holding the admin database, and the first tenant server unless TENANT_PG_URL names another. */
   DATABASE_URL: postgresUrlVariable.default('postgres://postgres@127.0.0.1:5432/postgres'),
   TENANT_PG_URL: postgresUrlVariable.optional(),
+  /** How business services reach that first server, when not by TENANT_PG_URL's host (a container network's name, say). */
+  TENANT_PG_HOST: z.string().optional(),
   /** Tenants on SQL Server: the engine that creates them and the business services that connect to them. */
   AZURE_SQL_TRUST_SERVER_CERTIFICATE: booleanVariable(false),
   /** On SIGTERM, the worker's bound for jobs in hand and the migration runner's for tenants in flight. */
@@ -46,6 +48,15 @@ export const sharedVariables = {
 export const environmentSettings = defineSettings({
   variables: { TENANTRY_ENV: sharedVariables.TENANTRY_ENV },
   build: (e) => e.TENANTRY_ENV,
+});
+
+/** Where the first tenant server's databases are registered: TENANT_PG_HOST, else the host of its URL, and its port. */
+export const tenantServerAddressSettings = defineSettings({
+  variables: { TENANT_PG_URL: sharedVariables.TENANT_PG_URL, DATABASE_URL: sharedVariables.DATABASE_URL, TENANT_PG_HOST: sharedVariables.TENANT_PG_HOST },
+  build: (e) => {
+    const server = new URL(e.TENANT_PG_URL ?? e.DATABASE_URL);
+    return { host: e.TENANT_PG_HOST ?? server.hostname, port: Number(server.port || 5432) };
+  },
 });
 
 /** The superuser URL of the server tenant databases are created on (the zero-configuration first server). */

@@ -88,6 +88,9 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
     return this.users.countSessions(target, openedBefore);
   }
 
+  /** No pooler stands before Azure SQL: business services' mssql pools close with the invalidation. */
+  async releasePooledSessions(): Promise<void> {}
+
   endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
     return this.users.endSessions(target, openedBefore);
   }

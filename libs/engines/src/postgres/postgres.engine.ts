@@ -11,7 +11,10 @@ import { type TenantDatabaseConnection, withMigrationDataSource } from '../migra
 import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { assertIdentifier, quoteIdent } from '../tenant-names';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
+import { onceUntilFailure } from './once-until-failure';
 import { privateDirectory, withPasswordFile } from './pg-dump-files';
+import { PgBouncerConsole } from './pgbouncer-console';
+import { POOLER_LOOKUP_ROLE, PoolerAuthLookup } from './pooler-auth-lookup';
 import { PostgresTemplates } from './postgres-templates';
 import { scramVerifier } from './scram-verifier';
 import { TenantOwnership } from './tenant-ownership';
@@ -58,13 +61,16 @@ export class PostgresEngine implements TenantDatabaseEngine {
   private readonly pool: Pool;
   private readonly timeouts: MigrationTimeouts;
   private readonly ownership: TenantOwnership;
-  private secured?: Promise<void>;
+  private readonly poolerLookup?: PoolerAuthLookup;
+  private readonly poolerConsole?: PgBouncerConsole;
 
   constructor(private readonly options: PostgresEngineOptions) {
     this.timeouts = new MigrationTimeouts(options.migrationTimeouts);
     this.pool = new Pool({ connectionString: options.adminUrl, max: 8, idleTimeoutMillis: 10_000 });
     surviveConnectionErrors(this.pool, 'tenant server pool');
     this.ownership = new TenantOwnership(this.pool);
+    if (options.pooler?.authLookup) this.poolerLookup = new PoolerAuthLookup(this.pool);
+    if (options.pooler?.adminUrl) this.poolerConsole = new PgBouncerConsole(options.pooler.adminUrl);
     this.fastPath = new PostgresTemplates(this.pool, this.ownership, async (database) => void (await this.migrate(database)), CURRENT_TENANT_SCHEMA_VERSION);
   }
 
@@ -92,13 +98,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
    * maintenance database and template1 (a session there would also stop every CREATE DATABASE that
    * copies it). Once per process, and again after a failure.
    */
-  secureServer(): Promise<void> {
-    this.secured ??= this.revokePublicAccess().catch((error: unknown) => {
-      this.secured = undefined;
-      throw error;
-    });
-    return this.secured;
-  }
+  readonly secureServer = onceUntilFailure(() => this.revokePublicAccess());
 
   async ensureLogin(target: TenantDatabaseTarget): Promise<void> {
     await this.secureServer();
@@ -116,10 +116,26 @@ export class PostgresEngine implements TenantDatabaseEngine {
       }
     }
     await this.ownership.assertOwnLogin(target);
-    await this.onMaintenanceDatabase((client) =>
-      serialized(client, target.databaseName, () => client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(target.databaseName)} TO ${login}`)),
+    await this.grantConnect(target, login);
+    await this.inTenantDatabase(target, async (client) => {
+      await this.grantDataAccess(client, login);
+      await this.installPoolerLookup(target, client);
+    });
+  }
+
+  private grantConnect(target: TenantDatabaseTarget, roles: string): Promise<unknown> {
+    return this.onMaintenanceDatabase((client) =>
+      serialized(client, target.databaseName, () => client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(target.databaseName)} TO ${roles}`)),
     );
-    await this.inTenantDatabase(target, (client) => this.grantDataAccess(client, login));
+  }
+
+  /** What PgBouncer's auth_query needs in this database (pooler-auth-lookup.ts): its lookup role may connect and call the lookup function. */
+  private async installPoolerLookup(target: TenantDatabaseTarget, client: Client): Promise<void> {
+    const lookup = this.poolerLookup;
+    if (!lookup) return;
+    await lookup.ensureRole();
+    await this.grantConnect(target, quoteIdent(POOLER_LOOKUP_ROLE));
+    await serialized(client, `${target.databaseName}:pooler`, () => lookup.install(client));
   }
 
   async setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<Date> {
@@ -143,7 +159,14 @@ export class PostgresEngine implements TenantDatabaseEngine {
     return rows[0].sessions;
   }
 
+  /** The pooler closes the database's server connections as each transaction ends, so a drain is not held up by idle pooled ones. */
+  async releasePooledSessions(target: TenantDatabaseTarget): Promise<void> {
+    await this.poolerConsole?.reconnect(target.databaseName);
+  }
+
+  /** At the pooler too: its client connections go with the server ones, so none goes on with a login that changed. */
   async endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
+    await this.poolerConsole?.kill(target.databaseName);
     const { rows } = await this.pool.query<{ ended: number }>(
       `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity
         WHERE usename = $1 AND ($2::timestamptz IS NULL OR backend_start < $2)`,
@@ -171,6 +194,8 @@ export class PostgresEngine implements TenantDatabaseEngine {
       holders: () => lockHolders(client, 'advisory'),
     });
     try {
+      // Tenants provisioned before the pooler get its lookup with the next fleet run, current or not.
+      if (this.poolerLookup && (await this.loginExists(target))) await this.installPoolerLookup(target, client);
       // A clone of the current template is already there: one query instead of a migration run.
       const current = await schemaVersion(async (sql, params) => (await client.query<Record<string, unknown>>(sql, params)).rows);
       if (current === CURRENT_TENANT_SCHEMA_VERSION) return { applied: [], version: current };
@@ -229,7 +254,9 @@ export class PostgresEngine implements TenantDatabaseEngine {
     return destination;
   }
 
+  /** The pooler's connections to it go first; its pool there is freed after autodb_idle_timeout (scripts/pgbouncer/pgbouncer.ini). */
   async dropDatabase(target: TenantDatabaseTarget): Promise<void> {
+    await this.poolerConsole?.kill(target.databaseName);
     await this.ownership.dropDatabases(target);
   }
 

@@ -3,7 +3,7 @@ import type * as mssql from 'mssql';
 import type * as pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { ActiveTenant } from '../resolution/tenant-resolver';
-import type { ResolvedTenancyOptions } from '../tenancy-options';
+import type { PoolerAddress, ResolvedTenancyOptions } from '../tenancy-options';
 
 /** The drivers whose pools take their connections under the process-wide cap, one per engine. */
 export interface BudgetedDrivers {
@@ -13,7 +13,9 @@ export interface BudgetedDrivers {
 
 /**
  * The tenant's DataSource, opened as the tenant's own login on its own database. Nothing else is
- * shared between two tenants' DataSources: a connection of one can never serve the other.
+ * shared between two tenants' DataSources: a connection of one can never serve the other. A
+ * PostgreSQL tenant is reached through the pooler when one is configured (transaction pooling: the
+ * login and database are still the tenant's own, PgBouncer keeps one pool per database and login).
  */
 export function tenantDataSource(tenant: ActiveTenant, password: string, options: ResolvedTenancyOptions, drivers: BudgetedDrivers): DataSource {
   const { database } = tenant;
@@ -48,6 +50,7 @@ export function tenantDataSource(tenant: ActiveTenant, password: string, options
   return new DataSource({
     type: 'postgres',
     ...common,
+    ...(options.pooler && onPoolerServer(tenant, options.pooler) ? { host: options.pooler.host, port: options.pooler.port } : {}),
     driver: drivers.postgres,
     extra: {
       max: poolSize,
@@ -56,4 +59,9 @@ export function tenantDataSource(tenant: ActiveTenant, password: string, options
       application_name: `tenantry:${tenant.code}`,
     },
   });
+}
+
+/** The pooler forwards to one server (its wildcard entry): tenants on other registered servers are reached directly. */
+function onPoolerServer(tenant: ActiveTenant, pooler: PoolerAddress): boolean {
+  return tenant.database.host === pooler.serves.host && tenant.database.port === pooler.serves.port;
 }

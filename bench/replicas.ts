@@ -1,0 +1,233 @@
+import { surviveConnectionErrors } from '@tenantry/common';
+import { createTestEnv, startThrowawayPgBouncer, startThrowawayPostgres, type ThrowawayPgBouncer, type ThrowawayPostgres } from '@tenantry/common/testing';
+import type { LocalIssuer } from '@tenantry/dev-issuer';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { fmt, median, ordersQueryTps, startApp, type Proc } from './bench-support';
+import { createOrdersFleet, type FleetTenant } from './fleet';
+
+// (3) of bench:resolve (issue 15): two business-service replicas loaded at once, against fixed,
+// routed direct and routed through PgBouncer, on a PostgreSQL cluster of the bench's own whose
+// max_connections is the budget every side gets.
+const BUDGET = Number(process.env.BENCH_BUDGET ?? 1000);
+const UNIFORM_TENANTS = Number(process.env.BENCH_UNIFORM_TENANTS ?? 1000);
+const ZIPF_TENANTS = Number(process.env.BENCH_ZIPF_TENANTS ?? 2000);
+const ZIPF_S = 1.1;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_REPLICA_ROUNDS ?? 2);
+const PER_REPLICA_HTTP = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50);
+const FIXED_POOL = 50;
+const POOLER_POOL_SIZE = Number(process.env.BENCH_POOLER_POOL_SIZE ?? 2);
+const POOLER_IDLE_SECONDS = Number(process.env.BENCH_POOLER_IDLE_SECONDS ?? 3);
+// Above the budget: the registry readers (4 per replica), the monitor, pgbench's -C clients and superuser_reserved_connections.
+const HEADROOM = 70;
+
+type Route = 'fixed' | 'direct' | 'pooler';
+type Shape = 'uniform' | 'zipf';
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  kinds: string[];
+  peak: number;
+  startedPerSecond: number;
+}
+
+/** Deterministic draws (mulberry32), so every side sees the same request sequence. */
+function draws(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Tenant indexes in request order: round-robin over `n`, or Zipf(s) over `n` (rank 1 the hottest). */
+function sequence(shape: Shape, n: number, length: number): number[] {
+  if (shape === 'uniform') return Array.from({ length }, (_, i) => i % n);
+  const weights = Array.from({ length: n }, (_, k) => 1 / (k + 1) ** ZIPF_S);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const cdf: number[] = [];
+  let sum = 0;
+  for (const weight of weights) cdf.push((sum += weight / total));
+  const random = draws(15);
+  return Array.from({ length }, () => {
+    const u = random();
+    let [lo, hi] = [0, n - 1];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid] < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  });
+}
+
+/** Client backends on the server, and sessions ever started on it (pg_stat_database.sessions). */
+async function serverCounts(monitor: Client): Promise<{ backends: number; sessions: number }> {
+  const { rows } = await monitor.query<{ backends: number; sessions: string }>(
+    `SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()) AS backends,
+            (SELECT coalesce(sum(sessions), 0) FROM pg_stat_database) AS sessions`,
+  );
+  return { backends: rows[0].backends, sessions: Number(rows[0].sessions) };
+}
+
+/** Loads every replica at once for `seconds`, each with its own HTTP connections, all drawing from one request sequence. */
+async function loadReplicas(urls: string[], tokens: string[], order: number[], seconds: number, monitor: Client): Promise<Measured> {
+  let next = 0;
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, (await serverCounts(monitor)).backends);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  const before = (await serverCounts(monitor)).sessions;
+  const failures = new Map<number, string>();
+  const results = await Promise.all(
+    urls.map((url) =>
+      autocannon({
+        url,
+        connections: PER_REPLICA_HTTP,
+        duration: seconds,
+        requests: [
+          {
+            method: 'GET',
+            path: '/orders',
+            setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[order[next++ % order.length]]}` } }),
+            onResponse: (status, body) => {
+              if (status >= 300 && !failures.has(status)) failures.set(status, body.slice(0, 200));
+            },
+          },
+        ],
+      }),
+    ),
+  );
+  sampling = false;
+  await sampler;
+  const after = (await serverCounts(monitor)).sessions;
+  const connectionErrors = results.reduce((sum, r) => sum + r.errors, 0);
+  return {
+    rps: results.reduce((sum, r) => sum + r.requests.average, 0),
+    p50: results.reduce((sum, r) => sum + r.latency.p50, 0) / results.length,
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    errors: results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0),
+    kinds: [...(connectionErrors > 0 ? [`${connectionErrors} connection errors`] : []), ...[...failures].map(([status, body]) => `HTTP ${status}: ${body}`)],
+    peak,
+    startedPerSecond: (after - before) / seconds,
+  };
+}
+
+async function floor(server: ThrowawayPostgres, database: string, clients: number): Promise<string> {
+  try {
+    const { kept, fresh } = await ordersQueryTps(server.url, database, clients);
+    return `pgbench, ${clients} clients, the orders query: kept connections ${fmt(kept, 0)} tps; a new connection per transaction (-C, the floor) ${fmt(fresh, 0)} tps`;
+  } catch (error) {
+    return `pgbench not run: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+  }
+}
+
+export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: number): Promise<void> {
+  const perReplicaCap = Math.floor(BUDGET / 2);
+  // Through the pooler the process cap bounds client connections, which cost the server nothing: one per tenant, so none is closed to open another.
+  const poolerClientCap = Number(process.env.BENCH_POOLER_CLIENT_CAP ?? Math.max(UNIFORM_TENANTS, ZIPF_TENANTS));
+  process.stdout.write(
+    `\n(3) two replicas loaded at once (issue 15): a PostgreSQL 15 cluster of this bench's own, max_connections = ${BUDGET + HEADROOM}` +
+      ` (budget ${BUDGET} server connections for tenant traffic, ${HEADROOM} for registry readers, monitor, pgbench and superusers)\n` +
+      `    fixed:  2 x fixed-orders-app, one DataSource of ${FIXED_POOL} each\n` +
+      `    direct: 2 x sample service, TENANCY_PG_ROUTE=direct, TENANT_MAX_CONNECTIONS=${perReplicaCap} each (2 x ${perReplicaCap} = the budget)\n` +
+      `    pooler: 2 x sample service through one PgBouncer 1.18 (transaction pooling, ${POOLER_POOL_SIZE} server connections per tenant database,` +
+      ` server_idle_timeout ${POOLER_IDLE_SECONDS} s), TENANT_MAX_CONNECTIONS=${poolerClientCap} client connections each\n` +
+      `    autocannon, ${PER_REPLICA_HTTP} HTTP connections per replica, ${SECONDS} s per run, ${ROUNDS} rounds; uniform: round-robin over ${UNIFORM_TENANTS} tenants;` +
+      ` zipf: Zipf(s = ${ZIPF_S}) over ${ZIPF_TENANTS}\n`,
+  );
+  let server: ThrowawayPostgres | undefined;
+  let pooler: ThrowawayPgBouncer | undefined;
+  const monitor: { client?: Client } = {};
+  try {
+    server = await startThrowawayPostgres({ maxConnections: BUDGET + HEADROOM, settings: { shared_buffers: "'256MB'" } });
+    pooler = await startThrowawayPgBouncer(server.url, {
+      poolSize: POOLER_POOL_SIZE,
+      maxClientConn: 2 * poolerClientCap + 500,
+      serverIdleTimeoutSeconds: POOLER_IDLE_SECONDS,
+    });
+    const env = createTestEnv({ DATABASE_URL: server.url, LOG_LEVEL: 'warn', AUTH_ISSUER: issuer.issuer });
+    const tenantCount = Math.max(UNIFORM_TENANTS, ZIPF_TENANTS);
+    process.stdout.write(`    setting up ${tenantCount} tenants there\n`);
+    const tenants: FleetTenant[] = await createOrdersFleet(env, tenantCount, ordersPerTenant, { codePrefix: 'z', poolerLookup: true });
+    process.stdout.write(`    ${await floor(server, tenants[0].target.databaseName, PER_REPLICA_HTTP * 2)}\n`);
+    const client = new Client({ connectionString: server.url });
+    surviveConnectionErrors(client, 'bench monitor session');
+    await client.connect();
+    monitor.client = client;
+    const tokens = await Promise.all(tenants.map((tenant) => issuer.mint({ sub: `bench-${tenant.code}`, tenantId: tenant.id }, { expiresInSeconds: 7200 })));
+    const orders: Record<Shape, number[]> = { uniform: sequence('uniform', UNIFORM_TENANTS, 200_000), zipf: sequence('zipf', ZIPF_TENANTS, 200_000) };
+    const appEnv = { ...env.rawEnv, LOG_LEVEL: 'warn', BUSINESS_API_PORT: '0', TENANT_MAX_POOLS: String(tenantCount) };
+    const routeEnv: Record<Route, Record<string, string>> = {
+      fixed: { TENANT_MAX_CONNECTIONS: String(FIXED_POOL), BENCH_FIXED_DATABASE: tenants[0].target.databaseName },
+      direct: { TENANCY_PG_ROUTE: 'direct', TENANT_MAX_CONNECTIONS: String(perReplicaCap) },
+      pooler: { TENANCY_PG_ROUTE: 'pooler', TENANCY_PG_POOLER_URL: pooler.url, TENANT_MAX_CONNECTIONS: String(poolerClientCap) },
+    };
+    const results = new Map<string, Measured[]>();
+    const keep = (key: string, measured: Measured) => results.set(key, [...(results.get(key) ?? []), measured]);
+    const withReplicas = async (route: Route, work: (urls: string[]) => Promise<void>) => {
+      const entry = route === 'fixed' ? 'dist-bench/bench/fixed-orders-app.js' : 'dist/apps/sample-business-api/src/main.js';
+      const apps: Proc[] = await Promise.all([0, 1].map(() => startApp(entry, { ...appEnv, ...routeEnv[route] }, /listening on (http:\/\/\S+)/)));
+      try {
+        await work(await Promise.all(apps.map(async (app) => (await app.ready)[1])));
+      } finally {
+        await Promise.all(apps.map((app) => app.stop()));
+      }
+    };
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      await withReplicas('fixed', async (urls) => {
+        await loadReplicas(urls, tokens, [0], 3, client);
+        keep('fixed', await loadReplicas(urls, tokens, [0], SECONDS, client));
+      });
+      for (const route of ['direct', 'pooler'] as const) {
+        await withReplicas(route, async (urls) => {
+          for (const shape of ['uniform', 'zipf'] as const) {
+            // Warm-up: every tenant of the distribution resolved and its pool opened, as in a service that has run a while.
+            await loadReplicas(urls, tokens, orders[shape], Math.max(5, Math.ceil((shape === 'uniform' ? UNIFORM_TENANTS : ZIPF_TENANTS) / 300)), client);
+            keep(`${route} ${shape}`, await loadReplicas(urls, tokens, orders[shape], SECONDS, client));
+          }
+        });
+      }
+      const rps = (key: string) => fmt(results.get(key)!.at(-1)!.rps, 0);
+      process.stdout.write(
+        `    round ${round}: fixed ${rps('fixed')}; direct uniform ${rps('direct uniform')}, zipf ${rps('direct zipf')}; pooler uniform ${rps('pooler uniform')}, zipf ${rps('pooler zipf')} req/s\n`,
+      );
+    }
+    const fixedRps = median(results.get('fixed')!.map((m) => m.rps));
+    process.stdout.write('\n  medians of the rounds (req/s of both replicas together; p50 their mean, p99 the worse):\n');
+    for (const [key, runs] of results) {
+      const rps = median(runs.map((m) => m.rps));
+      process.stdout.write(
+        `  ${key.padEnd(16)} ${fmt(rps, 0).padStart(6)} req/s  p50 ${fmt(median(runs.map((m) => m.p50)), 0).padStart(4)} ms  p99 ${fmt(median(runs.map((m) => m.p99)), 0).padStart(5)} ms` +
+          `  errors ${runs.reduce((sum, m) => sum + m.errors, 0)}  ${fmt((rps / fixedRps) * 100, 1).padStart(5)}% of fixed` +
+          `  server connections at peak ${Math.max(...runs.map((m) => m.peak))} (budget ${BUDGET})  backends started ${fmt(median(runs.map((m) => m.startedPerSecond)), 0)}/s\n`,
+      );
+    }
+    const kinds = [...new Set([...results.values()].flat().flatMap((m) => m.kinds))];
+    if (kinds.length > 0) process.stdout.write(`  errors seen: ${kinds.slice(0, 4).join('; ')}\n`);
+    const ratio = (key: string) => median(results.get(key)!.map((m) => m.rps)) / fixedRps;
+    const errors = [...results.values()].flat().reduce((sum, m) => sum + m.errors, 0);
+    const peak = Math.max(...[...results.values()].flat().map((m) => m.peak));
+    const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
+    process.stdout.write(
+      `  reach: pooler uniform >= 80% of fixed: ${verdict(ratio('pooler uniform') >= 0.8)} (${fmt(ratio('pooler uniform') * 100, 1)}%);` +
+        ` pooler zipf >= 90%: ${verdict(ratio('pooler zipf') >= 0.9)} (${fmt(ratio('pooler zipf') * 100, 1)}%);` +
+        ` zero errors: ${verdict(errors === 0)} (${errors}); never above the budget: ${verdict(peak <= BUDGET)} (peak ${peak})\n`,
+    );
+  } finally {
+    await monitor.client?.end();
+    await pooler?.cleanup();
+    await server?.cleanup();
+  }
+}

@@ -1,0 +1,52 @@
+import { surviveConnectionErrors } from '@tenantry/common';
+import { Client } from 'pg';
+import { assertIdentifier } from '../tenant-names';
+
+// What the console answers for a database it has no pool for: nothing pooled, nothing to close.
+const NO_SUCH_DATABASE = /no such database/i;
+
+/**
+ * PgBouncer's admin console (https://www.pgbouncer.org/usage.html#admin-console), for what a
+ * tenant's pooled server connections must go through when its login changes. The console speaks
+ * only the simple query protocol: commands are sent without parameters, so the database name is
+ * checked as an identifier first. Each tenant is its own database at the pooler (the wildcard
+ * entry), so a command naming it touches that tenant only.
+ */
+export class PgBouncerConsole {
+  constructor(private readonly adminUrl: string) {}
+
+  /**
+   * RECONNECT db: each server connection of the database closes once it is released (at the end of
+   * its transaction), so work in flight finishes; new ones are opened with the login as it is now.
+   */
+  async reconnect(database: string): Promise<void> {
+    await this.run(database, [`RECONNECT ${database}`]);
+  }
+
+  /**
+   * KILL db drops every client and server connection of the database at once; KILL leaves the
+   * database paused (new clients wait), so RESUME follows: a new login is then judged by auth_query,
+   * which refuses a disabled login and finds no dropped database.
+   */
+  async kill(database: string): Promise<void> {
+    await this.run(database, [`KILL ${database}`, `RESUME ${database}`]);
+  }
+
+  private async run(database: string, commands: string[]): Promise<void> {
+    assertIdentifier(database);
+    const client = new Client({ connectionString: this.adminUrl, application_name: 'tenantry-engine' });
+    surviveConnectionErrors(client, 'pooler console');
+    await client.connect();
+    try {
+      for (const command of commands) {
+        try {
+          await client.query(command);
+        } catch (error) {
+          if (!NO_SUCH_DATABASE.test((error as Error).message)) throw error;
+        }
+      }
+    } finally {
+      await client.end();
+    }
+  }
+}
