@@ -10,6 +10,8 @@ export async function bootTenancy(env: TestEnv, overrides: Partial<TenancyModule
   const base = env.settings(tenancySettings);
   const options: TenancyModuleOptions = {
     ...base,
+    // Direct unless the test brings a pooler of its own: a PgBouncer already answering on the default port forwards to whatever server it was started for.
+    pooler: undefined,
     ...overrides,
     cache: { ...base.cache, ...overrides.cache },
     connections: { ...base.connections, ...overrides.connections },
