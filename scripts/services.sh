@@ -120,6 +120,11 @@ if [ "${TENANCY_PG_ROUTE:-pooler}" = direct ]; then
   log "TENANCY_PG_ROUTE=direct: no PgBouncer needed"
 elif reachable "$pooler_host" "$pooler_port"; then
   log "PgBouncer reachable at $pooler_host:$pooler_port"
+  # Another clone's pooler, say: tenants are served through it, but without its console password the
+  # worker cannot close pooled connections on rotation, suspension or offboarding.
+  if [ -z "${TENANT_PG_POOLER_ADMIN_URL:-}" ] && [ ! -f .dev/pgbouncer/pooler.env ]; then
+    log "warning: this clone did not start that PgBouncer and has no TENANT_PG_POOLER_ADMIN_URL: rotation, suspension and offboarding will not close its pooled connections (stop it, or set TENANT_PG_POOLER_ADMIN_URL)"
+  fi
 else
   start_pgbouncer
   wait_for PgBouncer "$pooler_host" "$pooler_port"
