@@ -23,7 +23,9 @@ export async function runWithConcurrency<T>(
   const queues = new Map<string, Array<{ item: T; index: number }>>();
   items.forEach((item, index) => {
     const key = keyOf(item);
-    queues.set(key, [...(queues.get(key) ?? []), { item, index }]);
+    let queue = queues.get(key);
+    if (!queue) queues.set(key, (queue = []));
+    queue.push({ item, index });
   });
   const running = new Map<string, number>();
   let active = 0;

@@ -5,8 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Client } from 'pg';
-import { surviveConnectionErrors } from '../src';
+import { sqlOnServer } from './test-env';
 import { asRoot, freePort } from './throwaway-postgres';
 import { waitFor } from './wait-for';
 
@@ -86,16 +85,8 @@ export async function startThrowawayPgBouncer(serverUrl: string, options: Throwa
     adminUrl: '',
     authFile: userlist,
     env: { TENANCY_PG_POOLER_URL: '', TENANT_PG_POOLER_ADMIN_URL: '' },
-    async console<T extends Record<string, unknown>>(command: string) {
-      const client = new Client({ connectionString: pooler.adminUrl });
-      surviveConnectionErrors(client, 'pooler console');
-      await client.connect();
-      try {
-        return (await client.query(command)).rows as T[];
-      } finally {
-        await client.end();
-      }
-    },
+    // No parameters: the console speaks only the simple query protocol.
+    console: <T extends Record<string, unknown>>(command: string) => sqlOnServer<T>(pooler.adminUrl, 'pgbouncer', command),
     async cleanup() {
       process.removeListener('exit', stopOnExit);
       const running = child;

@@ -117,7 +117,7 @@ export class EnvelopeProtector implements SecretProtector {
   }
 
   private remember(id: number, plain: Buffer): DataKey {
-    const dataKey = { id, sealer: new LocalAesGcmProtector(plain, String(id)) };
+    const dataKey = sealerFor(id, plain);
     this.unwrapped.set(id, Promise.resolve(dataKey));
     return dataKey;
   }
@@ -153,7 +153,7 @@ export class EnvelopeProtector implements SecretProtector {
         throw new SecretUnreadable(`the key version that wrapped data key ${id} is not in the vault (deleted or purged)`);
       },
     );
-    return { id, sealer: new LocalAesGcmProtector(Buffer.from(unwrapped.result), String(id)) };
+    return sealerFor(id, Buffer.from(unwrapped.result));
   }
 
   private vault<T>(action: keyof typeof ACTIONS, run: (abortSignal: AbortSignal) => Promise<T>, onNotFound?: () => T): Promise<T> {
@@ -174,4 +174,9 @@ export class EnvelopeProtector implements SecretProtector {
       throw new DependencyUnavailable('the registry cannot be read for the data key that protects tenant secrets', { code: (error as { code?: string }).code });
     }
   }
+}
+
+/** A data key in the clear, as the local AES-GCM format under its id. */
+function sealerFor(id: number, plain: Buffer): DataKey {
+  return { id, sealer: new LocalAesGcmProtector(plain, String(id)) };
 }

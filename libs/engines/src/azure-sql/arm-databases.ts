@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AzureCapacityRefused, EngineNotConfigured, ExportBlocked, TenantDatabaseConflict, TenantDatabaseNotReady } from '../engine-errors';
 import type { AzureSqlExportSettings } from '../engines-options';
 import type { StepCheckpoint, TenantDatabaseTarget } from '../tenant-database-engine';
-import { ArmPacer } from './arm-pacer';
+import type { ArmPacer } from './arm-pacer';
 import { configureArmPipeline, PLACEHOLDER_PASSWORD, retryAfterMs, SQL_API_VERSION } from './arm-pipeline';
 import type { DatabaseLifecycle } from './database-lifecycle';
 import { type ElasticPoolRef, parseElasticPoolId, sameResourceId } from './elastic-pool';
@@ -36,8 +36,8 @@ export interface ArmDatabasesOptions {
   readyTimeoutMs?: number;
   /** How long an export waits for another import or export of the same database to end before it fails (and is tried again). */
   exportQueueTimeoutMs?: number;
-  /** The process's one ARM pacer (every engine of the process shares it); absent, one with ARM's published limits. */
-  pacer?: ArmPacer;
+  /** The process's one ARM pacer (every engine of the process shares it). */
+  pacer: ArmPacer;
 }
 
 // Azure SQL answered Retry-After: 0 while a creation took ~53 s (the SDK's recording of a real one):
@@ -178,7 +178,7 @@ export class ArmDatabases implements DatabaseLifecycle {
   private readonly pacer: ArmPacer;
 
   constructor(private readonly options: ArmDatabasesOptions) {
-    this.pacer = options.pacer ?? new ArmPacer();
+    this.pacer = options.pacer;
     this.approver = new ExportEndpointApprover(options.endpoint, options.pollIntervalMs ?? APPROVAL_INTERVAL_MS);
   }
 

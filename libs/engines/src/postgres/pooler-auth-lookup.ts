@@ -26,6 +26,16 @@ export class PoolerAuthLookup {
   /** Once per process (again after a failure): the lookup role, LOGIN with no rights of its own. */
   readonly ensureRole = onceUntilFailure(() => this.createRole());
 
+  /** Whether this tenant database already has the lookup and the lookup role may connect to it (a fleet run asks every tenant). */
+  async installed(client: Client): Promise<boolean> {
+    const { rows } = await client.query<{ installed: boolean }>(
+      `SELECT CASE WHEN to_regprocedure('tenantry_pooler.login_secret(text)') IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) THEN false
+              ELSE has_database_privilege($1, current_database(), 'CONNECT') END AS installed`,
+      [POOLER_LOOKUP_ROLE],
+    );
+    return rows[0].installed;
+  }
+
   /** In the tenant database, as a superuser, once the role exists: the lookup function and the lookup role's right to call it (CONNECT is granted apart). */
   async install(client: Client): Promise<void> {
     const role = quoteIdent(POOLER_LOOKUP_ROLE);

@@ -164,9 +164,13 @@ export class PostgresEngine implements TenantDatabaseEngine {
     await this.poolerConsole?.reconnect(target.databaseName);
   }
 
-  /** At the pooler too: its client connections go with the server ones, so none goes on with a login that changed. */
+  /**
+   * All sessions (suspension, offboarding) end at the pooler too, its client connections with the
+   * server ones. Only those opened before a moment (the end of a rotation's grace) end at the server
+   * alone: the pooler's KILL knows no age and would cut clients already signed in with the new password.
+   */
   async endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
-    await this.poolerConsole?.kill(target.databaseName);
+    if (!openedBefore) await this.poolerConsole?.kill(target.databaseName);
     const { rows } = await this.pool.query<{ ended: number }>(
       `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity
         WHERE usename = $1 AND ($2::timestamptz IS NULL OR backend_start < $2)`,
@@ -195,13 +199,14 @@ export class PostgresEngine implements TenantDatabaseEngine {
     });
     try {
       // Tenants provisioned before the pooler get its lookup with the next fleet run, current or not.
-      if (this.poolerLookup && (await this.loginExists(target))) await this.installPoolerLookup(target, client);
+      const hasLogin = await this.loginExists(target);
+      if (hasLogin && this.poolerLookup && !(await this.poolerLookup.installed(client))) await this.installPoolerLookup(target, client);
       // A clone of the current template is already there: one query instead of a migration run.
       const current = await schemaVersion(async (sql, params) => (await client.query<Record<string, unknown>>(sql, params)).rows);
       if (current === CURRENT_TENANT_SCHEMA_VERSION) return { applied: [], version: current };
       const outcome = await this.timeouts.explained(database, () => this.migrate(database), { holders: () => lockHolders(client, 'table') });
       // Grants again, so the login can use the new tables whatever order the steps ran in.
-      if (await this.loginExists(target)) await this.grantDataAccess(client, quoteIdent(target.loginName));
+      if (hasLogin) await this.grantDataAccess(client, quoteIdent(target.loginName));
       return outcome;
     } finally {
       await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [MIGRATION_LOCK]);

@@ -19,10 +19,13 @@ export type PoolRegistration = Omit<DatabasePoolEntity, 'id' | 'createdAt' | 'us
 // Pools a tenant of the region in parameter `region` may take a slot in: on a server of that region that is not draining.
 const placeable = (region: string) => `EXISTS (SELECT 1 FROM database_servers s WHERE s.id = p.server_id AND s.region = ${region} AND NOT s.draining)`;
 
-// Shared pools a tenant may be placed on automatically, by the engines the caller drives; the
-// ORDER BY is database_pools_room's, so the scan stops at the first pool that fits.
-const AUTOMATIC = `SELECT id FROM database_pools p WHERE NOT dedicated AND engine = ANY($2) AND used_slots < max_databases AND ${placeable('$3')}
-                    ORDER BY (max_databases - used_slots) DESC, name LIMIT 1 FOR UPDATE OF p SKIP LOCKED`;
+// Shared pools with room a tenant may be placed on automatically, by the engines the caller drives
+// (parameter `engines`); ordered as database_pools_room is, so a scan stops at the first that fits.
+const automatic = (engines: string, region: string) =>
+  `FROM database_pools p WHERE NOT dedicated AND engine = ANY(${engines}) AND used_slots < max_databases AND ${placeable(region)}
+    ORDER BY (max_databases - used_slots) DESC, name`;
+
+const AUTOMATIC = `SELECT id ${automatic('$2', '$3')} LIMIT 1 FOR UPDATE OF p SKIP LOCKED`;
 
 /**
  * A slot is taken by one statement that raises the pool's counter only while it is under capacity
@@ -66,11 +69,7 @@ export class PoolRepository {
 
   /** The names of the pools automatic placement may still use for a tenant of `region`, most room first (a tie by name). */
   async withRoom(engines: EngineKind[], region: string): Promise<string[]> {
-    const rows: Array<{ name: string }> = await this.em.query(
-      `SELECT name FROM database_pools p WHERE NOT dedicated AND engine = ANY($2) AND used_slots < max_databases AND ${placeable('$1')}
-        ORDER BY (max_databases - used_slots) DESC, name`,
-      [region, engines],
-    );
+    const rows: Array<{ name: string }> = await this.em.query(`SELECT name ${automatic('$2', '$1')}`, [region, engines]);
     return rows.map((row) => row.name);
   }
 

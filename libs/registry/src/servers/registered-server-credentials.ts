@@ -8,6 +8,9 @@ import { RegistryUnitOfWork } from '../registry-unit-of-work';
 /** The engines' credentials for registered servers: the registry's row, its password unprotected only here, in the process that uses it. */
 @Injectable()
 export class RegisteredServerCredentials implements ServerCredentialSource {
+  /** The last secret opened per server: engines ask on every operation, and a secret only changes with PUT /servers. */
+  private readonly opened = new Map<string, { secret: string; password: Promise<string> }>();
+
   constructor(
     private readonly registry: RegistryUnitOfWork,
     @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
@@ -23,7 +26,16 @@ export class RegisteredServerCredentials implements ServerCredentialSource {
     }
     const url = new URL(`postgres://${host}:${port}/postgres`);
     url.username = encodeURIComponent(server.login);
-    url.password = encodeURIComponent(await this.protector.unprotect(server.secret, serverSecretContext(server.id)));
+    url.password = encodeURIComponent(await this.password(server.id, server.secret));
     return url.toString();
+  }
+
+  private password(serverId: string, secret: string): Promise<string> {
+    const known = this.opened.get(serverId);
+    if (known?.secret === secret) return known.password;
+    const password = this.protector.unprotect(secret, serverSecretContext(serverId));
+    this.opened.set(serverId, { secret, password });
+    password.catch(() => this.opened.get(serverId)?.password === password && this.opened.delete(serverId));
+    return password;
   }
 }

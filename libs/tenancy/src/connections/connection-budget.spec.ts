@@ -47,20 +47,6 @@ describe('ConnectionBudget', () => {
     expect(budget.inUse).toBe(1);
   });
 
-  it('takes several permits at once for pools that reserve their whole size, never past the cap', async () => {
-    const budget = new ConnectionBudget(5, 1_000, () => false);
-    await budget.acquire(4);
-    let granted = false;
-    const next = budget.acquire(3).then(() => (granted = true));
-    budget.release(1);
-    await Promise.resolve();
-    expect(granted).toBe(false);
-    budget.release(2);
-    await next;
-    expect(budget.inUse).toBe(4);
-    await expect(budget.acquire(6)).rejects.toThrow('does not fit the cap of 5');
-  });
-
   it('closes exactly as many idle connections as waiters lack, however often it is relieved', async () => {
     const reclaim = jest.fn(() => true);
     const budget = new ConnectionBudget(2, 1_000, reclaim);

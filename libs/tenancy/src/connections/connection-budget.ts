@@ -1,7 +1,6 @@
 import { TenantConnectionsExhausted } from './tenant-connections-exhausted.error';
 
 interface Waiter {
-  permits: number;
   grant: () => void;
   timer: NodeJS.Timeout;
 }
@@ -40,17 +39,13 @@ export class ConnectionBudget {
     return this.waiters.length === 0 && this.used < this.capacity;
   }
 
-  acquire(permits = 1): Promise<void> {
-    if (permits > this.capacity) {
-      return Promise.reject(new TenantConnectionsExhausted(`a pool of ${permits} connections does not fit the cap of ${this.capacity}`));
-    }
-    if (this.waiters.length === 0 && this.used + permits <= this.capacity) {
-      this.used += permits;
+  acquire(): Promise<void> {
+    if (this.hasRoom()) {
+      this.used += 1;
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
-        permits,
         grant: () => {
           clearTimeout(waiter.timer);
           resolve();
@@ -68,15 +63,15 @@ export class ConnectionBudget {
     });
   }
 
-  release(permits = 1): void {
-    this.used = Math.max(0, this.used - permits);
-    this.reclaiming = Math.max(0, this.reclaiming - permits);
+  release(): void {
+    this.used = Math.max(0, this.used - 1);
+    this.reclaiming = Math.max(0, this.reclaiming - 1);
     this.serveWaiters();
   }
 
   /** Closes idle connections for the permits waiters still lack (called too when a connection goes idle). */
   relieve(): void {
-    let missing = this.used + this.waiters.reduce((sum, waiter) => sum + waiter.permits, 0) - this.capacity - this.reclaiming;
+    let missing = this.used + this.waiters.length - this.capacity - this.reclaiming;
     while (missing > 0 && this.reclaim()) {
       this.reclaiming += 1;
       missing -= 1;
@@ -84,9 +79,9 @@ export class ConnectionBudget {
   }
 
   private serveWaiters(): void {
-    while (this.waiters.length > 0 && this.used + this.waiters[0].permits <= this.capacity) {
+    while (this.waiters.length > 0 && this.used < this.capacity) {
       const waiter = this.waiters.shift() as Waiter;
-      this.used += waiter.permits;
+      this.used += 1;
       waiter.grant();
     }
   }
