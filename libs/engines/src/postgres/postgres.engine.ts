@@ -164,13 +164,9 @@ export class PostgresEngine implements TenantDatabaseEngine {
     await this.poolerConsole?.reconnect(target.databaseName);
   }
 
-  /**
-   * All sessions (suspension, offboarding) end at the pooler too, its client connections with the
-   * server ones. Only those opened before a moment (the end of a rotation's grace) end at the server
-   * alone: the pooler's KILL knows no age and would cut clients already signed in with the new password.
-   */
+  /** At the pooler too: its client connections go with the server ones, so none goes on with a login that changed. */
   async endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
-    if (!openedBefore) await this.poolerConsole?.kill(target.databaseName);
+    await this.poolerConsole?.kill(target.databaseName);
     const { rows } = await this.pool.query<{ ended: number }>(
       `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity
         WHERE usename = $1 AND ($2::timestamptz IS NULL OR backend_start < $2)`,
