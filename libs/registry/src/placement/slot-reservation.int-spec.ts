@@ -93,6 +93,11 @@ describe('pool slots: admission without a table lock', () => {
     await register('on-draining', 50, { on: draining });
     await register('in-westeurope', 50, { on: elsewhere });
     const open = await register('open', 1);
+    expect((await db.registry.repositories.pools.shared(['postgres'])).map(({ name, region, draining }) => ({ name, region, draining }))).toEqual([
+      { name: 'in-westeurope', region: 'westeurope', draining: false },
+      { name: 'on-draining', region: 'local', draining: true },
+      { name: 'open', region: 'local', draining: false },
+    ]);
     expect((await admit()).poolId).toBe(open.id);
     expect((await admit({ region: 'westeurope' })).poolId).not.toBe(open.id);
     await expect(admit()).rejects.toThrow('every shared database pool in region local is full (open 1/1)');
@@ -170,7 +175,7 @@ describe('pool slots: admission without a table lock', () => {
       loginName: 'tenant_reported_app',
     });
     const usage = (await db.registry.repositories.pools.usage()).find((u) => u.pool.name === 'reported');
-    expect(usage).toMatchObject({ databases: 1, reserved: 1, pool: { usedSlots: 2, maxDatabases: 5 } });
+    expect(usage).toMatchObject({ server: 'postgres-h-5432', databases: 1, reserved: 1, pool: { usedSlots: 2, maxDatabases: 5 } });
   });
 
   it('answers RegistryBusy when every registry connection stays busy past the wait', async () => {

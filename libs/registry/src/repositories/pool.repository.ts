@@ -1,6 +1,7 @@
 import { RegistryBusy, type EngineKind } from '@tenantry/common';
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, ObjectLiteral } from 'typeorm';
 import { DatabasePoolEntity } from '../entities/database-pool.entity';
+import { DatabaseServerEntity } from '../entities/database-server.entity';
 import { isLockTimeout } from './pg-errors';
 
 export interface PoolUsage {
@@ -75,13 +76,9 @@ export class PoolRepository {
 
   /** Every pool that is not dedicated, by name, with its server's region and whether it drains. */
   async shared(engines: EngineKind[]): Promise<Array<DatabasePoolEntity & { region: string; draining: boolean }>> {
-    const rows: Array<{ id: string; region: string; draining: boolean }> = await this.em.query(
-      `SELECT p.id, s.region, s.draining FROM database_pools p JOIN database_servers s ON s.id = p.server_id WHERE NOT p.dedicated AND p.engine = ANY($1)`,
-      [engines],
-    );
-    const servers = new Map(rows.map((row) => [row.id, row]));
-    const pools = await this.em.getRepository(DatabasePoolEntity).find({ where: { dedicated: false }, order: { name: 'ASC' } });
-    return pools.filter((pool) => servers.has(pool.id)).map((pool) => ({ ...pool, region: servers.get(pool.id)!.region, draining: servers.get(pool.id)!.draining }));
+    const where = 'NOT p.dedicated AND p.engine = ANY(:engines)';
+    const pools = await this.withServer<{ region: string; draining: boolean }>({ region: 's.region', draining: 's.draining' }, where, { engines });
+    return pools.map(({ pool, row }) => ({ ...pool, region: row.region, draining: row.draining }));
   }
 
   /** For the rest of the transaction, a wait for a pool's row (another admission to it) ends after `ms` with RegistryBusy. */
@@ -122,18 +119,27 @@ export class PoolRepository {
 
   /** Every pool, by name, with its usage split into placed databases and tenants waiting for placement. */
   async usage(): Promise<PoolUsage[]> {
-    const placed: Array<{ pool_id: string; n: number }> = await this.em.query(
-      `SELECT d.pool_id, count(*)::int AS n FROM tenant_databases d JOIN tenants t ON t.id = d.tenant_id AND t.slot_pool_id = d.pool_id
-        GROUP BY d.pool_id`,
-    );
-    const byPool = new Map(placed.map((row) => [row.pool_id, row.n]));
-    const servers: Array<{ id: string; name: string }> = await this.em.query(`SELECT id, name FROM database_servers`);
-    const serverNames = new Map(servers.map((server) => [server.id, server.name]));
-    const pools = await this.em.getRepository(DatabasePoolEntity).find({ order: { name: 'ASC' } });
-    return pools.map((pool) => {
-      const databases = byPool.get(pool.id) ?? 0;
-      return { pool, server: serverNames.get(pool.serverId) ?? '', databases, reserved: pool.usedSlots - databases };
+    const pools = await this.withServer<{ server: string; databases: number }>({
+      server: 's.name',
+      databases: `(SELECT count(*)::int FROM tenant_databases d JOIN tenants t ON t.id = d.tenant_id AND t.slot_pool_id = d.pool_id WHERE d.pool_id = p.id)`,
     });
+    return pools.map(({ pool, row: { server, databases } }) => ({ pool, server, databases, reserved: pool.usedSlots - databases }));
+  }
+
+  /**
+   * The pools (`p`) by name that `where` keeps, each with the `columns` (SQL over it and its server `s`,
+   * by alias) read in the same statement.
+   */
+  private async withServer<T extends object>(
+    columns: Record<keyof T & string, string>,
+    where = 'true',
+    parameters: ObjectLiteral = {},
+  ): Promise<Array<{ pool: DatabasePoolEntity; row: T }>> {
+    const query = this.em.getRepository(DatabasePoolEntity).createQueryBuilder('p').innerJoin(DatabaseServerEntity, 's', 's.id = p.server_id');
+    for (const [alias, sql] of Object.entries<string>(columns)) query.addSelect(sql, alias);
+    const { entities, raw } = await query.where(where, parameters).orderBy('p.name').getRawAndEntities<T & { p_id: string }>();
+    const rows = new Map(raw.map((row) => [row.p_id, row]));
+    return entities.map((pool) => ({ pool, row: rows.get(pool.id)! }));
   }
 
   private async takeSlot(sql: string, parameters: unknown[], where: string): Promise<string | null> {
