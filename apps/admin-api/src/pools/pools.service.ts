@@ -50,8 +50,7 @@ export class PoolsService {
       return named;
     }
     const { engine, host, port } = poolAddress(input);
-    const found = await r.servers.findByAddress(engine, host, port);
-    const server = found && (await r.servers.findByName(found.name, true));
+    const server = await r.servers.findByAddress(engine, host, port, true);
     if (!server) throw new ServerNotRegistered(`no ${engine} server is registered at ${host}:${port}: register it first with PUT /servers/:name`);
     return server;
   }

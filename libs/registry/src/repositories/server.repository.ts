@@ -14,6 +14,8 @@ export interface ServerUsage {
   used: number;
 }
 
+const locked = (lock: boolean) => (lock ? { lock: { mode: 'pessimistic_write' as const } } : {});
+
 export class ServerRepository {
   constructor(private readonly em: EntityManager) {}
 
@@ -38,16 +40,18 @@ export class ServerRepository {
     return this.findByAddress(server.engine, server.host, server.port);
   }
 
+  /** `lock`: the row stays locked to the end of the transaction. */
   findByName(name: string, lock = false): Promise<DatabaseServerEntity | null> {
-    return this.repo.findOne({ where: { name }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    return this.repo.findOne({ where: { name }, ...locked(lock) });
   }
 
   findById(id: string): Promise<DatabaseServerEntity | null> {
     return this.repo.findOne({ where: { id } });
   }
 
-  findByAddress(engine: EngineKind, host: string, port: number): Promise<DatabaseServerEntity | null> {
-    return this.repo.findOne({ where: { engine, host, port } });
+  /** `lock`: the row stays locked to the end of the transaction. */
+  findByAddress(engine: EngineKind, host: string, port: number, lock = false): Promise<DatabaseServerEntity | null> {
+    return this.repo.findOne({ where: { engine, host, port }, ...locked(lock) });
   }
 
   /** Every server of `engine`, by name. */
