@@ -8,6 +8,13 @@ const HOW_TO_CONFIGURE: Record<EngineKind, string> = {
   'azure-sql': 'AZURE_SQL_AUTH and the AZURE_SQL_* settings',
 };
 
+// How long a registered server's credential, once read, serves its engine operations before the registry row is
+// read again. The simplest invalidation that is correct here: a credential changes only with PUT /servers, which is
+// rare, and an operation that fails on the old one meanwhile is retried by its caller (a job after 1 s, doubling),
+// by when the new one is read. A Redis invalidation would need a channel the migration runner does not hold and
+// still a time limit for the messages Redis loses; keying the engine on the row's updated_at still reads the row.
+const CREDENTIAL_TTL_MS = 5_000;
+
 /** How a process reaches registered PostgreSQL servers other than its configured one. */
 export interface RegisteredPostgresServers {
   credentials: ServerCredentialSource;
@@ -24,6 +31,8 @@ export interface RegisteredPostgresServers {
 export class EngineRegistry {
   private readonly engines: Map<EngineKind, TenantDatabaseEngine>;
   private readonly servers = new Map<string, { adminUrl: string; engine: TenantDatabaseEngine }>();
+  // By host:port: one read shared by the operations that start together, a failed one not kept.
+  private readonly adminUrls = new Map<string, { url: Promise<string | null>; until: number }>();
 
   constructor(
     engines: TenantDatabaseEngine[],
@@ -42,9 +51,9 @@ export class EngineRegistry {
   async on(address: PoolAddress): Promise<TenantDatabaseEngine> {
     const configured = this.get(address.engine);
     if (address.engine !== 'postgres' || !this.registered) return configured;
-    const adminUrl = await this.registered.credentials.postgresAdminUrl(address);
-    if (adminUrl === null) return configured;
     const key = `${address.host}:${address.port}`;
+    const adminUrl = await this.adminUrl(key, address, this.registered.credentials);
+    if (adminUrl === null) return configured;
     const known = this.servers.get(key);
     if (known?.adminUrl === adminUrl) return known.engine;
     // A changed credential: new sessions sign in with it; the old engine's pool closes once its work is done.
@@ -52,6 +61,15 @@ export class EngineRegistry {
     const engine = this.registered.connect(adminUrl);
     this.servers.set(key, { adminUrl, engine });
     return engine;
+  }
+
+  private adminUrl(key: string, address: PoolAddress, credentials: ServerCredentialSource): Promise<string | null> {
+    const known = this.adminUrls.get(key);
+    if (known && Date.now() < known.until) return known.url;
+    const url = credentials.postgresAdminUrl(address);
+    this.adminUrls.set(key, { url, until: Date.now() + CREDENTIAL_TTL_MS });
+    url.catch(() => this.adminUrls.get(key)?.url === url && this.adminUrls.delete(key));
+    return url;
   }
 
   /** EngineNotConfigured, saying how to configure it, when this process cannot drive `kind`. */

@@ -8,7 +8,7 @@ import { RegistryUnitOfWork } from '../registry-unit-of-work';
 /** The engines' credentials for registered servers: the registry's row, its password unprotected only here, in the process that uses it. */
 @Injectable()
 export class RegisteredServerCredentials implements ServerCredentialSource {
-  /** The last secret opened per server: engines ask on every operation, and a secret only changes with PUT /servers. */
+  /** The last secret opened per server: engines ask again every few seconds, and a secret only changes with PUT /servers. */
   private readonly opened = new Map<string, { secret: string; password: Promise<string> }>();
 
   constructor(
