@@ -1,5 +1,5 @@
 import type { Settings } from '@tenantry/common';
-import { adminDatabaseSettings } from '@tenantry/registry';
+import { adminMigrationSettings } from '@tenantry/registry';
 import { lintSettings } from '@tenantry/tenant-schema';
 import { adminApiSettings } from '../../apps/admin-api/src/admin-api-settings';
 import { migrationRunnerSettings } from '../../apps/migration-runner/src/migration-runner-settings';
@@ -9,7 +9,7 @@ import { businessApiSettings } from '../../apps/sample-business-api/src/business
 /** What each entry point loads at start-up (its main.ts), by process. */
 export const PROCESS_SETTINGS: Record<string, Settings<unknown>> = {
   'admin-api': adminApiSettings,
-  'migrate:admin': adminDatabaseSettings,
+  'migrate:admin': adminMigrationSettings,
   'provisioning-worker': workerSettings,
   'migration-runner': migrationRunnerSettings,
   'lint:migrations': lintSettings,

@@ -1,4 +1,4 @@
-import { surviveConnectionErrors } from '@tenantry/common';
+import { DependencyUnavailable, isConnectionFailure, surviveConnectionErrors } from '@tenantry/common';
 import { Client, escapeIdentifier } from 'pg';
 import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { AuditEventEntity } from './entities/audit-event.entity';
@@ -19,7 +19,7 @@ import { DroppedDatabases1764000620000 } from './migrations/1764000620000-Droppe
 import { OperationCheckpoints1764000700000 } from './migrations/1764000700000-OperationCheckpoints';
 import { DataKeys1764000800000 } from './migrations/1764000800000-DataKeys';
 import { DatabaseServers1764000900000 } from './migrations/1764000900000-DatabaseServers';
-import type { AdminDatabaseOptions, RegistryConnectionOptions, RegistryOptions } from './registry-options';
+import { DEFAULT_ADMIN_DB_CONNECTION_WAIT_MS, type AdminDatabaseOptions, type RegistryOptions } from './registry-options';
 
 export const REGISTRY_ENTITIES = [DatabaseServerEntity, DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
 export const REGISTRY_MIGRATIONS = [
@@ -51,13 +51,40 @@ export function registryDataSourceOptions({ adminDb, connections }: Pick<Registr
   };
 }
 
-/** Creates the admin database when it does not exist yet (a fresh machine has none). */
-export async function ensureAdminDatabase(adminDb: AdminDatabaseOptions): Promise<boolean> {
+// Between tries while the admin database's server takes no connection yet.
+const CONNECT_RETRY_MS = 250;
+
+/**
+ * A session on `url` once its server takes one: while it is unreachable or still starting (a
+ * connection failure: refused, 57P03, ...) it is tried again until `waitMs` has passed, then the
+ * error says how long it waited and the last failure. Any other failure (a wrong password) is at once.
+ */
+async function connectWhenReady(url: string, waitMs: number): Promise<Client> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: Math.max(deadline - Date.now(), CONNECT_RETRY_MS) });
+    surviveConnectionErrors(client, 'admin database bootstrap session');
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      if (!isConnectionFailure(error)) throw error;
+      if (Date.now() + CONNECT_RETRY_MS >= deadline) {
+        const { hostname, port } = new URL(url);
+        throw new DependencyUnavailable(
+          `the admin database's server ${hostname}:${port || 5432} accepted no connection within ${waitMs} ms (ADMIN_DB_CONNECTION_WAIT_MS): ${(error as Error).message}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS));
+    }
+  }
+}
+
+/** Creates the admin database when it does not exist yet (a fresh machine has none), once its server takes a connection. */
+export async function ensureAdminDatabase(adminDb: AdminDatabaseOptions, waitMs = DEFAULT_ADMIN_DB_CONNECTION_WAIT_MS): Promise<boolean> {
   const maintenance = new URL(adminDb.url);
   maintenance.pathname = '/postgres';
-  const client = new Client({ connectionString: maintenance.toString() });
-  surviveConnectionErrors(client, 'admin database bootstrap session');
-  await client.connect();
+  const client = await connectWhenReady(maintenance.toString(), waitMs);
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [adminDb.name]);
     if (rowCount) return false;
@@ -85,15 +112,18 @@ async function closeToPublic(runner: QueryRunner, name: string): Promise<void> {
 }
 
 // Migrating holds one session of its own; nothing else queues for these connections.
-const MIGRATION_CONNECTIONS: RegistryConnectionOptions = { poolSize: 2, waitMs: 5_000 };
+const MIGRATION_POOL_SIZE = 2;
 
 // Serialises concurrent migrators (several apps starting at once); TypeORM's own run takes no lock.
 const REGISTRY_MIGRATION_LOCK = 7_340_001;
 
-/** Creates the admin database if needed, closes it to PUBLIC and applies pending registry migrations; returns their names. */
-export async function migrateRegistry(adminDb: AdminDatabaseOptions): Promise<string[]> {
-  await ensureAdminDatabase(adminDb);
-  const dataSource = new DataSource(registryDataSourceOptions({ adminDb, connections: MIGRATION_CONNECTIONS }));
+/**
+ * Creates the admin database if needed, closes it to PUBLIC and applies pending registry migrations; returns their names.
+ * `waitMs`: how long its server may take to accept a connection (ADMIN_DB_CONNECTION_WAIT_MS).
+ */
+export async function migrateRegistry(adminDb: AdminDatabaseOptions, waitMs = DEFAULT_ADMIN_DB_CONNECTION_WAIT_MS): Promise<string[]> {
+  await ensureAdminDatabase(adminDb, waitMs);
+  const dataSource = new DataSource(registryDataSourceOptions({ adminDb, connections: { poolSize: MIGRATION_POOL_SIZE, waitMs } }));
   await dataSource.initialize();
   const runner = dataSource.createQueryRunner();
   try {

@@ -64,12 +64,21 @@ export const adminDatabaseSettings = defineSettings({
   build: (e): AdminDatabaseOptions => ({ url: withDatabase(e.DATABASE_URL, e.ADMIN_DB_NAME), name: e.ADMIN_DB_NAME }),
 });
 
+export const DEFAULT_ADMIN_DB_CONNECTION_WAIT_MS = 5_000;
+const ADMIN_DB_CONNECTION_WAIT_MS = z.coerce.number().int().positive().default(DEFAULT_ADMIN_DB_CONNECTION_WAIT_MS);
+
 const connectionSettings = defineSettings({
   variables: {
     ADMIN_DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
-    ADMIN_DB_CONNECTION_WAIT_MS: z.coerce.number().int().positive().default(5_000),
+    ADMIN_DB_CONNECTION_WAIT_MS,
   },
   build: (e): RegistryConnectionOptions => ({ poolSize: e.ADMIN_DB_POOL_SIZE, waitMs: e.ADMIN_DB_CONNECTION_WAIT_MS }),
+});
+
+/** What migrate:admin reads: the admin database, and how long its server may take to accept a connection. */
+export const adminMigrationSettings = combineSettings({
+  adminDb: adminDatabaseSettings,
+  waitMs: defineSettings({ variables: { ADMIN_DB_CONNECTION_WAIT_MS }, build: (e) => e.ADMIN_DB_CONNECTION_WAIT_MS }),
 });
 
 export const registrySettings: Settings<RegistryOptions> = combineSettings({

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { loadSettingsOrExit } from '@tenantry/common';
-import { adminDatabaseSettings, migrateRegistry } from '@tenantry/registry';
+import { adminMigrationSettings, migrateRegistry } from '@tenantry/registry';
 
 async function main(): Promise<void> {
-  const adminDb = loadSettingsOrExit(adminDatabaseSettings);
-  const applied = await migrateRegistry(adminDb);
+  const { adminDb, waitMs } = loadSettingsOrExit(adminMigrationSettings);
+  const applied = await migrateRegistry(adminDb, waitMs);
   process.stdout.write(applied.length > 0 ? `admin database ${adminDb.name}: applied ${applied.join(', ')}\n` : `admin database ${adminDb.name}: up to date\n`);
 }
 
