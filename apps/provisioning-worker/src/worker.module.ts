@@ -1,9 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule } from '@tenantry/common';
-import { EnginesModule } from '@tenantry/engines';
-import { DataKeyDirectory, OperationQueueModule, RegisteredServerCredentials, RegistryModule } from '@tenantry/registry';
+import { BACKUP_STORE, DirectoryBackupStore, EnginesModule } from '@tenantry/engines';
+import { DataKeyDirectory, OperationQueueModule, RegisteredServerCredentials, RegistryModule, RETENTION_OPTIONS } from '@tenantry/registry';
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
+import { BackupSchedule } from './backups/backup-schedule';
+import { BackupSaga } from './backups/backup.saga';
+import { RestoreSwapSaga } from './backups/restore-swap.saga';
+import { RestoreSaga } from './backups/restore.saga';
+import { RestoredDatabase } from './backups/restored-database';
+import { TenantBackups } from './backups/tenant-backups';
+import { UndeleteSaga } from './backups/undelete.saga';
 import { DatabaseCreator } from './fast-path/database-creator';
 import { WarmPoolKeeper } from './fast-path/warm-pool-keeper';
 import { MetricsServer } from './metrics/metrics-server';
@@ -39,6 +46,9 @@ export class WorkerModule {
       ],
       providers: [
         { provide: WORKER_OPTIONS, useValue: settings.worker },
+        { provide: RETENTION_OPTIONS, useValue: settings.retention },
+        // A directory for now; a blob store would be another BackupStore here.
+        { provide: BACKUP_STORE, useValue: new DirectoryBackupStore(settings.worker.backups.directory) },
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('provisioning-worker') },
         WorkerMetrics,
         MetricsServer,
@@ -54,6 +64,13 @@ export class WorkerModule {
         CredentialRotationSaga,
         SuspensionSaga,
         ResumptionSaga,
+        TenantBackups,
+        RestoredDatabase,
+        BackupSaga,
+        RestoreSaga,
+        RestoreSwapSaga,
+        UndeleteSaga,
+        BackupSchedule,
         TenantServerAccess,
         OperationWorker,
         OperationReconciler,

@@ -8,3 +8,5 @@ export * from './engines-options';
 export * from './postgres/postgres.engine';
 export * from './azure-sql/azure-sql.engine';
 export * from './azure-sql/elastic-pool';
+export * from './backups/backup-store';
+export * from './backups/directory-backup-store';

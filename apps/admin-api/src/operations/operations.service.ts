@@ -14,6 +14,10 @@ const STATUS_WHILE_RUNNING: Record<OperationKind, TenantStatus | null> = {
   rotate_credentials: null,
   suspend: null,
   resume: null,
+  backup: null,
+  restore: null,
+  swap_restore: null,
+  undelete: 'provisioning',
 };
 
 @Injectable()

@@ -32,4 +32,14 @@ export class TenantDatabaseRepository {
   async setSchemaVersion(tenantId: string, schemaVersion: string): Promise<void> {
     await this.repo.update({ tenantId }, { schemaVersion });
   }
+
+  /** The tenant is served from another database of the same server from now on (a restore swapped in). */
+  async switchDatabase(tenantId: string, databaseName: string, schemaVersion: string): Promise<void> {
+    await this.repo.update({ tenantId }, { databaseName, schemaVersion });
+  }
+
+  /** An undeleted tenant's record, placed again where a new tenant of its code would be: no secret nor schema until its saga sets them. */
+  async placeAgain(row: Omit<TenantDatabaseEntity, 'createdAt' | 'updatedAt' | 'secret' | 'schemaVersion' | 'droppedAt'>): Promise<void> {
+    await this.repo.update({ tenantId: row.tenantId }, { ...row, secret: null, schemaVersion: null, droppedAt: null });
+  }
 }
