@@ -1,4 +1,5 @@
 import type { EngineKind, TenantDatabaseLocation } from '@tenantry/common';
+import type { RelocationEngine } from './relocation-engine';
 
 /** A tenant database as the engines act on it: where it lives, and its tenant's code, which Azure SQL tags it with. */
 export interface TenantDatabaseTarget extends TenantDatabaseLocation {
@@ -59,6 +60,8 @@ export interface TenantDatabaseEngine {
   dropLogin(target: TenantDatabaseTarget): Promise<void>;
   /** Engines that can clone a pre-migrated template or hand out warm spares; absent where they cannot. */
   readonly fastPath?: FastPathEngine;
+  /** Engines that copy a tenant database to another of their servers and check the copy (PostgreSQL). */
+  readonly relocation?: RelocationEngine;
   close(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import { MigrationRunRepository } from './repositories/migration-run.repository'
 import { OperationRepository } from './repositories/operation.repository';
 import { isPoolWaitTimeout } from './repositories/pg-errors';
 import { PoolRepository } from './repositories/pool.repository';
+import { RetiredDatabaseRepository } from './repositories/retired-database.repository';
 import { ServerRepository } from './repositories/server.repository';
 import { TenantDatabaseRepository } from './repositories/tenant-database.repository';
 import { TenantRepository } from './repositories/tenant.repository';
@@ -20,6 +21,7 @@ export interface RegistryRepositories {
   servers: ServerRepository;
   audit: AuditRepository;
   migrationRuns: MigrationRunRepository;
+  retiredDatabases: RetiredDatabaseRepository;
 }
 
 function repositoriesOn(em: EntityManager): RegistryRepositories {
@@ -31,6 +33,7 @@ function repositoriesOn(em: EntityManager): RegistryRepositories {
     servers: new ServerRepository(em),
     audit: new AuditRepository(em),
     migrationRuns: new MigrationRunRepository(em),
+    retiredDatabases: new RetiredDatabaseRepository(em),
   };
 }
 
