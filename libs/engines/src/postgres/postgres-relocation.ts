@@ -161,7 +161,11 @@ export class PostgresRelocation implements RelocationEngine {
       }
     }
     if (!(await this.databaseExists(source.databaseName))) return;
-    await this.inDatabase(source, (client) => client.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(name)}`));
+    await this.inDatabase(source, async (client) => {
+      // The source is frozen (read-only by default) by now; this session is the control plane's, not the tenant's.
+      await client.query('SET default_transaction_read_only = off');
+      await client.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(name)}`);
+    });
   }
 
   /** New transactions in the database are read-only (or not); returns when, by the server's clock, so sessions older than that can be ended. */
