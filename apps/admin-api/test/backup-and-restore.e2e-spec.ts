@@ -7,7 +7,6 @@ interface Restore {
   id: string;
   status: string;
   database: { name: string };
-  replaced: { name: string } | null;
 }
 
 describe('backups, side-by-side restore and swap, and undelete (issue 17)', () => {
@@ -95,9 +94,9 @@ describe('backups, side-by-side restore and swap, and undelete (issue 17)', () =
       expect((await order(keeperToken, 'KEEP-3')).status).toBe(201);
       expect(await skus(keeperToken)).toEqual(['KEEP-1', 'KEEP-2', 'KEEP-3']);
 
-      // The replaced database is kept (RESTORE_REPLACED_KEEP_HOURS), with what it held at the swap.
+      // The replaced database is retired, kept for RETIRED_DATABASE_RETENTION_MS.
       const swapped = (await plane.admin('GET', '/tenants/keeper/restores')).body.items[0];
-      expect(swapped).toMatchObject({ status: 'swapped', replaced: { name: original, droppedAt: null } });
+      expect(swapped).toMatchObject({ status: 'swapped', replaced: { name: original } });
       expect(await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [original])).toHaveLength(1);
       const again = await plane.admin('POST', `/tenants/keeper/restore/${restored.id}/swap`);
       expect(again.status).toBe(409);

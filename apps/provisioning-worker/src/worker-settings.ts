@@ -20,6 +20,16 @@ export interface WorkerOptions {
   sessionGraceMs: number;
   metricsPort: number;
   backups: BackupOptions;
+  /** How long a database a switchover left behind is kept before the sweeper drops it. */
+  retiredDatabaseRetentionMs: number;
+  /** How often the sweeper looks for retired databases whose retention is over; 0: never (another worker sweeps). */
+  retiredDatabaseSweepIntervalMs: number;
+  /** Hang guard of a move's initial copy and catch-up, which a large tenant makes long. */
+  moveCopyTimeoutMs: number;
+  /** A move freezes writes once the copy is this close behind (bytes of WAL): the freeze then waits for that much only. */
+  moveFreezeLagBytes: number;
+  /** Longest a move keeps writes frozen waiting for the copy to agree; past it the move rolls back and the tenant writes again. */
+  moveFreezeTimeoutMs: number;
   /** Test hook: the process kills itself (SIGKILL) right after the named saga step. */
   failAfterStep?: string;
 }
@@ -32,7 +42,7 @@ export interface BackupOptions {
   keepMs: number;
   /** Each active tenant is backed up when its newest backup is this old; 0: no scheduled backups (on demand only). */
   intervalMs: number;
-  /** How often expired backups and replaced databases are looked for. */
+  /** How often the backups of tenants past the undelete window are looked for. */
   sweepIntervalMs: number;
   /** pg_restore's --jobs. */
   restoreJobs: number;
@@ -62,6 +72,19 @@ const workerOwnSettings = defineSettings({
     BACKUP_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
     // One: a restore's pg_restore shares the server's cores with every neighbour of the tenant (bench:restore in docs/benchmarks.md).
     RESTORE_JOBS: z.coerce.number().int().min(1).max(16).default(1),
+    RETIRED_DATABASE_RETENTION_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(7 * 24 * 3_600_000),
+    RETIRED_DATABASE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+    MOVE_COPY_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .default(6 * 3_600_000),
+    MOVE_FREEZE_LAG_BYTES: z.coerce.number().int().min(0).default(1_048_576),
+    MOVE_FREEZE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
     TENANTRY_FAILPOINT: z
       .string()
       .regex(/^after:[a-z_]+$/, 'must be after:<step name>')
@@ -87,6 +110,11 @@ const workerOwnSettings = defineSettings({
       sweepIntervalMs: e.BACKUP_SWEEP_INTERVAL_MS,
       restoreJobs: e.RESTORE_JOBS,
     },
+    retiredDatabaseRetentionMs: e.RETIRED_DATABASE_RETENTION_MS,
+    retiredDatabaseSweepIntervalMs: e.RETIRED_DATABASE_SWEEP_INTERVAL_MS,
+    moveCopyTimeoutMs: e.MOVE_COPY_TIMEOUT_MS,
+    moveFreezeLagBytes: e.MOVE_FREEZE_LAG_BYTES,
+    moveFreezeTimeoutMs: e.MOVE_FREEZE_TIMEOUT_MS,
     failAfterStep: e.TENANTRY_FAILPOINT?.slice('after:'.length),
   }),
 });

@@ -17,14 +17,15 @@ describe('scheduled backups and what retention lets go (issue 17)', () => {
 
   beforeAll(async () => {
     plane = await startControlPlane({ worker: false });
-    // A backup every 1.2 s, two kept; replaced databases and deleted tenants' backups go at the next sweep.
+    // A backup every 1.2 s, two kept; retired databases and deleted tenants' backups go at the next sweep.
     worker = spawnWorker({
       ...plane.env.rawEnv,
       BACKUP_DIR: backupDir,
       BACKUP_INTERVAL_MINUTES: '0.02',
       BACKUP_KEEP_COUNT: '2',
       BACKUP_SWEEP_INTERVAL_MS: '300',
-      RESTORE_REPLACED_KEEP_HOURS: '0',
+      RETIRED_DATABASE_RETENTION_MS: '0',
+      RETIRED_DATABASE_SWEEP_INTERVAL_MS: '300',
       UNDELETE_WINDOW_HOURS: '0',
     });
     await worker.ready;
@@ -65,7 +66,7 @@ describe('scheduled backups and what retention lets go (issue 17)', () => {
     expect(operations[0].n).toBeGreaterThanOrEqual(4);
   });
 
-  it('drops the database a swap replaced once its keep has passed', async () => {
+  it('drops the database a swap replaced once its retention has passed', async () => {
     const [backup] = (await backupsOf('ticker')).filter((b) => b.status === 'succeeded');
     const requested = await whenIdle('POST', '/tenants/ticker/restore', { backupId: backup.id });
     expect(requested.status).toBe(202);
@@ -73,8 +74,8 @@ describe('scheduled backups and what retention lets go (issue 17)', () => {
     const original = (await plane.admin('GET', '/tenants/ticker')).body.database.name;
     const swapped = await whenIdle('POST', `/tenants/ticker/restore/${requested.body.restore.id}/swap`);
     expect((await plane.waitForOperation(swapped.body.id)).status).toBe('succeeded');
-    await waitFor(async () => (await plane.admin('GET', '/tenants/ticker/restores')).body.items[0].replaced?.droppedAt !== null, 120_000);
-    expect(await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [original])).toHaveLength(0);
+    expect((await plane.admin('GET', '/tenants/ticker/restores')).body.items[0]).toMatchObject({ status: 'swapped', replaced: { name: original } });
+    await waitFor(async () => (await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [original])).length === 0, 120_000);
     expect((await plane.admin('GET', '/tenants/ticker')).body.database.name).toBe(requested.body.restore.database.name);
   });
 

@@ -1,4 +1,5 @@
 import type { EngineKind, TenantDatabaseLocation } from '@tenantry/common';
+import type { RelocationEngine } from './relocation-engine';
 
 export type BackupMode = 'dump' | 'point-in-time';
 
@@ -85,6 +86,8 @@ export interface TenantDatabaseEngine {
   closeDatabase(target: TenantDatabaseTarget): Promise<number>;
   /** Engines that can clone a pre-migrated template or hand out warm spares; absent where they cannot. */
   readonly fastPath?: FastPathEngine;
+  /** Engines that copy a tenant database to another of their servers and check the copy (PostgreSQL). */
+  readonly relocation?: RelocationEngine;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@ import { AuditEventEntity } from './entities/audit-event.entity';
 import { DatabasePoolEntity } from './entities/database-pool.entity';
 import { DatabaseServerEntity } from './entities/database-server.entity';
 import { OperationEntity } from './entities/operation.entity';
+import { RetiredDatabaseEntity } from './entities/retired-database.entity';
 import { TenantBackupEntity } from './entities/tenant-backup.entity';
 import { TenantDatabaseEntity } from './entities/tenant-database.entity';
 import { TenantRestoreEntity } from './entities/tenant-restore.entity';
@@ -21,6 +22,7 @@ import { DroppedDatabases1764000620000 } from './migrations/1764000620000-Droppe
 import { OperationCheckpoints1764000700000 } from './migrations/1764000700000-OperationCheckpoints';
 import { DataKeys1764000800000 } from './migrations/1764000800000-DataKeys';
 import { DatabaseServers1764000900000 } from './migrations/1764000900000-DatabaseServers';
+import { TenantMoves1765000200000 } from './migrations/1765000200000-TenantMoves';
 import { TenantBackups1765000500000 } from './migrations/1765000500000-TenantBackups';
 import type { AdminDatabaseOptions, RegistryConnectionOptions, RegistryOptions } from './registry-options';
 
@@ -31,6 +33,7 @@ export const REGISTRY_ENTITIES = [
   TenantDatabaseEntity,
   OperationEntity,
   AuditEventEntity,
+  RetiredDatabaseEntity,
   TenantBackupEntity,
   TenantRestoreEntity,
 ];
@@ -47,6 +50,7 @@ export const REGISTRY_MIGRATIONS = [
   OperationCheckpoints1764000700000,
   DataKeys1764000800000,
   DatabaseServers1764000900000,
+  TenantMoves1765000200000,
   TenantBackups1765000500000,
 ];
 

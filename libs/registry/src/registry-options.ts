@@ -118,12 +118,10 @@ export const configuredPoolSettings: Settings<ConfiguredPoolOptions> = mapSettin
   ({ address, pool }) => ({ ...pool, ...address }),
 );
 
-/** How long what a restore or an offboarding leaves behind stays recoverable; the admin API and the worker read it alike. */
+/** How long an offboarded tenant stays recoverable; the admin API and the worker read it alike. */
 export interface RetentionOptions {
   /** An offboarded tenant may be undeleted (from its last backup) for this long after its deletion; then its backups go. */
   undeleteWindowMs: number;
-  /** A database a restore replaced is kept this long after the swap, then dropped. */
-  replacedDatabaseKeepMs: number;
 }
 
 export const RETENTION_OPTIONS = Symbol('RETENTION_OPTIONS');
@@ -136,10 +134,6 @@ export const retentionSettings = defineSettings({
       .number()
       .min(0)
       .default(30 * 24),
-    RESTORE_REPLACED_KEEP_HOURS: z.coerce.number().min(0).default(72),
   },
-  build: (e): RetentionOptions => ({
-    undeleteWindowMs: Math.round(e.UNDELETE_WINDOW_HOURS * HOUR_MS),
-    replacedDatabaseKeepMs: Math.round(e.RESTORE_REPLACED_KEEP_HOURS * HOUR_MS),
-  }),
+  build: (e): RetentionOptions => ({ undeleteWindowMs: Math.round(e.UNDELETE_WINDOW_HOURS * HOUR_MS) }),
 });

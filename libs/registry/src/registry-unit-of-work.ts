@@ -8,6 +8,7 @@ import { MigrationRunRepository } from './repositories/migration-run.repository'
 import { OperationRepository } from './repositories/operation.repository';
 import { isPoolWaitTimeout } from './repositories/pg-errors';
 import { PoolRepository } from './repositories/pool.repository';
+import { RetiredDatabaseRepository } from './repositories/retired-database.repository';
 import { ServerRepository } from './repositories/server.repository';
 import { TenantBackupRepository } from './repositories/tenant-backup.repository';
 import { TenantDatabaseRepository } from './repositories/tenant-database.repository';
@@ -24,6 +25,7 @@ export interface RegistryRepositories {
   migrationRuns: MigrationRunRepository;
   backups: TenantBackupRepository;
   restores: TenantRestoreRepository;
+  retiredDatabases: RetiredDatabaseRepository;
 }
 
 function repositoriesOn(em: EntityManager): RegistryRepositories {
@@ -37,6 +39,7 @@ function repositoriesOn(em: EntityManager): RegistryRepositories {
     migrationRuns: new MigrationRunRepository(em),
     backups: new TenantBackupRepository(em),
     restores: new TenantRestoreRepository(em),
+    retiredDatabases: new RetiredDatabaseRepository(em),
   };
 }
 

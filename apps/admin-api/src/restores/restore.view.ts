@@ -36,7 +36,7 @@ export function restoreView(restore: TenantRestoreEntity, database: TenantDataba
     backupId: restore.backupId,
     pointInTime: restore.pointInTime,
     database: { name: restore.databaseName, engine: database?.address.engine ?? null, host: database?.address.host ?? null, port: database?.address.port ?? null },
-    replaced: restore.replacedDatabaseName ? { name: restore.replacedDatabaseName, keepUntil: restore.replacedKeepUntil, droppedAt: restore.replacedDroppedAt } : null,
+    replaced: restore.replacedDatabaseName ? { name: restore.replacedDatabaseName } : null,
     createdAt: restore.createdAt,
     readyAt: restore.readyAt,
     swappedAt: restore.swappedAt,

@@ -44,7 +44,7 @@ export class RestoresController {
 
   @Post('restore/:id/swap')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiAcceptedResponse({ description: 'The ready restore is swapped in: the current database is frozen and kept for RESTORE_REPLACED_KEEP_HOURS.' })
+  @ApiAcceptedResponse({ description: 'The ready restore is swapped in: the current database is frozen, then retired and kept for RETIRED_DATABASE_RETENTION_MS.' })
   async swap(@Param('code') code: string, @Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() actor: Actor) {
     return operationView(await this.restores.swap(code, id, actor));
   }

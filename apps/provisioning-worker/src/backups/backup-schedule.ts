@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EngineRegistry } from '@tenantry/engines';
 import { OperationInProgress, OperationQueue, RegistryUnitOfWork, RETENTION_OPTIONS, type RetentionOptions } from '@tenantry/registry';
 import { SYSTEM_ACTOR } from '../saga/tenant-status-change';
 import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
@@ -10,10 +9,10 @@ const DUE_PER_PASS = 100;
 /**
  * Scheduled backups (BACKUP_INTERVAL_MINUTES): each active tenant whose newest backup is older than
  * the interval gets a backup operation, which the queue runs as any other; a tenant busy with another
- * operation is left for the next pass. And the sweep of what retention lets go: databases a restore
- * replaced, past RESTORE_REPLACED_KEEP_HOURS, and the backups of tenants deleted longer ago than the
- * undelete window. Every replica runs both: the registry's one-open-operation-per-tenant index and
- * idempotent drops make a second one harmless.
+ * operation is left for the next pass. And the sweep of the backups of tenants deleted longer ago
+ * than the undelete window (a database a restore replaced is the switchover's to retire and drop).
+ * Every replica runs both: the registry's one-open-operation-per-tenant index and idempotent
+ * expiries make a second one harmless.
  */
 @Injectable()
 export class BackupSchedule implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,7 +23,6 @@ export class BackupSchedule implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly registry: RegistryUnitOfWork,
     private readonly queue: OperationQueue,
-    private readonly engines: EngineRegistry,
     private readonly backups: TenantBackups,
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
     @Inject(RETENTION_OPTIONS) private readonly retention: RetentionOptions,
@@ -70,29 +68,10 @@ export class BackupSchedule implements OnApplicationBootstrap, OnApplicationShut
     return queued;
   }
 
-  /** Drops replaced databases and expires the backups of tenants past undeleting; returns how many of each. */
-  async sweep(): Promise<{ databases: number; backups: number }> {
-    const r = this.registry.repositories;
-    let databases = 0;
-    for (const restore of await r.restores.replacedDue()) {
-      const tenant = await r.tenants.findById(restore.tenantId);
-      const database = await r.databases.findByTenant(restore.tenantId);
-      if (tenant && database && restore.replacedDatabaseName && database.databaseName !== restore.replacedDatabaseName) {
-        const target = {
-          tenantId: tenant.id,
-          tenantCode: tenant.code,
-          address: database.address,
-          databaseName: restore.replacedDatabaseName,
-          loginName: database.loginName,
-        };
-        await (await this.engines.on(target.address)).dropDatabase(target);
-        this.logger.log({ tenant_id: tenant.id, restore_id: restore.id }, `replaced database ${restore.replacedDatabaseName} dropped: its keep has passed`);
-      }
-      await r.restores.markReplacedDropped(restore.id);
-      databases += 1;
-    }
-    const expired = await r.backups.ofTenantsDeletedBefore(this.retention.undeleteWindowMs);
+  /** Expires the backups of tenants past undeleting; returns how many. */
+  async sweep(): Promise<number> {
+    const expired = await this.registry.repositories.backups.ofTenantsDeletedBefore(this.retention.undeleteWindowMs);
     for (const backup of expired) await this.backups.expire(backup);
-    return { databases, backups: expired.length };
+    return expired.length;
   }
 }

@@ -1,23 +1,20 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { EngineRegistry } from '@tenantry/engines';
-import { RegistryUnitOfWork, RETENTION_OPTIONS, TenantCacheInvalidator, type RetentionOptions } from '@tenantry/registry';
+import { Injectable } from '@nestjs/common';
+import { EngineRegistry, type TenantDatabaseTarget } from '@tenantry/engines';
+import { RegistryUnitOfWork } from '@tenantry/registry';
 import { SagaRunner, type SagaOutcome } from '../saga/saga-runner';
 import { PermanentStepFailure, type SagaContext, type SagaStep } from '../saga/saga-step';
-import { SYSTEM_ACTOR } from '../saga/tenant-status-change';
 import { targetOf } from '../saga/tenant-target';
+import { TenantSwitchover } from '../switchover/tenant-switchover';
 import { RestoredDatabase } from './restored-database';
 
 const REPLACED = 'replaced_database';
 
 /**
- * Swaps a restored database in: check -> freeze the database it replaces (the tenant's login may no
- * longer connect to it, its sessions there end) -> switch the registry's record in one transaction
- * -> invalidate the caches, so every business service opens the restored one. The replaced database
- * is kept for RESTORE_REPLACED_KEEP_HOURS (BackupSchedule drops it then).
- *
- * The freeze, switch and invalidation are the tenant move's too: the move's switchover service
- * (issue 16) was not there to reuse when this was written, so this is the minimal form, kept to
- * these three steps for that service to replace.
+ * Swaps a restored database in with the tenant move's switchover: check -> freeze the current
+ * database -> switch the registry's record to the restored one in one transaction (the current one
+ * retired, kept RETIRED_DATABASE_RETENTION_MS) and invalidate. The switchover's verify is not used:
+ * the restored data is meant to differ; the check is that it opens with the tenant's login at a
+ * schema version the registry knows.
  */
 @Injectable()
 export class RestoreSwapSaga {
@@ -25,20 +22,18 @@ export class RestoreSwapSaga {
     { name: 'check', run: (c) => this.check(c) },
     { name: 'freeze', run: (c) => this.freeze(c) },
     { name: 'switch', run: (c) => this.switchOver(c) },
-    { name: 'invalidate_cache', run: (c) => this.invalidator.invalidate(c.tenant.id) },
   ];
 
   constructor(
     private readonly runner: SagaRunner,
     private readonly registry: RegistryUnitOfWork,
     private readonly engines: EngineRegistry,
-    private readonly invalidator: TenantCacheInvalidator,
+    private readonly switchover: TenantSwitchover,
     private readonly restored: RestoredDatabase,
-    @Inject(RETENTION_OPTIONS) private readonly retention: RetentionOptions,
   ) {}
 
   run(operationId: string, maxAttempts: number): Promise<SagaOutcome> {
-    return this.runner.run(operationId, this.steps, { maxAttempts, onFailed: async () => undefined });
+    return this.runner.run(operationId, this.steps, { maxAttempts, onFailed: (context) => this.thaw(context) });
   }
 
   /** Also notes which database is replaced, before anything changes, so that a run after a crash knows it. */
@@ -56,11 +51,15 @@ export class RestoreSwapSaga {
   }
 
   private async freeze(context: SagaContext): Promise<string> {
-    const replaced = context.operation.checkpoints[REPLACED];
-    if (!replaced || targetOf(context).databaseName !== replaced) return 'nothing to do: switched already';
-    const target = { ...targetOf(context), databaseName: replaced };
-    const ended = await (await this.engines.on(target.address)).closeDatabase(target);
-    return `${replaced} closed to the tenant's login, ${ended} sessions ended`;
+    const current = this.stillReplaced(context);
+    if (!current) return 'nothing to do: switched already';
+    const engine = await this.engines.on(current.address);
+    if (engine.relocation) {
+      await this.switchover.freeze(current);
+      return `${current.databaseName} frozen`;
+    }
+    // Azure SQL has no relocation engine (nothing makes its database read-only here): its contained user is shut out of it instead.
+    return `${current.databaseName} closed to the tenant's login, ${await engine.closeDatabase(current)} sessions ended`;
   }
 
   private async switchOver(context: SagaContext): Promise<string> {
@@ -68,19 +67,29 @@ export class RestoreSwapSaga {
     if (!replaced) throw new PermanentStepFailure(`operation ${context.operation.id} did not note the database it replaces`);
     const { restore, target } = await this.restored.of(context);
     const version = await this.restored.check(context, target);
-    return this.registry.transaction(async (r) => {
-      const locked = await r.restores.findById(restore.id, true);
-      if (!locked || locked.status === 'swapped') return 'nothing to do: switched already';
-      await r.databases.switchDatabase(context.tenant.id, target.databaseName, version);
-      await r.restores.markSwapped(restore.id, replaced, this.retention.replacedDatabaseKeepMs);
-      await r.audit.record({
-        actor: SYSTEM_ACTOR,
-        action: 'tenant.restore_swapped',
-        tenant: context.tenant,
-        operation: context.operation,
-        details: { restoreId: restore.id, database: target.databaseName, replaced },
-      });
-      return `served from ${target.databaseName}; ${replaced} kept until it expires`;
+    const { poolId } = context.database!;
+    if (!poolId) throw new PermanentStepFailure(`tenant ${context.tenant.code}'s database names no pool`);
+    await this.switchover.switchTo(context.tenant, context.operation, { poolId, address: target.address, databaseName: target.databaseName });
+    await this.registry.transaction(async (r) => {
+      await r.databases.setSchemaVersion(context.tenant.id, version);
+      await r.restores.markSwapped(restore.id, replaced);
     });
+    return `served from ${target.databaseName}; ${replaced} retired`;
+  }
+
+  /** A swap that fails for good before its switch leaves the tenant writing to its current database again. */
+  private async thaw(context: SagaContext): Promise<void> {
+    const current = this.stillReplaced(context);
+    if (!current) return;
+    const engine = await this.engines.on(current.address);
+    if (engine.relocation) await this.switchover.thaw(current);
+    else await engine.setLoginEnabled(current, true);
+  }
+
+  /** The database being replaced while the registry still serves the tenant from it; null once switched. */
+  private stillReplaced(context: SagaContext): TenantDatabaseTarget | null {
+    const replaced = context.operation.checkpoints[REPLACED];
+    const current = targetOf(context);
+    return replaced && current.databaseName === replaced ? current : null;
   }
 }

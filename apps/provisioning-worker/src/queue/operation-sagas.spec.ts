@@ -13,6 +13,7 @@ describe('sagaForJob', () => {
     restore: saga(),
     swap_restore: saga(),
     undelete: saga(),
+    move: saga(),
   };
 
   it.each(['constructor', 'toString', '__proto__', 'Provision', ''])('refuses %p, a name that is no operation kind, for good', (name) => {

@@ -9,6 +9,7 @@ import { RestoreSaga } from '../backups/restore.saga';
 import { UndeleteSaga } from '../backups/undelete.saga';
 import { CredentialRotationSaga } from '../saga/credential-rotation.saga';
 import { DeprovisioningSaga } from '../saga/deprovisioning.saga';
+import { MoveSaga } from '../saga/move.saga';
 import { ProvisioningSaga } from '../saga/provisioning.saga';
 import { ResumptionSaga } from '../saga/resumption.saga';
 import { OperationFailed, type SagaOutcome } from '../saga/saga-runner';
@@ -48,6 +49,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     restore: RestoreSaga,
     swap: RestoreSwapSaga,
     undelete: UndeleteSaga,
+    move: MoveSaga,
     private readonly cls: ClsService,
     @Inject(OPERATION_QUEUE_OPTIONS) private readonly queue: OperationQueueOptions,
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
@@ -62,6 +64,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
       restore,
       swap_restore: swap,
       undelete,
+      move,
     };
   }
 

@@ -4,7 +4,7 @@ export type RestoreStatus = 'restoring' | 'ready' | 'swapped' | 'failed' | 'disc
 
 /**
  * A tenant database restored side by side (from a backup, or to a point in time), for an operator
- * to inspect; once swapped in, the database it replaced and how long that one is kept.
+ * to inspect; once swapped in, the database it replaced (retired by the switchover, as a move's).
  */
 @Entity({ name: 'tenant_restores' })
 export class TenantRestoreEntity {
@@ -30,14 +30,9 @@ export class TenantRestoreEntity {
   @Column({ type: 'text' })
   status: RestoreStatus;
 
+  /** Kept, and dropped after its retention, as retired_databases records it. */
   @Column({ name: 'replaced_database_name', type: 'text', nullable: true })
   replacedDatabaseName: string | null;
-
-  @Column({ name: 'replaced_keep_until', type: 'timestamptz', nullable: true })
-  replacedKeepUntil: Date | null;
-
-  @Column({ name: 'replaced_dropped_at', type: 'timestamptz', nullable: true })
-  replacedDroppedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,13 +1,13 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-const KINDS_BEFORE = `'provision', 'deprovision', 'rotate_credentials', 'suspend', 'resume'`;
+const KINDS_BEFORE = `'provision', 'deprovision', 'rotate_credentials', 'suspend', 'resume', 'move'`;
 const KINDS_AFTER = `${KINDS_BEFORE}, 'backup', 'restore', 'swap_restore', 'undelete'`;
 
 /**
  * Issue 17, restore: each backup of a tenant database (a pg_dump file in the backup store; Azure
  * SQL keeps its own point-in-time backups and has none here), and each restore made side by side,
- * with the database it replaced once swapped in, kept until `replaced_keep_until`. Backups and
- * restores outlive their tenant's deletion, so that it can be undeleted.
+ * with the database it replaced once swapped in (kept for its retention as retired_databases says).
+ * Backups and restores outlive their tenant's deletion, so that it can be undeleted.
  */
 export class TenantBackups1765000500000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
@@ -41,8 +41,6 @@ export class TenantBackups1765000500000 implements MigrationInterface {
         database_name text NOT NULL,
         status text NOT NULL CHECK (status IN ('restoring', 'ready', 'swapped', 'failed', 'discarded')),
         replaced_database_name text,
-        replaced_keep_until timestamptz,
-        replaced_dropped_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),
         ready_at timestamptz,
         swapped_at timestamptz,

@@ -37,20 +37,11 @@ export class TenantRestoreRepository {
     await this.repo.update({ id }, { status, ...(status === 'ready' ? { readyAt: () => 'now()' } : {}) });
   }
 
-  async markSwapped(id: string, replacedDatabaseName: string, keepMs: number): Promise<void> {
-    await this.em.query(
-      `UPDATE tenant_restores SET status = 'swapped', swapped_at = now(), replaced_database_name = $2,
-              replaced_keep_until = now() + make_interval(secs => $3) WHERE id = $1`,
-      [id, replacedDatabaseName, keepMs / 1000],
-    );
-  }
-
-  /** Swapped restores whose replaced database's keep has passed and that is not dropped yet. */
-  replacedDue(limit = 100): Promise<TenantRestoreEntity[]> {
-    return this.repo.createQueryBuilder('r').where(`r.status = 'swapped' AND r.replaced_dropped_at IS NULL AND r.replaced_keep_until < now()`).limit(limit).getMany();
-  }
-
-  async markReplacedDropped(id: string): Promise<void> {
-    await this.repo.update({ id }, { replacedDroppedAt: () => 'now()' });
+  /** Idempotent: a swap's step run again keeps the first time. */
+  async markSwapped(id: string, replacedDatabaseName: string): Promise<void> {
+    await this.em.query(`UPDATE tenant_restores SET status = 'swapped', swapped_at = coalesce(swapped_at, now()), replaced_database_name = $2 WHERE id = $1`, [
+      id,
+      replacedDatabaseName,
+    ]);
   }
 }
