@@ -55,7 +55,8 @@ async function call(url: string, method: string, token: string, body?: unknown):
 /** Requests at `RATE` per second over the neighbours' tokens until `stop()`; each latency (ms) and each failure kept. */
 function steadyLoad(businessUrl: string, tokens: string[]) {
   const latencies: number[] = [];
-  let errors = 0;
+  const errors = new Map<string, number>();
+  const failed = (kind: string) => void errors.set(kind, (errors.get(kind) ?? 0) + 1);
   let running = true;
   let sent = 0;
   const started = Date.now();
@@ -72,9 +73,9 @@ function steadyLoad(businessUrl: string, tokens: string[]) {
         .then(async (response) => {
           await response.arrayBuffer();
           if (response.status === 200) latencies.push(performance.now() - t0);
-          else errors += 1;
+          else failed(String(response.status));
         })
-        .catch(() => void (errors += 1))
+        .catch(() => failed('network'))
         .finally(() => inFlight.delete(request));
       inFlight.add(request);
     }
@@ -89,8 +90,10 @@ function steadyLoad(businessUrl: string, tokens: string[]) {
   };
 }
 
-const describeLoad = (label: string, run: { latencies: number[]; errors: number; seconds: number }) =>
-  `${label.padEnd(28)} ${String(run.latencies.length).padStart(6)} requests in ${fmt(run.seconds, 0).padStart(4)} s  p50 ${fmt(percentile(run.latencies, 50)).padStart(6)} ms  p99 ${fmt(percentile(run.latencies, 99)).padStart(6)} ms  errors ${run.errors}`;
+const describeErrors = (errors: Map<string, number>) => (errors.size === 0 ? '0' : [...errors].map(([kind, n]) => `${n} ${kind}`).join(', '));
+
+const describeLoad = (label: string, run: { latencies: number[]; errors: Map<string, number>; seconds: number }) =>
+  `${label.padEnd(28)} ${String(run.latencies.length).padStart(6)} requests in ${fmt(run.seconds, 0).padStart(4)} s  p50 ${fmt(percentile(run.latencies, 50)).padStart(6)} ms  p99 ${fmt(percentile(run.latencies, 99)).padStart(6)} ms  errors ${describeErrors(run.errors)}`;
 
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 

@@ -18,7 +18,7 @@ const DUE_PER_PASS = 100;
 export class BackupSchedule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(BackupSchedule.name);
   private readonly timers: NodeJS.Timeout[] = [];
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly passes = new Set<Promise<unknown>>();
 
   constructor(
     private readonly registry: RegistryUnitOfWork,
@@ -36,12 +36,22 @@ export class BackupSchedule implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    await this.running;
+    await Promise.all(this.passes);
   }
 
+  /** A pass still running when the next is due is not doubled: that tick is skipped. */
   private every(ms: number, pass: () => Promise<unknown>): void {
+    let busy = false;
     const timer = setInterval(() => {
-      this.running = this.running.then(pass).catch((error: unknown) => this.logger.error({ err: error }, 'backup schedule pass failed'));
+      if (busy) return;
+      busy = true;
+      const running = pass()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'backup schedule pass failed'))
+        .finally(() => {
+          busy = false;
+          this.passes.delete(running);
+        });
+      this.passes.add(running);
     }, ms);
     timer.unref();
     this.timers.push(timer);
