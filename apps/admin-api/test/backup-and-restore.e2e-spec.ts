@@ -1,7 +1,4 @@
 import { spawnWorker, startControlPlane, type ControlPlane, type WorkerProcess } from '@tenantry/test-support';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 interface Restore {
   id: string;
@@ -12,20 +9,17 @@ interface Restore {
 describe('backups, side-by-side restore and swap, and undelete (issue 17)', () => {
   let plane: ControlPlane;
   let worker: WorkerProcess;
-  const backupDir = join(tmpdir(), `tenantry-backups-${process.pid}-${Date.now()}`);
-  const workerEnv = () => ({ ...plane.env.rawEnv, BACKUP_DIR: backupDir });
 
   beforeAll(async () => {
     plane = await startControlPlane({ worker: false });
-    worker = spawnWorker(workerEnv());
+    worker = spawnWorker(plane.env.rawEnv);
     await worker.ready;
   });
 
   afterAll(async () => {
     await worker?.stop();
-    // The restored databases are named tenantry_r_<id>_<label>_<code>: the environment's cleanup finds them by its label.
+    // The restored databases are named tenantry_r_<id>_<label>_<code>, and the backups are in its BACKUP_DIR: the environment's cleanup removes both.
     await plane?.stop();
-    rmSync(backupDir, { recursive: true, force: true });
   });
 
   const databaseOf = async (code: string): Promise<string> => (await plane.admin('GET', `/tenants/${code}`)).body.database.name;
@@ -144,7 +138,7 @@ describe('backups, side-by-side restore and swap, and undelete (issue 17)', () =
     worker.child.kill('SIGKILL');
     await worker.exited;
 
-    worker = spawnWorker(workerEnv());
+    worker = spawnWorker(plane.env.rawEnv);
     const operation = await plane.waitForOperation(requested.body.operation.id);
     expect({ status: operation.status, lastError: operation.lastError }).toEqual({ status: 'succeeded', lastError: null });
     expect(operation.attempts).toBeGreaterThan(1);

@@ -1,8 +1,6 @@
 import { waitFor } from '@tenantry/common/testing';
 import { spawnWorker, startControlPlane, type ControlPlane, type WorkerProcess } from '@tenantry/test-support';
-import { existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 
 interface Backup {
   id: string;
@@ -13,14 +11,12 @@ interface Backup {
 describe('scheduled backups and what retention lets go (issue 17)', () => {
   let plane: ControlPlane;
   let worker: WorkerProcess;
-  const backupDir = join(tmpdir(), `tenantry-backup-retention-${process.pid}-${Date.now()}`);
 
   beforeAll(async () => {
     plane = await startControlPlane({ worker: false });
     // A backup every 1.2 s, two kept; retired databases and deleted tenants' backups go at the next sweep.
     worker = spawnWorker({
       ...plane.env.rawEnv,
-      BACKUP_DIR: backupDir,
       BACKUP_INTERVAL_MINUTES: '0.02',
       BACKUP_KEEP_COUNT: '2',
       BACKUP_SWEEP_INTERVAL_MS: '300',
@@ -34,7 +30,6 @@ describe('scheduled backups and what retention lets go (issue 17)', () => {
   afterAll(async () => {
     await worker?.stop();
     await plane?.stop();
-    rmSync(backupDir, { recursive: true, force: true });
   });
 
   const backupsOf = async (code: string): Promise<Backup[]> => (await plane.admin('GET', `/tenants/${code}/backups`)).body.items;
