@@ -3,6 +3,7 @@ import {
   combineSettings,
   csvVariable,
   defineSettings,
+  environmentSettings,
   loggingSettings,
   mapSettings,
   portVariable,
@@ -11,7 +12,7 @@ import {
   type SettingsOf,
 } from '@tenantry/common';
 import { configuredEngineKinds, enginesSettings } from '@tenantry/engines';
-import { configuredPoolSettings, operationQueueSettings, registrySettings, slotReservationSettings } from '@tenantry/registry';
+import { configuredPoolSettings, operationQueueSettings, registrySettings, retentionSettings, slotReservationSettings } from '@tenantry/registry';
 import { secretsSettings } from '@tenantry/secrets';
 import { z } from 'zod';
 
@@ -45,6 +46,9 @@ export interface AdmissionOptions {
 
 export const ADMISSION_OPTIONS = Symbol('ADMISSION_OPTIONS');
 
+/** TENANTRY_ENV: in the names of the databases restores make. */
+export const TENANTRY_ENVIRONMENT = Symbol('TENANTRY_ENVIRONMENT');
+
 // A plan or region is stored on the tenant row and shown by the API: the shape of a word, at most 32 characters.
 const catalogueVariable = (fallback: string) =>
   csvVariable(fallback).pipe(
@@ -64,11 +68,13 @@ const admissionSettings = mapSettings(
 
 /** Everything the admin API reads, each lib's slice under its name: main.ts loads it once. */
 export const adminApiSettings = combineSettings({
+  environment: environmentSettings,
   logging: loggingSettings,
   redis: redisSettings,
   registry: registrySettings,
   configuredPool: configuredPoolSettings,
   slotReservation: slotReservationSettings,
+  retention: retentionSettings,
   queue: operationQueueSettings,
   auth: authSettings,
   secrets: secretsSettings,

@@ -2,10 +2,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '@tenantry/auth';
 import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule } from '@tenantry/common';
-import { DataKeyDirectory, OperationQueueModule, RegistryModule } from '@tenantry/registry';
+import { DataKeyDirectory, OperationQueueModule, RegistryModule, RETENTION_OPTIONS } from '@tenantry/registry';
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
-import { ADMISSION_OPTIONS, type AdminApiSettings } from './admin-api-settings';
+import { ADMISSION_OPTIONS, TENANTRY_ENVIRONMENT, type AdminApiSettings } from './admin-api-settings';
 import { HealthController } from './health/health.controller';
 import { FleetMetrics } from './metrics/fleet-metrics';
 import { MetricsController } from './metrics/metrics.controller';
@@ -14,6 +14,8 @@ import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
 import { PoolsController } from './pools/pools.controller';
 import { PoolsService } from './pools/pools.service';
+import { RestoresController } from './restores/restores.controller';
+import { RestoresService } from './restores/restores.service';
 import { ServersController } from './servers/servers.controller';
 import { ServersService } from './servers/servers.service';
 import { TenantsController } from './tenants/tenants.controller';
@@ -36,12 +38,24 @@ export class AdminApiModule {
         // Quiet: a failing probe repeats every few seconds what the failing connection already logged.
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [TenantsController, OperationsController, ServersController, PoolsController, MigrationsController, HealthController, MetricsController],
+      controllers: [
+        TenantsController,
+        RestoresController,
+        OperationsController,
+        ServersController,
+        PoolsController,
+        MigrationsController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('admin-api') },
         { provide: ADMISSION_OPTIONS, useValue: settings.admission },
         FleetMetrics,
         TenantsService,
+        RestoresService,
+        { provide: RETENTION_OPTIONS, useValue: settings.retention },
+        { provide: TENANTRY_ENVIRONMENT, useValue: settings.environment },
         OperationsService,
         PoolsService,
         ServersService,

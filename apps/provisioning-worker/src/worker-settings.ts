@@ -1,6 +1,6 @@
 import { booleanVariable, combineSettings, defineSettings, loggingSettings, portVariable, redisSettings, sharedVariables, type SettingsOf } from '@tenantry/common';
 import { enginesSettings } from '@tenantry/engines';
-import { configuredPoolSettings, operationQueueSettings, registrySettings, slotReservationSettings } from '@tenantry/registry';
+import { configuredPoolSettings, operationQueueSettings, registrySettings, retentionSettings, slotReservationSettings } from '@tenantry/registry';
 import { secretsSettings } from '@tenantry/secrets';
 import { z } from 'zod';
 
@@ -19,8 +19,33 @@ export interface WorkerOptions {
   /** After a rotation or a suspension, how long the login's old sessions may finish their work before they are ended. */
   sessionGraceMs: number;
   metricsPort: number;
+  backups: BackupOptions;
+  /** How long a database a switchover left behind is kept before the sweeper drops it. */
+  retiredDatabaseRetentionMs: number;
+  /** How often the sweeper looks for retired databases whose retention is over; 0: never (another worker sweeps). */
+  retiredDatabaseSweepIntervalMs: number;
+  /** Hang guard of a move's initial copy and catch-up, which a large tenant makes long. */
+  moveCopyTimeoutMs: number;
+  /** A move freezes writes once the copy is this close behind (bytes of WAL): the freeze then waits for that much only. */
+  moveFreezeLagBytes: number;
+  /** Longest a move keeps writes frozen waiting for the copy to agree; past it the move rolls back and the tenant writes again. */
+  moveFreezeTimeoutMs: number;
   /** Test hook: the process kills itself (SIGKILL) right after the named saga step. */
   failAfterStep?: string;
+}
+
+/** Tenant backups (issue 17): where the PostgreSQL dumps go, how many are kept, how often they are taken, and how a restore runs. */
+export interface BackupOptions {
+  directory: string;
+  /** The newest `keepCount` of a tenant's backups are kept, none older than `keepMs`; its newest one always stays. */
+  keepCount: number;
+  keepMs: number;
+  /** Each active tenant is backed up when its newest backup is this old; 0: no scheduled backups (on demand only). */
+  intervalMs: number;
+  /** How often the backups of tenants past the undelete window are looked for. */
+  sweepIntervalMs: number;
+  /** pg_restore's --jobs. */
+  restoreJobs: number;
 }
 
 export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
@@ -40,6 +65,26 @@ const workerOwnSettings = defineSettings({
     WARM_POOL_SIZE: z.coerce.number().int().min(0).max(1000).default(0),
     SESSION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     WORKER_METRICS_PORT: portVariable(9464),
+    BACKUP_DIR: z.string().min(1).default('.dev/backups'),
+    BACKUP_KEEP_COUNT: z.coerce.number().int().min(1).default(7),
+    BACKUP_KEEP_DAYS: z.coerce.number().min(0).default(14),
+    BACKUP_INTERVAL_MINUTES: z.coerce.number().min(0).default(0),
+    BACKUP_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+    // One: a restore's pg_restore shares the server's cores with every neighbour of the tenant (bench:restore in docs/benchmarks.md).
+    RESTORE_JOBS: z.coerce.number().int().min(1).max(16).default(1),
+    RETIRED_DATABASE_RETENTION_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(7 * 24 * 3_600_000),
+    RETIRED_DATABASE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+    MOVE_COPY_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .default(6 * 3_600_000),
+    MOVE_FREEZE_LAG_BYTES: z.coerce.number().int().min(0).default(1_048_576),
+    MOVE_FREEZE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
     TENANTRY_FAILPOINT: z
       .string()
       .regex(/^after:[a-z_]+$/, 'must be after:<step name>')
@@ -57,6 +102,19 @@ const workerOwnSettings = defineSettings({
     warmPoolSize: e.WARM_POOL_SIZE,
     sessionGraceMs: e.SESSION_GRACE_MS,
     metricsPort: e.WORKER_METRICS_PORT,
+    backups: {
+      directory: e.BACKUP_DIR,
+      keepCount: e.BACKUP_KEEP_COUNT,
+      keepMs: Math.round(e.BACKUP_KEEP_DAYS * 86_400_000),
+      intervalMs: Math.round(e.BACKUP_INTERVAL_MINUTES * 60_000),
+      sweepIntervalMs: e.BACKUP_SWEEP_INTERVAL_MS,
+      restoreJobs: e.RESTORE_JOBS,
+    },
+    retiredDatabaseRetentionMs: e.RETIRED_DATABASE_RETENTION_MS,
+    retiredDatabaseSweepIntervalMs: e.RETIRED_DATABASE_SWEEP_INTERVAL_MS,
+    moveCopyTimeoutMs: e.MOVE_COPY_TIMEOUT_MS,
+    moveFreezeLagBytes: e.MOVE_FREEZE_LAG_BYTES,
+    moveFreezeTimeoutMs: e.MOVE_FREEZE_TIMEOUT_MS,
     failAfterStep: e.TENANTRY_FAILPOINT?.slice('after:'.length),
   }),
 });
@@ -68,6 +126,7 @@ export const workerSettings = combineSettings({
   registry: registrySettings,
   configuredPool: configuredPoolSettings,
   slotReservation: slotReservationSettings,
+  retention: retentionSettings,
   queue: operationQueueSettings,
   engines: enginesSettings,
   secrets: secretsSettings,

@@ -1,5 +1,8 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadSettings, redisSettings, surviveConnectionErrors, type RawEnv, type Settings } from '../src';
 
@@ -51,6 +54,8 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
     SECRETS_KEY: randomBytes(32).toString('base64'),
     TENANT_POOL_NAME: `pool-${label}`,
     WORKER_METRICS_PORT: '0',
+    // Offboarding takes a backup: each test's go to a directory of its own, removed with the rest.
+    BACKUP_DIR: join(tmpdir(), `tenantry-backups-${label}`),
     ...overrides,
   };
   const settings = <T>(of: Settings<T>) => loadSettings(of, rawEnv);
@@ -104,6 +109,7 @@ export function createTestEnv(overrides: RawEnv = {}): TestEnv {
       } finally {
         await admin.end();
       }
+      await rm(join(tmpdir(), `tenantry-backups-${label}`), { recursive: true, force: true });
       const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
       try {
         for (const pattern of [`${label}:*`, `q${label}:*`]) {

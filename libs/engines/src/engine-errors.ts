@@ -51,3 +51,9 @@ export class ServerNotReachable extends DomainError {
   readonly code = 'SERVER_NOT_REACHABLE';
   readonly category = 'unavailable';
 }
+
+/** The engine cannot make or restore from this kind of backup (a dump of Azure SQL, a point in time on PostgreSQL); the message says what it can do. */
+export class RestoreUnsupported extends DomainError {
+  readonly code = 'RESTORE_UNSUPPORTED';
+  readonly category = 'invalid';
+}

@@ -1,4 +1,5 @@
 export * from './tenant-database-engine';
+export * from './relocation-engine';
 export * from './tenant-names';
 export * from './engine-errors';
 export * from './engine-registry';
@@ -8,3 +9,5 @@ export * from './engines-options';
 export * from './postgres/postgres.engine';
 export * from './azure-sql/azure-sql.engine';
 export * from './azure-sql/elastic-pool';
+export * from './backups/backup-store';
+export * from './backups/directory-backup-store';

@@ -1,4 +1,13 @@
 import type { EngineKind, TenantDatabaseLocation } from '@tenantry/common';
+import type { RelocationEngine } from './relocation-engine';
+
+export type BackupMode = 'dump' | 'point-in-time';
+
+/**
+ * How each engine's databases are backed up: `dump`, a file in Tenantry's backup store; `point-in-time`,
+ * by the service itself (Azure SQL keeps 7 to 35 days), so a restore names a moment and we keep nothing.
+ */
+export const BACKUP_MODES: Record<EngineKind, BackupMode> = { postgres: 'dump', 'azure-sql': 'point-in-time' };
 
 /** A tenant database as the engines act on it: where it lives, and its tenant's code, which Azure SQL tags it with. */
 export interface TenantDatabaseTarget extends TenantDatabaseLocation {
@@ -57,10 +66,33 @@ export interface TenantDatabaseEngine {
   exportDatabase(target: TenantDatabaseTarget, name: string, checkpoint?: StepCheckpoint): Promise<string>;
   dropDatabase(target: TenantDatabaseTarget): Promise<void>;
   dropLogin(target: TenantDatabaseTarget): Promise<void>;
+  /** BACKUP_MODES of its kind: dumpDatabase writes a `dump` engine's backups. */
+  readonly backupMode: BackupMode;
+  /** Writes a restorable copy of the tenant database into `file` (a `dump` engine; the others refuse, saying why). */
+  dumpDatabase(target: TenantDatabaseTarget, file: string): Promise<void>;
+  /**
+   * Makes `target` (a database of the tenant, often under another name than the one it is served
+   * from) a copy of `source`, on the server `target` names, marked as the tenant's. A database of
+   * that name left by an interrupted attempt is dropped and made again; one that is not the
+   * tenant's is a TenantDatabaseConflict. Nobody but the engine may connect to it until ensureLogin.
+   */
+  restoreDatabase(target: TenantDatabaseTarget, source: RestoreSource): Promise<void>;
+  /**
+   * Signs in to the target database as the tenant's login with `password` and reads its schema
+   * version there (null: none recorded): a database the tenant's login cannot open fails here.
+   */
+  schemaVersionAsTenant(target: TenantDatabaseTarget, password: string): Promise<string | null>;
+  /** The tenant's login may no longer connect to this one database, and its sessions there end; returns how many ended. */
+  closeDatabase(target: TenantDatabaseTarget): Promise<number>;
   /** Engines that can clone a pre-migrated template or hand out warm spares; absent where they cannot. */
   readonly fastPath?: FastPathEngine;
+  /** Engines that copy a tenant database to another of their servers and check the copy (PostgreSQL). */
+  readonly relocation?: RelocationEngine;
   close(): Promise<void>;
 }
+
+/** A backup file (pg_restore runs `jobs` at once), or a moment of another database of the tenant kept by the service. */
+export type RestoreSource = { file: string; jobs: number } | { pointInTime: Date; from: TenantDatabaseTarget };
 
 /** What a long step keeps on its operation to go on after a crash instead of starting over. */
 export interface StepCheckpoint {

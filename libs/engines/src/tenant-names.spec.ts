@@ -1,5 +1,5 @@
 import { InvalidTenantCode } from '@tenantry/common';
-import { databaseNameFor, loginNameFor, quoteIdent, validateTenantCode } from './tenant-names';
+import { databaseNameFor, loginNameFor, quoteIdent, restoredDatabaseName, validateTenantCode } from './tenant-names';
 
 describe('tenant names', () => {
   it.each(['acme', 'a1', 'acme_corp', 'x'.repeat(36)])('accepts %p', (code) => {
@@ -39,5 +39,14 @@ describe('tenant names', () => {
     expect(quoteIdent('tenant_acme_dev')).toBe('"tenant_acme_dev"');
     expect(() => quoteIdent('x" OR 1=1')).toThrow(InvalidTenantCode);
     expect(() => quoteIdent('Upper')).toThrow(InvalidTenantCode);
+  });
+
+  it('names a restored database after the restore, the environment and the code, within 63 bytes, never as a tenant database', () => {
+    const id = '0123abcd-ef01-4000-8000-000000000000';
+    expect(restoredDatabaseName('acme', 'dev', id)).toBe('tenantry_r_0123abcd_dev_acme');
+    const longest = restoredDatabaseName('x'.repeat(36), 'production12', id);
+    expect(Buffer.byteLength(longest)).toBeLessThanOrEqual(63);
+    expect(longest.startsWith('tenantry_r_0123abcd_production12_x')).toBe(true);
+    expect(restoredDatabaseName('acme', 'dev', id).startsWith('tenant_')).toBe(false);
   });
 });

@@ -74,3 +74,16 @@ export function loginNameFor(code: string, env: string): string {
 export function tenantDatabaseNames(code: string, env: string): { databaseName: string; loginName: string } {
   return { databaseName: databaseNameFor(code, env), loginName: loginNameFor(code, env) };
 }
+
+/**
+ * A database restored side by side for the tenant: `tenantry_r_<first 8 hex of the restore id>_<env>_<code>`,
+ * the code cut where the name would pass PostgreSQL's 63 bytes (the restore id alone makes it unique;
+ * the rest is for the operator who inspects it). It starts with tenantry_, as staging databases do,
+ * so no tenant database can have its name; Azure SQL allows it too (128 characters).
+ */
+export function restoredDatabaseName(code: string, env: string, restoreId: string): string {
+  validateTenantCode(code);
+  const name = `tenantry_r_${restoreId.replace(/-/g, '').slice(0, 8)}_${env}_${code}`.slice(0, MAX_IDENTIFIER_BYTES).replace(/_+$/, '');
+  assertIdentifier(name);
+  return name;
+}

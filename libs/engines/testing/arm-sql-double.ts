@@ -260,6 +260,25 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
     const maxSize = input.properties?.maxSizeBytes;
     if (maxSize !== undefined && !Number.isSafeInteger(maxSize)) return 'PUT database: properties.maxSizeBytes must be an integer';
     if (typeof input.tags?.tenant !== 'string' || typeof input.tags?.environment !== 'string') return 'PUT database: tags.tenant and tags.environment are required';
+    return checkCreateMode(input.properties as Record<string, unknown>, address);
+  }
+
+  /**
+   * DatabaseProperties.createMode PointInTimeRestore (spec example CreateDatabasePITRMode): sourceDatabaseId,
+   * a database of the same server that exists, and restorePointInTime, a date-time, are required.
+   */
+  function checkCreateMode(properties: Record<string, unknown>, address: DatabaseAddress): string | undefined {
+    const mode = properties.createMode;
+    if (mode === undefined || mode === 'Default') return undefined;
+    if (mode !== 'PointInTimeRestore') return `PUT database: createMode ${JSON.stringify(mode)} is not modelled by this double`;
+    const source = properties.sourceDatabaseId;
+    const serverPath = `/subscriptions/${address.subscriptionId}/resourceGroups/${address.resourceGroup}/providers/Microsoft.Sql/servers/${address.server}/databases/`;
+    if (typeof source !== 'string' || !source.toLowerCase().startsWith(serverPath.toLowerCase()))
+      return 'PUT database: PointInTimeRestore needs sourceDatabaseId, a database of this server';
+    if (!databases.has(source.toLowerCase())) return `PUT database: source database ${source} does not exist`;
+    if (typeof properties.restorePointInTime !== 'string' || Number.isNaN(Date.parse(properties.restorePointInTime))) {
+      return 'PUT database: PointInTimeRestore needs restorePointInTime, a date-time';
+    }
     return undefined;
   }
 

@@ -126,3 +126,23 @@ export const configuredPoolSettings: Settings<ConfiguredPoolOptions> = mapSettin
   combineSettings({ address: tenantServerAddressSettings, pool: poolSettings }),
   ({ address, pool }) => ({ ...pool, ...address }),
 );
+
+/** How long an offboarded tenant stays recoverable; the admin API and the worker read it alike. */
+export interface RetentionOptions {
+  /** An offboarded tenant may be undeleted (from its last backup) for this long after its deletion; then its backups go. */
+  undeleteWindowMs: number;
+}
+
+export const RETENTION_OPTIONS = Symbol('RETENTION_OPTIONS');
+
+const HOUR_MS = 3_600_000;
+
+export const retentionSettings = defineSettings({
+  variables: {
+    UNDELETE_WINDOW_HOURS: z.coerce
+      .number()
+      .min(0)
+      .default(30 * 24),
+  },
+  build: (e): RetentionOptions => ({ undeleteWindowMs: Math.round(e.UNDELETE_WINDOW_HOURS * HOUR_MS) }),
+});

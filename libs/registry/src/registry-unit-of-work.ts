@@ -8,8 +8,11 @@ import { MigrationRunRepository } from './repositories/migration-run.repository'
 import { OperationRepository } from './repositories/operation.repository';
 import { isPoolWaitTimeout } from './repositories/pg-errors';
 import { PoolRepository } from './repositories/pool.repository';
+import { RetiredDatabaseRepository } from './repositories/retired-database.repository';
 import { ServerRepository } from './repositories/server.repository';
+import { TenantBackupRepository } from './repositories/tenant-backup.repository';
 import { TenantDatabaseRepository } from './repositories/tenant-database.repository';
+import { TenantRestoreRepository } from './repositories/tenant-restore.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 
 export interface RegistryRepositories {
@@ -20,6 +23,9 @@ export interface RegistryRepositories {
   servers: ServerRepository;
   audit: AuditRepository;
   migrationRuns: MigrationRunRepository;
+  backups: TenantBackupRepository;
+  restores: TenantRestoreRepository;
+  retiredDatabases: RetiredDatabaseRepository;
 }
 
 function repositoriesOn(em: EntityManager): RegistryRepositories {
@@ -31,6 +37,9 @@ function repositoriesOn(em: EntityManager): RegistryRepositories {
     servers: new ServerRepository(em),
     audit: new AuditRepository(em),
     migrationRuns: new MigrationRunRepository(em),
+    backups: new TenantBackupRepository(em),
+    restores: new TenantRestoreRepository(em),
+    retiredDatabases: new RetiredDatabaseRepository(em),
   };
 }
 

@@ -3,8 +3,13 @@ import { enterTenant, queueConnectionOptions, TENANT_OPERATIONS_QUEUE, withTimeo
 import { OPERATION_QUEUE_OPTIONS, type OperationQueueOptions } from '@tenantry/registry';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
+import { BackupSaga } from '../backups/backup.saga';
+import { RestoreSwapSaga } from '../backups/restore-swap.saga';
+import { RestoreSaga } from '../backups/restore.saga';
+import { UndeleteSaga } from '../backups/undelete.saga';
 import { CredentialRotationSaga } from '../saga/credential-rotation.saga';
 import { DeprovisioningSaga } from '../saga/deprovisioning.saga';
+import { MoveSaga } from '../saga/move.saga';
 import { ProvisioningSaga } from '../saga/provisioning.saga';
 import { ResumptionSaga } from '../saga/resumption.saga';
 import { OperationFailed, type SagaOutcome } from '../saga/saga-runner';
@@ -40,11 +45,27 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     rotation: CredentialRotationSaga,
     suspension: SuspensionSaga,
     resumption: ResumptionSaga,
+    backup: BackupSaga,
+    restore: RestoreSaga,
+    swap: RestoreSwapSaga,
+    undelete: UndeleteSaga,
+    move: MoveSaga,
     private readonly cls: ClsService,
     @Inject(OPERATION_QUEUE_OPTIONS) private readonly queue: OperationQueueOptions,
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
   ) {
-    this.sagas = { provision: provisioning, deprovision: deprovisioning, rotate_credentials: rotation, suspend: suspension, resume: resumption };
+    this.sagas = {
+      provision: provisioning,
+      deprovision: deprovisioning,
+      rotate_credentials: rotation,
+      suspend: suspension,
+      resume: resumption,
+      backup,
+      restore,
+      swap_restore: swap,
+      undelete,
+      move,
+    };
   }
 
   onApplicationBootstrap(): void {

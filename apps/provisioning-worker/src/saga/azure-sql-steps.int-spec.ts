@@ -1,10 +1,12 @@
 import type { TokenCredential } from '@azure/identity';
-import { AzureSqlEngine, EngineRegistry, tenantDatabaseNames } from '@tenantry/engines';
+import { AzureSqlEngine, DirectoryBackupStore, EngineRegistry, tenantDatabaseNames } from '@tenantry/engines';
 import { type ArmSqlDouble, startArmSqlDouble } from '@tenantry/engines/testing';
 import type { DatabasePoolEntity, TenantCacheInvalidator } from '@tenantry/registry';
 import { testServerId } from '@tenantry/registry/testing';
 import type { SecretProtector } from '@tenantry/secrets';
+import { tmpdir } from 'node:os';
 import { useSagaRunner } from '../../test/saga-runner.fixture';
+import { TenantBackups } from '../backups/tenant-backups';
 import { DatabaseCreator } from '../fast-path/database-creator';
 import type { WarmPoolKeeper } from '../fast-path/warm-pool-keeper';
 import { workerSettings } from '../worker-settings';
@@ -53,7 +55,9 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
     provisioning = new ProvisioningSaga(runner, registry, {} as PlacementService, engines, {} as TenantCacheInvalidator, creator, {
       steps: [],
     } as unknown as Credentials);
-    deprovisioning = new DeprovisioningSaga(runner, registry, engines, {} as TenantCacheInvalidator, {} as SecretProtector);
+    // Azure SQL keeps its own backups: the store is never written here.
+    const backups = new TenantBackups(registry, engines, new DirectoryBackupStore(tmpdir()), worker);
+    deprovisioning = new DeprovisioningSaga(runner, registry, engines, {} as TenantCacheInvalidator, {} as SecretProtector, backups);
     const address = { engine: 'azure-sql' as const, host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId: ELASTIC_POOL, location: 'westeurope' };
     pool = await db.registry.repositories.pools.upsert({
       name: 'weu-a',

@@ -1,15 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { redisSettings } from '@tenantry/common';
 import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
-import { AzureSqlEngine, EngineRegistry } from '@tenantry/engines';
+import { AzureSqlEngine, DirectoryBackupStore, EngineRegistry } from '@tenantry/engines';
 import { adminDatabaseSettings, migrateRegistry, registryDataSourceOptions, registrySettings, RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { testServerId } from '@tenantry/registry/testing';
 import { LocalAesGcmProtector } from '@tenantry/secrets';
 import { tenantCacheSettings } from '@tenantry/tenant-cache';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { TenantBackups } from '../backups/tenant-backups';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { workerSettings } from '../worker-settings';
 import { DeprovisioningSaga } from './deprovisioning.saga';
@@ -45,6 +47,8 @@ describe('DeprovisioningSaga (real admin database and Redis)', () => {
       new EngineRegistry([azureSql]),
       new TenantCacheInvalidator(redis, env.settings(tenantCacheSettings)),
       new LocalAesGcmProtector(randomBytes(32), 'test'),
+      // Azure SQL keeps its own backups: the store is never written here.
+      new TenantBackups(registry, new EngineRegistry([azureSql]), new DirectoryBackupStore(tmpdir()), env.settings(workerSettings).worker),
     );
   });
 

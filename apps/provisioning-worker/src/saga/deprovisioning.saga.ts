@@ -2,12 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EngineNotConfigured, EngineRegistry, ExportBlocked, type StepCheckpoint, type TenantDatabaseTarget } from '@tenantry/engines';
 import { RegistryUnitOfWork, TenantCacheInvalidator } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
+import { TenantBackups } from '../backups/tenant-backups';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
 import { forGood, type SagaContext, type SagaStep } from './saga-step';
 import { changeTenantStatus } from './tenant-status-change';
 import { targetOf } from './tenant-target';
 
-/** invalidate caches (the tenant stops resolving) -> export if asked -> drop database -> drop login -> retire the secret -> tenant deleted, its audit trail kept. */
+/** invalidate caches (the tenant stops resolving) -> export if asked -> a last backup, to undelete from -> drop database -> drop login -> retire the secret -> tenant deleted, its audit trail kept. */
 @Injectable()
 export class DeprovisioningSaga {
   readonly steps: SagaStep[] = [
@@ -16,6 +17,8 @@ export class DeprovisioningSaga {
     // exists) fails the offboarding at once, saying so: retrying cannot fix either, and the database is not
     // dropped without the export that was asked for.
     { name: 'export', run: (c) => forGood(() => this.exportIfAsked(c), [EngineNotConfigured, ExportBlocked]) },
+    // What undeleting the tenant restores (UNDELETE_WINDOW_HOURS); an engine with its own backups takes none.
+    { name: 'final_backup', run: (c) => this.backups.take(c) },
     { name: 'drop_database', run: (c) => this.whenPlaced(c, (target) => this.dropDatabase(c, target)) },
     { name: 'drop_login', run: (c) => this.whenPlaced(c, async (target) => (await this.engines.on(target.address)).dropLogin(target)) },
     { name: 'retire_secret', run: (c) => this.retireSecret(c) },
@@ -28,6 +31,7 @@ export class DeprovisioningSaga {
     private readonly engines: EngineRegistry,
     private readonly invalidator: TenantCacheInvalidator,
     @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
+    private readonly backups: TenantBackups,
   ) {}
 
   run(operationId: string, maxAttempts: number): Promise<SagaOutcome> {

@@ -19,10 +19,11 @@ export class PlacementService {
     @Inject(SLOT_RESERVATION_OPTIONS) private readonly slots: SlotReservationOptions,
   ) {}
 
-  /** Idempotent: a tenant already placed keeps its place. */
+  /** Idempotent: a tenant already placed keeps its place. An undeleted tenant, whose database was dropped, is placed again where a new one of its code would be. */
   async place(tenant: TenantEntity, requestedPool?: string): Promise<void> {
     await this.registry.transaction(async (r) => {
-      if (await r.databases.findByTenant(tenant.id)) return;
+      const existing = await r.databases.findByTenant(tenant.id);
+      if (existing && !existing.droppedAt) return;
       const current = await r.tenants.findById(tenant.id, true);
       const poolId =
         current?.slotPoolId ??
@@ -32,13 +33,8 @@ export class PlacementService {
       // A pool of an engine this worker cannot drive (named, or taken at admission) fails the placement, before anything is placed on it.
       this.engines.assertConfigured(pool.address.engine);
       const names = tenantDatabaseNames(tenant.code, this.options.environment);
-      await r.databases.place({
-        tenantId: tenant.id,
-        poolId: pool.id,
-        address: pool.address,
-        databaseName: names.databaseName,
-        loginName: names.loginName,
-      });
+      const row = { tenantId: tenant.id, poolId: pool.id, address: pool.address, databaseName: names.databaseName, loginName: names.loginName };
+      await (existing ? r.databases.placeAgain(row) : r.databases.place(row));
     });
   }
 }

@@ -61,8 +61,8 @@ export class SagaRunner {
     const context: SagaContext = { operation, tenant, database: await r.databases.findByTenant(tenant.id) };
     for (const step of steps) {
       if (done.has(step.name)) continue;
-      // Placement is the one step that changes where the tenant lives; later steps need to see it.
-      if (!context.database) context.database = await r.databases.findByTenant(tenant.id);
+      // Placement is the one step that changes where the tenant lives (an undeleted tenant's dropped database is placed again); later steps need to see it.
+      if (!context.database || context.database.droppedAt) context.database = await r.databases.findByTenant(tenant.id);
       lost.throwIfAborted();
       const startedAt = new Date();
       await r.operations.startStep(operation.id, step.name);

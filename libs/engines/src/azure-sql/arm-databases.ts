@@ -199,6 +199,19 @@ export class ArmDatabases implements DatabaseLifecycle {
     await this.waitOnline(target, existing ?? (await this.put(target)));
   }
 
+  /**
+   * A copy of database `from` as it was at `at`, made by Azure from its own backups into the target's
+   * elastic pool (spec example CreateDatabasePITRMode: createMode PointInTimeRestore, sourceDatabaseId,
+   * restorePointInTime). Idempotent as create is: a restore already made or under way is waited for.
+   */
+  async restoreToPointInTime(target: TenantDatabaseTarget, from: TenantDatabaseTarget, at: Date): Promise<void> {
+    const existing = await this.find(target);
+    if (existing) assertInPool(target, existing);
+    const source = `${serverResourceId(parseElasticPoolId(elasticPoolOf(from).id))}/databases/${from.databaseName}`;
+    const restore = { createMode: 'PointInTimeRestore', sourceDatabaseId: source, restorePointInTime: at.toISOString() };
+    await this.waitOnline(target, existing ?? (await this.put(target, restore)));
+  }
+
   async drop(target: TenantDatabaseTarget): Promise<void> {
     const pool = parseElasticPoolId(elasticPoolOf(target).id);
     try {
@@ -327,13 +340,13 @@ export class ArmDatabases implements DatabaseLifecycle {
    * means another creator's operation on it runs (a worker that died, or a second one): that database
    * is taken if it is in the same pool.
    */
-  private async put(target: TenantDatabaseTarget): Promise<Database> {
+  private async put(target: TenantDatabaseTarget, creation: Record<string, string> = {}): Promise<Database> {
     const { id, location } = elasticPoolOf(target);
     const pool = parseElasticPoolId(id);
     const body = {
       location,
       tags: { tenant: target.tenantCode, environment: this.options.environment },
-      properties: { elasticPoolId: id, ...(this.options.databaseMaxSizeBytes !== undefined && { maxSizeBytes: this.options.databaseMaxSizeBytes }) },
+      properties: { ...creation, elasticPoolId: id, ...(this.options.databaseMaxSizeBytes !== undefined && { maxSizeBytes: this.options.databaseMaxSizeBytes }) },
     };
     try {
       const response = await this.client(pool).sendRequest(

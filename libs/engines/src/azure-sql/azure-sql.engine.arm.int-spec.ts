@@ -294,6 +294,33 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
     });
   });
 
+  describe('restoring to a point in time (issue 17)', () => {
+    it('PUTs a database with createMode PointInTimeRestore, the source database and the moment, into the elastic pool, and waits for it Online', async () => {
+      const source = target('pitr_src');
+      await engine.createDatabase(source);
+      const restored = { ...source, databaseName: 'tenantry_r_0123abcd_test_pitr_src' };
+      const at = new Date('2026-11-29T08:00:00.000Z');
+      await engine.restoreDatabase(restored, { pointInTime: at, from: source });
+
+      const put = arm.calls.find((call) => call.method === 'PUT' && call.path === databasePath(restored));
+      expect(put?.body).toMatchObject({
+        location: 'westeurope',
+        properties: { createMode: 'PointInTimeRestore', sourceDatabaseId: databasePath(source), restorePointInTime: at.toISOString(), elasticPoolId: POOL_A },
+      });
+      expect(stateOf(restored)).toMatchObject({ status: 'Online', elasticPoolId: POOL_A });
+      // Run again (a step resumed after a crash): the restore made is waited for, not asked twice.
+      const mark = arm.calls.length;
+      await engine.restoreDatabase(restored, { pointInTime: at, from: source });
+      expect(callsSince(mark)).toEqual([`GET servers/sql-weu-1/databases/${restored.databaseName}`]);
+    });
+
+    it('refuses a backup file: Azure SQL restores from its own backups only', async () => {
+      await expect(engine.restoreDatabase(target('pitr_file'), { file: '/tmp/x.dump', jobs: 1 })).rejects.toThrow('Azure SQL restores to a point in time');
+      await expect(engine.dumpDatabase()).rejects.toThrow('Azure SQL keeps its own point-in-time backups');
+      expect(engine.backupMode).toBe('point-in-time');
+    });
+  });
+
   describe('deleting', () => {
     it('deletes the database (202, polled), again without complaint (204), and has no user left to drop', async () => {
       const t = target('zeta');

@@ -1,7 +1,16 @@
 import type { SqlManagementClientOptionalParams } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
+import { schemaVersion } from '@tenantry/tenant-schema';
+import { RestoreUnsupported } from '../engine-errors';
 import type { AzureSqlSettings } from '../engines-options';
-import type { SchemaOutcome, StepCheckpoint, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
+import {
+  BACKUP_MODES,
+  type RestoreSource,
+  type SchemaOutcome,
+  type StepCheckpoint,
+  type TenantDatabaseEngine,
+  type TenantDatabaseTarget,
+} from '../tenant-database-engine';
 import { ArmDatabases } from './arm-databases';
 import { ArmPacer } from './arm-pacer';
 import type { DatabaseLifecycle } from './database-lifecycle';
@@ -35,6 +44,7 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
   private readonly server: SqlServerDatabases;
   private readonly users: SqlServerUsers;
   private readonly migrations: SqlServerMigrations;
+  private readonly connections: SqlServerConnections;
 
   constructor(options: AzureSqlEngineOptions) {
     const connections = new SqlServerConnections({
@@ -56,6 +66,7 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
       exportQueueTimeoutMs: options.armExportQueueTimeoutMs,
       retry: options.retry,
     });
+    this.connections = connections;
     this.server = new SqlServerDatabases(connections);
     this.users = new SqlServerUsers(connections);
     this.migrations = new SqlServerMigrations(connections);
@@ -114,6 +125,31 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
   /** A contained user goes with its database; one still there (offboarding stopped in between) is dropped. */
   async dropLogin(target: TenantDatabaseTarget): Promise<void> {
     if (await this.databaseExists(target)) await this.users.drop(target);
+  }
+
+  /** Azure SQL keeps every database's backups itself, restorable to any moment of its retention: there is nothing of ours to keep. */
+  readonly backupMode = BACKUP_MODES['azure-sql'];
+
+  async dumpDatabase(): Promise<void> {
+    throw new RestoreUnsupported('Azure SQL keeps its own point-in-time backups: restore the tenant to a moment instead of from a backup');
+  }
+
+  async restoreDatabase(target: TenantDatabaseTarget, source: RestoreSource): Promise<void> {
+    if (!('pointInTime' in source)) throw new RestoreUnsupported('Azure SQL restores to a point in time (its own backups), not from a backup file');
+    if (!target.address.elasticPoolId) throw new RestoreUnsupported('a plain SQL Server keeps no point-in-time backups: only Azure SQL restores to a moment');
+    await this.arm.restoreToPointInTime(target, source.from, source.pointInTime);
+  }
+
+  schemaVersionAsTenant(target: TenantDatabaseTarget, password: string): Promise<string | null> {
+    return this.connections.withConnectionAs(target.address, target.databaseName, { login: target.loginName, password }, (connection) =>
+      schemaVersion(async (sql) => (await connection.request().query<Record<string, unknown>>(sql)).recordset, 'mssql'),
+    );
+  }
+
+  /** A contained user is the database's own: denying it CONNECT there closes this database only. */
+  async closeDatabase(target: TenantDatabaseTarget): Promise<number> {
+    await this.users.setEnabled(target, false);
+    return this.users.endSessions(target);
   }
 
   /** Every connection is closed by the call that opened it. */

@@ -84,6 +84,17 @@ export class SqlServerConnections {
     return this.retrying(() => this.session(server, database, work, requestTimeoutMs));
   }
 
+  /** As withConnection, signed in as a tenant's contained user with its password instead of the engine's identity. */
+  withConnectionAs<T>(
+    server: Pick<PoolAddress, 'host' | 'port'>,
+    database: string,
+    user: { login: string; password: string },
+    work: (connection: ConnectionPool) => Promise<T>,
+  ): Promise<T> {
+    const authentication: SqlServerAuthentication = { type: 'default', options: { userName: user.login, password: user.password } };
+    return this.retrying(() => this.session(server, database, work, SHORT_REQUEST_MS, authentication));
+  }
+
   /** Runs `work` (which opens its own connections) again after a transient fault, as withConnection does. */
   retrying<T>(work: () => Promise<T>): Promise<T> {
     const retry = this.options.retry ?? AZURE_TRANSIENT_RETRY;
@@ -95,12 +106,13 @@ export class SqlServerConnections {
     database: string,
     work: (connection: ConnectionPool) => Promise<T>,
     requestTimeoutMs: number,
+    authentication?: SqlServerAuthentication,
   ): Promise<T> {
     // tedious puts a sign-in refusal's error number only on its errorMessage event, not on the error.
     let refusedWith: number | undefined;
     const connection = new ConnectionPool({
       server: server.host,
-      ...(await this.signIn(server, database)),
+      ...(await this.signIn(server, database, authentication)),
       pool: { min: 1, max: 1, idleTimeoutMillis: LONG_REQUEST_MS },
       requestTimeout: requestTimeoutMs,
       beforeConnect: (tedious) => tedious.on('errorMessage', (token: { number: number }) => (refusedWith = token.number)),
@@ -125,7 +137,7 @@ export class SqlServerConnections {
   }
 
   /** What both drivers (mssql, and TypeORM's mssql driver) take to reach one database as the engine's identity. */
-  private async signIn(server: Pick<PoolAddress, 'port'>, database: string) {
+  private async signIn(server: Pick<PoolAddress, 'port'>, database: string, authentication?: SqlServerAuthentication) {
     assertIdentifier(database);
     // tedious's own retry of a refused sign-in (3 times, 500 ms apart) is off: the policy above waits as Microsoft says.
     const options = {
@@ -136,7 +148,7 @@ export class SqlServerConnections {
       connectTimeout: CONNECT_TIMEOUT_MS,
       maxRetriesOnTransientErrors: 0,
     };
-    return { port: server.port, database, authentication: await this.authentication(), options };
+    return { port: server.port, database, authentication: authentication ?? (await this.authentication()), options };
   }
 
   private async authentication(): Promise<SqlServerAuthentication> {

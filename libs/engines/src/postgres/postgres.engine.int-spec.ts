@@ -1,6 +1,9 @@
 import type { TestEnv } from '@tenantry/common/testing';
 import { connectionParams, provisionTenant, usePostgresEngine } from '@tenantry/engines/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import type { PostgresEngine } from './postgres.engine';
@@ -207,6 +210,40 @@ describe('PostgresEngine (real server)', () => {
     } finally {
       await after.end();
     }
+  });
+
+  it("restores a dump side by side, shut to the login until granted; closing one database leaves the login its other ones; a name that is not the tenant's is refused", async () => {
+    const { t } = await provision('rho', 'pw-rho');
+    await env.sql(`INSERT INTO orders (total_cents) VALUES (7)`, [], t.databaseName);
+    const dump = join(mkdtempSync(join(tmpdir(), 'tenantry-dump-')), 'rho.dump');
+    await engine.dumpDatabase(t, dump);
+    const side = { ...t, databaseName: `tenantry_r_00000001_${env.label}_rho` };
+    await env.sql(`CREATE DATABASE ${side.databaseName}`);
+    await env.sql('CREATE TABLE stray (n int)', [], side.databaseName);
+    // A partial copy of an interrupted attempt is the tenant's to replace; an unmarked one of another role would not be.
+    await engine.restoreDatabase(side, { file: dump, jobs: 2 });
+    await engine.restoreDatabase(side, { file: dump, jobs: 1 });
+    expect(await env.sql('SELECT total_cents::int AS n FROM orders', [], side.databaseName)).toEqual([{ n: 7 }]);
+    await expect(engine.schemaVersionAsTenant(side, 'pw-rho')).rejects.toThrow();
+    await engine.ensureLogin(side);
+    expect(await engine.schemaVersionAsTenant(side, 'pw-rho')).toBe(CURRENT_TENANT_SCHEMA_VERSION);
+
+    const live = await connectAs(t, 'pw-rho');
+    // Ended by closeDatabase, on purpose.
+    live.on('error', () => undefined);
+    try {
+      expect(await engine.closeDatabase(t)).toBe(1);
+      await expect(live.query('SELECT 1')).rejects.toThrow();
+      await expect(connectAs(t, 'pw-rho')).rejects.toThrow('permission denied');
+      expect(await engine.schemaVersionAsTenant(side, 'pw-rho')).toBe(CURRENT_TENANT_SCHEMA_VERSION);
+    } finally {
+      await live.end().catch(() => undefined);
+    }
+    await expect(engine.restoreDatabase({ ...side, tenantId: 'someone-else' }, { file: dump, jobs: 1 })).rejects.toEqual(
+      expect.objectContaining({ name: 'TenantDatabaseConflict', message: expect.stringMatching(/it is marked "tenantry:tenant=[^"]+", not as this tenant's/) }),
+    );
+    await expect(engine.restoreDatabase(side, { pointInTime: new Date(), from: t })).rejects.toThrow('PostgreSQL keeps no point-in-time history');
+    rmSync(dirname(dump), { recursive: true, force: true });
   });
 
   it('drops database and login, twice without complaint', async () => {

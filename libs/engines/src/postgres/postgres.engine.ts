@@ -2,19 +2,21 @@ import { surviveConnectionErrors, withPoolClient } from '@tenantry/common';
 import { CURRENT_TENANT_SCHEMA_VERSION, migrateTenantDatabase, pendingMigrations, schemaVersion } from '@tenantry/tenant-schema';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, type ClientConfig, escapeLiteral, Pool, type PoolClient } from 'pg';
+import { DirectoryBackupStore } from '../backups/directory-backup-store';
+import { RestoreUnsupported } from '../engine-errors';
 import type { PostgresEngineOptions } from '../engines-options';
 import { type TenantDatabaseConnection, withMigrationDataSource } from '../migration-data-source';
-import type { SchemaOutcome, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
+import { BACKUP_MODES, type RestoreSource, type SchemaOutcome, type TenantDatabaseEngine, type TenantDatabaseTarget } from '../tenant-database-engine';
 import { assertIdentifier, quoteIdent } from '../tenant-names';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
 import { onceUntilFailure } from './once-until-failure';
-import { privateDirectory, withPasswordFile } from './pg-dump-files';
+import { withPasswordFile } from './pg-dump-files';
 import { PgBouncerConsole } from './pgbouncer-console';
 import { POOLER_LOOKUP_ROLE, PoolerAuthLookup } from './pooler-auth-lookup';
+import { PostgresRelocation } from './postgres-relocation';
 import { PostgresTemplates } from './postgres-templates';
 import { scramVerifier } from './scram-verifier';
 import { TenantOwnership } from './tenant-ownership';
@@ -58,6 +60,7 @@ async function serialized<T>(client: Client | PoolClient, key: string, work: () 
 export class PostgresEngine implements TenantDatabaseEngine {
   readonly kind = 'postgres' as const;
   readonly fastPath: PostgresTemplates;
+  readonly relocation: PostgresRelocation;
   private readonly pool: Pool;
   private readonly timeouts: MigrationTimeouts;
   private readonly ownership: TenantOwnership;
@@ -71,6 +74,11 @@ export class PostgresEngine implements TenantDatabaseEngine {
     this.ownership = new TenantOwnership(this.pool);
     if (options.pooler?.authLookup) this.poolerLookup = new PoolerAuthLookup(this.pool);
     if (options.pooler?.adminUrl) this.poolerConsole = new PgBouncerConsole(options.pooler.adminUrl);
+    this.relocation = new PostgresRelocation(
+      this.pool,
+      (database) => this.urlFor(database),
+      (target, work) => this.inTenantDatabase(target, work),
+    );
     this.fastPath = new PostgresTemplates(this.pool, this.ownership, async (database) => void (await this.migrate(database)), CURRENT_TENANT_SCHEMA_VERSION);
   }
 
@@ -223,36 +231,79 @@ export class PostgresEngine implements TenantDatabaseEngine {
     return { type: 'postgres', url: this.urlFor(database), extra: { max: 1, ...this.timeouts.sessionConfig() } };
   }
 
-  /**
-   * pg_dump in custom format under the export directory, written beside its final name and renamed,
-   * so a file that exists is complete. Dumps hold every row of a tenant: the directory is 0700 and
-   * each file 0600.
-   */
+  /** pg_dump in custom format under the export directory (its files 0600, the directory 0700); a file under the final name is complete. */
   async exportDatabase(target: TenantDatabaseTarget, name: string): Promise<string> {
     const destination = resolve(this.options.exportDir, `${name}.dump`);
     if (existsSync(destination)) return destination;
-    await privateDirectory(dirname(destination));
-    const partial = `${destination}.partial`;
-    // Made here with its mode before pg_dump opens it, so the dump is never readable by others, not even while it is written.
-    await rm(partial, { force: true });
-    await (await open(partial, 'wx', 0o600)).close();
+    return (await new DirectoryBackupStore(this.options.exportDir).save(`${name}.dump`, (file) => this.dumpDatabase(target, file))).location;
+  }
+
+  readonly backupMode = BACKUP_MODES.postgres;
+
+  async dumpDatabase(target: TenantDatabaseTarget, file: string): Promise<void> {
+    await this.client('pg_dump', ['--format=custom', '--no-owner', '--no-acl', '--file', file], target.databaseName);
+  }
+
+  /**
+   * pg_restore into a database made for it (REVOKE CONNECT from PUBLIC, as every tenant database).
+   * Owner and grants are not restored: the objects belong to this engine's role, as migrations made
+   * them, and ensureLogin grants the tenant's login its rights on them.
+   */
+  async restoreDatabase(target: TenantDatabaseTarget, source: RestoreSource): Promise<void> {
+    if (!('file' in source)) throw new RestoreUnsupported('PostgreSQL keeps no point-in-time history here: restore a tenant from one of its backups');
+    const database = quoteIdent(target.databaseName);
+    await this.ownership.recreate(target, async (db) => {
+      await db.query(`CREATE DATABASE ${database}`);
+      await serialized(db, target.databaseName, () => db.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`));
+    });
+    await this.client('pg_restore', ['--no-owner', '--no-acl', '--exit-on-error', `--jobs=${source.jobs}`, source.file], target.databaseName);
+  }
+
+  async schemaVersionAsTenant(target: TenantDatabaseTarget, password: string): Promise<string | null> {
+    const server = new URL(this.options.adminUrl);
+    const client = new Client({
+      host: server.hostname,
+      port: Number(server.port || 5432),
+      database: target.databaseName,
+      user: target.loginName,
+      password,
+      application_name: 'tenantry-restore-check',
+    });
+    surviveConnectionErrors(client, `tenant login session on ${target.databaseName}`, { tenant_id: target.tenantId });
+    await client.connect();
     try {
-      await withPasswordFile(this.urlFor(target.databaseName), (url) =>
-        run('pg_dump', ['--format=custom', '--no-owner', '--no-acl', '--file', partial, '--dbname', url]),
-      );
+      return await schemaVersion(async (sql, params) => (await client.query<Record<string, unknown>>(sql, params)).rows);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async closeDatabase(target: TenantDatabaseTarget): Promise<number> {
+    const login = quoteIdent(target.loginName);
+    await this.onMaintenanceDatabase((client) =>
+      serialized(client, target.databaseName, () => client.query(`REVOKE CONNECT ON DATABASE ${quoteIdent(target.databaseName)} FROM ${login}`)),
+    );
+    await this.poolerConsole?.kill(target.databaseName);
+    const { rows } = await this.pool.query<{ ended: number }>(
+      `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity WHERE usename = $1 AND datname = $2`,
+      [target.loginName, target.databaseName],
+    );
+    return rows[0].ended;
+  }
+
+  /** pg_dump or pg_restore on `database`, the password in a file (withPasswordFile), failing with what the client said. */
+  private async client(program: 'pg_dump' | 'pg_restore', args: string[], database: string): Promise<void> {
+    try {
+      await withPasswordFile(this.urlFor(database), (url) => run(program, [...args, '--dbname', url], { maxBuffer: 16 * 1024 * 1024 }));
     } catch (error) {
       const missing = (error as { code?: string }).code === 'ENOENT';
       throw new Error(
         missing
-          ? 'pg_dump is not installed here (Debian: apt-get install postgresql-client)'
-          : `pg_dump failed: ${(error as { stderr?: string }).stderr ?? String(error)}`,
-        {
-          cause: error,
-        },
+          ? `${program} is not installed here (Debian: apt-get install postgresql-client)`
+          : `${program} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`,
+        { cause: error },
       );
     }
-    await rename(partial, destination);
-    return destination;
   }
 
   /** The pooler's connections to it go first; its pool there is freed after autodb_idle_timeout (scripts/pgbouncer/pgbouncer.ini). */

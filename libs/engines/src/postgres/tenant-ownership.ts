@@ -77,6 +77,22 @@ export class TenantOwnership {
     });
   }
 
+  /**
+   * Makes database `target.databaseName` afresh with `make` and marks it as the tenant's: one of that
+   * name left by an interrupted attempt (the tenant's, or unmarked) is dropped first; anyone else's is
+   * a TenantDatabaseConflict, never dropped.
+   */
+  recreate(target: TenantDatabaseTarget, make: (db: PoolClient) => Promise<void>): Promise<void> {
+    return this.serialized(target, async (db) => {
+      const found = await this.findDatabase(db, target.databaseName);
+      const why = found && refusal(found, target.tenantId, 'accepted');
+      if (why) throw new TenantDatabaseConflict(`database "${target.databaseName}" already exists and is not this tenant's: ${why}`);
+      if (found) await db.query(`DROP DATABASE IF EXISTS ${quoteIdent(target.databaseName)} WITH (FORCE)`);
+      await make(db);
+      await db.query(`COMMENT ON DATABASE ${quoteIdent(target.databaseName)} IS ${escapeLiteral(ownershipMarker(target.tenantId))}`);
+    });
+  }
+
   /** Drops the tenant's database and any staged one; a database of its name that is anyone else's stays, and the log says whose. */
   dropDatabases(target: TenantDatabaseTarget): Promise<void> {
     return this.serialized(target, async (db) => {

@@ -41,6 +41,25 @@ export class TenantRepository {
     return query.getOne();
   }
 
+  /** The most recently deleted tenant of this code, whether or not a live one has it now. */
+  latestDeletedByCode(code: string, lock = false): Promise<TenantEntity | null> {
+    return this.em.getRepository(TenantEntity).findOne({
+      where: { code, status: 'deleted' },
+      order: { deletedAt: 'DESC' },
+      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+  }
+
+  /** A deleted tenant becomes live again (provisioning, until its undelete operation ends); TenantCodeTaken when a live tenant has its code. */
+  async undelete(tenant: Pick<TenantEntity, 'id' | 'code'>): Promise<void> {
+    try {
+      await this.em.getRepository(TenantEntity).update({ id: tenant.id, status: 'deleted' }, { status: 'provisioning', deletedAt: null });
+    } catch (error) {
+      if (isUniqueViolation(error, 'tenants_code_live')) throw new TenantCodeTaken(tenant.code);
+      throw error;
+    }
+  }
+
   findById(id: string, lock = false): Promise<TenantEntity | null> {
     return this.em.getRepository(TenantEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
