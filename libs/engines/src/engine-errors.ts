@@ -51,3 +51,13 @@ export class ServerNotReachable extends DomainError {
   readonly code = 'SERVER_NOT_REACHABLE';
   readonly category = 'unavailable';
 }
+
+/**
+ * A move the engine cannot make the way it was asked: in place to a pool of another server (the
+ * database has to be copied or replicated there), or as a replica on its own server (it moves in
+ * place there); the message says which way fits.
+ */
+export class UnsupportedMove extends DomainError {
+  readonly code = 'UNSUPPORTED_MOVE';
+  readonly category = 'conflict';
+}
