@@ -24,4 +24,11 @@ describe('admin API settings', () => {
     expect(admission({ AZURE_SQL_AUTH: 'entra' }).engines).toEqual(['postgres', 'azure-sql']);
     expect(() => admission({ AZURE_SQL_AUTH: 'sql' })).toThrow(/AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD: are required/);
   });
+
+  it('proposes rebalancing above 80% unless told otherwise, and takes only a whole percentage from 1 to 100', () => {
+    const rebalance = (env: Record<string, string>) => loadSettings(adminApiSettings, { ...local, ...env }).rebalance;
+    expect(rebalance({})).toEqual({ thresholdPercent: 80 });
+    expect(rebalance({ REBALANCE_FILL_PERCENT: '65' })).toEqual({ thresholdPercent: 65 });
+    for (const bad of ['0', '101', '72.5', 'most']) expect(() => rebalance({ REBALANCE_FILL_PERCENT: bad })).toThrow(/REBALANCE_FILL_PERCENT/);
+  });
 });

@@ -62,6 +62,18 @@ const admissionSettings = mapSettings(
   ({ catalogue, engines }): AdmissionOptions => ({ catalogue, engines: configuredEngineKinds(engines) }),
 );
 
+/** GET /pools/rebalance-plan: the fill above which a pool or server has tenants moved out, when the request names none. */
+export interface RebalanceOptions {
+  thresholdPercent: number;
+}
+
+export const REBALANCE_OPTIONS = Symbol('REBALANCE_OPTIONS');
+
+const rebalanceSettings = defineSettings({
+  variables: { REBALANCE_FILL_PERCENT: z.coerce.number().int('must be a whole percentage').min(1).max(100).default(80) },
+  build: (e): RebalanceOptions => ({ thresholdPercent: e.REBALANCE_FILL_PERCENT }),
+});
+
 /** Everything the admin API reads, each lib's slice under its name: main.ts loads it once. */
 export const adminApiSettings = combineSettings({
   logging: loggingSettings,
@@ -73,6 +85,7 @@ export const adminApiSettings = combineSettings({
   auth: authSettings,
   secrets: secretsSettings,
   admission: admissionSettings,
+  rebalance: rebalanceSettings,
   http: adminHttpSettings,
 });
 

@@ -5,7 +5,7 @@ import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule } f
 import { DataKeyDirectory, OperationQueueModule, RegistryModule } from '@tenantry/registry';
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
-import { ADMISSION_OPTIONS, type AdminApiSettings } from './admin-api-settings';
+import { ADMISSION_OPTIONS, type AdminApiSettings, REBALANCE_OPTIONS } from './admin-api-settings';
 import { HealthController } from './health/health.controller';
 import { FleetMetrics } from './metrics/fleet-metrics';
 import { MetricsController } from './metrics/metrics.controller';
@@ -14,6 +14,7 @@ import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
 import { PoolsController } from './pools/pools.controller';
 import { PoolsService } from './pools/pools.service';
+import { RebalanceService } from './pools/rebalance.service';
 import { ServersController } from './servers/servers.controller';
 import { ServersService } from './servers/servers.service';
 import { TenantsController } from './tenants/tenants.controller';
@@ -40,10 +41,12 @@ export class AdminApiModule {
       providers: [
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('admin-api') },
         { provide: ADMISSION_OPTIONS, useValue: settings.admission },
+        { provide: REBALANCE_OPTIONS, useValue: settings.rebalance },
         FleetMetrics,
         TenantsService,
         OperationsService,
         PoolsService,
+        RebalanceService,
         ServersService,
       ],
     };

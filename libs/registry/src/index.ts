@@ -23,5 +23,6 @@ export * from './queue/operation-queue.module';
 export * from './queue/operation-queue-options';
 export * from './database-target';
 export * from './placement/slot-reservation';
+export * from './placement/rebalance-planner';
 export * from './servers/registered-server-credentials';
 export type { MigrationRunRow, MigrationRunResultRow, MigrationRunStatus } from './repositories/migration-run.repository';

@@ -4,6 +4,7 @@ import { isConnectionFailure, RegistryBusy } from '@tenantry/common';
 import type { EventEmitter } from 'node:events';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditRepository } from './repositories/audit.repository';
+import { FleetFillRepository } from './repositories/fleet-fill.repository';
 import { MigrationRunRepository } from './repositories/migration-run.repository';
 import { OperationRepository } from './repositories/operation.repository';
 import { isPoolWaitTimeout } from './repositories/pg-errors';
@@ -20,6 +21,7 @@ export interface RegistryRepositories {
   servers: ServerRepository;
   audit: AuditRepository;
   migrationRuns: MigrationRunRepository;
+  fill: FleetFillRepository;
 }
 
 function repositoriesOn(em: EntityManager): RegistryRepositories {
@@ -31,6 +33,7 @@ function repositoriesOn(em: EntityManager): RegistryRepositories {
     servers: new ServerRepository(em),
     audit: new AuditRepository(em),
     migrationRuns: new MigrationRunRepository(em),
+    fill: new FleetFillRepository(em),
   };
 }
 

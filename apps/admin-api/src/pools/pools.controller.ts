@@ -1,12 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { PoolUsage } from '@tenantry/registry';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { PlatformAdmin } from '../auth/platform-admin.decorator';
 import type { Actor } from '../tenants/actor';
 import { PoolNameParam } from './dto/pool-name.param';
+import { RebalancePlanQuery } from './dto/rebalance-plan.query';
 import { RegisterPoolDto } from './dto/register-pool.dto';
 import { PoolsService } from './pools.service';
+import { RebalanceService } from './rebalance.service';
 
 function poolView({ pool, server, databases, reserved }: PoolUsage) {
   return {
@@ -30,11 +32,23 @@ function poolView({ pool, server, databases, reserved }: PoolUsage) {
 @PlatformAdmin()
 @Controller('pools')
 export class PoolsController {
-  constructor(private readonly pools: PoolsService) {}
+  constructor(
+    private readonly pools: PoolsService,
+    private readonly rebalance: RebalanceService,
+  ) {}
 
   @Get()
   async list() {
     return (await this.pools.list()).map(poolView);
+  }
+
+  @Get('rebalance-plan')
+  @ApiOkResponse({
+    description:
+      'Moves that bring every shared pool and server back to the threshold, each {tenant, from, to, reason} into a pool admission would place the tenant in; `unresolved` names what stays over and why. Nothing is moved.',
+  })
+  rebalancePlan(@Query() { threshold }: RebalancePlanQuery) {
+    return this.rebalance.plan(threshold);
   }
 
   @Put(':name')
