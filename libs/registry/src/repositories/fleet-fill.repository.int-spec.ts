@@ -1,7 +1,7 @@
 import type { PoolAddress } from '@tenantry/common';
 import { testServerId, useTestRegistry } from '@tenantry/registry/testing';
-import { reserveSlot } from '../placement/slot-reservation';
 import { overfullPools, planRebalance } from '../placement/rebalance-planner';
+import { reserveSlot } from '../placement/slot-reservation';
 
 describe('FleetFillRepository: the figures of a rebalance plan, one query per table', () => {
   const db = useTestRegistry();
