@@ -1,2 +1,3 @@
 export * from './built-apps';
 export * from './control-plane';
+export * from './continuous-writer';

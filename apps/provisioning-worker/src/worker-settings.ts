@@ -19,6 +19,16 @@ export interface WorkerOptions {
   /** After a rotation or a suspension, how long the login's old sessions may finish their work before they are ended. */
   sessionGraceMs: number;
   metricsPort: number;
+  /** How long a database a switchover left behind is kept before the sweeper drops it. */
+  retiredDatabaseRetentionMs: number;
+  /** How often the sweeper looks for retired databases whose retention is over; 0: never (another worker sweeps). */
+  retiredDatabaseSweepIntervalMs: number;
+  /** Hang guard of a move's initial copy and catch-up, which a large tenant makes long. */
+  moveCopyTimeoutMs: number;
+  /** A move freezes writes once the copy is this close behind (bytes of WAL): the freeze then waits for that much only. */
+  moveFreezeLagBytes: number;
+  /** Longest a move keeps writes frozen waiting for the copy to agree; past it the move rolls back and the tenant writes again. */
+  moveFreezeTimeoutMs: number;
   /** Test hook: the process kills itself (SIGKILL) right after the named saga step. */
   failAfterStep?: string;
 }
@@ -40,6 +50,19 @@ const workerOwnSettings = defineSettings({
     WARM_POOL_SIZE: z.coerce.number().int().min(0).max(1000).default(0),
     SESSION_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     WORKER_METRICS_PORT: portVariable(9464),
+    RETIRED_DATABASE_RETENTION_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(7 * 24 * 3_600_000),
+    RETIRED_DATABASE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+    MOVE_COPY_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .default(6 * 3_600_000),
+    MOVE_FREEZE_LAG_BYTES: z.coerce.number().int().min(0).default(1_048_576),
+    MOVE_FREEZE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
     TENANTRY_FAILPOINT: z
       .string()
       .regex(/^after:[a-z_]+$/, 'must be after:<step name>')
@@ -57,6 +80,11 @@ const workerOwnSettings = defineSettings({
     warmPoolSize: e.WARM_POOL_SIZE,
     sessionGraceMs: e.SESSION_GRACE_MS,
     metricsPort: e.WORKER_METRICS_PORT,
+    retiredDatabaseRetentionMs: e.RETIRED_DATABASE_RETENTION_MS,
+    retiredDatabaseSweepIntervalMs: e.RETIRED_DATABASE_SWEEP_INTERVAL_MS,
+    moveCopyTimeoutMs: e.MOVE_COPY_TIMEOUT_MS,
+    moveFreezeLagBytes: e.MOVE_FREEZE_LAG_BYTES,
+    moveFreezeTimeoutMs: e.MOVE_FREEZE_TIMEOUT_MS,
     failAfterStep: e.TENANTRY_FAILPOINT?.slice('after:'.length),
   }),
 });

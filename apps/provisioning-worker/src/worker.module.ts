@@ -14,6 +14,7 @@ import { CredentialRotationSaga } from './saga/credential-rotation.saga';
 import { Credentials } from './saga/credentials';
 import { DeprovisioningSaga } from './saga/deprovisioning.saga';
 import { FailPoints } from './saga/fail-points';
+import { MoveSaga } from './saga/move.saga';
 import { PlacementService } from './saga/placement.service';
 import { ProvisioningSaga } from './saga/provisioning.saga';
 import { ResumptionSaga } from './saga/resumption.saga';
@@ -21,6 +22,8 @@ import { SagaRunner } from './saga/saga-runner';
 import { SessionDrain } from './saga/session-drain';
 import { SuspensionSaga } from './saga/suspension.saga';
 import { TenantServerAccess } from './startup/tenant-server-access';
+import { RetiredDatabaseSweeper } from './switchover/retired-database-sweeper';
+import { TenantSwitchover } from './switchover/tenant-switchover';
 import { WORKER_OPTIONS, type WorkerSettings } from './worker-settings';
 
 @Module({})
@@ -54,6 +57,9 @@ export class WorkerModule {
         CredentialRotationSaga,
         SuspensionSaga,
         ResumptionSaga,
+        TenantSwitchover,
+        MoveSaga,
+        RetiredDatabaseSweeper,
         TenantServerAccess,
         OperationWorker,
         OperationReconciler,

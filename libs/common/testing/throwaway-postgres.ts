@@ -124,7 +124,8 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
       listen_addresses: "'127.0.0.1'",
       unix_socket_directories: "''",
       max_connections: String(options.maxConnections ?? 100),
-      wal_level: options.walLevel ?? 'replica',
+      // logical by default: tenant moves between servers stream with logical replication.
+      wal_level: options.walLevel ?? 'logical',
       // A throwaway server needs no durability: tests are faster without it.
       fsync: 'off',
       synchronous_commit: 'off',

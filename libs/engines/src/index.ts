@@ -1,4 +1,5 @@
 export * from './tenant-database-engine';
+export * from './relocation-engine';
 export * from './tenant-names';
 export * from './engine-errors';
 export * from './engine-registry';

@@ -1,4 +1,5 @@
 import type { EngineKind, PoolAddress, TenantDatabaseLocation } from '@tenantry/common';
+import type { RelocationEngine } from './relocation-engine';
 
 /** A tenant database as the engines act on it: where it lives, and its tenant's code, which Azure SQL tags it with. */
 export interface TenantDatabaseTarget extends TenantDatabaseLocation {
@@ -65,8 +66,10 @@ export interface TenantDatabaseEngine {
   moveToPool(target: TenantDatabaseTarget, to: PoolAddress): Promise<void>;
   /** Engines that can clone a pre-migrated template or hand out warm spares; absent where they cannot. */
   readonly fastPath?: FastPathEngine;
-  /** Engines that move a database to another server as a live replica they then promote; absent where the move is a copy made elsewhere. */
+  /** Engines that move a database to another server as a live replica they then promote (Azure SQL); absent where the move is a copy. */
   readonly replication?: ReplicationEngine;
+  /** Engines that copy a tenant database to another of their servers and check the copy (PostgreSQL). */
+  readonly relocation?: RelocationEngine;
   close(): Promise<void>;
 }
 

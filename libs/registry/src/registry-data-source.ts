@@ -5,6 +5,7 @@ import { AuditEventEntity } from './entities/audit-event.entity';
 import { DatabasePoolEntity } from './entities/database-pool.entity';
 import { DatabaseServerEntity } from './entities/database-server.entity';
 import { OperationEntity } from './entities/operation.entity';
+import { RetiredDatabaseEntity } from './entities/retired-database.entity';
 import { TenantDatabaseEntity } from './entities/tenant-database.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { InitialRegistry1764000000000 } from './migrations/1764000000000-InitialRegistry';
@@ -19,9 +20,10 @@ import { DroppedDatabases1764000620000 } from './migrations/1764000620000-Droppe
 import { OperationCheckpoints1764000700000 } from './migrations/1764000700000-OperationCheckpoints';
 import { DataKeys1764000800000 } from './migrations/1764000800000-DataKeys';
 import { DatabaseServers1764000900000 } from './migrations/1764000900000-DatabaseServers';
+import { TenantMoves1765000200000 } from './migrations/1765000200000-TenantMoves';
 import type { AdminDatabaseOptions, RegistryConnectionOptions, RegistryOptions } from './registry-options';
 
-export const REGISTRY_ENTITIES = [DatabaseServerEntity, DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
+export const REGISTRY_ENTITIES = [DatabaseServerEntity, DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity, RetiredDatabaseEntity];
 export const REGISTRY_MIGRATIONS = [
   InitialRegistry1764000000000,
   DedicatedPools1764000100000,
@@ -35,6 +37,7 @@ export const REGISTRY_MIGRATIONS = [
   OperationCheckpoints1764000700000,
   DataKeys1764000800000,
   DatabaseServers1764000900000,
+  TenantMoves1765000200000,
 ];
 
 export function registryDataSourceOptions({ adminDb, connections }: Pick<RegistryOptions, 'adminDb' | 'connections'>): DataSourceOptions {

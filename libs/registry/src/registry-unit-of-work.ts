@@ -9,6 +9,7 @@ import { MigrationRunRepository } from './repositories/migration-run.repository'
 import { OperationRepository } from './repositories/operation.repository';
 import { isPoolWaitTimeout } from './repositories/pg-errors';
 import { PoolRepository } from './repositories/pool.repository';
+import { RetiredDatabaseRepository } from './repositories/retired-database.repository';
 import { ServerRepository } from './repositories/server.repository';
 import { TenantDatabaseRepository } from './repositories/tenant-database.repository';
 import { TenantRepository } from './repositories/tenant.repository';
@@ -22,6 +23,7 @@ export interface RegistryRepositories {
   audit: AuditRepository;
   migrationRuns: MigrationRunRepository;
   fill: FleetFillRepository;
+  retiredDatabases: RetiredDatabaseRepository;
 }
 
 function repositoriesOn(em: EntityManager): RegistryRepositories {
@@ -34,6 +36,7 @@ function repositoriesOn(em: EntityManager): RegistryRepositories {
     audit: new AuditRepository(em),
     migrationRuns: new MigrationRunRepository(em),
     fill: new FleetFillRepository(em),
+    retiredDatabases: new RetiredDatabaseRepository(em),
   };
 }
 

@@ -11,6 +11,8 @@ export interface TenantDatabaseRoute extends Pick<PoolAddress, 'engine' | 'host'
   login: string;
   secret: string;
   schemaVersion: string | null;
+  /** True while a switchover holds the tenant's writes; absent in entries cached by versions before moves. */
+  writesFrozen?: boolean;
 }
 
 /** What a business service needs to know about a tenant: whether it may be served, and where. */
@@ -46,7 +48,8 @@ export class TenantDirectory {
   async lookup(tenantId: string): Promise<TenantRoute | null> {
     if (!isCanonicalTenantId(tenantId)) return null;
     const [row] = await this.query(
-      `SELECT t.id, t.code, t.status, d.engine, d.host, d.port, d.database_name, d.login_name, d.secret, d.schema_version
+      `SELECT t.id, t.code, t.status, d.engine, d.host, d.port, d.database_name, d.login_name, d.secret, d.schema_version,
+            d.writes_frozen_at IS NOT NULL AS writes_frozen
          FROM tenants t
          LEFT JOIN tenant_databases d ON d.tenant_id = t.id AND d.secret IS NOT NULL
         WHERE t.id = $1`,
@@ -68,6 +71,7 @@ export class TenantDirectory {
               login: row.login_name as string,
               secret: row.secret as string,
               schemaVersion: row.schema_version as string | null,
+              writesFrozen: row.writes_frozen === true,
             },
     };
   }

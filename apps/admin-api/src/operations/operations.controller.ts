@@ -18,6 +18,13 @@ export class OperationsController {
     return operationView(await this.operations.get(id));
   }
 
+  @Post(':id/cancel')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ description: 'The move stops and rolls back; the tenant stays where it was. 409 once it has switched the tenant.' })
+  async cancel(@Param('id', new ParseUUIDPipe()) id: string, @CurrentActor() actor: Actor) {
+    return operationView(await this.operations.cancel(id, actor));
+  }
+
   @Post(':id/retry')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ description: 'The failed operation is queued again and resumes at the step that failed.' })

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { OperationNotFound, OperationNotRetryable, type OperationKind } from '@tenantry/common';
-import { OperationQueue, RegistryUnitOfWork, type OperationEntity, type TenantStatus } from '@tenantry/registry';
+import { InvalidMove, OperationNotCancellable, OperationNotFound, OperationNotRetryable, type OperationKind } from '@tenantry/common';
+import { MOVE_POINT_OF_NO_RETURN, OperationQueue, RegistryUnitOfWork, type OperationEntity, type TenantStatus } from '@tenantry/registry';
 import type { Actor } from '../tenants/actor';
 import { dispatch } from './dispatch';
 
@@ -14,7 +14,10 @@ const STATUS_WHILE_RUNNING: Record<OperationKind, TenantStatus | null> = {
   rotate_credentials: null,
   suspend: null,
   resume: null,
+  move: null,
 };
+
+const CANCELLABLE: OperationKind = 'move';
 
 @Injectable()
 export class OperationsService {
@@ -29,11 +32,32 @@ export class OperationsService {
     return operation;
   }
 
+  /**
+   * Asks a move to stop: the worker rolls it back and the tenant stays where it was. Refused once the
+   * move has switched the tenant (or ended), and for operations of other kinds.
+   */
+  async cancel(id: string, actor: Actor): Promise<OperationEntity> {
+    return this.registry.transaction(async (r) => {
+      const found = await r.operations.findById(id);
+      if (!found) throw new OperationNotFound(id);
+      if (found.kind !== CANCELLABLE) throw new OperationNotCancellable(`operation "${id}" is a ${found.kind}; only a move can be cancelled`);
+      if (!(await r.operations.requestCancel(id, MOVE_POINT_OF_NO_RETURN))) {
+        throw new OperationNotCancellable(
+          `operation "${id}" is ${found.status}${found.checkpoints[MOVE_POINT_OF_NO_RETURN] ? ' and has switched the tenant' : ''}: too late to cancel`,
+        );
+      }
+      await r.audit.record({ actor, action: 'operation.cancel', tenant: { id: found.tenantId }, operation: found, details: { step: found.step } });
+      return (await r.operations.findById(id)) as OperationEntity;
+    });
+  }
+
   /** Resumes a failed operation from the step that failed; the steps before it are not run again. */
   async retry(id: string, actor: Actor): Promise<OperationEntity> {
     const operation = await this.registry.transaction(async (r) => {
       const found = await r.operations.findById(id);
       if (!found) throw new OperationNotFound(id);
+      // A failed move has rolled back and given its target slot back: a new move starts over.
+      if (found.kind === 'move' && found.status === 'failed') throw new InvalidMove(`move "${id}" rolled back; ask for a new move (POST /tenants/:code/move)`);
       if (!(await r.operations.reopen(id))) {
         throw new OperationNotRetryable(id, found.status);
       }

@@ -6,6 +6,7 @@ import type { Actor } from './actor';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { DeleteTenantQuery } from './dto/delete-tenant.query';
 import { ListTenantsQuery } from './dto/list-tenants.query';
+import { MoveTenantDto } from './dto/move-tenant.dto';
 import { accessChangeView, operationView, tenantView } from './tenant.view';
 import { TenantsService } from './tenants.service';
 
@@ -60,6 +61,16 @@ export class TenantsController {
   @ApiAcceptedResponse({ description: 'A new database password is queued; business services switch to it once it is stored.' })
   async rotateCredentials(@Param('code') code: string, @CurrentActor() actor: Actor) {
     return operationView(await this.tenants.rotateCredentials(code, actor));
+  }
+
+  @Post(':code/move')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({
+    description:
+      'A move to the pool is queued (POST /operations/:id/cancel stops it until its switch). The tenant is served throughout; its writes are refused (503, Retry-After) for the moment of the switch.',
+  })
+  async move(@Param('code') code: string, @Body() body: MoveTenantDto, @CurrentActor() actor: Actor) {
+    return operationView(await this.tenants.move(code, body.pool, actor));
   }
 
   @Delete(':code')

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InvalidTenantTransition, TenantNotFound, type OperationKind } from '@tenantry/common';
+import { InvalidMove, InvalidTenantTransition, PoolCapacityExhausted, PoolNotRegistered, TenantNotFound, type OperationKind } from '@tenantry/common';
 import { validateTenantCode } from '@tenantry/engines';
 import {
   OperationInProgress,
@@ -14,6 +14,7 @@ import {
   type TenantDatabaseEntity,
   type TenantEntity,
   type TenantStatus,
+  type MovePlan,
 } from '@tenantry/registry';
 import { ADMISSION_OPTIONS, type AdmissionOptions } from '../admin-api-settings';
 import { dispatch } from '../operations/dispatch';
@@ -36,6 +37,7 @@ const SUSPENDABLE: TenantStatus[] = ['active'];
 const RESUMABLE: TenantStatus[] = ['suspended'];
 const DELETABLE: TenantStatus[] = ['active', 'suspended', 'failed'];
 const ROTATABLE: TenantStatus[] = ['active', 'suspended'];
+const MOVABLE: TenantStatus[] = ['active'];
 
 @Injectable()
 export class TenantsService {
@@ -128,6 +130,44 @@ export class TenantsService {
       if (!ROTATABLE.includes(locked.status)) throw new InvalidTenantTransition(code, locked.status, 'rotate the credentials of');
       const op = await this.insertOperation(r, locked, 'rotate_credentials', actor, {});
       await this.audit(r, actor, 'tenant.rotate_credentials', locked, op, {});
+      return op;
+    });
+    await dispatch(this.queue, operation);
+    return operation;
+  }
+
+  /**
+   * Queues a move of the tenant's database to `pool`, which takes a slot for it at once (a full pool
+   * refuses here, with nothing started): the worker copies, freezes, checks and switches, and the
+   * tenant keeps its slot in its current pool until the switch.
+   */
+  async move(code: string, poolName: string, actor: Actor): Promise<OperationEntity> {
+    const operation = await this.registry.transaction(async (r) => {
+      const locked = await this.lockLive(r, code);
+      if (!MOVABLE.includes(locked.status)) throw new InvalidTenantTransition(code, locked.status, 'move');
+      const database = await r.databases.findByTenant(locked.id);
+      if (!database?.poolId || database.droppedAt) throw new InvalidTenantTransition(code, 'without a database', 'move');
+      await r.pools.limitLockWaits(this.slots.lockTimeoutMs);
+      const pool = await r.pools.lockByName(poolName);
+      if (!pool) throw new PoolNotRegistered(poolName);
+      if (pool.id === database.poolId) throw new InvalidMove(`tenant "${code}" is already in pool ${poolName}`);
+      if (pool.address.engine !== database.address.engine) {
+        throw new InvalidMove(`pool ${poolName} is ${pool.address.engine}, tenant "${code}" is on ${database.address.engine}: a move stays on one engine`);
+      }
+      const server = await r.servers.findById(pool.serverId);
+      if (server?.draining) throw new PoolCapacityExhausted(`database pool ${poolName} is on server ${server.name}, which is draining: it takes no tenant`);
+      const sameServer = pool.address.host === database.address.host && pool.address.port === database.address.port;
+      if (!sameServer && (await r.retiredDatabases.findKept(locked.id, pool.address.host, pool.address.port, database.databaseName))) {
+        throw new InvalidMove(`the database tenant "${code}" left on pool ${poolName}'s server is still kept there (retention); move elsewhere, or after it is dropped`);
+      }
+      const plan: MovePlan = {
+        pool: poolName,
+        from: { poolId: database.poolId, address: database.address, databaseName: database.databaseName },
+        to: { poolId: pool.id, address: pool.address, databaseName: database.databaseName },
+      };
+      const op = await this.insertOperation(r, locked, 'move', actor, { ...plan });
+      if (!(await r.pools.reserveExtra(pool.id))) throw new PoolCapacityExhausted(`database pool ${poolName} ${pool.usedSlots}/${pool.maxDatabases} is full`);
+      await this.audit(r, actor, 'tenant.move', locked, op, { pool: poolName, dedicated: pool.dedicated });
       return op;
     });
     await dispatch(this.queue, operation);

@@ -5,6 +5,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
 import { CredentialRotationSaga } from '../saga/credential-rotation.saga';
 import { DeprovisioningSaga } from '../saga/deprovisioning.saga';
+import { MoveSaga } from '../saga/move.saga';
 import { ProvisioningSaga } from '../saga/provisioning.saga';
 import { ResumptionSaga } from '../saga/resumption.saga';
 import { OperationFailed, type SagaOutcome } from '../saga/saga-runner';
@@ -40,11 +41,12 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     rotation: CredentialRotationSaga,
     suspension: SuspensionSaga,
     resumption: ResumptionSaga,
+    move: MoveSaga,
     private readonly cls: ClsService,
     @Inject(OPERATION_QUEUE_OPTIONS) private readonly queue: OperationQueueOptions,
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
   ) {
-    this.sagas = { provision: provisioning, deprovision: deprovisioning, rotate_credentials: rotation, suspend: suspension, resume: resumption };
+    this.sagas = { provision: provisioning, deprovision: deprovisioning, rotate_credentials: rotation, suspend: suspension, resume: resumption, move };
   }
 
   onApplicationBootstrap(): void {

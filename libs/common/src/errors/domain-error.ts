@@ -4,6 +4,8 @@ export type ErrorCategory = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_f
 export abstract class DomainError extends Error {
   abstract readonly code: string;
   abstract readonly category: ErrorCategory;
+  /** For an `unavailable` one: when the caller may try again, if sooner or later than the default. */
+  readonly retryAfterSeconds?: number;
 
   constructor(
     message: string,

@@ -115,3 +115,24 @@ export class RegistryBusy extends DomainError {
   readonly code = 'REGISTRY_BUSY';
   readonly category = 'unavailable';
 }
+
+/** A switchover holds the tenant's writes for a moment (its database is being moved); reads go on. */
+export class TenantWritesFrozen extends DomainError {
+  readonly code = 'TENANT_WRITES_FROZEN';
+  readonly category = 'unavailable';
+  override readonly retryAfterSeconds = 1;
+  constructor() {
+    super("the tenant's database is being moved and takes no writes for a moment; try again shortly");
+  }
+}
+
+/** A move the registry cannot make: to the pool the tenant is in, to another engine, onto a database of its name that is kept there. */
+export class InvalidMove extends DomainError {
+  readonly code = 'MOVE_INVALID';
+  readonly category = 'invalid';
+}
+
+export class OperationNotCancellable extends DomainError {
+  readonly code = 'OPERATION_NOT_CANCELLABLE';
+  readonly category = 'conflict';
+}

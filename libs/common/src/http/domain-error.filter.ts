@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { isConnectionFailure } from '../database/connection-failure';
 import { DomainError, type ErrorCategory } from '../errors/domain-error';
+import { TenantWritesFrozen } from '../errors/tenant-errors';
 import { redactUrl } from '../logging/redact-credentials';
 
 const STATUS_BY_CATEGORY: Record<ErrorCategory, number> = {
@@ -18,7 +19,12 @@ const STATUS_BY_CATEGORY: Record<ErrorCategory, number> = {
 // A dependency that went away (a restart, a failover, a full pool) is usually back within seconds.
 const RETRY_AFTER_SECONDS = 5;
 
+// read_only_sql_transaction: a write reached a database a switchover has made read-only, from a
+// process whose cache had not yet heard of the freeze.
+const READ_ONLY_TRANSACTION = '25006';
+
 interface ErrorBody {
+  retryAfterSeconds?: number;
   statusCode: HttpStatus;
   error: string;
   message: string | string[];
@@ -39,13 +45,14 @@ export class DomainErrorFilter implements ExceptionFilter {
     const request = http.getRequest<Request & { id?: unknown }>();
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
-    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-    response.status(body.statusCode).json(body);
+    const { retryAfterSeconds = RETRY_AFTER_SECONDS, ...answer } = body;
+    if (answer.statusCode === HttpStatus.SERVICE_UNAVAILABLE) response.setHeader('Retry-After', String(retryAfterSeconds));
+    response.status(answer.statusCode).json(answer);
   }
 
   private toBody(exception: unknown, request: Request & { id?: unknown }): ErrorBody {
-    const domain = domainErrorOf(exception);
-    if (domain) return { statusCode: STATUS_BY_CATEGORY[domain.category], error: domain.code, message: domain.message };
+    const domain = domainErrorOf(exception) ?? (sqlStateOf(exception) === READ_ONLY_TRANSACTION ? new TenantWritesFrozen() : undefined);
+    if (domain) return { statusCode: STATUS_BY_CATEGORY[domain.category], error: domain.code, message: domain.message, retryAfterSeconds: domain.retryAfterSeconds };
     const parserStatus = (exception as { type?: string; status?: number }).type === 'entity.parse.failed' ? 400 : 0;
     if (parserStatus) return { statusCode: parserStatus, error: 'BAD_REQUEST', message: 'request body is not valid JSON' };
     if (exception instanceof HttpException) {
@@ -83,4 +90,11 @@ function domainErrorOf(exception: unknown): DomainError | undefined {
   if (exception instanceof DomainError) return exception;
   const driverError = typeof exception === 'object' && exception !== null ? (exception as { driverError?: unknown }).driverError : undefined;
   return driverError instanceof DomainError ? driverError : undefined;
+}
+
+function sqlStateOf(exception: unknown): string | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const driverError = (exception as { driverError?: { code?: unknown } }).driverError ?? exception;
+  const code = (driverError as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -3,7 +3,7 @@
 /** Tenant operations: the admin API (and the reconciler) adds one job per operation, named by its kind; the provisioning worker runs it. */
 export const TENANT_OPERATIONS_QUEUE = 'tenant-operations';
 
-export const OPERATION_KINDS = ['provision', 'deprovision', 'rotate_credentials', 'suspend', 'resume'] as const;
+export const OPERATION_KINDS = ['provision', 'deprovision', 'rotate_credentials', 'suspend', 'resume', 'move'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export interface TenantOperationJob {

@@ -17,6 +17,7 @@ import { onceUntilFailure } from './once-until-failure';
 import { privateDirectory, withPasswordFile } from './pg-dump-files';
 import { PgBouncerConsole } from './pgbouncer-console';
 import { POOLER_LOOKUP_ROLE, PoolerAuthLookup } from './pooler-auth-lookup';
+import { PostgresRelocation } from './postgres-relocation';
 import { PostgresTemplates } from './postgres-templates';
 import { scramVerifier } from './scram-verifier';
 import { TenantOwnership } from './tenant-ownership';
@@ -60,6 +61,7 @@ async function serialized<T>(client: Client | PoolClient, key: string, work: () 
 export class PostgresEngine implements TenantDatabaseEngine {
   readonly kind = 'postgres' as const;
   readonly fastPath: PostgresTemplates;
+  readonly relocation: PostgresRelocation;
   private readonly pool: Pool;
   private readonly timeouts: MigrationTimeouts;
   private readonly ownership: TenantOwnership;
@@ -73,6 +75,11 @@ export class PostgresEngine implements TenantDatabaseEngine {
     this.ownership = new TenantOwnership(this.pool);
     if (options.pooler?.authLookup) this.poolerLookup = new PoolerAuthLookup(this.pool);
     if (options.pooler?.adminUrl) this.poolerConsole = new PgBouncerConsole(options.pooler.adminUrl);
+    this.relocation = new PostgresRelocation(
+      this.pool,
+      (database) => this.urlFor(database),
+      (target, work) => this.inTenantDatabase(target, work),
+    );
     this.fastPath = new PostgresTemplates(this.pool, this.ownership, async (database) => void (await this.migrate(database)), CURRENT_TENANT_SCHEMA_VERSION);
   }
 

@@ -53,6 +53,10 @@ export class OperationEntity {
   @Column({ name: 'password_changed_at', type: 'timestamptz', nullable: true })
   passwordChangedAt: Date | null;
 
+  /** A cancel asked for (a move honours it until its switch, then refuses it). */
+  @Column({ name: 'cancel_requested_at', type: 'timestamptz', nullable: true })
+  cancelRequestedAt: Date | null;
+
   @Column({ name: 'requested_by', type: 'text' })
   requestedBy: string;
 

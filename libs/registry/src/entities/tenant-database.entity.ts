@@ -28,6 +28,10 @@ export class TenantDatabaseEntity implements TenantDatabaseLocation {
   @Column({ name: 'schema_version', type: 'text', nullable: true })
   schemaVersion: string | null;
 
+  /** Set while a switchover holds the tenant's writes (business services answer them 503); null otherwise. */
+  @Column({ name: 'writes_frozen_at', type: 'timestamptz', nullable: true })
+  writesFrozenAt: Date | null;
+
   /** When offboarding dropped the database; the record stays, as the tenant's does. */
   @Column({ name: 'dropped_at', type: 'timestamptz', nullable: true })
   droppedAt: Date | null;

@@ -113,4 +113,33 @@ export class OperationRepository {
       .limit(limit)
       .getMany();
   }
+
+  /**
+   * Asks an open operation to stop; refused (false) once it is finished or past the step named
+   * `pointOfNoReturn`, which `passPointOfNoReturn` records under the same row lock, so a cancel and
+   * a switch never both win.
+   */
+  async requestCancel(id: string, pointOfNoReturn: string): Promise<boolean> {
+    const result = await this.em.query<[unknown[], number]>(
+      `UPDATE operations SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
+        WHERE id = $1 AND status IN ('pending', 'running') AND NOT (checkpoints ? $2)`,
+      [id, pointOfNoReturn],
+    );
+    return result[1] > 0;
+  }
+
+  async cancelRequested(id: string): Promise<boolean> {
+    const rows = await this.em.query<Array<{ requested: boolean }>>(`SELECT cancel_requested_at IS NOT NULL AS requested FROM operations WHERE id = $1`, [id]);
+    return rows[0]?.requested ?? false;
+  }
+
+  /** False when a cancel came first; true when passed now or by an earlier run. */
+  async passPointOfNoReturn(id: string, step: string): Promise<boolean> {
+    const result = await this.em.query<[unknown[], number]>(
+      `UPDATE operations SET checkpoints = checkpoints || jsonb_build_object($2::text, 'passed'), updated_at = now()
+        WHERE id = $1 AND (cancel_requested_at IS NULL OR checkpoints ? $2)`,
+      [id, step],
+    );
+    return result[1] > 0;
+  }
 }

@@ -120,6 +120,32 @@ export class PoolRepository {
     );
   }
 
+  /**
+   * A second slot for a tenant about to move into `poolId`, counted on the pool while the tenant
+   * still holds its own: false when the pool is full. The move's switch hands it over
+   * (transferSlot), its rollback gives it back (releaseExtra).
+   */
+  async reserveExtra(poolId: string): Promise<boolean> {
+    const result = await this.em.query<[unknown[], number]>(`UPDATE database_pools SET used_slots = used_slots + 1 WHERE id = $1 AND used_slots < max_databases`, [
+      poolId,
+    ]);
+    return result[1] > 0;
+  }
+
+  async releaseExtra(poolId: string): Promise<void> {
+    await this.em.query(`UPDATE database_pools SET used_slots = used_slots - 1 WHERE id = $1 AND used_slots > 0`, [poolId]);
+  }
+
+  /** The tenant's slot moves to `poolId`, whose extra slot it already took: the old pool's is given back. */
+  async transferSlot(tenantId: string, poolId: string): Promise<void> {
+    await this.em.query(
+      `WITH held AS (SELECT id, slot_pool_id FROM tenants WHERE id = $1 AND slot_pool_id IS DISTINCT FROM $2 FOR UPDATE),
+            moved AS (UPDATE tenants t SET slot_pool_id = $2 FROM held WHERE t.id = held.id RETURNING held.slot_pool_id)
+       UPDATE database_pools p SET used_slots = p.used_slots - 1 FROM moved WHERE p.id = moved.slot_pool_id`,
+      [tenantId, poolId],
+    );
+  }
+
   /** Every pool, by name, with its usage split into placed databases and tenants waiting for placement. */
   async usage(): Promise<PoolUsage[]> {
     const placed: Array<{ pool_id: string; n: number }> = await this.em.query(

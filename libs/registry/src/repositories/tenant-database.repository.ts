@@ -1,3 +1,4 @@
+import type { PoolAddress } from '@tenantry/common';
 import { In, IsNull, type EntityManager } from 'typeorm';
 import { TenantDatabaseEntity } from '../entities/tenant-database.entity';
 
@@ -16,8 +17,8 @@ export class TenantDatabaseRepository {
     return tenantIds.length === 0 ? Promise.resolve([]) : this.repo.find({ where: { tenantId: In(tenantIds) } });
   }
 
-  async place(row: Omit<TenantDatabaseEntity, 'createdAt' | 'updatedAt' | 'secret' | 'schemaVersion' | 'droppedAt'>): Promise<void> {
-    await this.repo.insert({ ...row, secret: null, schemaVersion: null, droppedAt: null });
+  async place(row: Omit<TenantDatabaseEntity, 'createdAt' | 'updatedAt' | 'secret' | 'schemaVersion' | 'droppedAt' | 'writesFrozenAt'>): Promise<void> {
+    await this.repo.insert({ ...row, secret: null, schemaVersion: null, droppedAt: null, writesFrozenAt: null });
   }
 
   /** Idempotent: a retried drop keeps the time of the first. */
@@ -31,5 +32,20 @@ export class TenantDatabaseRepository {
 
   async setSchemaVersion(tenantId: string, schemaVersion: string): Promise<void> {
     await this.repo.update({ tenantId }, { schemaVersion });
+  }
+
+  /** Idempotent either way; the first freeze's time stays. */
+  async setWritesFrozen(tenantId: string, frozen: boolean): Promise<void> {
+    await this.em.query(
+      frozen
+        ? `UPDATE tenant_databases SET writes_frozen_at = coalesce(writes_frozen_at, now()), updated_at = now() WHERE tenant_id = $1`
+        : `UPDATE tenant_databases SET writes_frozen_at = NULL, updated_at = now() WHERE tenant_id = $1`,
+      [tenantId],
+    );
+  }
+
+  /** Points the tenant at its new database, writes open again; same login and secret. */
+  async relocate(tenantId: string, to: { poolId: string; address: PoolAddress; databaseName: string }): Promise<void> {
+    await this.repo.update({ tenantId }, { poolId: to.poolId, address: to.address, databaseName: to.databaseName, writesFrozenAt: null });
   }
 }

@@ -18,8 +18,8 @@ export interface TenantLease {
 
 interface PoolEntry {
   tenantId: string;
-  /** The protected secret it was opened with: a rotated credential opens a new pool. */
-  secret: string;
+  /** The protected secret and the database it was opened with: a rotated credential or a moved database opens a new pool. */
+  opensWith: string;
   ready: Promise<DataSource>;
   dataSource?: DataSource;
   leases: number;
@@ -61,7 +61,7 @@ export class TenantConnectionManager implements OnApplicationShutdown {
 
   async lease(tenant: ActiveTenant): Promise<TenantLease> {
     let entry = this.pools.get(tenant.tenantId);
-    if (entry && entry.secret !== tenant.database.secret) {
+    if (entry && entry.opensWith !== opensWith(tenant)) {
       this.retire(entry);
       entry = undefined;
     }
@@ -117,7 +117,7 @@ export class TenantConnectionManager implements OnApplicationShutdown {
   private open(tenant: ActiveTenant): PoolEntry {
     const entry: PoolEntry = {
       tenantId: tenant.tenantId,
-      secret: tenant.database.secret,
+      opensWith: opensWith(tenant),
       leases: 0,
       lastUsedAt: Date.now(),
       retired: false,
@@ -222,4 +222,8 @@ export class TenantConnectionManager implements OnApplicationShutdown {
     if (!dataSource.isInitialized) return undefined;
     return (dataSource.driver as unknown as { master?: CappedPool }).master;
   }
+}
+
+function opensWith({ database }: ActiveTenant): string {
+  return JSON.stringify([database.secret, database.host, database.port, database.name]);
 }

@@ -1,0 +1,227 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EngineRegistry, type TenantDatabaseEngine, type TenantDatabaseTarget } from '@tenantry/engines';
+import { movePlanOf, RegistryUnitOfWork, withinOneServer, type MoveEnd, type MovePlan } from '@tenantry/registry';
+import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { POINT_OF_NO_RETURN, relocationOf, SwitchCancelled, TenantSwitchover } from '../switchover/tenant-switchover';
+import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
+import { SagaRunner, type SagaOutcome } from './saga-runner';
+import { PermanentStepFailure, type SagaContext, type SagaStep } from './saga-step';
+
+const POLL_MS = 100;
+const PATH = 'path';
+const SLOT_RETURNED = 'target_slot_returned';
+// Steps at or after which the tenant's writes may be frozen (a rollback thaws them).
+const FROZEN_FROM = ['freeze', 'verify', POINT_OF_NO_RETURN];
+
+type Path = 'online' | 'offline';
+
+interface Ends {
+  plan: MovePlan;
+  source: TenantDatabaseTarget;
+  target: TenantDatabaseTarget;
+}
+
+/** One replication's objects (publication, subscription, slot) per move operation: a resumed step finds them by name. */
+function replicationName(operationId: string): string {
+  return `tenantry_move_${operationId.replace(/-/g, '')}`;
+}
+
+/**
+ * Moves a tenant's database to another pool. Within one server that is the registry's switch alone.
+ * To another PostgreSQL server: the target database gets the tenant's schema (as the source has it,
+ * whatever its version) and login, then the rows, kept in step by logical replication (online) or,
+ * where the source's wal_level is not logical, copied while the tenant is frozen (offline); then the
+ * switchover: freeze, caught up and checked, switch, invalidation. Replication objects go before the
+ * switch, so none is left to pin the source's WAL. Until the switch, a cancel or a failure rolls back:
+ * replication and the target database dropped, writes thawed, the target pool's slot given back,
+ * and the tenant serves from where it was all along.
+ */
+@Injectable()
+export class MoveSaga {
+  private readonly logger = new Logger(MoveSaga.name);
+  readonly steps: SagaStep[] = [
+    { name: 'prepare_target', run: (c) => this.unlessCancelled(c, (ends) => this.prepareTarget(c, ends)) },
+    { name: 'replicate', run: (c) => this.unlessCancelled(c, (ends) => this.replicate(c, ends)) },
+    { name: 'initial_copy', run: (c) => this.unlessCancelled(c, (ends) => this.initialCopy(c, ends)) },
+    { name: 'catch_up', run: (c) => this.unlessCancelled(c, (ends) => this.catchUp(c, ends)) },
+    { name: 'freeze', run: (c) => this.unlessCancelled(c, (ends) => this.freeze(c, ends)) },
+    { name: 'verify', run: (c) => this.unlessCancelled(c, (ends) => this.verify(c, ends)) },
+    { name: POINT_OF_NO_RETURN, run: (c) => this.switchover.switchTo(c.tenant, c.operation, movePlanOf(c.operation).to) },
+  ];
+
+  constructor(
+    private readonly runner: SagaRunner,
+    private readonly registry: RegistryUnitOfWork,
+    private readonly engines: EngineRegistry,
+    private readonly switchover: TenantSwitchover,
+    @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
+  ) {}
+
+  run(operationId: string, maxAttempts: number): Promise<SagaOutcome> {
+    return this.runner.run(operationId, this.steps, { maxAttempts, onFailed: (context) => this.rollBack(context) });
+  }
+
+  private async unlessCancelled(context: SagaContext, work: (ends: Ends) => Promise<unknown>): Promise<unknown> {
+    await this.throwIfCancelled(context);
+    const ends = this.endsOf(context);
+    return withinOneServer(ends.plan) ? 'one server: nothing to copy' : work(ends);
+  }
+
+  private async throwIfCancelled(context: SagaContext): Promise<void> {
+    if (await this.registry.repositories.operations.cancelRequested(context.operation.id)) throw new SwitchCancelled('cancelled on request');
+  }
+
+  private endsOf(context: SagaContext): Ends {
+    const plan = movePlanOf(context.operation);
+    if (!context.database) throw new PermanentStepFailure(`tenant ${context.tenant.code} has no database to move`);
+    const at = (end: MoveEnd): TenantDatabaseTarget => ({
+      tenantId: context.tenant.id,
+      tenantCode: context.tenant.code,
+      address: end.address,
+      databaseName: end.databaseName,
+      loginName: context.database!.loginName,
+    });
+    return { plan, source: at(plan.from), target: at(plan.to) };
+  }
+
+  private async enginesOf(ends: Ends): Promise<{ from: TenantDatabaseEngine; to: TenantDatabaseEngine }> {
+    const [from, to] = await Promise.all([this.engines.on(ends.source.address), this.engines.on(ends.target.address)]);
+    return { from, to };
+  }
+
+  private pathOf(context: SagaContext): Path {
+    const path = context.operation.checkpoints[PATH];
+    if (path !== 'online' && path !== 'offline') throw new PermanentStepFailure(`operation ${context.operation.id} has not chosen how to copy`);
+    return path;
+  }
+
+  /** The target database with the source's schema and the tenant's login and password; then how the rows will go, kept for the steps after. */
+  private async prepareTarget(context: SagaContext, ends: Ends): Promise<string> {
+    const { from, to } = await this.enginesOf(ends);
+    await to.createDatabase(ends.target);
+    await relocationOf(to).copySchema(ends.source, relocationOf(from), ends.target);
+    await to.ensureLogin(ends.target);
+    const secret = context.database?.secret;
+    if (!secret) throw new PermanentStepFailure(`tenant ${context.tenant.code} has no stored credentials to give its login on the target`);
+    await to.setLoginPassword(ends.target, await this.protector.unprotect(secret, context.tenant.id));
+    const path: Path = (await relocationOf(from).logicalReplicationAvailable()) ? 'online' : 'offline';
+    await this.registry.repositories.operations.saveCheckpoint(context.operation.id, PATH, path);
+    context.operation.checkpoints = { ...context.operation.checkpoints, [PATH]: path };
+    return path === 'online' ? 'online: logical replication' : "offline: the source's wal_level is not logical, rows copied while frozen";
+  }
+
+  private async replicate(context: SagaContext, ends: Ends): Promise<string | void> {
+    if (this.pathOf(context) === 'offline') return 'offline';
+    const { from, to } = await this.enginesOf(ends);
+    const name = replicationName(context.operation.id);
+    await relocationOf(from).publish(ends.source, name);
+    await relocationOf(to).subscribe(ends.target, name, relocationOf(from), ends.source);
+  }
+
+  private async initialCopy(context: SagaContext, ends: Ends): Promise<string | void> {
+    if (this.pathOf(context) === 'offline') return 'offline';
+    const { to } = await this.enginesOf(ends);
+    const name = replicationName(context.operation.id);
+    await this.waitFor(context, this.options.moveCopyTimeoutMs, 'the initial copy', () => relocationOf(to).initialCopyDone(ends.target, name));
+  }
+
+  /** Close enough behind that the freeze waits for little. */
+  private async catchUp(context: SagaContext, ends: Ends): Promise<string | void> {
+    if (this.pathOf(context) === 'offline') return 'offline';
+    const { from } = await this.enginesOf(ends);
+    const name = replicationName(context.operation.id);
+    await this.waitFor(context, this.options.moveCopyTimeoutMs, 'the catch-up', async () => {
+      const lag = await relocationOf(from).replicationLag(name);
+      if (lag === null) throw new PermanentStepFailure(`replication slot ${name} is gone from the source`);
+      return lag <= this.options.moveFreezeLagBytes;
+    });
+  }
+
+  private async freeze(_context: SagaContext, ends: Ends): Promise<void> {
+    await this.switchover.freeze(ends.source);
+  }
+
+  /**
+   * Frozen: the copy gets the last of the source's changes (or, offline, all its rows), then must
+   * agree with it table by table; the replication goes. Any failure here rolls back at once rather
+   * than being retried, so the tenant's writes are never held through a backoff.
+   */
+  private async verify(context: SagaContext, ends: Ends): Promise<string> {
+    const { from, to } = await this.enginesOf(ends);
+    const name = replicationName(context.operation.id);
+    try {
+      const deadline = Date.now() + this.options.moveFreezeTimeoutMs;
+      if (this.pathOf(context) === 'offline') {
+        await relocationOf(to).copyData(ends.source, relocationOf(from), ends.target);
+      } else {
+        const position = await relocationOf(from).currentPosition();
+        await this.waitFor(context, this.options.moveFreezeTimeoutMs, 'the last changes', () => relocationOf(from).replicatedTo(name, position));
+      }
+      const agreed = await this.switchover.verify(ends.source, ends.target, Math.max(0, deadline - Date.now()));
+      await relocationOf(to).dropSubscription(ends.target, name);
+      await relocationOf(from).dropPublication(ends.source, name);
+      return agreed;
+    } catch (error) {
+      if (error instanceof PermanentStepFailure) throw error;
+      throw new PermanentStepFailure(`while frozen: ${(error as Error).message}`);
+    }
+  }
+
+  /** Polls `done` until true; a cancel or the hang guard `timeoutMs` ends the wait. */
+  private async waitFor(context: SagaContext, timeoutMs: number, what: string, done: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let checkedCancel = Date.now();
+    while (!(await done())) {
+      if (Date.now() >= deadline) throw new PermanentStepFailure(`${what} did not finish within ${timeoutMs} ms`);
+      if (Date.now() - checkedCancel >= 1_000) {
+        await this.throwIfCancelled(context);
+        checkedCancel = Date.now();
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  /**
+   * Before the switch: replication dropped on both sides (the source's slot first of all: a target
+   * that cannot be reached does not keep it), writes thawed, the target's database and login dropped,
+   * its pool's slot given back once. Throws while the source cannot be reached, so the operation is
+   * tried again rather than left failed with the tenant frozen. After the switch there is nothing to undo.
+   */
+  private async rollBack(context: SagaContext): Promise<void> {
+    const r = this.registry.repositories;
+    const operation = (await r.operations.findById(context.operation.id)) ?? context.operation;
+    if (operation.checkpoints[POINT_OF_NO_RETURN]) return;
+    const ends = this.endsOf(context);
+    if (!withinOneServer(ends.plan)) {
+      const { from, to } = await this.enginesOf(ends);
+      const name = replicationName(operation.id);
+      await this.bestEffort(ends, 'dropping the subscription', () => relocationOf(to).dropSubscription(ends.target, name));
+      await relocationOf(from).dropPublication(ends.source, name);
+      const reached = [...operation.completedSteps.map((done) => done.step), operation.step ?? ''];
+      if (reached.some((step) => FROZEN_FROM.includes(step)) || (await r.databases.findByTenant(context.tenant.id))?.writesFrozenAt) {
+        await this.switchover.thaw(ends.source);
+      }
+      await this.bestEffort(ends, 'dropping the target database', async () => {
+        await to.dropDatabase(ends.target);
+        await to.dropLogin(ends.target);
+      });
+    }
+    await this.registry.transaction(async (tx) => {
+      const fresh = await tx.operations.findById(operation.id);
+      if (fresh?.checkpoints[SLOT_RETURNED]) return;
+      await tx.pools.releaseExtra(ends.plan.to.poolId);
+      await tx.operations.saveCheckpoint(operation.id, SLOT_RETURNED, 'yes');
+    });
+  }
+
+  /** What the target's side may leave behind when it cannot be reached: logged, never in the way of the tenant's return to its source. */
+  private async bestEffort(ends: Ends, what: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.warn({ tenant_id: ends.source.tenantId, err: error }, `rolling back a move: ${what} on ${ends.target.address.host}:${ends.target.address.port} failed`);
+    }
+  }
+}
