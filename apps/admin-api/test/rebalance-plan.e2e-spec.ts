@@ -3,9 +3,10 @@ import { startControlPlane, type ControlPlane } from '@tenantry/test-support';
 /**
  * GET /pools/rebalance-plan on the built admin API: the configured pool holds two tenants (its
  * capacity), a second pool on the same server holds none; a plan moves the youngest out until the
- * full pool is back under the threshold, and moves nothing itself.
+ * full pool is back under the threshold, and moves nothing itself; a run starts those moves through
+ * the move operation, no more at once than its cap.
  */
-describe('GET /pools/rebalance-plan', () => {
+describe('GET /pools/rebalance-plan and POST /pools/rebalance', () => {
   let plane: ControlPlane;
   let configured: { name: string; server: string; host: string; port: number };
 
@@ -14,7 +15,7 @@ describe('GET /pools/rebalance-plan', () => {
     await plane.provision('older');
     await plane.provision('younger');
     configured = (await plane.admin('GET', '/pools')).body.find((pool: { databases: number }) => pool.databases === 2);
-    const spare = await plane.admin('PUT', '/pools/rebalance-spare', { engine: 'postgres', host: configured.host, port: configured.port, maxDatabases: 4 });
+    const spare = await plane.admin('PUT', '/pools/rebalance-spare', { engine: 'postgres', host: configured.host, port: configured.port, maxDatabases: 10 });
     expect(spare.status).toBe(200);
   });
 
@@ -61,5 +62,27 @@ describe('GET /pools/rebalance-plan', () => {
     expect((await plane.admin('GET', '/pools/rebalance-plan', undefined, null)).status).toBe(401);
     const tenant = (await plane.admin('GET', '/tenants/older')).body;
     expect((await plane.admin('GET', '/pools/rebalance-plan', undefined, await plane.tenantToken(tenant.id))).status).toBe(403);
+  });
+
+  it('runs a plan through the move operation, starting no more moves than the cap and deferring the rest to a later call', async () => {
+    expect((await plane.admin('POST', '/pools/rebalance', { concurrency: 0 })).status).toBe(400);
+    expect((await plane.admin('POST', '/pools/rebalance', { threshold: 40 }, null)).status).toBe(401);
+
+    // 40% of 2 is 0.8: both tenants must go, one at a time.
+    const first = await plane.admin('POST', '/pools/rebalance', { threshold: 40, concurrency: 1 });
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ thresholdPercent: 40, concurrency: 1, movesUnderWay: 0, refused: [], unresolved: [] });
+    expect(first.body.started.map((move: { tenant: { code: string } }) => move.tenant.code)).toEqual(['younger']);
+    expect(first.body.deferred.map((move: { tenant: { code: string } }) => move.tenant.code)).toEqual(['older']);
+    expect((await plane.waitForOperation(first.body.started[0].operation.id)).status).toBe('succeeded');
+
+    const second = await plane.admin('POST', '/pools/rebalance', { threshold: 40, concurrency: 1 });
+    expect(second.body.started.map((move: { tenant: { code: string } }) => move.tenant.code)).toEqual(['older']);
+    expect((await plane.waitForOperation(second.body.started[0].operation.id)).status).toBe('succeeded');
+
+    const pools = (await plane.admin('GET', '/pools')).body;
+    expect(pools.find((pool: { name: string }) => pool.name === configured.name)).toMatchObject({ databases: 0 });
+    expect(pools.find((pool: { name: string }) => pool.name === 'rebalance-spare')).toMatchObject({ databases: 2 });
+    expect((await plane.admin('POST', '/pools/rebalance', { threshold: 40 })).body).toMatchObject({ moves: [], started: [], deferred: [] });
   });
 });

@@ -1,11 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { PoolUsage } from '@tenantry/registry';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { PlatformAdmin } from '../auth/platform-admin.decorator';
 import type { Actor } from '../tenants/actor';
 import { PoolNameParam } from './dto/pool-name.param';
 import { RebalancePlanQuery } from './dto/rebalance-plan.query';
+import { RebalanceRunDto } from './dto/rebalance-run.dto';
 import { RegisterPoolDto } from './dto/register-pool.dto';
 import { PoolsService } from './pools.service';
 import { RebalanceService } from './rebalance.service';
@@ -49,6 +50,17 @@ export class PoolsController {
   })
   rebalancePlan(@Query() { threshold }: RebalancePlanQuery) {
     return this.rebalance.plan(threshold);
+  }
+
+  @Post('rebalance')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({
+    description:
+      'The plan, and the move operations started for it while fewer than `concurrency` moves are under way across the fleet (`started`); the rest is `deferred` to a later call, and `refused` says which moves the move operation turned down and why.',
+  })
+  @ApiConflictResponse({ description: 'Another rebalance is starting its moves at this moment.' })
+  runRebalance(@Body() { threshold, concurrency }: RebalanceRunDto, @CurrentActor() actor: Actor) {
+    return this.rebalance.run(actor, threshold, concurrency);
   }
 
   @Put(':name')

@@ -36,11 +36,12 @@ describe('FleetFillRepository: the figures of a rebalance plan, one query per ta
     await tenant('paused', 'cool', { status: 'suspended' });
   });
 
-  it('reads every server and pool with its used slots (admitted tenants not placed yet included) in two queries', async () => {
+  it('reads every server and pool with its used slots (admitted tenants not placed yet included) in three queries (servers, pools, moves)', async () => {
     const query = jest.spyOn(db.dataSource.manager, 'query');
     try {
       const fleet = await db.registry.repositories.fill.fleet();
-      expect(query).toHaveBeenCalledTimes(2);
+      expect(query).toHaveBeenCalledTimes(3);
+      expect(fleet.movesUnderWay).toBe(0);
       expect(fleet.pools.map(({ name, used, maxDatabases, dedicated }) => ({ name, used, maxDatabases, dedicated }))).toEqual([
         { name: 'cool', used: 1, maxDatabases: 10, dedicated: false },
         { name: 'hot', used: 4, maxDatabases: 4, dedicated: false },
@@ -81,5 +82,17 @@ describe('FleetFillRepository: the figures of a rebalance plan, one query per ta
       'old1: hot@fill-1 -> cool@fill-2',
     ]);
     expect(plan.unresolved).toEqual([]);
+  });
+
+  it('counts a move under way out of its source pool (its target counts it already) and leaves its tenant out of the movable ones', async () => {
+    const { fill, operations, tenants } = db.registry.repositories;
+    const before = await fill.fleet();
+    const hot = before.pools.find((pool) => pool.name === 'hot')!;
+    const old1 = (await tenants.findByCode('old1'))!;
+    await operations.insert({ tenantId: old1.id, kind: 'move', requestedBy: 'test', params: { pool: 'cool', from: { poolId: hot.id }, to: { poolId: 'elsewhere' } } });
+    const during = await fill.fleet();
+    expect(during.movesUnderWay).toBe(1);
+    expect(during.pools.find((pool) => pool.name === 'hot')?.used).toBe(hot.used - 1);
+    expect((await fill.movableTenants([hot.id])).map((t) => t.code)).toEqual(['old2']);
   });
 });
