@@ -24,4 +24,12 @@ describe('admin API settings', () => {
     expect(admission({ AZURE_SQL_AUTH: 'entra' }).engines).toEqual(['postgres', 'azure-sql']);
     expect(() => admission({ AZURE_SQL_AUTH: 'sql' })).toThrow(/AZURE_SQL_ADMIN_LOGIN and AZURE_SQL_ADMIN_PASSWORD: are required/);
   });
+
+  it('rebalances above 80% with 2 moves at once unless told otherwise, and takes only whole numbers in range', () => {
+    const rebalance = (env: Record<string, string>) => loadSettings(adminApiSettings, { ...local, ...env }).rebalance;
+    expect(rebalance({})).toEqual({ thresholdPercent: 80, concurrentMoves: 2 });
+    expect(rebalance({ REBALANCE_FILL_PERCENT: '65', REBALANCE_CONCURRENT_MOVES: '5' })).toEqual({ thresholdPercent: 65, concurrentMoves: 5 });
+    for (const bad of ['0', '101', '72.5', 'most']) expect(() => rebalance({ REBALANCE_FILL_PERCENT: bad })).toThrow(/REBALANCE_FILL_PERCENT/);
+    for (const bad of ['0', '51', '1.5']) expect(() => rebalance({ REBALANCE_CONCURRENT_MOVES: bad })).toThrow(/REBALANCE_CONCURRENT_MOVES/);
+  });
 });

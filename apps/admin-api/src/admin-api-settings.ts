@@ -66,6 +66,25 @@ const admissionSettings = mapSettings(
   ({ catalogue, engines }): AdmissionOptions => ({ catalogue, engines: configuredEngineKinds(engines) }),
 );
 
+/** Rebalancing's defaults, when a request names none: the fill above which a pool or server has tenants moved out, and how many moves may run at once. */
+export interface RebalanceOptions {
+  thresholdPercent: number;
+  concurrentMoves: number;
+}
+
+export const REBALANCE_OPTIONS = Symbol('REBALANCE_OPTIONS');
+
+/** Each move holds a worker slot and copies a database for a while: past a few dozen at once the fleet's servers, not the cap, set the pace. */
+export const MAX_CONCURRENT_MOVES = 50;
+
+const rebalanceSettings = defineSettings({
+  variables: {
+    REBALANCE_FILL_PERCENT: z.coerce.number().int('must be a whole percentage').min(1).max(100).default(80),
+    REBALANCE_CONCURRENT_MOVES: z.coerce.number().int().min(1).max(MAX_CONCURRENT_MOVES).default(2),
+  },
+  build: (e): RebalanceOptions => ({ thresholdPercent: e.REBALANCE_FILL_PERCENT, concurrentMoves: e.REBALANCE_CONCURRENT_MOVES }),
+});
+
 /** Everything the admin API reads, each lib's slice under its name: main.ts loads it once. */
 export const adminApiSettings = combineSettings({
   environment: environmentSettings,
@@ -79,6 +98,7 @@ export const adminApiSettings = combineSettings({
   auth: authSettings,
   secrets: secretsSettings,
   admission: admissionSettings,
+  rebalance: rebalanceSettings,
   http: adminHttpSettings,
 });
 

@@ -5,7 +5,7 @@ import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY, RedisModule } f
 import { DataKeyDirectory, OperationQueueModule, RegistryModule, RETENTION_OPTIONS } from '@tenantry/registry';
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
-import { ADMISSION_OPTIONS, TENANTRY_ENVIRONMENT, type AdminApiSettings } from './admin-api-settings';
+import { ADMISSION_OPTIONS, type AdminApiSettings, REBALANCE_OPTIONS, TENANTRY_ENVIRONMENT } from './admin-api-settings';
 import { HealthController } from './health/health.controller';
 import { FleetMetrics } from './metrics/fleet-metrics';
 import { MetricsController } from './metrics/metrics.controller';
@@ -14,6 +14,7 @@ import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
 import { PoolsController } from './pools/pools.controller';
 import { PoolsService } from './pools/pools.service';
+import { RebalanceService } from './pools/rebalance.service';
 import { RestoresController } from './restores/restores.controller';
 import { RestoresService } from './restores/restores.service';
 import { ServersController } from './servers/servers.controller';
@@ -51,6 +52,7 @@ export class AdminApiModule {
       providers: [
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('admin-api') },
         { provide: ADMISSION_OPTIONS, useValue: settings.admission },
+        { provide: REBALANCE_OPTIONS, useValue: settings.rebalance },
         FleetMetrics,
         TenantsService,
         RestoresService,
@@ -58,6 +60,7 @@ export class AdminApiModule {
         { provide: TENANTRY_ENVIRONMENT, useValue: settings.environment },
         OperationsService,
         PoolsService,
+        RebalanceService,
         ServersService,
       ],
     };

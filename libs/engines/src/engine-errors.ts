@@ -57,3 +57,13 @@ export class RestoreUnsupported extends DomainError {
   readonly code = 'RESTORE_UNSUPPORTED';
   readonly category = 'invalid';
 }
+
+/**
+ * A move the engine cannot make the way it was asked: in place to a pool of another server (the
+ * database has to be copied or replicated there), or as a replica on its own server (it moves in
+ * place there); the message says which way fits.
+ */
+export class UnsupportedMove extends DomainError {
+  readonly code = 'UNSUPPORTED_MOVE';
+  readonly category = 'conflict';
+}

@@ -1,4 +1,4 @@
-import type { EngineKind, TenantDatabaseLocation } from '@tenantry/common';
+import type { EngineKind, PoolAddress, TenantDatabaseLocation } from '@tenantry/common';
 import type { RelocationEngine } from './relocation-engine';
 
 export type BackupMode = 'dump' | 'point-in-time';
@@ -84,8 +84,16 @@ export interface TenantDatabaseEngine {
   schemaVersionAsTenant(target: TenantDatabaseTarget, password: string): Promise<string | null>;
   /** The tenant's login may no longer connect to this one database, and its sessions there end; returns how many ended. */
   closeDatabase(target: TenantDatabaseTarget): Promise<number>;
+  /**
+   * Moves the tenant's database into pool `to` of the same server, online and in place, and returns
+   * once it is there (at once when it already is). A pool of another server is UnsupportedMove: the
+   * database has to be copied there (`replication` where the engine keeps live replicas).
+   */
+  moveToPool(target: TenantDatabaseTarget, to: PoolAddress): Promise<void>;
   /** Engines that can clone a pre-migrated template or hand out warm spares; absent where they cannot. */
   readonly fastPath?: FastPathEngine;
+  /** Engines that move a database to another server as a live replica they then promote (Azure SQL); absent where the move is a copy. */
+  readonly replication?: ReplicationEngine;
   /** Engines that copy a tenant database to another of their servers and check the copy (PostgreSQL). */
   readonly relocation?: RelocationEngine;
   close(): Promise<void>;
@@ -113,4 +121,21 @@ export interface FastPathEngine {
   claimSpare(target: TenantDatabaseTarget, env: string): Promise<boolean>;
   refillSpares(env: string, size: number): Promise<number>;
   spareCount(env: string): Promise<number>;
+}
+
+/**
+ * A database's move to another server by the engine's own replication: `replica` is the same tenant
+ * database (same name, login and contents) placed in a pool of another server of the engine. Until
+ * promoteReplica, the source serves alone and the move is undone by dropping the replica
+ * (dropDatabase(replica)); both steps are idempotent, so a resumed move converges.
+ */
+export interface ReplicationEngine {
+  /** Creates the replica (or finds the one an earlier attempt made) and returns once it has caught up with the source. */
+  startReplica(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void>;
+  /**
+   * The cut-over: makes the replica the primary with nothing lost (the source turns read-only at
+   * that moment, so writes are refused until routing follows), then ends the link so that both stand
+   * alone. The source stays, for the retention the caller keeps, and is removed with dropDatabase.
+   */
+  promoteReplica(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void>;
 }

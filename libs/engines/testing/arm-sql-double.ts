@@ -14,6 +14,8 @@ import {
   exportResult,
   noSuchDatabaseToDelete,
   operationInProgress,
+  replicationLink,
+  replicationLinkOperationAccepted,
   SPEC_API_VERSION,
   SPEC_ERRORS,
   serverFull,
@@ -35,10 +37,26 @@ export interface DoubleDatabase extends DatabaseView {
   /** The id of the creation running on it, whose end a GET of the database may see (locationOnly). */
   creation?: string;
   /** The operation running on it, if any: ARM answers 409 ConflictingDatabaseOperation to another. */
-  busy?: 'create' | 'delete';
+  busy?: 'create' | 'delete' | 'update';
   exporting?: boolean;
   /** A status it moves to after that many GETs (a creation someone else started, a database failing). */
   becomes?: { status: DatabaseStatus; afterGets: number };
+}
+
+/**
+ * An active geo-replication link between a primary and its geo-secondary on another server (ids as
+ * the databases', lowercased): SEEDING for `seedingReads` reads of it once the secondary exists, then
+ * CATCH_UP; a planned failover swaps the roles, a delete leaves both databases on their own.
+ */
+export interface DoubleLink {
+  id: string;
+  primary: string;
+  secondary: string;
+  state: 'SEEDING' | 'CATCH_UP';
+  seedingReadsLeft: number;
+  startTime: string;
+  /** A failover or delete of the link runs. */
+  busy?: 'failover' | 'delete';
 }
 
 /** One request as ARM saw it, with its arrival time and the status it was answered. */
@@ -96,6 +114,8 @@ export interface ArmSqlDouble {
   /** Every way a request broke the API contract (wrong api-version, malformed body); each was answered 400. */
   violations: string[];
   databases: Map<string, DoubleDatabase>;
+  /** Active geo-replication links by link id. */
+  links: Map<string, DoubleLink>;
   /** Private endpoint connections of servers and storage accounts; an export with networkIsolation waits on its two. */
   privateLink: PrivateLinkDouble;
   /** Blob URIs the Import/Export service wrote. */
@@ -129,8 +149,11 @@ interface Operation {
 }
 
 const DATABASE_PATH = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Sql\/servers\/([^/]+)\/databases\/([^/]+?)(\/export)?$/i;
+// Replication links' operations are followed under the subscription alone (examples/ReplicationLinkFailover.json).
 const OPERATION_PATH =
-  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Sql\/locations\/[^/]+\/(databaseAzureAsyncOperation|databaseOperationResults|importExportOperationResults)\/([^/]+)$/i;
+  /^\/subscriptions\/[^/]+(?:\/resourceGroups\/[^/]+)?\/providers\/Microsoft\.Sql\/locations\/[^/]+\/(databaseAzureAsyncOperation|databaseOperationResults|importExportOperationResults|replicationLinksOperationResults)\/([^/]+)$/i;
+const LINK_PATH =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Sql\/servers\/[^/]+\/databases\/[^/]+\/replicationLinks(?:\/([^/]+?)(\/failover)?)?$/i;
 
 /**
  * Token buckets on the double's clock: `take` spends a token, or says in how many of the double's
@@ -180,6 +203,8 @@ export interface ArmSqlDoubleOptions {
   serverMaxDatabases?: number;
   /** A database PUT's 202 carries Location only, all the spec declares (no Azure-AsyncOperation); needs operationSeconds, after which a GET shows the database Online. */
   locationOnly?: boolean;
+  /** Reads of a new geo-replication link that still find it SEEDING (default 1). */
+  seedingReads?: number;
 }
 
 export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Promise<ArmSqlDouble> {
@@ -194,6 +219,8 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
   const calls: ArmCall[] = [];
   const violations: string[] = [];
   const databases = new Map<string, DoubleDatabase>();
+  const links = new Map<string, DoubleLink>();
+  const seedingReads = options.seedingReads ?? 1;
   const blobs = new Set<string>();
   const operations = new Map<string, Operation>();
   const faults: ArmFault[] = [];
@@ -209,21 +236,25 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
     return armError(400, code, problem);
   }
 
+  /** A database operation is followed under its resource group; a replication link's under the subscription, at replicationLinksOperationResults. */
   function start(
     address: DatabaseAddress,
     location: string,
     finish: Operation['finish'],
+    ofDatabase = true,
   ): { id: string; urls: { location: string; azureAsyncOperation: string }; base: string } {
     const id = randomUUID();
     const endsAt = options.operationSeconds === undefined ? undefined : clock() + options.operationSeconds;
     operations.set(id, { pollsLeft: pollsBeforeDone, endsAt, outcome: nextOutcome, finish });
     nextOutcome = { status: 'Succeeded' };
-    const base = `${http.url}/subscriptions/${address.subscriptionId}/resourceGroups/${address.resourceGroup}/providers/Microsoft.Sql/locations/${location}`;
+    const group = ofDatabase ? `/resourceGroups/${address.resourceGroup}` : '';
+    const base = `${http.url}/subscriptions/${address.subscriptionId}${group}/providers/Microsoft.Sql/locations/${location}`;
     const query = `?api-version=${SPEC_API_VERSION}`;
+    const results = ofDatabase ? 'databaseOperationResults' : 'replicationLinksOperationResults';
     return {
       id,
       base,
-      urls: { location: `${base}/databaseOperationResults/${id}${query}`, azureAsyncOperation: `${base}/databaseAzureAsyncOperation/${id}${query}` },
+      urls: { location: `${base}/${results}/${id}${query}`, azureAsyncOperation: `${base}/databaseAzureAsyncOperation/${id}${query}` },
     };
   }
 
@@ -244,16 +275,21 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
     return asyncOperationStatus(id, outcome.status, { code: outcome.code, message: SPEC_ERRORS[outcome.code][1] });
   }
 
+  function poolNotOnServer(poolId: string, address: DatabaseAddress): string | undefined {
+    const pool = parseElasticPoolId(poolId);
+    const same =
+      pool.subscriptionId === address.subscriptionId && pool.resourceGroup.toLowerCase() === address.resourceGroup.toLowerCase() && pool.server === address.server;
+    return same ? undefined : `elastic pool ${poolId} is not on server ${address.server}`;
+  }
+
   function checkDatabaseBody(body: unknown, address: DatabaseAddress): string | undefined {
     const input = body as
       { location?: unknown; tags?: Record<string, unknown>; sku?: { name?: unknown }; properties?: { elasticPoolId?: unknown; maxSizeBytes?: unknown } } | undefined;
     if (typeof input?.location !== 'string' || input.location.length === 0) return 'PUT database: body.location is required';
     const poolId = input.properties?.elasticPoolId;
     if (typeof poolId !== 'string') return 'PUT database: body.properties.elasticPoolId is required';
-    const pool = parseElasticPoolId(poolId);
-    if (pool.subscriptionId !== address.subscriptionId || pool.resourceGroup.toLowerCase() !== address.resourceGroup.toLowerCase() || pool.server !== address.server) {
-      return `PUT database: elastic pool ${poolId} is not on server ${address.server}`;
-    }
+    const notOnServer = poolNotOnServer(poolId, address);
+    if (notOnServer) return `PUT database: ${notOnServer}`;
     // Database.sku: with an elastic pool only the name "ElasticPool" (ElasticPoolSkuCombinationInvalid).
     if (input.sku !== undefined && input.sku.name !== 'ElasticPool') return 'PUT database: a database in an elastic pool takes no sku but ElasticPool';
     // DatabaseProperties.maxSizeBytes: integer, int64.
@@ -334,8 +370,118 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
     const database = databases.get(key(id));
     if (!database) return;
     databases.delete(key(id));
+    // A geo-secondary dropped takes its link with it.
+    for (const link of linksOf(id)) links.delete(link.id);
     bump(serverCounts, key(serverOf(database.id)), -1);
     bump(poolCounts, database.elasticPoolId && key(database.elasticPoolId), -1);
+  }
+
+  const linksOf = (id: string) => [...links.values()].filter((link) => link.primary === key(id) || link.secondary === key(id));
+
+  /** The link as database `id` sees it; a read of a seeding link counts towards its catching up. */
+  function linkSeenFrom(link: DoubleLink, id: string): Record<string, unknown> {
+    if (link.state === 'SEEDING' && --link.seedingReadsLeft < 0) link.state = 'CATCH_UP';
+    const partner = databases.get(link.primary === key(id) ? link.secondary : link.primary);
+    return replicationLink({
+      databaseId: (databases.get(key(id)) as DoubleDatabase).id,
+      partnerDatabaseId: partner?.id ?? '',
+      partnerLocation: partner?.location ?? '',
+      linkId: link.id,
+      role: link.primary === key(id) ? 'Primary' : 'Secondary',
+      replicationState: link.state,
+      percentComplete: link.state === 'CATCH_UP' ? 100 : 0,
+      startTime: link.startTime,
+    });
+  }
+
+  /**
+   * ReplicationLinks.json: list and get the links of a database; fail over to the database it is
+   * called on, which must be the link's secondary and caught up (a planned failover: the roles swap,
+   * the old primary turns secondary); delete the link, after which both databases stand alone.
+   */
+  function answerLink(call: ArmCall, url: URL, databaseId: string, linkId: string | undefined, failover: boolean): ArmAnswer {
+    const existing = databases.get(key(databaseId));
+    if (!existing) return specError('ResourceNotFound');
+    if (!linkId) {
+      if (call.method !== 'GET') return armError(405, 'MethodNotAllowed', call.method);
+      return { status: 200, body: { value: linksOf(databaseId).map((link) => linkSeenFrom(link, databaseId)) } };
+    }
+    const link = links.get(linkId.toLowerCase());
+    if (!link || (link.primary !== key(databaseId) && link.secondary !== key(databaseId))) return specError('ResourceNotFound');
+    const address = { subscriptionId: /^\/subscriptions\/([^/]+)/i.exec(call.path)?.[1] ?? '', resourceGroup: '', server: '' };
+    // A failover or delete of the link runs as an operation; at its end each database shows the role it is left with.
+    const operate = (kind: 'failover' | 'delete', end: (succeeded: boolean) => ArmAnswer): ArmAnswer => {
+      link.busy = kind;
+      const { urls } = start(
+        address,
+        existing.location,
+        (succeeded) => {
+          link.busy = undefined;
+          const answer = end(succeeded);
+          for (const id of [link.primary, link.secondary]) {
+            const database = databases.get(id);
+            if (database) database.secondaryType = links.has(link.id) && id === link.secondary ? 'Geo' : undefined;
+          }
+          return answer;
+        },
+        false,
+      );
+      return replicationLinkOperationAccepted(urls.location, retryAfterSeconds);
+    };
+    if (failover) {
+      if (call.method !== 'POST') return armError(405, 'MethodNotAllowed', call.method);
+      if (link.secondary !== key(databaseId)) return specError('GeoReplicationDatabaseNotSecondary');
+      if (link.busy || link.state !== 'CATCH_UP') return specError('IncorrectReplicationLinkState');
+      return operate('failover', (succeeded) => {
+        if (succeeded) [link.primary, link.secondary] = [link.secondary, link.primary];
+        return { status: 200, body: linkSeenFrom(link, databaseId) };
+      });
+    }
+    switch (call.method) {
+      case 'GET':
+        return { status: 200, body: linkSeenFrom(link, databaseId) };
+      case 'DELETE':
+        if (link.busy) return specError('IncorrectReplicationLinkState');
+        return operate('delete', (succeeded) => {
+          if (succeeded) links.delete(link.id);
+          return { status: 200 };
+        });
+      default:
+        return armError(405, 'MethodNotAllowed', `${call.method} ${url.pathname}`);
+    }
+  }
+
+  /**
+   * Databases_Update (PATCH) with another elasticPoolId of the same server: Azure's online move
+   * between pools. 202 with the operation's URLs; the database stays Online in its old pool while it
+   * runs and is in the new one when it ends; a full target pool is refused at once (400
+   * ElasticPoolDatabaseCountOverLimit), as a creation in it is.
+   */
+  function answerPoolMove(call: ArmCall, address: DatabaseAddress, existing: DoubleDatabase | undefined): ArmAnswer {
+    const body = call.body as { properties?: Record<string, unknown> } | undefined;
+    const properties = Object.keys(body?.properties ?? {});
+    if (properties.length !== 1 || properties[0] !== 'elasticPoolId') return refuse('PATCH database: the double models a change of properties.elasticPoolId only');
+    const elasticPoolId = body?.properties?.elasticPoolId;
+    if (typeof elasticPoolId !== 'string') return refuse('PATCH database: properties.elasticPoolId must be a string');
+    const problem = poolNotOnServer(elasticPoolId, address);
+    if (problem) return refuse(`PATCH database: ${problem}`);
+    if (!existing) return specError('ResourceNotFound');
+    if (existing.busy) return specError('ConflictingDatabaseOperation');
+    if (linksOf(existing.id).some((link) => link.busy)) return specError('UpdateNotAllowedIfGeoDrOperationInProgress');
+    if (existing.elasticPoolId && key(existing.elasticPoolId) === key(elasticPoolId)) return database(existing);
+    const limit = poolLimits.get(key(elasticPoolId));
+    if (limit !== undefined && inPool(elasticPoolId) >= limit) return specError('ElasticPoolDatabaseCountOverLimit');
+    existing.busy = 'update';
+    const { urls } = start(address, existing.location, (succeeded) => {
+      existing.busy = undefined;
+      if (succeeded) {
+        bump(poolCounts, existing.elasticPoolId && key(existing.elasticPoolId), -1);
+        bump(poolCounts, key(elasticPoolId), 1);
+        existing.elasticPoolId = elasticPoolId;
+      }
+      return database(existing);
+    });
+    return databaseOperationAccepted(urls, 'UpdateLogicalDatabase', retryAfterSeconds);
   }
 
   const onServer = (id: string) => serverCounts.get(key(serverOf(id))) ?? 0;
@@ -402,6 +548,9 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
     const polled = OPERATION_PATH.exec(call.path);
     if (polled) return call.method === 'GET' ? poll(polled[1], polled[2]) : armError(405, 'MethodNotAllowed', call.method);
 
+    const linked = LINK_PATH.exec(call.path);
+    if (linked) return answerLink(call, url, call.path.slice(0, call.path.search(/\/replicationLinks/i)), linked[1], Boolean(linked[2]));
+
     const addressed = DATABASE_PATH.exec(call.path);
     if (!addressed) return armError(404, 'InvalidResourceType', `no such path ${call.path}`);
     const [, subscriptionId, resourceGroup, server, name, isExport] = addressed;
@@ -437,8 +586,22 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
         const problem = checkDatabaseBody(call.body, address);
         if (problem) return refuse(problem);
         if (existing?.busy) return specError('ConflictingDatabaseOperation');
-        const body = call.body as { location: string; tags: Record<string, string>; properties: { elasticPoolId: string; maxSizeBytes?: number } };
-        const { elasticPoolId, maxSizeBytes } = body.properties;
+        const body = call.body as {
+          location: string;
+          tags: Record<string, string>;
+          properties: { elasticPoolId: string; maxSizeBytes?: number; createMode?: string; sourceDatabaseId?: string };
+        };
+        const { elasticPoolId, maxSizeBytes, createMode, sourceDatabaseId } = body.properties;
+        const source = createMode === 'Secondary' ? databases.get(key(String(sourceDatabaseId))) : undefined;
+        if (createMode === 'Secondary') {
+          if (typeof sourceDatabaseId !== 'string') return refuse('PUT database: createMode Secondary needs properties.sourceDatabaseId');
+          if (!source || source.busy === 'create') return specError('SourceDatabaseNotFound');
+          if (source.name.toLowerCase() !== name.toLowerCase()) return specError('ReplicationSourceAndTargetMustHaveSameName');
+          if (key(serverOf(source.id)) === key(serverOf(id))) return specError('ReplicationSourceAndTargetMustBeInDifferentServers');
+          if (existing) return specError('RemoteDatabaseExists');
+        } else if (createMode !== undefined && createMode !== 'Default') {
+          return refuse(`PUT database: the double models createMode Default and Secondary, not ${createMode}`);
+        }
         if (existing) {
           // Databases_CreateOrUpdate on an existing database: 200 "Successfully updated the database."
           if (!existing.elasticPoolId || key(existing.elasticPoolId) !== key(elasticPoolId)) {
@@ -458,12 +621,27 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
           // A creation that failed or was canceled is rolled back: the database is gone.
           if (!succeeded) removeDatabase(id);
           Object.assign(created, { status: 'Online', busy: undefined });
+          // A geo-secondary is Online once it exists, and seeds from its primary for a while after (its link says how far).
+          if (succeeded && source) {
+            created.secondaryType = 'Geo';
+            const link = {
+              id: randomUUID(),
+              primary: key(source.id),
+              secondary: key(id),
+              state: 'SEEDING' as const,
+              seedingReadsLeft: seedingReads,
+              startTime: new Date().toISOString(),
+            };
+            links.set(link.id, link);
+          }
           return database(created);
         });
         created.creation = operationId;
         const accepted = options.locationOnly ? { location: urls.location } : urls;
         return databaseOperationAccepted(accepted, 'CreateLogicalDatabase', retryAfterSeconds);
       }
+      case 'PATCH':
+        return answerPoolMove(call, address, existing);
       case 'DELETE': {
         if (!existing) return noSuchDatabaseToDelete;
         if (existing.busy) return specError('ConflictingDatabaseOperation');
@@ -492,6 +670,7 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
     calls,
     violations,
     databases,
+    links,
     privateLink,
     blobs,
     fail: (fault) => faults.push(fault),

@@ -44,6 +44,15 @@ export const SPEC_ERRORS = {
   BlobAlreadyExist: [400, 'ImportExport operation failed because the storage blob is already exists'],
   ImportExportJobError: [400, 'The ImportExport operation has failed.'],
   DatabaseDoesNotExist: [404, 'User has specified a database name that does not exist on this server instance.'],
+  // Databases_CreateOrUpdate with createMode Secondary (active geo-replication)
+  SourceDatabaseNotFound: [400, 'The source database does not exist.'],
+  ReplicationSourceAndTargetMustHaveSameName: [400, 'The replication source and target databases must have the same name.'],
+  ReplicationSourceAndTargetMustBeInDifferentServers: [400, 'The replication source and target databases must be in different logical servers.'],
+  RemoteDatabaseExists: [409, 'The destination database name already exists on the destination server.'],
+  UpdateNotAllowedIfGeoDrOperationInProgress: [400, 'The operation is disallowed because copy or failover operation for the database is currently in progress.'],
+  // ReplicationLinks.json: ReplicationLinks_Failover and _Delete
+  GeoReplicationDatabaseNotSecondary: [400, 'The operation expects the database to be a replication target.'],
+  IncorrectReplicationLinkState: [400, 'The operation expects the database to be in an expected state on the replication link.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type SpecErrorCode = keyof typeof SPEC_ERRORS;
@@ -73,7 +82,11 @@ export interface OperationUrls {
  * operation ({"operation":"CreateLogicalDatabase"|"DropLogicalDatabase","startTime":…}). Azure SQL sent
  * Retry-After: 0 there; RPC: "Retry-After … minimum of 10 seconds and a maximum of 10 minutes".
  */
-export function databaseOperationAccepted(urls: OperationUrls, operation: 'CreateLogicalDatabase' | 'DropLogicalDatabase', retryAfterSeconds: number): ArmAnswer {
+export function databaseOperationAccepted(
+  urls: OperationUrls,
+  operation: 'CreateLogicalDatabase' | 'DropLogicalDatabase' | 'UpdateLogicalDatabase',
+  retryAfterSeconds: number,
+): ArmAnswer {
   return {
     status: 202,
     headers: {
@@ -111,6 +124,8 @@ export interface DatabaseView {
   elasticPoolId?: string;
   maxSizeBytes?: number;
   status: DatabaseStatus;
+  /** A geo-secondary's (DatabaseProperties.secondaryType "Geo"); absent for a primary or a database on its own. */
+  secondaryType?: 'Geo';
 }
 
 /**
@@ -135,6 +150,7 @@ export function database(view: DatabaseView): ArmAnswer {
         maxSizeBytes: view.maxSizeBytes ?? 34_359_738_368,
         status: view.status,
         elasticPoolId: view.elasticPoolId,
+        ...(view.secondaryType && { secondaryType: view.secondaryType }),
       },
     },
   };
@@ -172,3 +188,56 @@ export function exportResult(input: { id: string; requestId: string; blobUri: st
     },
   };
 }
+
+/** One replication link as one of its two databases sees it. */
+export interface ReplicationLinkView {
+  /** The database it is read through, and its partner, by resource id. */
+  databaseId: string;
+  partnerDatabaseId: string;
+  partnerLocation: string;
+  linkId: string;
+  role: 'Primary' | 'Secondary';
+  replicationState: 'PENDING' | 'SEEDING' | 'CATCH_UP' | 'SUSPENDED';
+  percentComplete: number;
+  startTime: string;
+}
+
+/**
+ * ReplicationLinks_Get / _ListByDatabase / _Failover 200: ReplicationLink as ReplicationLinks.json
+ * (2025-01-01) defines it and examples/ReplicationLinkFailover.json shows it: partnerServer,
+ * partnerDatabase, partnerDatabaseId, partnerLocation, role and partnerRole, replicationMode ASYNC,
+ * startTime, percentComplete, replicationState (PENDING, SEEDING, CATCH_UP, SUSPENDED),
+ * isTerminationAllowed, linkType GEO; its id is under the database it is read through.
+ */
+export function replicationLink(view: ReplicationLinkView): Record<string, unknown> {
+  const [, partnerServer, partnerDatabase] = /\/servers\/([^/]+)\/databases\/([^/]+)$/i.exec(view.partnerDatabaseId) ?? [];
+  return {
+    id: `${view.databaseId}/replicationLinks/${view.linkId}`,
+    name: view.linkId,
+    type: 'Microsoft.Sql/servers/databases/replicationLinks',
+    properties: {
+      partnerServer,
+      partnerDatabase,
+      partnerDatabaseId: view.partnerDatabaseId,
+      partnerLocation: view.partnerLocation,
+      role: view.role,
+      partnerRole: view.role === 'Primary' ? 'Secondary' : 'Primary',
+      replicationMode: 'ASYNC',
+      startTime: view.startTime,
+      percentComplete: view.percentComplete,
+      replicationState: view.replicationState,
+      isTerminationAllowed: view.replicationState === 'CATCH_UP',
+      linkType: 'GEO',
+    },
+  };
+}
+
+/**
+ * ReplicationLinks_Failover and _Delete 202: only Location, under the subscription and region
+ * without a resource group (examples/ReplicationLinkFailover.json and ReplicationLinkDelete.json:
+ * …/providers/Microsoft.Sql/locations/<region>/replicationLinksOperationResults/<id>).
+ */
+export const replicationLinkOperationAccepted = (location: string, retryAfterSeconds: number): ArmAnswer => ({
+  status: 202,
+  headers: { location, 'retry-after': String(retryAfterSeconds) },
+});

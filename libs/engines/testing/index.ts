@@ -4,3 +4,4 @@ export * from './login-password';
 export * from './tenant-target';
 export * from './tds-double';
 export * from './postgres-engine';
+export * from './arm-engine-options';

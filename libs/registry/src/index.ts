@@ -29,6 +29,8 @@ export * from './queue/operation-queue.module';
 export * from './queue/operation-queue-options';
 export * from './database-target';
 export * from './placement/slot-reservation';
+export * from './placement/rebalance-planner';
+export type { FleetFill } from './repositories/fleet-fill.repository';
 export * from './servers/registered-server-credentials';
 export type { MigrationRunRow, MigrationRunResultRow, MigrationRunStatus } from './repositories/migration-run.repository';
 export * from './move-plan';

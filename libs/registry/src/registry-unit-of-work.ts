@@ -4,6 +4,7 @@ import { isConnectionFailure, RegistryBusy } from '@tenantry/common';
 import type { EventEmitter } from 'node:events';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditRepository } from './repositories/audit.repository';
+import { FleetFillRepository } from './repositories/fleet-fill.repository';
 import { MigrationRunRepository } from './repositories/migration-run.repository';
 import { OperationRepository } from './repositories/operation.repository';
 import { isPoolWaitTimeout } from './repositories/pg-errors';
@@ -25,6 +26,7 @@ export interface RegistryRepositories {
   migrationRuns: MigrationRunRepository;
   backups: TenantBackupRepository;
   restores: TenantRestoreRepository;
+  fill: FleetFillRepository;
   retiredDatabases: RetiredDatabaseRepository;
 }
 
@@ -39,6 +41,7 @@ function repositoriesOn(em: EntityManager): RegistryRepositories {
     migrationRuns: new MigrationRunRepository(em),
     backups: new TenantBackupRepository(em),
     restores: new TenantRestoreRepository(em),
+    fill: new FleetFillRepository(em),
     retiredDatabases: new RetiredDatabaseRepository(em),
   };
 }

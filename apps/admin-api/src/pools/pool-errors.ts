@@ -34,3 +34,12 @@ export class ConfiguredPoolNotRemovable extends DomainError {
     );
   }
 }
+
+/** Another POST /pools/rebalance is starting its moves: two at once could pass the concurrency cap together. */
+export class RebalanceInProgress extends DomainError {
+  readonly code = 'REBALANCE_IN_PROGRESS';
+  readonly category = 'conflict';
+  constructor() {
+    super('another rebalance is starting its moves right now; try again in a moment');
+  }
+}

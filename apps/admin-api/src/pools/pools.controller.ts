@@ -1,12 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { PoolUsage } from '@tenantry/registry';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { PlatformAdmin } from '../auth/platform-admin.decorator';
 import type { Actor } from '../tenants/actor';
 import { PoolNameParam } from './dto/pool-name.param';
+import { RebalancePlanQuery } from './dto/rebalance-plan.query';
+import { RebalanceRunDto } from './dto/rebalance-run.dto';
 import { RegisterPoolDto } from './dto/register-pool.dto';
 import { PoolsService } from './pools.service';
+import { RebalanceService } from './rebalance.service';
 
 function poolView({ pool, server, databases, reserved }: PoolUsage) {
   return {
@@ -30,11 +33,34 @@ function poolView({ pool, server, databases, reserved }: PoolUsage) {
 @PlatformAdmin()
 @Controller('pools')
 export class PoolsController {
-  constructor(private readonly pools: PoolsService) {}
+  constructor(
+    private readonly pools: PoolsService,
+    private readonly rebalance: RebalanceService,
+  ) {}
 
   @Get()
   async list() {
     return (await this.pools.list()).map(poolView);
+  }
+
+  @Get('rebalance-plan')
+  @ApiOkResponse({
+    description:
+      'Moves that bring every shared pool and server back to the threshold, each {tenant, from, to, reason} into a pool admission would place the tenant in; `unresolved` names what stays over and why. Nothing is moved.',
+  })
+  rebalancePlan(@Query() { threshold }: RebalancePlanQuery) {
+    return this.rebalance.plan(threshold);
+  }
+
+  @Post('rebalance')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({
+    description:
+      'The plan, and the move operations started for it while fewer than `concurrency` moves are under way across the fleet (`started`); the rest is `deferred` to a later call, and `refused` says which moves the move operation turned down and why.',
+  })
+  @ApiConflictResponse({ description: 'Another rebalance is starting its moves at this moment.' })
+  runRebalance(@Body() { threshold, concurrency }: RebalanceRunDto, @CurrentActor() actor: Actor) {
+    return this.rebalance.run(actor, threshold, concurrency);
   }
 
   @Put(':name')

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { AzureSqlEngine, DirectoryBackupStore, EngineRegistry, tenantDatabaseNames } from '@tenantry/engines';
 import { type ArmSqlDouble, startArmSqlDouble } from '@tenantry/engines/testing';
-import type { DatabasePoolEntity, TenantCacheInvalidator } from '@tenantry/registry';
+import type { DatabasePoolEntity, MovePlan, TenantCacheInvalidator } from '@tenantry/registry';
 import { testServerId } from '@tenantry/registry/testing';
 import type { SecretProtector } from '@tenantry/secrets';
 import { tmpdir } from 'node:os';
@@ -9,9 +9,11 @@ import { useSagaRunner } from '../../test/saga-runner.fixture';
 import { TenantBackups } from '../backups/tenant-backups';
 import { DatabaseCreator } from '../fast-path/database-creator';
 import type { WarmPoolKeeper } from '../fast-path/warm-pool-keeper';
+import type { TenantSwitchover } from '../switchover/tenant-switchover';
 import { workerSettings } from '../worker-settings';
 import type { Credentials } from './credentials';
 import { DeprovisioningSaga } from './deprovisioning.saga';
+import { MoveSaga } from './move.saga';
 import type { PlacementService } from './placement.service';
 import { ProvisioningSaga } from './provisioning.saga';
 import { OperationFailed } from './saga-runner';
@@ -26,6 +28,7 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
   let engines: EngineRegistry;
   let provisioning: ProvisioningSaga;
   let deprovisioning: DeprovisioningSaga;
+  let moving: MoveSaga;
   let pool: DatabasePoolEntity;
   const options = { maxAttempts: 5, onFailed: async () => undefined };
 
@@ -58,6 +61,7 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
     // Azure SQL keeps its own backups: the store is never written here.
     const backups = new TenantBackups(registry, engines, new DirectoryBackupStore(tmpdir()), worker);
     deprovisioning = new DeprovisioningSaga(runner, registry, engines, {} as TenantCacheInvalidator, {} as SecretProtector, backups);
+    moving = new MoveSaga(runner, registry, engines, {} as TenantSwitchover, {} as SecretProtector, worker);
     const address = { engine: 'azure-sql' as const, host: 'sql-weu-1.database.windows.net', port: 1433, elasticPoolId: ELASTIC_POOL, location: 'westeurope' };
     pool = await db.registry.repositories.pools.upsert({
       name: 'weu-a',
@@ -76,7 +80,7 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
   afterEach(() => arm.clearFaults());
 
   /** A tenant placed in the elastic pool, and an operation of `kind` on it. */
-  async function placedTenant(code: string, kind: 'provision' | 'deprovision', params: Record<string, unknown> = {}, into = pool) {
+  async function placedTenant(code: string, kind: 'provision' | 'deprovision' | 'move', params: Record<string, unknown> = {}, into = pool) {
     const r = db.registry.repositories;
     const tenant = await r.tenants.insert({ code, name: code, plan: 'standard', region: 'weu' });
     await r.databases.place({
@@ -157,5 +161,28 @@ describe('the saga steps that reach Azure SQL (real admin database, the ARM doub
     const row = await db.registry.repositories.operations.findById(operation.id);
     expect(row).toMatchObject({ status: 'failed', step: 'export', attempts: 1 });
     expect(row?.lastError).toContain('already exists: an earlier attempt of this operation wrote it');
+  });
+
+  it('moves the database between elastic pools of one logical server in Azure before the switch (Azure’s online move), and only once', async () => {
+    const otherPoolId = ELASTIC_POOL.replace('pool-a', 'pool-b');
+    const otherAddress = { ...pool.address, elasticPoolId: otherPoolId };
+    const other = await db.registry.repositories.pools.upsert({ name: 'weu-b', serverId: pool.serverId, address: otherAddress, maxDatabases: 100, dedicated: false });
+    const names = tenantDatabaseNames('relocating', db.env.settings(workerSettings).worker.environment);
+    const plan: MovePlan = {
+      pool: 'weu-b',
+      from: { poolId: pool.id, address: pool.address, databaseName: names.databaseName },
+      to: { poolId: other.id, address: otherAddress, databaseName: names.databaseName },
+    };
+    const { operation, tenant } = await placedTenant('relocating', 'move', { ...plan });
+    await engines.get('azure-sql').createDatabase({ ...(await db.registry.repositories.databases.findByTenant(tenant.id))!, tenantCode: tenant.code });
+    const databaseKey =
+      `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-tenants/providers/Microsoft.Sql/servers/sql-weu-1/databases/${names.databaseName}`.toLowerCase();
+
+    expect(await db.runner.run(operation.id, steps(moving, 'prepare_target'), options)).toBe('succeeded');
+    expect(arm.databases.get(databaseKey)).toMatchObject({ status: 'Online', elasticPoolId: otherPoolId });
+    expect((await db.registry.repositories.operations.findById(operation.id))?.completedSteps).toEqual([
+      expect.objectContaining({ step: 'prepare_target', detail: 'one server: in place into weu-b' }),
+    ]);
+    expect(arm.calls.filter((call) => call.method === 'PATCH' && call.path.toLowerCase() === databaseKey)).toHaveLength(1);
   });
 });

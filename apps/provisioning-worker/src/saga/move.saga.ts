@@ -41,7 +41,15 @@ function replicationName(operationId: string): string {
 export class MoveSaga {
   private readonly logger = new Logger(MoveSaga.name);
   readonly steps: SagaStep[] = [
-    { name: 'prepare_target', run: (c) => this.unlessCancelled(c, (ends) => this.prepareTarget(c, ends)) },
+    {
+      name: 'prepare_target',
+      run: (c) =>
+        this.unlessCancelled(
+          c,
+          (ends) => this.prepareTarget(c, ends),
+          (ends) => this.moveInPlace(ends),
+        ),
+    },
     { name: 'replicate', run: (c) => this.unlessCancelled(c, (ends) => this.replicate(c, ends)) },
     { name: 'initial_copy', run: (c) => this.unlessCancelled(c, (ends) => this.initialCopy(c, ends)) },
     { name: 'catch_up', run: (c) => this.unlessCancelled(c, (ends) => this.catchUp(c, ends)) },
@@ -63,10 +71,23 @@ export class MoveSaga {
     return this.runner.run(operationId, this.steps, { maxAttempts, onFailed: (context) => this.rollBack(context) });
   }
 
-  private async unlessCancelled(context: SagaContext, work: (ends: Ends) => Promise<unknown>): Promise<unknown> {
+  /** `work` for a move to another server; within one, `inPlace` (or nothing: there is no data to copy). */
+  private async unlessCancelled(context: SagaContext, work: (ends: Ends) => Promise<unknown>, inPlace?: (ends: Ends) => Promise<unknown>): Promise<unknown> {
     await this.throwIfCancelled(context);
     const ends = this.endsOf(context);
-    return withinOneServer(ends.plan) ? 'one server: nothing to copy' : work(ends);
+    if (!withinOneServer(ends.plan)) return work(ends);
+    return inPlace ? inPlace(ends) : 'one server: nothing to copy';
+  }
+
+  /**
+   * Within one server the engine moves the database itself, if it has to: Azure SQL between elastic
+   * pools (online; the tenant is served throughout), PostgreSQL not at all (a pool is the registry's
+   * share of the server). The switch then only points the registry at the new pool.
+   */
+  private async moveInPlace(ends: Ends): Promise<string> {
+    const { to } = await this.enginesOf(ends);
+    await to.moveToPool(ends.source, ends.target.address);
+    return `one server: in place into ${ends.plan.pool}`;
   }
 
   private async throwIfCancelled(context: SagaContext): Promise<void> {
@@ -207,6 +228,10 @@ export class MoveSaga {
         await to.dropDatabase(ends.target);
         await to.dropLogin(ends.target);
       });
+    } else {
+      // Back to the pool the registry still names (routing does not depend on it: the server is the same).
+      const { from } = await this.enginesOf(ends);
+      await this.bestEffort(ends, 'moving the database back to its pool', () => from.moveToPool(ends.target, ends.source.address));
     }
     await this.registry.transaction(async (tx) => {
       const fresh = await tx.operations.findById(operation.id);

@@ -134,7 +134,7 @@ function sdkExportParameters(body: ExportRequestBody): ExportDatabaseDefinition 
   return { ...body, administratorLoginPassword: body.administratorLoginPassword ?? PLACEHOLDER_PASSWORD };
 }
 
-function serverResourceId(pool: ElasticPoolRef): string {
+export function serverResourceId(pool: ElasticPoolRef): string {
   return `/subscriptions/${pool.subscriptionId}/resourceGroups/${pool.resourceGroup}/providers/Microsoft.Sql/servers/${pool.server}`;
 }
 
@@ -155,7 +155,7 @@ function databaseOf(text: string | null | undefined): Database {
   return { location: resource.location, status: resource.properties?.status, elasticPoolId: resource.properties?.elasticPoolId };
 }
 
-function statusCode(error: unknown): number | undefined {
+export function statusCode(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
 }
 
@@ -194,9 +194,7 @@ export class ArmDatabases implements DatabaseLifecycle {
    * look, the PUT, and the polls of its operation only, spaced so that the first usually finds it done.
    */
   async create(target: TenantDatabaseTarget): Promise<void> {
-    const existing = await this.find(target);
-    if (existing) assertInPool(target, existing);
-    await this.waitOnline(target, existing ?? (await this.put(target)));
+    await this.createAs(target, {});
   }
 
   /**
@@ -205,11 +203,23 @@ export class ArmDatabases implements DatabaseLifecycle {
    * restorePointInTime). Idempotent as create is: a restore already made or under way is waited for.
    */
   async restoreToPointInTime(target: TenantDatabaseTarget, from: TenantDatabaseTarget, at: Date): Promise<void> {
+    await this.createAs(target, { createMode: 'PointInTimeRestore', sourceDatabaseId: databaseResourceId(from), restorePointInTime: at.toISOString() });
+  }
+
+  /**
+   * Creates `replica` as the active geo-replication secondary of `source` (createMode Secondary, in
+   * the replica's elastic pool, on its server), unless it exists there already, and returns once it
+   * is Online; its seeding goes on after that (its replication link says how far).
+   */
+  async createSecondary(replica: TenantDatabaseTarget, source: TenantDatabaseTarget): Promise<void> {
+    await this.createAs(replica, { createMode: 'Secondary', sourceDatabaseId: databaseResourceId(source) });
+  }
+
+  /** Create, restore and secondary alike: a database of that name already in the pool is waited for, not made again. */
+  private async createAs(target: TenantDatabaseTarget, creation: Record<string, string>): Promise<void> {
     const existing = await this.find(target);
     if (existing) assertInPool(target, existing);
-    const source = `${serverResourceId(parseElasticPoolId(elasticPoolOf(from).id))}/databases/${from.databaseName}`;
-    const restore = { createMode: 'PointInTimeRestore', sourceDatabaseId: source, restorePointInTime: at.toISOString() };
-    await this.waitOnline(target, existing ?? (await this.put(target, restore)));
+    await this.waitOnline(target, existing ?? (await this.put(target, creation)));
   }
 
   async drop(target: TenantDatabaseTarget): Promise<void> {
@@ -340,13 +350,18 @@ export class ArmDatabases implements DatabaseLifecycle {
    * means another creator's operation on it runs (a worker that died, or a second one): that database
    * is taken if it is in the same pool.
    */
-  private async put(target: TenantDatabaseTarget, creation: Record<string, string> = {}): Promise<Database> {
+  private async put(target: TenantDatabaseTarget, creation: Record<string, string>): Promise<Database> {
     const { id, location } = elasticPoolOf(target);
     const pool = parseElasticPoolId(id);
     const body = {
       location,
       tags: { tenant: target.tenantCode, environment: this.options.environment },
-      properties: { ...creation, elasticPoolId: id, ...(this.options.databaseMaxSizeBytes !== undefined && { maxSizeBytes: this.options.databaseMaxSizeBytes }) },
+      properties: {
+        ...creation,
+        elasticPoolId: id,
+        // A geo-secondary takes its size from its primary.
+        ...(creation.createMode !== 'Secondary' && this.options.databaseMaxSizeBytes !== undefined && { maxSizeBytes: this.options.databaseMaxSizeBytes }),
+      },
     };
     try {
       const response = await this.client(pool).sendRequest(
@@ -365,7 +380,7 @@ export class ArmDatabases implements DatabaseLifecycle {
       await this.followOperation(pool, target, operation, retryAfterMs(response) ?? 0);
       return { location, elasticPoolId: id, status: 'Online' };
     } catch (error) {
-      refuseForWantOfRoom(target, error);
+      refuseForWantOfRoom(target, id, error);
       if (statusCode(error) !== 409) throw error;
       const raced = await this.find(target);
       if (!raced) throw error;
@@ -376,7 +391,7 @@ export class ArmDatabases implements DatabaseLifecycle {
 
   /** Polls an Azure-AsyncOperation until it ends; Failed or Canceled throws with ARM's code, as the SDK's poller words it. */
   private async followOperation(pool: ElasticPoolRef, target: TenantDatabaseTarget, url: string, firstWaitMs: number): Promise<void> {
-    const deadline = Date.now() + (this.options.readyTimeoutMs ?? READY_TIMEOUT_MS);
+    const deadline = Date.now() + this.readyTimeoutMs;
     let waitMs = Math.max(firstWaitMs, this.pollIntervalMs);
     for (;;) {
       await sleep(waitMs);
@@ -402,7 +417,7 @@ export class ArmDatabases implements DatabaseLifecycle {
 
   /** GETs the database until it is Online, for at most readyTimeoutMs; a status it does not leave by itself fails at once. */
   private async waitOnline(target: TenantDatabaseTarget, database: Database): Promise<void> {
-    const deadline = Date.now() + (this.options.readyTimeoutMs ?? READY_TIMEOUT_MS);
+    const deadline = Date.now() + this.readyTimeoutMs;
     let current: Database | undefined = database;
     while (current.status !== 'Online') {
       const status = current.status ?? 'without a status';
@@ -424,7 +439,7 @@ export class ArmDatabases implements DatabaseLifecycle {
     }
   }
 
-  private async find(target: TenantDatabaseTarget): Promise<Database | undefined> {
+  async find(target: TenantDatabaseTarget): Promise<Database | undefined> {
     const pool = parseElasticPoolId(elasticPoolOf(target).id);
     try {
       return await this.client(pool).databases.get(pool.resourceGroup, pool.server, target.databaseName);
@@ -434,7 +449,12 @@ export class ArmDatabases implements DatabaseLifecycle {
     }
   }
 
-  private get pollIntervalMs(): number {
+  /** How long a wait for Azure (a database coming Online, a replica seeding) lasts before the step fails and is tried again. */
+  get readyTimeoutMs(): number {
+    return this.options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+  }
+
+  get pollIntervalMs(): number {
     return this.options.pollIntervalMs ?? POLL_INTERVAL_MS;
   }
 
@@ -442,7 +462,8 @@ export class ArmDatabases implements DatabaseLifecycle {
     return this.options.retry ?? AZURE_TRANSIENT_RETRY;
   }
 
-  private client(pool: ElasticPoolRef): SqlManagementClient {
+  /** The process's ARM client for the pool's subscription: the engine's pipeline (retries, pacer, API version) on every request. */
+  client(pool: ElasticPoolRef): SqlManagementClient {
     let client = this.clients.get(pool.subscriptionId);
     if (!client) {
       const { endpoint, clientOptions } = this.options;
@@ -455,11 +476,10 @@ export class ArmDatabases implements DatabaseLifecycle {
   }
 }
 
-/** A refusal for want of room, as AzureCapacityRefused with what to do about it; anything else passes through. */
-function refuseForWantOfRoom(target: TenantDatabaseTarget, error: unknown): void {
+/** A refusal for want of room in elastic pool `pool`, as AzureCapacityRefused with what to do about it; anything else passes through. */
+export function refuseForWantOfRoom(target: TenantDatabaseTarget, pool: string, error: unknown): void {
   const code = armErrorCode(error);
   if (!code || statusCode(error) === 429 || !isWantOfRoom(code)) return;
-  const pool = elasticPoolOf(target).id;
   const reason = (error as Error).message;
   const advice = POOL_FULL.has(code)
     ? `elastic pool ${pool} has no room for database ${target.databaseName}; its registered maxDatabases is more than it holds: lower it (PUT /pools/:name) or give the pool more`
@@ -469,7 +489,11 @@ function refuseForWantOfRoom(target: TenantDatabaseTarget, error: unknown): void
   throw new AzureCapacityRefused(`${advice} (${code}: ${reason})`, { databaseName: target.databaseName, elasticPoolId: pool, azureCode: code });
 }
 
-function elasticPoolOf({ address, databaseName }: TenantDatabaseTarget): { id: string; location: string } {
+export function databaseResourceId(target: TenantDatabaseTarget): string {
+  return `${serverResourceId(parseElasticPoolId(elasticPoolOf(target).id))}/databases/${target.databaseName}`;
+}
+
+export function elasticPoolOf({ address, databaseName }: TenantDatabaseTarget): { id: string; location: string } {
   const { elasticPoolId: id, location } = address;
   if (!id || !location) throw new Error(`database ${databaseName} is not placed in an elastic pool`);
   return { id, location };

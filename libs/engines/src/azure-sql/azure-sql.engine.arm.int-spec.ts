@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import { type ArmSqlDouble, SPEC_API_VERSION, startArmSqlDouble, tenantTarget } from '@tenantry/engines/testing';
+import { type ArmSqlDouble, armDoubleEngineOptions, SPEC_API_VERSION, startArmSqlDouble, tenantTarget } from '@tenantry/engines/testing';
 import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { AzureCapacityRefused, EngineNotConfigured, ExportBlocked, TenantDatabaseConflict, TenantDatabaseNotReady } from '../engine-errors';
@@ -47,14 +47,7 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
 
   function engineWith(overrides: Partial<AzureSqlEngineOptions> = {}): AzureSqlEngine {
     return new AzureSqlEngine({
-      environment: 'test',
-      credential,
-      armEndpoint: arm.url,
-      armClientOptions: { tlsOptions: { ca: arm.ca } },
-      armPollIntervalMs: 10,
-      retry: RETRY,
-      sqlAuth: { kind: 'sql', login: 'sqladmin', password: 'never-used-here' },
-      trustServerCertificate: false,
+      ...armDoubleEngineOptions(arm, credential, RETRY),
       databaseMaxSizeBytes: 8 * 1024 ** 3,
       export: {
         containerUrl: EXPORTS,

@@ -1,8 +1,10 @@
 import type { SqlManagementClientOptionalParams } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
+import type { PoolAddress } from '@tenantry/common';
 import { schemaVersion } from '@tenantry/tenant-schema';
-import { RestoreUnsupported } from '../engine-errors';
+import { RestoreUnsupported, UnsupportedMove } from '../engine-errors';
 import type { AzureSqlSettings } from '../engines-options';
+import { onSameServer } from '../same-server';
 import {
   BACKUP_MODES,
   type RestoreSource,
@@ -11,6 +13,7 @@ import {
   type TenantDatabaseEngine,
   type TenantDatabaseTarget,
 } from '../tenant-database-engine';
+import { ArmDatabaseMoves } from './arm-database-moves';
 import { ArmDatabases } from './arm-databases';
 import { ArmPacer } from './arm-pacer';
 import type { DatabaseLifecycle } from './database-lifecycle';
@@ -41,6 +44,8 @@ export interface AzureSqlEngineOptions extends AzureSqlSettings {
 export class AzureSqlEngine implements TenantDatabaseEngine {
   readonly kind = 'azure-sql' as const;
   private readonly arm: ArmDatabases;
+  /** Azure SQL's move to another logical server: an active geo-replica, promoted by a planned failover. */
+  readonly replication: ArmDatabaseMoves;
   private readonly server: SqlServerDatabases;
   private readonly users: SqlServerUsers;
   private readonly migrations: SqlServerMigrations;
@@ -67,6 +72,7 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
       retry: options.retry,
     });
     this.connections = connections;
+    this.replication = new ArmDatabaseMoves(this.arm);
     this.server = new SqlServerDatabases(connections);
     this.users = new SqlServerUsers(connections);
     this.migrations = new SqlServerMigrations(connections);
@@ -116,6 +122,16 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
 
   exportDatabase(target: TenantDatabaseTarget, name: string, checkpoint?: StepCheckpoint): Promise<string> {
     return this.lifecycle(target).export(target, name, checkpoint);
+  }
+
+  /** Between elastic pools of one logical server Azure moves the database online; a plain SQL Server's pools share the one instance, so the database stays. */
+  async moveToPool(target: TenantDatabaseTarget, to: PoolAddress): Promise<void> {
+    if (target.address.elasticPoolId || to.elasticPoolId) return this.replication.moveToPool(target, to);
+    if (!onSameServer(target.address, to)) {
+      throw new UnsupportedMove(`database ${target.databaseName} cannot move in place to another SQL Server (${to.host}:${to.port}): it has to be copied there`, {
+        databaseName: target.databaseName,
+      });
+    }
   }
 
   dropDatabase(target: TenantDatabaseTarget): Promise<void> {

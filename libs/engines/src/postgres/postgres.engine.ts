@@ -1,4 +1,4 @@
-import { surviveConnectionErrors, withPoolClient } from '@tenantry/common';
+import { type PoolAddress, surviveConnectionErrors, withPoolClient } from '@tenantry/common';
 import { CURRENT_TENANT_SCHEMA_VERSION, migrateTenantDatabase, pendingMigrations, schemaVersion } from '@tenantry/tenant-schema';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -6,9 +6,10 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, type ClientConfig, escapeLiteral, Pool, type PoolClient } from 'pg';
 import { DirectoryBackupStore } from '../backups/directory-backup-store';
-import { RestoreUnsupported } from '../engine-errors';
+import { RestoreUnsupported, UnsupportedMove } from '../engine-errors';
 import type { PostgresEngineOptions } from '../engines-options';
 import { type TenantDatabaseConnection, withMigrationDataSource } from '../migration-data-source';
+import { onSameServer } from '../same-server';
 import { BACKUP_MODES, type RestoreSource, type SchemaOutcome, type TenantDatabaseEngine, type TenantDatabaseTarget } from '../tenant-database-engine';
 import { assertIdentifier, quoteIdent } from '../tenant-names';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
@@ -310,6 +311,19 @@ export class PostgresEngine implements TenantDatabaseEngine {
   async dropDatabase(target: TenantDatabaseTarget): Promise<void> {
     await this.poolerConsole?.kill(target.databaseName);
     await this.ownership.dropDatabases(target);
+  }
+
+  /**
+   * A PostgreSQL pool is the registry's share of a server, not a place on it: between pools of one
+   * server the database stays where it is, and only the registry moves it. PostgreSQL has no
+   * in-place move to another server: the move copies it there (logical replication, or a dump).
+   */
+  async moveToPool(target: TenantDatabaseTarget, to: PoolAddress): Promise<void> {
+    if (onSameServer(target.address, to)) return;
+    throw new UnsupportedMove(
+      `PostgreSQL cannot move database ${target.databaseName} in place from ${target.address.host}:${target.address.port} to ${to.host}:${to.port}: a move to another server copies it`,
+      { databaseName: target.databaseName },
+    );
   }
 
   async dropLogin(target: TenantDatabaseTarget): Promise<void> {
