@@ -24,7 +24,7 @@ import { DataKeys1764000800000 } from './migrations/1764000800000-DataKeys';
 import { DatabaseServers1764000900000 } from './migrations/1764000900000-DatabaseServers';
 import { TenantMoves1765000200000 } from './migrations/1765000200000-TenantMoves';
 import { TenantBackups1765000500000 } from './migrations/1765000500000-TenantBackups';
-import { DEFAULT_ADMIN_DB_CONNECTION_WAIT_MS, type AdminDatabaseOptions, type RegistryConnectionOptions, type RegistryOptions } from './registry-options';
+import { DEFAULT_ADMIN_DB_CONNECTION_WAIT_MS, type AdminDatabaseOptions, type RegistryOptions } from './registry-options';
 
 export const REGISTRY_ENTITIES = [
   DatabaseServerEntity,

@@ -3,7 +3,7 @@ import type { PoolAddress } from '@tenantry/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnsupportedMove, TenantDatabaseConflict, TenantDatabaseNotReady } from '../engine-errors';
 import type { ReplicationEngine, TenantDatabaseTarget } from '../tenant-database-engine';
-import { type ArmDatabases, databaseResourceId, elasticPoolOf, refuseForWantOfRoom, serverResourceId } from './arm-databases';
+import { type ArmDatabases, databaseResourceId, elasticPoolOf, refuseForWantOfRoom } from './arm-databases';
 import { type ElasticPoolRef, parseElasticPoolId, sameResourceId } from './elastic-pool';
 
 const sameServer = (a: ElasticPoolRef, b: ElasticPoolRef) =>
