@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createTestEnv, type TestEnv } from './test-env';
-import { startThrowawayPgBouncer } from './throwaway-pgbouncer';
+import { renderPgBouncerConfig, startThrowawayPgBouncer } from './throwaway-pgbouncer';
 
 describe('startThrowawayPgBouncer', () => {
   let env: TestEnv;
@@ -14,6 +14,17 @@ describe('startThrowawayPgBouncer', () => {
 
   afterAll(async () => {
     await env.cleanup();
+  });
+
+  it('renders the template through scripts/pgbouncer/render.sh, the renderer npm start and docker-compose use, and refuses a missing value', () => {
+    const ini = renderPgBouncerConfig({ SERVER_HOST: 'pg.internal', PORT: '7000', DIR: '/run/p', POOL_SIZE: '3', LOGFILE: '' });
+    expect(ini).not.toMatch(/@[A-Z_]+@/);
+    expect(ini).toContain('* = host=pg.internal port=5432');
+    expect(ini).toMatch(/^default_pool_size = 3$/m);
+    expect(ini).toMatch(/^max_db_connections = 3$/m);
+    expect(ini).toMatch(/^listen_addr = 127\.0\.0\.1$/m);
+    expect(ini).toMatch(/^logfile = $/m);
+    expect(() => renderPgBouncerConfig({ PORT: '7000', DIR: '/run/p' })).toThrow(/PGBOUNCER_SERVER_HOST/);
   });
 
   it('leaves nothing behind, and stops and removes the pooler of a test process that died', async () => {

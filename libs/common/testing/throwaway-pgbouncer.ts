@@ -11,15 +11,16 @@ import { asRoot, freePort } from './throwaway-postgres';
 import { waitFor } from './wait-for';
 
 /**
- * The one template scripts/services.sh renders too, so tests run the pooler configuration npm start
- * runs; looked for upwards, as this file also runs compiled (dist-bench/libs/common/testing).
+ * The one renderer (and template) scripts/services.sh and docker-compose use too, so tests run the
+ * pooler configuration npm start runs; looked for upwards, as this file also runs compiled
+ * (dist-bench/libs/common/testing).
  */
-function template(): string {
+function renderer(): string {
   for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dir, 'scripts', 'pgbouncer', 'pgbouncer.ini');
+    const candidate = join(dir, 'scripts', 'pgbouncer', 'render.sh');
     if (existsSync(candidate)) return candidate;
   }
-  throw new Error(`scripts/pgbouncer/pgbouncer.ini not found above ${__dirname}`);
+  throw new Error(`scripts/pgbouncer/render.sh not found above ${__dirname}`);
 }
 
 export const POOLER_ADMIN_USER = 'tenantry_pooler_admin';
@@ -59,12 +60,10 @@ function pgbouncerBinary(): string {
   return found;
 }
 
+/** pgbouncer.ini for `values` (render.sh's PGBOUNCER_* names, without the prefix); nothing else of this process's environment reaches it. */
 export function renderPgBouncerConfig(values: Record<string, string>): string {
-  return readFileSync(template(), 'utf8').replace(/@([A-Z_]+)@/g, (whole, name: string) => {
-    const value = values[name];
-    if (value === undefined) throw new Error(`pgbouncer.ini: no value for ${whole}`);
-    return value;
-  });
+  const env = Object.fromEntries(Object.entries(values).map(([name, value]) => [`PGBOUNCER_${name}`, value]));
+  return execFileSync('bash', [renderer()], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
 }
 
 const PREFIX = 'tenantry-pgbouncer-';
