@@ -70,10 +70,9 @@ start_pgbouncer() {
     printf 'TENANT_PG_POOLER_ADMIN_URL=postgres://tenantry_pooler_admin:%s@%s:%s/pgbouncer\n' "$password" "$pooler_host" "$pooler_port" > "$dir/pooler.env"
     chmod 600 "$dir/userlist.txt" "$dir/pooler.env"
   fi
-  sed -e "s|@SERVER_HOST@|$(url_host "$server_url")|" -e "s|@SERVER_PORT@|$(url_port "$server_url" 5432)|" \
-    -e "s|@PORT@|$pooler_port|" -e "s|@DIR@|$dir|" -e "s|@MAX_CLIENT_CONN@|${PGBOUNCER_MAX_CLIENT_CONN:-1000}|" \
-    -e "s|@POOL_SIZE@|${PGBOUNCER_POOL_SIZE:-5}|" -e "s|@SERVER_IDLE_TIMEOUT@|${PGBOUNCER_SERVER_IDLE_TIMEOUT:-30}|" \
-    -e "s|@AUTODB_IDLE_TIMEOUT@|300|" scripts/pgbouncer/pgbouncer.ini > "$dir/pgbouncer.ini"
+  # PGBOUNCER_MAX_CLIENT_CONN, PGBOUNCER_POOL_SIZE and PGBOUNCER_SERVER_IDLE_TIMEOUT, when set, pass through.
+  PGBOUNCER_SERVER_HOST=$(url_host "$server_url") PGBOUNCER_SERVER_PORT=$(url_port "$server_url" 5432) \
+    PGBOUNCER_PORT=$pooler_port PGBOUNCER_DIR=$dir scripts/pgbouncer/render.sh > "$dir/pgbouncer.ini"
   log "starting PgBouncer on $pooler_host:$pooler_port in front of $(url_host "$server_url"):$(url_port "$server_url" 5432) (config in $dir)"
   if [ "$(id -u)" -eq 0 ]; then
     # PgBouncer refuses to run as root: it runs as the postgres user, which must reach and read its files.

@@ -5,20 +5,22 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { claimForThisProcess, reapOrphans } from './orphans';
 import { sqlOnServer } from './test-env';
 import { asRoot, freePort } from './throwaway-postgres';
 import { waitFor } from './wait-for';
 
 /**
- * The one template scripts/services.sh renders too, so tests run the pooler configuration npm start
- * runs; looked for upwards, as this file also runs compiled (dist-bench/libs/common/testing).
+ * The one renderer (and template) scripts/services.sh and docker-compose use too, so tests run the
+ * pooler configuration npm start runs; looked for upwards, as this file also runs compiled
+ * (dist-bench/libs/common/testing).
  */
-function template(): string {
+function renderer(): string {
   for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dir, 'scripts', 'pgbouncer', 'pgbouncer.ini');
+    const candidate = join(dir, 'scripts', 'pgbouncer', 'render.sh');
     if (existsSync(candidate)) return candidate;
   }
-  throw new Error(`scripts/pgbouncer/pgbouncer.ini not found above ${__dirname}`);
+  throw new Error(`scripts/pgbouncer/render.sh not found above ${__dirname}`);
 }
 
 export const POOLER_ADMIN_USER = 'tenantry_pooler_admin';
@@ -35,6 +37,8 @@ export interface ThrowawayPgBouncer {
   adminUrl: string;
   /** Its auth_file: the console's account only, never a tenant login. */
   authFile: string;
+  /** Its directory (configuration, pid file, log), removed by cleanup() or, once its test process is gone, by the next pooler started. */
+  dir: string;
   /** A console command (SHOW POOLS, SHOW SERVERS, ...) and its rows. */
   console<T extends Record<string, unknown> = Record<string, unknown>>(command: string): Promise<T[]>;
   /** Settings this pooler was given, as TENANCY_PG_POOLER_URL and TENANT_PG_POOLER_ADMIN_URL. */
@@ -56,18 +60,34 @@ function pgbouncerBinary(): string {
   return found;
 }
 
+/** pgbouncer.ini for `values` (render.sh's PGBOUNCER_* names, without the prefix); nothing else of this process's environment reaches it. */
 export function renderPgBouncerConfig(values: Record<string, string>): string {
-  return readFileSync(template(), 'utf8').replace(/@([A-Z_]+)@/g, (whole, name: string) => {
-    const value = values[name];
-    if (value === undefined) throw new Error(`pgbouncer.ini: no value for ${whole}`);
-    return value;
-  });
+  const env = Object.fromEntries(Object.entries(values).map(([name, value]) => [`PGBOUNCER_${name}`, value]));
+  return execFileSync('bash', [renderer()], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+}
+
+const PREFIX = 'tenantry-pgbouncer-';
+
+/** Stops an orphaned pooler by the pid file it wrote, if that process is still a PgBouncer (pids are reused). */
+function stopOrphan(dir: string): void {
+  const pidFile = join(dir, 'pgbouncer.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const comm = `/proc/${pid}/comm`;
+  if (!Number.isInteger(pid) || !existsSync(comm) || readFileSync(comm, 'utf8').trim() !== 'pgbouncer') return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
 }
 
 export async function startThrowawayPgBouncer(serverUrl: string, options: ThrowawayPgBouncerOptions = {}): Promise<ThrowawayPgBouncer> {
   const binary = pgbouncerBinary();
+  reapOrphans(PREFIX, stopOrphan);
   const server = new URL(serverUrl);
-  const dir = mkdtempSync(join(tmpdir(), 'tenantry-pgbouncer-'));
+  const dir = mkdtempSync(join(tmpdir(), PREFIX));
+  claimForThisProcess(dir);
   // PgBouncer refuses to run as root: as root it runs as the postgres user, which must read its files.
   const handOver = (path: string) => asRoot && execFileSync('chown', ['postgres:postgres', path]);
   handOver(dir);
@@ -84,13 +104,14 @@ export async function startThrowawayPgBouncer(serverUrl: string, options: Throwa
     url: '',
     adminUrl: '',
     authFile: userlist,
+    dir,
     env: { TENANCY_PG_POOLER_URL: '', TENANT_PG_POOLER_ADMIN_URL: '' },
     // No parameters: the console speaks only the simple query protocol.
     console: <T extends Record<string, unknown>>(command: string) => sqlOnServer<T>(pooler.adminUrl, 'pgbouncer', command),
     async cleanup() {
       process.removeListener('exit', stopOnExit);
       const running = child;
-      if (running && running.exitCode === null) {
+      if (running && running.exitCode === null && running.signalCode === null) {
         const exited = new Promise((done) => running.once('exit', done));
         running.kill('SIGINT');
         await exited;

@@ -1,10 +1,11 @@
 import { handleAll, retry } from 'cockatiel';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { claimForThisProcess, reapOrphans } from './orphans';
 import { sqlOnServer } from './test-env';
 
 const run = promisify(execFile);
@@ -69,16 +70,6 @@ function command(tool: string, args: string[]): [string, string[]] {
 }
 
 const PREFIX = 'tenantry-pg-';
-const OWNER_FILE = 'tenantry-owner.pid';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `pg_ctl stop -m immediate`, synchronously (it also runs in exit handlers); nothing when the server is not running. */
 function stopAtOnce(bin: string, dataDir: string): void {
@@ -90,23 +81,9 @@ function stopAtOnce(bin: string, dataDir: string): void {
   }
 }
 
-/**
- * Stops and removes the servers of test processes that died without cleaning up (a killed Jest
- * worker runs no exit handler): each data directory names the process that owns it.
- */
-function reapOrphans(bin: string): void {
-  for (const name of readdirSync(tmpdir()).filter((entry) => entry.startsWith(PREFIX))) {
-    const dataDir = join(tmpdir(), name);
-    const ownerFile = join(dataDir, OWNER_FILE);
-    if (!existsSync(ownerFile) || alive(Number(readFileSync(ownerFile, 'utf8')))) continue;
-    stopAtOnce(bin, dataDir);
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
 export async function startThrowawayPostgres(options: ThrowawayPostgresOptions = {}): Promise<ThrowawayPostgres> {
   const bin = binDir();
-  reapOrphans(bin);
+  reapOrphans(PREFIX, (dataDir) => stopAtOnce(bin, dataDir));
   const dataDir = mkdtempSync(join(tmpdir(), PREFIX));
   const handOver = (path: string) => asRoot && execFileSync('chown', ['postgres:postgres', path]);
   handOver(dataDir);
@@ -115,7 +92,7 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
     return run(file, argv, { maxBuffer: 16 * 1024 * 1024 });
   };
   await tool('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  writeFileSync(join(dataDir, OWNER_FILE), String(process.pid));
+  claimForThisProcess(dataDir);
 
   const autoConf = join(dataDir, 'postgresql.auto.conf');
   const configure = (port: number) => {

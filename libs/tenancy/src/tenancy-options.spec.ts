@@ -34,11 +34,15 @@ describe('tenancySettings', () => {
     expect(problemsOf({ SECRETS_KEY: local.SECRETS_KEY }).join()).toContain('AUTH_CLIENTS or AUTH_AUDIENCES');
   });
 
-  it('refuses a tenant pool larger than the process cap, in the environment and in the options', () => {
-    expect(problemsOf({ ...local, TENANT_POOL_SIZE: '8', TENANT_MAX_CONNECTIONS: '4' })).toEqual(['TENANT_POOL_SIZE: 8 does not fit under TENANT_MAX_CONNECTIONS (4)']);
+  it('refuses a tenant pool larger than either process cap, in the environment and in the options', () => {
+    expect(problemsOf({ ...local, TENANT_POOL_SIZE: '8', TENANT_MAX_CONNECTIONS: '4' })).toEqual([
+      'TENANT_POOL_SIZE: 8 does not fit under TENANT_MAX_CONNECTIONS (4) and TENANT_POOLER_MAX_CONNECTIONS (500)',
+    ]);
+    expect(problemsOf({ ...local, TENANT_POOL_SIZE: '8', TENANT_POOLER_MAX_CONNECTIONS: '6' }).join()).toContain('TENANT_POOLER_MAX_CONNECTIONS (6)');
     const options = loadSettings(tenancySettings, local);
     expect(() => resolveTenancyOptions({ ...options, connections: { poolSize: 8, maxConnections: 4 } })).toThrow(
       'tenancy: a pool of 8 connections cannot fit under a cap of 4',
     );
+    expect(options.connections?.maxPoolerConnections).toBe(500);
   });
 });

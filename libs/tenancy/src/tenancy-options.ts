@@ -66,8 +66,14 @@ export interface TenancyConnectionOptions {
   maxPools: number;
   /** Connections one tenant's pool may open. */
   poolSize: number;
-  /** Connections to tenant databases this process may hold in all, whatever the number of tenants. */
+  /** Connections to tenant database servers this process may hold in all (PostgreSQL direct, SQL Server), whatever the number of tenants. */
   maxConnections: number;
+  /**
+   * Client connections to the pooler this process may hold in all. They hold no backend (the
+   * pooler's own limits are the server's budget), so the cap can keep one per hot tenant rather
+   * than closing one tenant's connection to open another's.
+   */
+  maxPoolerConnections: number;
   /** A pool unused this long is closed. */
   poolIdleMs: number;
   /** A connection idle this long is closed (its slot under the cap freed). */
@@ -105,13 +111,15 @@ const DEFAULTS = {
     maxPools: 1_000,
     poolSize: 5,
     maxConnections: 50,
+    maxPoolerConnections: 500,
     poolIdleMs: 300_000,
     connectionIdleMs: 30_000,
     acquireTimeoutMs: 5_000,
   },
 };
 
-const poolFitsUnderCap = ({ poolSize, maxConnections }: Pick<TenancyConnectionOptions, 'poolSize' | 'maxConnections'>) => poolSize <= maxConnections;
+const poolFitsUnderCap = ({ poolSize, maxConnections, maxPoolerConnections }: Pick<TenancyConnectionOptions, 'poolSize' | 'maxConnections' | 'maxPoolerConnections'>) =>
+  poolSize <= Math.min(maxConnections, maxPoolerConnections);
 
 export function resolveTenancyOptions(options: TenancyModuleOptions): ResolvedTenancyOptions {
   const resolved: ResolvedTenancyOptions = {
@@ -127,7 +135,8 @@ export function resolveTenancyOptions(options: TenancyModuleOptions): ResolvedTe
     pooler: options.pooler ?? null,
   };
   if (!poolFitsUnderCap(resolved.connections)) {
-    throw new Error(`tenancy: a pool of ${resolved.connections.poolSize} connections cannot fit under a cap of ${resolved.connections.maxConnections}`);
+    const { poolSize, maxConnections, maxPoolerConnections } = resolved.connections;
+    throw new Error(`tenancy: a pool of ${poolSize} connections cannot fit under a cap of ${Math.min(maxConnections, maxPoolerConnections)}`);
   }
   return resolved;
 }
@@ -143,6 +152,7 @@ const ownSettings = defineSettings({
     TENANT_POOL_SIZE: z.coerce.number().int().positive().default(DEFAULTS.connections.poolSize),
     TENANT_MAX_POOLS: z.coerce.number().int().positive().default(DEFAULTS.connections.maxPools),
     TENANT_MAX_CONNECTIONS: z.coerce.number().int().positive().default(DEFAULTS.connections.maxConnections),
+    TENANT_POOLER_MAX_CONNECTIONS: z.coerce.number().int().positive().default(DEFAULTS.connections.maxPoolerConnections),
     TENANT_POOL_IDLE_SECONDS: z.coerce
       .number()
       .int()
@@ -159,11 +169,14 @@ const ownSettings = defineSettings({
       poolSize: e.TENANT_POOL_SIZE,
       maxPools: e.TENANT_MAX_POOLS,
       maxConnections: e.TENANT_MAX_CONNECTIONS,
+      maxPoolerConnections: e.TENANT_POOLER_MAX_CONNECTIONS,
       poolIdleMs: e.TENANT_POOL_IDLE_SECONDS * 1000,
       acquireTimeoutMs: e.TENANT_CONNECTION_ACQUIRE_TIMEOUT_MS,
     };
     if (!poolFitsUnderCap(connections)) {
-      problems.push(`TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS})`);
+      problems.push(
+        `TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS}) and TENANT_POOLER_MAX_CONNECTIONS (${e.TENANT_POOLER_MAX_CONNECTIONS})`,
+      );
     }
     return {
       registryTimeoutMs: e.REGISTRY_TIMEOUT_MS,

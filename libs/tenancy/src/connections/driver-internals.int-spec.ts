@@ -1,5 +1,6 @@
 import { createTestEnv, waitFor, type TestEnv } from '@tenantry/common/testing';
 import { startTdsDouble, type TdsDouble } from '@tenantry/engines/testing';
+import { Order, TENANT_ENTITIES } from '@tenantry/tenant-schema';
 import type * as mssql from 'mssql';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,10 +8,11 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as pg from 'pg';
 import * as tarn from 'tarn';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { budgetedMssqlDriver, type BudgetedMssqlPool } from './budgeted-mssql-driver';
 import { budgetedPgDriver, type BudgetedPool } from './budgeted-pg-driver';
 import { ConnectionBudget } from './connection-budget';
+import { PostgresServerFacts } from './postgres-server-facts';
 import { TenantConnectionsExhausted } from './tenant-connections-exhausted.error';
 
 const ROOT = join(__dirname, '../../../..');
@@ -67,6 +69,20 @@ describe('the pg-pool, mssql, tarn and TypeORM internals the connection cap reli
     await tds?.close();
     await env.cleanup();
   });
+
+  /** A DataSource on the test server's postgres database, its pool made by `driver`. */
+  const serverDataSource = (driver: typeof pg, options: { extra?: object; installExtensions?: boolean; entities?: DataSourceOptions['entities'] }) => {
+    const url = new URL(env.databaseUrl('postgres'));
+    return new DataSource({
+      type: 'postgres',
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      username: decodeURIComponent(url.username),
+      database: 'postgres',
+      driver,
+      ...options,
+    });
+  };
 
   /** A tenant's mssql pool config against the TDS double. */
   const sqlServerConfig = (pool: mssql.config['pool']): mssql.config => ({
@@ -136,16 +152,7 @@ describe('the pg-pool, mssql, tarn and TypeORM internals the connection cap reli
   it("typeorm: a PostgreSQL DataSource's pool is its driver's `master`, built from the `driver` option's Pool with `extra`", async () => {
     const budget = new ConnectionBudget(5, 2_000, () => false);
     const driver = budgetedPgDriver(budget);
-    const url = new URL(env.databaseUrl('postgres'));
-    const dataSource = new DataSource({
-      type: 'postgres',
-      host: url.hostname,
-      port: Number(url.port || 5432),
-      username: decodeURIComponent(url.username),
-      database: 'postgres',
-      driver,
-      extra: { max: 3 },
-    });
+    const dataSource = serverDataSource(driver, { extra: { max: 3 } });
     await dataSource.initialize();
     try {
       const master = (dataSource.driver as unknown as { master?: unknown }).master;
@@ -156,6 +163,36 @@ describe('the pg-pool, mssql, tarn and TypeORM internals the connection cap reli
       relied(budget.inUse === 1, 'typeorm', 'PostgresDriver connecting through the `driver` option', 'budgeted-pg-driver.ts');
     } finally {
       await dataSource.destroy();
+    }
+  });
+
+  it('typeorm: PostgresDriver#version and #searchSchema, once given, spare initialize() every query; the one connection it opens serves the first query', async () => {
+    const budget = new ConnectionBudget(5, 2_000, () => false);
+    const driver = budgetedPgDriver(budget);
+    const open = () => serverDataSource(driver, { installExtensions: false, entities: TENANT_ENTITIES });
+    const facts = new PostgresServerFacts();
+    const [first, second] = [open(), open()];
+    const queries = jest.spyOn(driver.Client.prototype, 'query');
+    try {
+      await first.initialize();
+      relied(queries.mock.calls.length > 0, 'typeorm', 'PostgresDriver.connect() asking the server for its version and search schema', 'postgres-server-facts.ts');
+      facts.learn('server', first);
+      await first.destroy();
+      await waitFor(() => budget.inUse === 0, 15_000);
+      queries.mockClear();
+      facts.seed('server', second);
+      const connects = jest.spyOn(budget, 'acquire');
+      await second.initialize();
+      relied(queries.mock.calls.length === 0, 'typeorm', 'PostgresDriver.connect() querying only the version and search schema it lacks', 'postgres-server-facts.ts');
+      // afterConnect() takes a connection even with nothing to install; it stays in the pool for the first query.
+      expect(connects.mock.calls.length).toBeLessThanOrEqual(1);
+      expect((await second.query<Array<{ one: number }>>('SELECT 1 AS one'))[0].one).toBe(1);
+      expect(connects).toHaveBeenCalledTimes(1);
+      expect(second.driver.version).toBe(first.driver.version);
+      expect(second.getMetadata(Order).tablePath).toBe(first.getMetadata(Order).tablePath);
+    } finally {
+      queries.mockRestore();
+      if (second.isInitialized) await second.destroy();
     }
   });
 

@@ -28,8 +28,8 @@ describe("TenantConnectionManager: bounded pools, a global connection cap, never
   const patient = 120_000;
 
   /** A business service's tenancy, its routes to `warm` already resolved and kept for the whole test. */
-  const boot = async (connections: TenancyModuleOptions['connections'], warm: SeededTenant[] = []) => {
-    const app = await bootWarmTenancy(env, { connections, cache: { localTtlMs: 3_600_000 } }, warm);
+  const boot = async (connections: TenancyModuleOptions['connections'], warm: SeededTenant[] = [], route: Pick<TenancyModuleOptions, 'pooler'> = {}) => {
+    const app = await bootWarmTenancy(env, { connections, cache: { localTtlMs: 3_600_000 }, ...route }, warm);
     apps.push(app);
     return { context: app.get(TenantContext), manager: app.get(TenantConnectionManager), resolver: app.get(TenantResolver) };
   };
@@ -241,6 +241,27 @@ describe("TenantConnectionManager: bounded pools, a global connection cap, never
     await run(2_000);
     // Growing a pool by closing another's connection would reconnect on nearly every request.
     expect(connects.mock.calls.length).toBeLessThanOrEqual(2);
+  });
+
+  it("through the pooler, tenants' client connections count under the pooler's cap, not the server cap: each keeps its own, as its own login", async () => {
+    const routed = tenants.slice(200, 240);
+    const server = new URL(env.databaseUrl('postgres'));
+    const address = { host: server.hostname, port: Number(server.port || 5432) };
+    // The server stands in for a PgBouncer in front of itself: what is counted is which cap a connection takes, not what answers it.
+    const { context, manager } = await boot({ maxConnections: 2, maxPoolerConnections: routed.length, poolSize: 1, acquireTimeoutMs: patient }, routed, {
+      pooler: { ...address, serves: address },
+    });
+    const round = async () => {
+      const identities = await Promise.all(routed.map((tenant) => whoAmI(context, tenant)));
+      expect(identities).toEqual(routed.map((tenant) => ({ login: tenant.login, db: tenant.database })));
+    };
+    await round();
+    const connects = jest.spyOn(manager.poolerBudget, 'acquire');
+    await round();
+    expect(manager.budget.inUse).toBe(0);
+    expect(manager.poolerBudget.inUse).toBe(routed.length);
+    // One client connection per tenant, kept: the second round opened none.
+    expect(connects).not.toHaveBeenCalled();
   });
 });
 

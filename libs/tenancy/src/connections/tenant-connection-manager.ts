@@ -7,7 +7,8 @@ import { budgetedMssqlDriver } from './budgeted-mssql-driver';
 import { budgetedPgDriver } from './budgeted-pg-driver';
 import type { CappedPool } from './capped-pool';
 import { ConnectionBudget } from './connection-budget';
-import { tenantDataSource, type BudgetedDrivers } from './tenant-data-source.factory';
+import { PostgresServerFacts } from './postgres-server-facts';
+import { poolerFor, tenantDataSource, type BudgetedDrivers } from './tenant-data-source.factory';
 
 /** A tenant's DataSource held for one unit of work; release it when the work is done. */
 export interface TenantLease {
@@ -22,6 +23,8 @@ interface PoolEntry {
   opensWith: string;
   ready: Promise<DataSource>;
   dataSource?: DataSource;
+  /** The cap its connections count against: the server's (direct) or the pooler's client side. */
+  budget: ConnectionBudget;
   leases: number;
   lastUsedAt: number;
   retired: boolean;
@@ -29,10 +32,13 @@ interface PoolEntry {
 
 /**
  * One DataSource per tenant, opened with the tenant's own login, in a bounded LRU: at most
- * `maxPools` pools, `poolSize` connections each, and `maxConnections` connections in all, which is
- * never exceeded (a connection takes a permit before it connects; when none is free, the longest
- * idle connection of the least recently used pool is closed). PostgreSQL and Azure SQL tenants
- * share the one cap: both engines' drivers take their connections through it. A pool leaves the LRU when it is
+ * `maxPools` pools, `poolSize` connections each, and `maxConnections` connections to servers in all,
+ * which is never exceeded (a connection takes a permit before it connects; when none is free, the
+ * longest idle connection of the least recently used pool is closed). PostgreSQL tenants reached
+ * directly and Azure SQL tenants share that cap; PostgreSQL tenants reached through the pooler take
+ * client connections under a cap of their own, `maxPoolerConnections`, as those hold no backend (the
+ * server's budget is the pooler's). Opening a DataSource sends nothing to the server (its server's
+ * facts are learnt once): its first query makes its first connection. A pool leaves the LRU when it is
  * evicted, idle too long, or its tenant is invalidated; it is destroyed once the work holding it
  * has finished, so no query in flight ever loses its DataSource.
  */
@@ -44,17 +50,26 @@ export class TenantConnectionManager implements OnApplicationShutdown {
   /** Pools holding at least one connection: the only ones a reclaim can take from (at most the cap of them). */
   private readonly connected = new Set<PoolEntry>();
   private readonly destroyed = new Set<Promise<void>>();
+  /** Connections to servers: PostgreSQL direct, SQL Server. */
   readonly budget: ConnectionBudget;
+  /** Client connections to the pooler. */
+  readonly poolerBudget: ConnectionBudget;
   private readonly drivers: BudgetedDrivers;
+  private readonly serverFacts = new PostgresServerFacts();
   private readonly idleSweep: NodeJS.Timeout;
 
   constructor(
     @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {
-    const { maxConnections, acquireTimeoutMs, poolIdleMs } = options.connections;
-    this.budget = new ConnectionBudget(maxConnections, acquireTimeoutMs, () => this.reclaimIdleConnection());
-    this.drivers = { postgres: budgetedPgDriver(this.budget), mssql: budgetedMssqlDriver(this.budget) };
+    const { maxConnections, maxPoolerConnections, acquireTimeoutMs, poolIdleMs } = options.connections;
+    this.budget = new ConnectionBudget(maxConnections, acquireTimeoutMs, () => this.reclaimIdleConnection(this.budget));
+    this.poolerBudget = new ConnectionBudget(maxPoolerConnections, acquireTimeoutMs, () => this.reclaimIdleConnection(this.poolerBudget));
+    this.drivers = {
+      postgres: budgetedPgDriver(this.budget),
+      postgresPooler: budgetedPgDriver(this.poolerBudget),
+      mssql: budgetedMssqlDriver(this.budget),
+    };
     this.idleSweep = setInterval(() => this.closeIdlePools(), Math.max(1_000, Math.min(poolIdleMs / 2, 30_000)));
     this.idleSweep.unref();
   }
@@ -122,6 +137,7 @@ export class TenantConnectionManager implements OnApplicationShutdown {
       lastUsedAt: Date.now(),
       retired: false,
       ready: Promise.resolve(undefined as unknown as DataSource),
+      budget: poolerFor(tenant, this.options) ? this.poolerBudget : this.budget,
     };
     entry.ready = this.initialize(entry, tenant);
     this.pools.set(tenant.tenantId, entry);
@@ -136,14 +152,17 @@ export class TenantConnectionManager implements OnApplicationShutdown {
   private async initialize(entry: PoolEntry, tenant: ActiveTenant): Promise<DataSource> {
     const password = await this.protector.unprotect(tenant.database.secret, tenant.tenantId);
     const dataSource = tenantDataSource(tenant, password, this.options, this.drivers);
+    const server = tenant.database.engine === 'azure-sql' ? undefined : `${tenant.database.host}:${tenant.database.port}`;
+    if (server) this.serverFacts.seed(server, dataSource);
     await dataSource.initialize();
+    if (server) this.serverFacts.learn(server, dataSource);
     const pool = this.poolOf(dataSource);
     if (pool) {
       if (pool.totalCount > 0) this.connected.add(entry);
       pool.watch({
         opened: () => this.connected.add(entry),
         closed: () => pool.totalCount === 0 && this.connected.delete(entry),
-        idle: () => this.budget.relieve(),
+        idle: () => entry.budget.relieve(),
       });
     }
     entry.dataSource = dataSource;
@@ -190,18 +209,18 @@ export class TenantConnectionManager implements OnApplicationShutdown {
   }
 
   /**
-   * Frees one slot under the cap by closing an idle connection. A pool holding several gives one up
+   * Frees one slot under `budget` by closing an idle connection of a pool under it. A pool holding several gives one up
    * first; while such a pool exists, a pool's only connection is left alone even if that means
    * waiting for one of the others to go idle (a pool left with none would soon need one back, and
    * every such swap is a reconnect). Only when every pool is down to one does the least recently
    * used pool give up its last.
    */
-  private reclaimIdleConnection(): boolean {
+  private reclaimIdleConnection(budget: ConnectionBudget): boolean {
     let spare: { pool: CappedPool; lastUsedAt: number } | undefined;
     let sole: { pool: CappedPool; lastUsedAt: number } | undefined;
     let sparesExist = false;
     for (const entry of this.connected) {
-      const pool = entry.dataSource && this.poolOf(entry.dataSource);
+      const pool = entry.budget === budget && entry.dataSource && this.poolOf(entry.dataSource);
       if (!pool) continue;
       if (pool.totalCount > 1) sparesExist = true;
       if (pool.idleCount === 0) continue;

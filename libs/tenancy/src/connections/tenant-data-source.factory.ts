@@ -5,9 +5,13 @@ import { DataSource } from 'typeorm';
 import type { ActiveTenant } from '../resolution/tenant-resolver';
 import type { PoolerAddress, ResolvedTenancyOptions } from '../tenancy-options';
 
-/** The drivers whose pools take their connections under the process-wide cap, one per engine. */
+/**
+ * The drivers whose pools take their connections under a process-wide cap: connections to a
+ * server (PostgreSQL direct, SQL Server) under one, client connections to the pooler under another.
+ */
 export interface BudgetedDrivers {
   postgres: typeof pg;
+  postgresPooler: typeof pg;
   mssql: typeof mssql;
 }
 
@@ -47,21 +51,31 @@ export function tenantDataSource(tenant: ActiveTenant, password: string, options
       pool: { max: poolSize, min: 0, idleTimeoutMillis: connectionIdleMs, acquireTimeoutMillis: poolWaitMs },
     });
   }
+  const pooler = poolerFor(tenant, options);
   return new DataSource({
     type: 'postgres',
     ...common,
-    ...(options.pooler && onPoolerServer(tenant, options.pooler) ? { host: options.pooler.host, port: options.pooler.port } : {}),
-    driver: drivers.postgres,
+    ...(pooler ? { host: pooler.host, port: pooler.port } : {}),
+    driver: pooler ? drivers.postgresPooler : drivers.postgres,
+    // The tenant schema's migrations create what it needs; opening a DataSource runs no DDL.
+    installExtensions: false,
     extra: {
       max: poolSize,
-      idleTimeoutMillis: connectionIdleMs,
+      // A client connection to the pooler holds no backend: kept as long as the pool, it spares the
+      // tenant's next request a SCRAM handshake. A direct connection is a backend: given back soon.
+      idleTimeoutMillis: pooler ? options.connections.poolIdleMs : connectionIdleMs,
       connectionTimeoutMillis: poolWaitMs,
       application_name: `tenantry:${tenant.code}`,
     },
   });
 }
 
-/** The pooler forwards to one server (its wildcard entry): tenants on other registered servers are reached directly. */
-function onPoolerServer(tenant: ActiveTenant, pooler: PoolerAddress): boolean {
-  return tenant.database.host === pooler.serves.host && tenant.database.port === pooler.serves.port;
+/**
+ * The pooler a PostgreSQL tenant is reached through, if any: it forwards to one server (its wildcard
+ * entry), so tenants on other registered servers are reached directly.
+ */
+export function poolerFor(tenant: ActiveTenant, options: ResolvedTenancyOptions): PoolerAddress | undefined {
+  const { pooler } = options;
+  if (!pooler || tenant.database.engine === 'azure-sql') return undefined;
+  return tenant.database.host === pooler.serves.host && tenant.database.port === pooler.serves.port ? pooler : undefined;
 }
