@@ -70,7 +70,7 @@ async function oneMove(plane: ControlPlane, sqlAt: SqlAt, replicas: string[], te
     reports = await Promise.all(writers.map((writer) => writer.stop()));
   }
   const [switched] = await plane.env.sql<{ at: Date }>(
-    `SELECT created_at AS at FROM audit_events WHERE operation_id = $1 AND action = 'tenant.switch'`,
+    `SELECT at FROM audit_events WHERE operation_id = $1 AND action = 'tenant.switch'`,
     [operation.id],
     plane.env.adminDatabase,
   );

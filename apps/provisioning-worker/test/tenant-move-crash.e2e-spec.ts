@@ -1,5 +1,5 @@
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@tenantry/common/testing';
-import { registerLocalServer, spawnWorker, startContinuousWriter, startControlPlane, type ControlPlane } from '@tenantry/test-support';
+import { registerLocalServer, spawnWorker, startContinuousWriter, startControlPlane, type ControlPlane, type WorkerProcess } from '@tenantry/test-support';
 
 const STEPS = ['prepare_target', 'replicate', 'initial_copy', 'catch_up', 'freeze', 'verify', 'switch'];
 
@@ -11,15 +11,19 @@ const STEPS = ['prepare_target', 'replicate', 'initial_copy', 'catch_up', 'freez
 describe('a move whose worker is killed after each step', () => {
   let plane: ControlPlane;
   let b: ThrowawayPostgres;
+  // Provisions each test's tenant, and takes over each move from the worker killed in it.
+  let worker: WorkerProcess;
 
   beforeAll(async () => {
     b = await startThrowawayPostgres();
     plane = await startControlPlane({ worker: false, env: { SESSION_GRACE_MS: '0' } });
+    worker = spawnWorker(plane.env.rawEnv);
     await registerLocalServer(plane, 'pg-b', b.port);
     expect((await plane.admin('PUT', '/pools/pool-b', { engine: 'postgres', server: 'pg-b', maxDatabases: 10, dedicated: true })).status).toBe(200);
   }, 900_000);
 
   afterAll(async () => {
+    await worker?.stop();
     await plane?.stop();
     await b?.cleanup();
   });
@@ -31,16 +35,13 @@ describe('a move whose worker is killed after each step', () => {
     let operation;
     try {
       await writer.acknowledgedMore(20);
+      await worker.stop();
       const doomed = spawnWorker({ ...plane.env.rawEnv, TENANTRY_FAILPOINT: `after:${step}` });
       const move = await plane.admin('POST', `/tenants/${code}/move`, { pool: 'pool-b' });
       expect(move.status).toBe(202);
       expect((await doomed.exited).signal).toBe('SIGKILL');
-      const survivor = spawnWorker(plane.env.rawEnv);
-      try {
-        operation = await plane.waitForOperation(move.body.id, 600_000);
-      } finally {
-        await survivor.stop();
-      }
+      worker = spawnWorker(plane.env.rawEnv);
+      operation = await plane.waitForOperation(move.body.id, 600_000);
       await writer.acknowledgedMore(20);
     } finally {
       const report = await writer.stop();
