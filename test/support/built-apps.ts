@@ -1,8 +1,14 @@
 import type { RawEnv } from '@tenantry/common';
 import { spawnBuiltApp, type BuiltApp } from '@tenantry/common/testing';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
-const dist = join(__dirname, '../../dist');
+/** The repository's root, found from here whether this runs from the sources (tests) or compiled into dist-bench (benchmarks). */
+function repositoryRoot(from: string): string {
+  return existsSync(join(from, 'package.json')) || dirname(from) === from ? from : repositoryRoot(dirname(from));
+}
+
+const dist = join(repositoryRoot(__dirname), 'dist');
 
 /** Each process's entry point in the build (`npm run build`; npm test builds first). */
 export const BUILT = {

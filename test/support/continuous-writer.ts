@@ -6,6 +6,8 @@ export interface WriteOutcome {
   /** Unique per write: the order's customer name, so each can be found (once) in the database. */
   key: string;
   status: number;
+  /** The error code of a refusal's answer (e.g. TENANT_WRITES_FROZEN), so a refusal of the wrong kind says which. */
+  error?: string;
   retryAfter: string | null;
   sentAt: number;
   answeredAt: number;
@@ -66,6 +68,7 @@ export function startContinuousWriter(businessUrl: string, token: string, prefix
       const key = `${prefix}-${n}`;
       const sentAt = Date.now();
       let status: number;
+      let error: string | undefined;
       let retryAfter: string | null = null;
       try {
         const answer = await httpRequest(`${businessUrl}/orders`, {
@@ -74,11 +77,13 @@ export function startContinuousWriter(businessUrl: string, token: string, prefix
           body: JSON.stringify({ customerName: key, lines: [{ sku: 'MOVE', quantity: 1, unitPriceCents: 100 }] }),
         });
         status = answer.status;
+        if (status !== 201) error = (JSON.parse(answer.text || '{}') as { error?: string }).error;
         retryAfter = typeof answer.headers['retry-after'] === 'string' ? answer.headers['retry-after'] : null;
-      } catch {
+      } catch (failure) {
         status = 0;
+        error = (failure as Error).message;
       }
-      outcomes.push({ key, status, retryAfter, sentAt, answeredAt: Date.now() });
+      outcomes.push({ key, status, error, retryAfter, sentAt, answeredAt: Date.now() });
       if (status === 201) {
         acked += 1;
         for (const waiter of waiters.filter((w) => w.at <= acked)) {

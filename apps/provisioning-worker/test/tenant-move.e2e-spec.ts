@@ -1,5 +1,13 @@
 import { freePort, startThrowawayPostgres, waitFor, type ThrowawayPostgres } from '@tenantry/common/testing';
-import { spawnWorker, startContinuousWriter, startControlPlane, type ControlPlane, type WorkerProcess, type WriterReport } from '@tenantry/test-support';
+import {
+  registerLocalServer,
+  spawnWorker,
+  startContinuousWriter,
+  startControlPlane,
+  type ControlPlane,
+  type WorkerProcess,
+  type WriterReport,
+} from '@tenantry/test-support';
 
 /**
  * Tenants moved between PostgreSQL servers while a client writes through the sample API every
@@ -21,21 +29,8 @@ describe('moving a live tenant to another pool', () => {
       env: { SESSION_GRACE_MS: '0', OPERATION_MAX_ATTEMPTS: '3', RETIRED_DATABASE_RETENTION_MS: '20000', RETIRED_DATABASE_SWEEP_INTERVAL_MS: '500' },
     });
     worker = spawnWorker(plane.env.rawEnv);
-    for (const [name, server] of [
-      ['pg-b', b],
-      ['pg-c', c],
-    ] as const) {
-      const registered = await plane.admin('PUT', `/servers/${name}`, {
-        engine: 'postgres',
-        host: '127.0.0.1',
-        port: server.port,
-        region: 'local',
-        maxDatabases: 20,
-        login: 'postgres',
-        password: 'trusted-anyway',
-      });
-      expect(registered.status).toBe(200);
-    }
+    await registerLocalServer(plane, 'pg-b', b.port);
+    await registerLocalServer(plane, 'pg-c', c.port);
     // Small or dedicated, so automatic placement keeps provisioning on the configured server's pool.
     const pools: Array<[string, string, number, boolean]> = [
       ['pool-b', 'pg-b', 5, false],
@@ -46,7 +41,8 @@ describe('moving a live tenant to another pool', () => {
     for (const [name, server, maxDatabases, dedicated] of pools) {
       expect((await plane.admin('PUT', `/pools/${name}`, { engine: 'postgres', server, maxDatabases, dedicated })).status).toBe(200);
     }
-  });
+    // Three servers and a control plane: a hang guard sized for a loaded machine.
+  }, 900_000);
 
   afterAll(async () => {
     await worker?.stop();
@@ -76,10 +72,7 @@ describe('moving a live tenant to another pool', () => {
       await writer.acknowledgedMore(30);
       const move = await plane.admin('POST', `/tenants/${code}/move`, { pool });
       expect(move.status).toBe(202);
-      const operation = await plane.waitForOperation(move.body.id, 100_000).catch((error: Error) => {
-        console.log(worker.output().slice(-6000));
-        throw error;
-      });
+      const operation = await plane.waitForOperation(move.body.id, 600_000);
       await writer.acknowledgedMore(30);
       return { operation, report: await writer.stop() };
     } finally {
@@ -223,16 +216,7 @@ describe('moving a live tenant to another pool', () => {
   it('a target server that cannot be reached fails the move and leaves the tenant serving from its source', async () => {
     const tenant = await plane.provision('mv_unreachable');
     const port = await freePort();
-    const registered = await plane.admin('PUT', '/servers/pg-gone', {
-      engine: 'postgres',
-      host: '127.0.0.1',
-      port,
-      region: 'local',
-      maxDatabases: 5,
-      login: 'postgres',
-      password: 'x',
-    });
-    expect(registered.status).toBe(200);
+    await registerLocalServer(plane, 'pg-gone', port, 5);
     expect((await plane.admin('PUT', '/pools/pool-gone', { engine: 'postgres', server: 'pg-gone', maxDatabases: 5, dedicated: true })).status).toBe(200);
     const writer = startContinuousWriter(plane.businessUrl, await plane.tenantToken(tenant.id), 'mv_unreachable');
     let report: WriterReport;

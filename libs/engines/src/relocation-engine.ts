@@ -36,6 +36,12 @@ export interface RelocationEngine {
   /** Source side: the log position now, for replicatedTo. */
   currentPosition(): Promise<string>;
   replicatedTo(name: string, position: string): Promise<boolean>;
+  /**
+   * Target side: whether the subscription `name` has received the source's log up to `position`.
+   * Sooner than the source's confirmation (which waits for the subscriber's next status report, about
+   * a second when idle); it may count the change being applied as done, so the caller checks the rows.
+   */
+  receivedTo(target: TenantDatabaseTarget, name: string, position: string): Promise<boolean>;
   /** Target side; nothing when the database or subscription is gone. */
   dropSubscription(target: TenantDatabaseTarget, name: string): Promise<void>;
   /** Source side: the publication and the subscription's slot. */

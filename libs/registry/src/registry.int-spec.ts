@@ -27,6 +27,7 @@ describe('registry (admin database)', () => {
       'migration_runs',
       'operations',
       'registry_migrations',
+      'retired_databases',
       'tenant_databases',
       'tenants',
     ]);

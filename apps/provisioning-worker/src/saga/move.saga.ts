@@ -178,7 +178,13 @@ export class MoveSaga {
         await relocationOf(to).copyData(ends.source, relocationOf(from), ends.target);
       } else {
         const position = await relocationOf(from).currentPosition();
-        await this.waitFor(context, this.options.moveFreezeTimeoutMs, 'the last changes', () => relocationOf(from).replicatedTo(name, position));
+        // The rows are compared next, so having received the last change is enough to go on.
+        await this.waitFor(
+          context,
+          this.options.moveFreezeTimeoutMs,
+          'the last changes',
+          async () => (await relocationOf(to).receivedTo(ends.target, name, position)) || relocationOf(from).replicatedTo(name, position),
+        );
       }
       const agreed = await this.switchover.verify(ends.source, ends.target, Math.max(0, deadline - Date.now()));
       await relocationOf(to).dropSubscription(ends.target, name);

@@ -131,6 +131,16 @@ export class PostgresRelocation implements RelocationEngine {
     return rows[0]?.done === true;
   }
 
+  async receivedTo(target: TenantDatabaseTarget, name: string, position: string): Promise<boolean> {
+    return this.inDatabase(target, async (client) => {
+      const { rows } = await client.query<{ done: boolean }>(`SELECT received_lsn >= $2::pg_lsn AS done FROM pg_stat_subscription WHERE subname = $1 AND relid IS NULL`, [
+        name,
+        position,
+      ]);
+      return rows[0]?.done === true;
+    });
+  }
+
   /**
    * Disabled and detached from its slot first, so the drop needs no connection to the source (which
    * may be gone); the slot is dropped on the source by dropPublication.

@@ -24,7 +24,7 @@ export class RetiredDatabaseEntity {
   @Column({ name: 'login_name', type: 'text' })
   loginName: string;
 
-  @Column({ name: 'retired_at', type: 'timestamptz' })
+  @Column({ name: 'retired_at', type: 'timestamptz', default: () => 'now()' })
   retiredAt: Date;
 
   @Column({ name: 'drop_after', type: 'timestamptz' })
