@@ -302,10 +302,11 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
   /**
    * DatabaseProperties.createMode PointInTimeRestore (spec example CreateDatabasePITRMode): sourceDatabaseId,
    * a database of the same server that exists, and restorePointInTime, a date-time, are required.
+   * Secondary is checked by the PUT itself, against the replication it starts.
    */
   function checkCreateMode(properties: Record<string, unknown>, address: DatabaseAddress): string | undefined {
     const mode = properties.createMode;
-    if (mode === undefined || mode === 'Default') return undefined;
+    if (mode === undefined || mode === 'Default' || mode === 'Secondary') return undefined;
     if (mode !== 'PointInTimeRestore') return `PUT database: createMode ${JSON.stringify(mode)} is not modelled by this double`;
     const source = properties.sourceDatabaseId;
     const serverPath = `/subscriptions/${address.subscriptionId}/resourceGroups/${address.resourceGroup}/providers/Microsoft.Sql/servers/${address.server}/databases/`;
@@ -599,8 +600,6 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
           if (source.name.toLowerCase() !== name.toLowerCase()) return specError('ReplicationSourceAndTargetMustHaveSameName');
           if (key(serverOf(source.id)) === key(serverOf(id))) return specError('ReplicationSourceAndTargetMustBeInDifferentServers');
           if (existing) return specError('RemoteDatabaseExists');
-        } else if (createMode !== undefined && createMode !== 'Default') {
-          return refuse(`PUT database: the double models createMode Default and Secondary, not ${createMode}`);
         }
         if (existing) {
           // Databases_CreateOrUpdate on an existing database: 200 "Successfully updated the database."
