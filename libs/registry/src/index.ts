@@ -25,3 +25,5 @@ export * from './database-target';
 export * from './placement/slot-reservation';
 export * from './servers/registered-server-credentials';
 export type { MigrationRunRow, MigrationRunResultRow, MigrationRunStatus } from './repositories/migration-run.repository';
+export { DRIFT_STATUSES } from './repositories/tenant-drift.repository';
+export type { DriftStatus, DriftSummary, DriftedTenant, TenantDriftRecord, TenantDriftRow } from './repositories/tenant-drift.repository';

@@ -19,6 +19,7 @@ import { DroppedDatabases1764000620000 } from './migrations/1764000620000-Droppe
 import { OperationCheckpoints1764000700000 } from './migrations/1764000700000-OperationCheckpoints';
 import { DataKeys1764000800000 } from './migrations/1764000800000-DataKeys';
 import { DatabaseServers1764000900000 } from './migrations/1764000900000-DatabaseServers';
+import { TenantDrift1765000400000 } from './migrations/1765000400000-TenantDrift';
 import type { AdminDatabaseOptions, RegistryConnectionOptions, RegistryOptions } from './registry-options';
 
 export const REGISTRY_ENTITIES = [DatabaseServerEntity, DatabasePoolEntity, TenantEntity, TenantDatabaseEntity, OperationEntity, AuditEventEntity];
@@ -35,6 +36,7 @@ export const REGISTRY_MIGRATIONS = [
   OperationCheckpoints1764000700000,
   DataKeys1764000800000,
   DatabaseServers1764000900000,
+  TenantDrift1765000400000,
 ];
 
 export function registryDataSourceOptions({ adminDb, connections }: Pick<RegistryOptions, 'adminDb' | 'connections'>): DataSourceOptions {

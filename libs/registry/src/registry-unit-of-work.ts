@@ -10,6 +10,7 @@ import { isPoolWaitTimeout } from './repositories/pg-errors';
 import { PoolRepository } from './repositories/pool.repository';
 import { ServerRepository } from './repositories/server.repository';
 import { TenantDatabaseRepository } from './repositories/tenant-database.repository';
+import { TenantDriftRepository } from './repositories/tenant-drift.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 
 export interface RegistryRepositories {
@@ -20,6 +21,7 @@ export interface RegistryRepositories {
   servers: ServerRepository;
   audit: AuditRepository;
   migrationRuns: MigrationRunRepository;
+  drift: TenantDriftRepository;
 }
 
 function repositoriesOn(em: EntityManager): RegistryRepositories {
@@ -31,6 +33,7 @@ function repositoriesOn(em: EntityManager): RegistryRepositories {
     servers: new ServerRepository(em),
     audit: new AuditRepository(em),
     migrationRuns: new MigrationRunRepository(em),
+    drift: new TenantDriftRepository(em),
   };
 }
 

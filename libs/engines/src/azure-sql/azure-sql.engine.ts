@@ -1,5 +1,7 @@
 import type { SqlManagementClientOptionalParams } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
+import type { SchemaSnapshot } from '@tenantry/tenant-schema';
+import { randomBytes } from 'node:crypto';
 import type { AzureSqlSettings } from '../engines-options';
 import type { SchemaOutcome, StepCheckpoint, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { ArmDatabases } from './arm-databases';
@@ -101,6 +103,22 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
 
   applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome> {
     return this.migrations.apply(target);
+  }
+
+  readSchema(target: TenantDatabaseTarget): Promise<SchemaSnapshot> {
+    return this.migrations.readSchema(target);
+  }
+
+  /** In the same elastic pool as `beside` (or on its plain server): an Azure database of the pool's tier, created and dropped through ARM. */
+  async expectedSchema(version: string, beside: TenantDatabaseTarget): Promise<SchemaSnapshot> {
+    const scratch = { ...beside, databaseName: `tenantry_drift_scratch_${randomBytes(6).toString('hex')}`, tenantCode: 'drift_scratch' };
+    await this.createDatabase(scratch);
+    try {
+      await this.migrations.migrateTo(scratch, version);
+      return await this.migrations.readSchema(scratch);
+    } finally {
+      await this.dropDatabase(scratch);
+    }
   }
 
   exportDatabase(target: TenantDatabaseTarget, name: string, checkpoint?: StepCheckpoint): Promise<string> {

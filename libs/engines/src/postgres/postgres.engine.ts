@@ -1,6 +1,15 @@
 import { surviveConnectionErrors, withPoolClient } from '@tenantry/common';
-import { CURRENT_TENANT_SCHEMA_VERSION, migrateTenantDatabase, pendingMigrations, schemaVersion } from '@tenantry/tenant-schema';
+import {
+  CURRENT_TENANT_SCHEMA_VERSION,
+  migrateTenantDatabase,
+  pendingMigrations,
+  SCHEMA_CATALOG_QUERIES,
+  schemaVersion,
+  snapshotFromCatalog,
+  type SchemaSnapshot,
+} from '@tenantry/tenant-schema';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -29,6 +38,9 @@ function alreadyExists(error: unknown): boolean {
 const run = promisify(execFile);
 
 const MIGRATION_LOCK = 'tenantry:tenant-migrations';
+
+// A schema read is one catalog query: an unreachable or stuck database is `unknown` after this, not a hung scan.
+const SCHEMA_READ_SESSION: ClientConfig = { connectionTimeoutMillis: 10_000, query_timeout: 30_000 };
 
 async function inTransaction<T>(client: Client | PoolClient, work: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
@@ -215,8 +227,29 @@ export class PostgresEngine implements TenantDatabaseEngine {
     );
   }
 
-  private migrate(database: string): Promise<SchemaOutcome> {
-    return withMigrationDataSource(this.migrationConnection(database), (dataSource) => migrateTenantDatabase(dataSource));
+  private migrate(database: string, upTo?: string): Promise<SchemaOutcome> {
+    return withMigrationDataSource(this.migrationConnection(database), (dataSource) => migrateTenantDatabase(dataSource), upTo);
+  }
+
+  async readSchema(target: TenantDatabaseTarget): Promise<SchemaSnapshot> {
+    return this.inTenantDatabase(
+      target,
+      async (client) => snapshotFromCatalog((await client.query<Record<string, unknown>>(SCHEMA_CATALOG_QUERIES.postgres)).rows[0]),
+      SCHEMA_READ_SESSION,
+    );
+  }
+
+  /** On this engine's server (beside is on it by construction); the scratch database's name is random, so two builders never meet. */
+  async expectedSchema(version: string, beside: TenantDatabaseTarget): Promise<SchemaSnapshot> {
+    const scratch = `tenantry_drift_scratch_${randomBytes(6).toString('hex')}`;
+    const target = { ...beside, databaseName: scratch };
+    await this.pool.query(`CREATE DATABASE ${quoteIdent(scratch)}`);
+    try {
+      await this.migrate(scratch, version);
+      return await this.readSchema(target);
+    } finally {
+      await this.pool.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratch)} WITH (FORCE)`);
+    }
   }
 
   private migrationConnection(database: string): TenantDatabaseConnection {
