@@ -42,8 +42,12 @@ export async function createFleet(env: TestEnv, size: number, options: FleetOpti
   const address: PoolAddress = { engine: 'postgres', host: server.hostname, port: Number(server.port || 5432), elasticPoolId: null, location: null };
   try {
     const template = options.template ?? (await engine.fastPath.ensureTemplate(env.label));
+    // A pool sits on a registered server: the configured one (TENANT_PG_URL), whose row the processes adopt by address.
     const [pool] = await env.sql<{ id: string }>(
-      `INSERT INTO database_pools (name, engine, host, port, max_databases) VALUES ('bench', $1, $2, $3, 100000)
+      `WITH server AS (
+         INSERT INTO database_servers (name, engine, host, port, region, max_databases, credential_kind) VALUES ('bench', $1, $2, $3, 'local', 100000, 'configured')
+         ON CONFLICT (engine, host, port) DO UPDATE SET max_databases = EXCLUDED.max_databases RETURNING id)
+       INSERT INTO database_pools (name, engine, host, port, max_databases, server_id) SELECT 'bench', $1, $2, $3, 100000, id FROM server
        ON CONFLICT (name) DO UPDATE SET max_databases = EXCLUDED.max_databases RETURNING id`,
       [address.engine, address.host, address.port],
       admin,

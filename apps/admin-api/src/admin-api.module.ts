@@ -6,6 +6,8 @@ import { DataKeyDirectory, OperationQueueModule, RegistryModule } from '@tenantr
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
 import { ADMISSION_OPTIONS, type AdminApiSettings } from './admin-api-settings';
+import { DriftController } from './drift/drift.controller';
+import { DriftService } from './drift/drift.service';
 import { HealthController } from './health/health.controller';
 import { FleetMetrics } from './metrics/fleet-metrics';
 import { MetricsController } from './metrics/metrics.controller';
@@ -36,7 +38,16 @@ export class AdminApiModule {
         // Quiet: a failing probe repeats every few seconds what the failing connection already logged.
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [TenantsController, OperationsController, ServersController, PoolsController, MigrationsController, HealthController, MetricsController],
+      controllers: [
+        TenantsController,
+        OperationsController,
+        ServersController,
+        PoolsController,
+        MigrationsController,
+        DriftController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('admin-api') },
         { provide: ADMISSION_OPTIONS, useValue: settings.admission },
@@ -45,6 +56,7 @@ export class AdminApiModule {
         OperationsService,
         PoolsService,
         ServersService,
+        DriftService,
       ],
     };
   }

@@ -92,21 +92,28 @@ export class DriftScanner {
     const base = { tenantId: tenant.id, code: tenant.code, schemaVersion: version, fingerprint: null, expectedFingerprint: null, differences: [], error: null };
     const unknown = (error: string): TenantDriftResult => ({ ...base, status: 'unknown', error, durationMs: Date.now() - started });
     if (version === null) return unknown('the registry records no schema version for this tenant (never migrated)');
-    let engine: TenantDatabaseEngine;
-    let expected: ExpectedSchema;
     const target = databaseTarget(tenant, database);
+    let engine: TenantDatabaseEngine;
     try {
       engine = await this.engines.on(database.address);
-      expected = await this.expectedSchema(engine, version, target);
     } catch (error) {
-      return unknown(`the expected schema of ${version} could not be built: ${messageOf(error)}`);
+      return unknown(`no engine for its server: ${messageOf(error)}`);
     }
+    // Read while the expected schema is built (the first tenants of a version wait for it anyway).
+    const expectedBuild = this.expectedSchema(engine, version, target);
+    expectedBuild.catch(() => undefined);
     let actual: SchemaSnapshot;
     try {
       actual = await engine.readSchema(target);
     } catch (error) {
       this.logger.warn({ tenant_id: tenant.id, err: error }, `drift scan could not read the schema of ${tenant.code}`);
       return unknown(`the database could not be read: ${messageOf(error)}`);
+    }
+    let expected: ExpectedSchema;
+    try {
+      expected = await expectedBuild;
+    } catch (error) {
+      return unknown(`the expected schema of ${version} could not be built: ${messageOf(error)}`);
     }
     const fingerprint = schemaFingerprint(actual);
     // Equal fingerprints, equal schemas: the comparison is only needed when they differ.

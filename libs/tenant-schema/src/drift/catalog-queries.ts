@@ -34,7 +34,8 @@ SELECT
             'min', s.seqmin, 'max', s.seqmax, 'cycle', s.seqcycle)), '[]')
      FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public'
-      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = s.seqrelid AND d.refobjid = to_regclass('public.${MIGRATIONS_TABLE}'))) AS sequences`;
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid AND d.objsubid = 0
+                         AND d.refobjid = to_regclass('public.${MIGRATIONS_TABLE}'))) AS sequences`;
 
 /**
  * SQL Server (sys.* catalog views), the same answer in one batch: each part FOR JSON, so one row of
