@@ -268,6 +268,7 @@ export class FleetMigrator {
    * A tenant that cannot be read is left to the migration, which fails with its own reason.
    */
   private async driftRefusal(member: Member): Promise<string | undefined> {
+    // Checked against the version the database records: one another runner has just migrated is in sync with its new version.
     const drift = await this.drift.check(member);
     if (drift.status !== 'drifted') return undefined;
     this.logger.warn({ tenant_id: member.tenant.id, differences: drift.differences.length }, `refused to migrate ${member.tenant.code}: its schema drifted`);

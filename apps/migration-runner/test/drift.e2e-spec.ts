@@ -1,7 +1,7 @@
 import { childProcessEnv, httpRequest } from '@tenantry/common/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
 import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,5 +83,28 @@ describe('npm run drift (the built CLI), its results in the admin API and its me
     expect(unscanned.status).toBe(404);
     expect(unscanned.body).toMatchObject({ error: 'DRIFT_NOT_SCANNED', message: expect.stringContaining('npm run drift -- --tenant dr_new') });
     expect((await plane.admin('GET', '/tenants/nobody/drift')).status).toBe(404);
+  });
+
+  it('scheduled: the runner in scheduled mode scans the fleet every DRIFT_SCAN_INTERVAL_MS, and stops cleanly on SIGTERM', async () => {
+    const checkedAt = async () => new Date((await plane.admin('GET', '/tenants/dr_a/drift')).body.checkedAt as string).getTime();
+    const before = await checkedAt();
+    // A cron that does not fire during the test: only the drift scans run.
+    const runner = spawn(process.execPath, [BUILT.migrationRunner, '--schedule', '0 0 1 1 *'], {
+      env: childProcessEnv({ ...plane.env.rawEnv, DRIFT_SCAN_INTERVAL_MS: '1000' }),
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
+    try {
+      // A deadline for the event only: the runner's start-up alone takes seconds on a loaded machine.
+      const deadline = Date.now() + 120_000;
+      while ((await checkedAt()) <= before) {
+        if (Date.now() > deadline) throw new Error('no scheduled drift scan was recorded within 120 s');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect((await plane.admin('GET', '/drift')).body.counts).toMatchObject({ drifted: 1, unknown: 1 });
+    } finally {
+      runner.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import type { EngineKind, TenantDatabaseLocation } from '@tenantry/common';
-import type { SchemaSnapshot } from '@tenantry/tenant-schema';
+import type { SchemaReading, SchemaSnapshot } from '@tenantry/tenant-schema';
 
 /** A tenant database as the engines act on it: where it lives, and its tenant's code, which Azure SQL tags it with. */
 export interface TenantDatabaseTarget extends TenantDatabaseLocation {
@@ -49,8 +49,8 @@ export interface TenantDatabaseEngine {
   pendingMigrations(target: TenantDatabaseTarget): Promise<string[]>;
   /** Brings the tenant database to the current tenant-schema version. */
   applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome>;
-  /** The tenant database's schema as its catalog says it is (one catalog query), for drift detection. */
-  readSchema(target: TenantDatabaseTarget): Promise<SchemaSnapshot>;
+  /** The tenant database's schema as its catalog says it is (one catalog query), and the version it records, for drift detection. */
+  readSchema(target: TenantDatabaseTarget): Promise<SchemaReading>;
   /**
    * The schema a database at `version` has: a scratch database beside `beside` (same server, same
    * pool) migrated to that version, read, and dropped whatever happened.

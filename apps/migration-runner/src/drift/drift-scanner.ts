@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EngineRegistry, type TenantDatabaseEngine } from '@tenantry/engines';
 import { databaseTarget, RegistryUnitOfWork, type TenantDatabaseEntity, type TenantDriftRecord, type TenantEntity } from '@tenantry/registry';
-import { compareSchemas, schemaFingerprint, type SchemaSnapshot } from '@tenantry/tenant-schema';
+import { compareSchemas, MIGRATIONS_TABLE, schemaFingerprint, type SchemaReading, type SchemaSnapshot } from '@tenantry/tenant-schema';
 import { messageOf } from '../message-of';
 import { runWithConcurrency } from '../run-with-concurrency';
 
@@ -48,11 +48,12 @@ export class DriftScanner {
     return selected.length === 0 ? null : selected;
   }
 
-  /** One tenant, scanned and recorded. */
-  async check(member: DriftMember): Promise<TenantDriftResult> {
-    const result = await this.compare(member);
-    await this.registry.repositories.drift.record([result]);
-    return result;
+  /**
+   * One tenant, against the version its database itself records (not recorded in the registry): what
+   * the runner checks before migrating it, whatever another runner finished meanwhile.
+   */
+  check(member: DriftMember): Promise<TenantDriftResult> {
+    return this.compare(member, 'database');
   }
 
   /** Many tenants, `concurrency` at once, each result reported as it comes and recorded in batches. */
@@ -73,7 +74,7 @@ export class DriftScanner {
       members,
       concurrency,
       async (member) => {
-        const result = await this.compare(member);
+        const result = await this.compare(member, 'registry');
         results.push(result);
         unrecorded.push(result);
         if (unrecorded.length >= RECORD_BATCH) flush();
@@ -86,40 +87,48 @@ export class DriftScanner {
     return results;
   }
 
-  private async compare({ tenant, database }: DriftMember): Promise<TenantDriftResult> {
+  /**
+   * The tenant's schema against the expected schema of a version: the one the registry records (a
+   * scan; a database that records another version is drifted too), or the one the database records
+   * (the runner's check).
+   */
+  private async compare({ tenant, database }: DriftMember, against: 'registry' | 'database'): Promise<TenantDriftResult> {
     const started = Date.now();
-    const version = database.schemaVersion;
-    const base = { tenantId: tenant.id, code: tenant.code, schemaVersion: version, fingerprint: null, expectedFingerprint: null, differences: [], error: null };
+    const recorded = database.schemaVersion;
+    const base = { tenantId: tenant.id, code: tenant.code, schemaVersion: recorded, fingerprint: null, expectedFingerprint: null, differences: [], error: null };
     const unknown = (error: string): TenantDriftResult => ({ ...base, status: 'unknown', error, durationMs: Date.now() - started });
-    if (version === null) return unknown('the registry records no schema version for this tenant (never migrated)');
     const target = databaseTarget(tenant, database);
     let engine: TenantDatabaseEngine;
+    let reading: SchemaReading;
     try {
       engine = await this.engines.on(database.address);
-    } catch (error) {
-      return unknown(`no engine for its server: ${messageOf(error)}`);
-    }
-    // Read while the expected schema is built (the first tenants of a version wait for it anyway).
-    const expectedBuild = this.expectedSchema(engine, version, target);
-    expectedBuild.catch(() => undefined);
-    let actual: SchemaSnapshot;
-    try {
-      actual = await engine.readSchema(target);
+      reading = await engine.readSchema(target);
     } catch (error) {
       this.logger.warn({ tenant_id: tenant.id, err: error }, `drift scan could not read the schema of ${tenant.code}`);
       return unknown(`the database could not be read: ${messageOf(error)}`);
     }
+    const version = against === 'registry' ? recorded : reading.version;
+    if (version === null) return unknown(`no schema version is recorded ${against === 'registry' ? 'in the registry' : 'in the database'} (never migrated)`);
     let expected: ExpectedSchema;
     try {
-      expected = await expectedBuild;
+      expected = await this.expectedSchema(engine, version, target);
     } catch (error) {
       return unknown(`the expected schema of ${version} could not be built: ${messageOf(error)}`);
     }
-    const fingerprint = schemaFingerprint(actual);
+    const fingerprint = schemaFingerprint(reading.snapshot);
     // Equal fingerprints, equal schemas: the comparison is only needed when they differ.
-    const differences = fingerprint === expected.fingerprint ? [] : compareSchemas(actual, expected.snapshot);
+    const differences = fingerprint === expected.fingerprint ? [] : compareSchemas(reading.snapshot, expected.snapshot);
+    if (reading.version !== version) {
+      differences.unshift({
+        object: 'version',
+        name: MIGRATIONS_TABLE,
+        problem: 'changed',
+        description: `the database records version ${reading.version ?? '(none)'}, the registry ${version}`,
+      });
+    }
     return {
       ...base,
+      schemaVersion: version,
       status: differences.length === 0 ? 'in_sync' : 'drifted',
       fingerprint,
       expectedFingerprint: expected.fingerprint,

@@ -1,6 +1,6 @@
 import type { SqlManagementClientOptionalParams } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
-import type { SchemaSnapshot } from '@tenantry/tenant-schema';
+import type { SchemaReading, SchemaSnapshot } from '@tenantry/tenant-schema';
 import { randomBytes } from 'node:crypto';
 import type { AzureSqlSettings } from '../engines-options';
 import type { SchemaOutcome, StepCheckpoint, TenantDatabaseEngine, TenantDatabaseTarget } from '../tenant-database-engine';
@@ -105,7 +105,7 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
     return this.migrations.apply(target);
   }
 
-  readSchema(target: TenantDatabaseTarget): Promise<SchemaSnapshot> {
+  readSchema(target: TenantDatabaseTarget): Promise<SchemaReading> {
     return this.migrations.readSchema(target);
   }
 
@@ -115,7 +115,7 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
     await this.createDatabase(scratch);
     try {
       await this.migrations.migrateTo(scratch, version);
-      return await this.migrations.readSchema(scratch);
+      return (await this.migrations.readSchema(scratch)).snapshot;
     } finally {
       await this.dropDatabase(scratch);
     }

@@ -1,4 +1,11 @@
-import { CURRENT_TENANT_SCHEMA_VERSION, pendingMigrations, SCHEMA_CATALOG_QUERIES, snapshotFromCatalog, type SchemaSnapshot } from '@tenantry/tenant-schema';
+import {
+  CURRENT_TENANT_SCHEMA_VERSION,
+  pendingMigrations,
+  SCHEMA_CATALOG_QUERIES,
+  schemaVersion,
+  snapshotFromCatalog,
+  type SchemaReading,
+} from '@tenantry/tenant-schema';
 import { Int, NVarChar } from 'mssql';
 import { withMigrationDataSource } from '../migration-data-source';
 import type { SchemaOutcome, TenantDatabaseTarget } from '../tenant-database-engine';
@@ -50,11 +57,11 @@ export class SqlServerMigrations {
     );
   }
 
-  /** The schema as sys.* says it is: one batch (SCHEMA_CATALOG_QUERIES.mssql). */
-  readSchema(target: TenantDatabaseTarget): Promise<SchemaSnapshot> {
+  /** The schema as sys.* says it is: one batch (SCHEMA_CATALOG_QUERIES.mssql); then the version the database records. */
+  readSchema(target: TenantDatabaseTarget): Promise<SchemaReading> {
     return this.connections.withConnection(target.address, target.databaseName, async (connection) => {
-      const { recordset } = await connection.request().query<Record<string, unknown>>(SCHEMA_CATALOG_QUERIES.mssql);
-      return snapshotFromCatalog(recordset[0]);
+      const query = async (sql: string) => (await connection.request().query<Record<string, unknown>>(sql)).recordset;
+      return { snapshot: snapshotFromCatalog((await query(SCHEMA_CATALOG_QUERIES.mssql))[0]), version: await schemaVersion(query, 'mssql') };
     });
   }
 

@@ -6,6 +6,7 @@ import {
   SCHEMA_CATALOG_QUERIES,
   schemaVersion,
   snapshotFromCatalog,
+  type SchemaReading,
   type SchemaSnapshot,
 } from '@tenantry/tenant-schema';
 import { execFile } from 'node:child_process';
@@ -231,10 +232,17 @@ export class PostgresEngine implements TenantDatabaseEngine {
     return withMigrationDataSource(this.migrationConnection(database), (dataSource) => migrateTenantDatabase(dataSource), upTo);
   }
 
-  async readSchema(target: TenantDatabaseTarget): Promise<SchemaSnapshot> {
+  async readSchema(target: TenantDatabaseTarget): Promise<SchemaReading> {
     return this.inTenantDatabase(
       target,
-      async (client) => snapshotFromCatalog((await client.query<Record<string, unknown>>(SCHEMA_CATALOG_QUERIES.postgres)).rows[0]),
+      async (client) => {
+        const query = async (sql: string) => (await client.query<Record<string, unknown>>(sql)).rows;
+        // One snapshot for the catalog and the migrations table: a migration committing in between would otherwise read as drift.
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const reading = { snapshot: snapshotFromCatalog((await query(SCHEMA_CATALOG_QUERIES.postgres))[0]), version: await schemaVersion(query) };
+        await client.query('COMMIT');
+        return reading;
+      },
       SCHEMA_READ_SESSION,
     );
   }
@@ -246,7 +254,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
     await this.pool.query(`CREATE DATABASE ${quoteIdent(scratch)}`);
     try {
       await this.migrate(scratch, version);
-      return await this.readSchema(target);
+      return (await this.readSchema(target)).snapshot;
     } finally {
       await this.pool.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratch)} WITH (FORCE)`);
     }

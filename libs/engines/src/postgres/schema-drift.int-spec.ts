@@ -121,7 +121,8 @@ describe('schema drift on PostgreSQL: fingerprint, expected schema per version, 
 
   it('builds the expected schema on a scratch database it drops, equal to a tenant migrated the usual way', async () => {
     expect(await env.sql(`SELECT datname FROM pg_database WHERE datname LIKE 'tenantry\\_drift\\_scratch\\_%'`)).toEqual([]);
-    const actual = await engine.readSchema(base);
+    const { snapshot: actual, version } = await engine.readSchema(base);
+    expect(version).toBe(CURRENT_TENANT_SCHEMA_VERSION);
     expect(schemaFingerprint(actual)).toBe(schemaFingerprint(expected));
     expect(Object.keys(expected.tables).sort()).toEqual(['customers', 'order_lines', 'orders']);
     // The migrations table is the runner's bookkeeping, not the tenant's schema.
@@ -140,14 +141,14 @@ describe('schema drift on PostgreSQL: fingerprint, expected schema per version, 
 
   it.each(DRIFTS)('detects and describes: $kind', async ({ kind, sql, differences }) => {
     const target = await clone(kind.replace(/\W+/g, '_').slice(0, 20).toLowerCase(), sql);
-    const actual = await engine.readSchema(target);
+    const { snapshot: actual } = await engine.readSchema(target);
     expect(schemaFingerprint(actual)).not.toBe(schemaFingerprint(expected));
     expect(compareSchemas(actual, expected).map((d) => d.description)).toEqual(differences);
   });
 
   it('detects a length change (varchar(200) where varchar(100) is expected)', async () => {
-    const narrow = await engine.readSchema(await clone('narrow', ['ALTER TABLE customers ALTER COLUMN email TYPE varchar(100)']));
-    const wide = await engine.readSchema(await clone('wide', ['ALTER TABLE customers ALTER COLUMN email TYPE varchar(200)']));
+    const { snapshot: narrow } = await engine.readSchema(await clone('narrow', ['ALTER TABLE customers ALTER COLUMN email TYPE varchar(100)']));
+    const { snapshot: wide } = await engine.readSchema(await clone('wide', ['ALTER TABLE customers ALTER COLUMN email TYPE varchar(200)']));
     expect(compareSchemas(wide, narrow).map((d) => d.description)).toEqual(['column customers.email is character varying(200), expected character varying(100)']);
   });
 
@@ -159,6 +160,6 @@ describe('schema drift on PostgreSQL: fingerprint, expected schema per version, 
       'CREATE ROLE drift_reader_' + env.label,
       `GRANT SELECT ON customers TO drift_reader_${env.label}`,
     ]);
-    expect(compareSchemas(await engine.readSchema(target), expected)).toEqual([]);
+    expect(compareSchemas((await engine.readSchema(target)).snapshot, expected)).toEqual([]);
   });
 });

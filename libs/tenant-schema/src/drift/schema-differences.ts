@@ -1,6 +1,7 @@
 import type { ColumnShape, ConstraintShape, IndexShape, SchemaSnapshot, SequenceShape, TableShape } from './schema-snapshot';
 
-export type DriftObject = 'table' | 'column' | 'index' | 'constraint' | 'sequence';
+/** `version`: the database records another version than the registry does. */
+export type DriftObject = 'version' | 'table' | 'column' | 'index' | 'constraint' | 'sequence';
 
 /** One way a database differs from the schema of its version, with the sentence an operator reads. */
 export interface SchemaDifference {

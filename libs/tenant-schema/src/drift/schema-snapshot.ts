@@ -49,6 +49,12 @@ export interface SchemaSnapshot {
   sequences: Record<string, SequenceShape>;
 }
 
+/** A tenant database's schema as read, with the version its own migrations table records (null: none applied). */
+export interface SchemaReading {
+  snapshot: SchemaSnapshot;
+  version: string | null;
+}
+
 /** One row of the catalog query's answer per object (catalog-queries.ts): the same shape from PostgreSQL and from SQL Server. */
 export interface CatalogAnswer {
   /** Names (PostgreSQL's json_agg) or `{ table }` objects (SQL Server's FOR JSON PATH). */
