@@ -5,7 +5,7 @@ import { TenancyModule } from '@tenantry/tenancy';
 import { ClsModule } from 'nestjs-cls';
 import type { BusinessApiSettings } from './business-api-settings';
 import { HealthController } from './health/health.controller';
-import { MetricsController } from './metrics/metrics.controller';
+import { METRICS_SERVICE, MetricsController } from './metrics/metrics.controller';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 
@@ -23,7 +23,7 @@ export class BusinessApiModule {
         TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [HealthController, MetricsController, OrdersController],
-      providers: [{ provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('sample-business-api') }, OrdersService],
+      providers: [{ provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry(METRICS_SERVICE) }, OrdersService],
     };
   }
 }
