@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EngineRegistry, type TenantDatabaseEngine } from '@tenantry/engines';
 import { databaseTarget, RegistryUnitOfWork, type TenantDatabaseEntity, type TenantDriftRecord, type TenantEntity } from '@tenantry/registry';
 import { compareSchemas, MIGRATIONS_TABLE, schemaFingerprint, type SchemaReading, type SchemaSnapshot } from '@tenantry/tenant-schema';
 import { messageOf } from '../message-of';
+import { MIGRATION_RUNNER_OPTIONS, type MigrationRunnerOptions } from '../migration-runner-settings';
 import { runWithConcurrency } from '../run-with-concurrency';
 
 export interface DriftMember {
@@ -38,6 +39,7 @@ export class DriftScanner {
   constructor(
     private readonly registry: RegistryUnitOfWork,
     private readonly engines: EngineRegistry,
+    @Inject(MIGRATION_RUNNER_OPTIONS) private readonly options: MigrationRunnerOptions,
   ) {}
 
   /** The active tenants, or one of them by code (null when it is not an active tenant). */
@@ -142,7 +144,7 @@ export class DriftScanner {
     const key = `${engine.kind}:${version}`;
     let built = this.expected.get(key);
     if (!built) {
-      built = engine.expectedSchema(version, beside).then((snapshot) => ({ snapshot, fingerprint: schemaFingerprint(snapshot) }));
+      built = engine.expectedSchema(version, beside, this.options.environment).then((snapshot) => ({ snapshot, fingerprint: schemaFingerprint(snapshot) }));
       this.expected.set(key, built);
       built.catch(() => this.expected.delete(key));
     }

@@ -110,8 +110,8 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
   }
 
   /** In the same elastic pool as `beside` (or on its plain server): an Azure database of the pool's tier, created and dropped through ARM. */
-  async expectedSchema(version: string, beside: TenantDatabaseTarget): Promise<SchemaSnapshot> {
-    const scratch = { ...beside, databaseName: `tenantry_drift_scratch_${randomBytes(6).toString('hex')}`, tenantCode: 'drift_scratch' };
+  async expectedSchema(version: string, beside: TenantDatabaseTarget, env: string): Promise<SchemaSnapshot> {
+    const scratch = { ...beside, databaseName: `tenantry_drift_${env}_${randomBytes(6).toString('hex')}`, tenantCode: 'drift_scratch' };
     await this.createDatabase(scratch);
     try {
       await this.migrations.migrateTo(scratch, version);

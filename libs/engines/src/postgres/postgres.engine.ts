@@ -248,8 +248,8 @@ export class PostgresEngine implements TenantDatabaseEngine {
   }
 
   /** On this engine's server (beside is on it by construction); the scratch database's name is random, so two builders never meet. */
-  async expectedSchema(version: string, beside: TenantDatabaseTarget): Promise<SchemaSnapshot> {
-    const scratch = `tenantry_drift_scratch_${randomBytes(6).toString('hex')}`;
+  async expectedSchema(version: string, beside: TenantDatabaseTarget, env: string): Promise<SchemaSnapshot> {
+    const scratch = `tenantry_drift_${env}_${randomBytes(6).toString('hex')}`;
     const target = { ...beside, databaseName: scratch };
     await this.pool.query(`CREATE DATABASE ${quoteIdent(scratch)}`);
     try {

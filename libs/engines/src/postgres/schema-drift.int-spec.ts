@@ -116,11 +116,11 @@ describe('schema drift on PostgreSQL: fingerprint, expected schema per version, 
     base = fixture.target('base');
     await engine.createDatabase(base);
     await engine.applySchema(base);
-    expected = await engine.expectedSchema(CURRENT_TENANT_SCHEMA_VERSION, base);
+    expected = await engine.expectedSchema(CURRENT_TENANT_SCHEMA_VERSION, base, env.label);
   });
 
   it('builds the expected schema on a scratch database it drops, equal to a tenant migrated the usual way', async () => {
-    expect(await env.sql(`SELECT datname FROM pg_database WHERE datname LIKE 'tenantry\\_drift\\_scratch\\_%'`)).toEqual([]);
+    expect(await env.sql(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`tenantry\\_drift\\_${env.label}\\_%`])).toEqual([]);
     const { snapshot: actual, version } = await engine.readSchema(base);
     expect(version).toBe(CURRENT_TENANT_SCHEMA_VERSION);
     expect(schemaFingerprint(actual)).toBe(schemaFingerprint(expected));
@@ -130,7 +130,7 @@ describe('schema drift on PostgreSQL: fingerprint, expected schema per version, 
   });
 
   it('builds the schema of an older version from its own migrations', async () => {
-    const older = await engine.expectedSchema(TENANT_MIGRATIONS[0].name, base);
+    const older = await engine.expectedSchema(TENANT_MIGRATIONS[0].name, base, env.label);
     expect(Object.keys(older.tables)).toEqual(['customers']);
     expect(compareSchemas(expected, older).map((d) => d.description)).toEqual([
       'sequence orders_number_seq unexpected',
