@@ -15,6 +15,7 @@ export const BUILT = {
   adminApi: join(dist, 'apps/admin-api/src/main.js'),
   worker: join(dist, 'apps/provisioning-worker/src/main.js'),
   migrationRunner: join(dist, 'apps/migration-runner/src/main.js'),
+  drift: join(dist, 'apps/migration-runner/src/cli/drift.js'),
   businessApi: join(dist, 'apps/sample-business-api/src/main.js'),
   mintToken: join(dist, 'scripts/mint-token.js'),
 } as const;

@@ -6,6 +6,8 @@ import { DataKeyDirectory, OperationQueueModule, RegistryModule, RETENTION_OPTIO
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
 import { ADMISSION_OPTIONS, type AdminApiSettings, REBALANCE_OPTIONS, TENANTRY_ENVIRONMENT } from './admin-api-settings';
+import { DriftController } from './drift/drift.controller';
+import { DriftService } from './drift/drift.service';
 import { HealthController } from './health/health.controller';
 import { FleetMetrics } from './metrics/fleet-metrics';
 import { MetricsController } from './metrics/metrics.controller';
@@ -46,6 +48,7 @@ export class AdminApiModule {
         ServersController,
         PoolsController,
         MigrationsController,
+        DriftController,
         HealthController,
         MetricsController,
       ],
@@ -62,6 +65,7 @@ export class AdminApiModule {
         PoolsService,
         RebalanceService,
         ServersService,
+        DriftService,
       ],
     };
   }

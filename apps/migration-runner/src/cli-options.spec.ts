@@ -12,6 +12,7 @@ describe('parseCliOptions', () => {
       concurrency: 8,
       canary: 1,
       maxFailures: 10,
+      allowDrift: false,
       tenant: undefined,
       report: undefined,
       schedule: undefined,
@@ -22,8 +23,23 @@ describe('parseCliOptions', () => {
 
   it('reads every flag', () => {
     expect(
-      parseCliOptions(['--tenant', 'acme', '--dry-run', '--concurrency', '4', '--canary', '0', '--report', 'r.json', '--lock-timeout', '2s', '--statement-timeout', '0']),
-    ).toMatchObject({ tenant: 'acme', dryRun: true, concurrency: 4, canary: 0, report: 'r.json', lockTimeoutMs: 2_000, statementTimeoutMs: 0 });
+      parseCliOptions([
+        '--tenant',
+        'acme',
+        '--dry-run',
+        '--concurrency',
+        '4',
+        '--canary',
+        '0',
+        '--report',
+        'r.json',
+        '--lock-timeout',
+        '2s',
+        '--statement-timeout',
+        '0',
+        '--allow-drift',
+      ]),
+    ).toMatchObject({ tenant: 'acme', dryRun: true, concurrency: 4, canary: 0, report: 'r.json', lockTimeoutMs: 2_000, statementTimeoutMs: 0, allowDrift: true });
   });
 
   it('answers --help (or -h) with the text that lists every flag and exit code', () => {

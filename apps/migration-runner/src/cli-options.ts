@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { FleetRunOptions } from './fleet-migrator';
 import type { MigrationRunnerSettings } from './migration-runner-settings';
 
@@ -13,9 +13,18 @@ export interface CliOptions extends FleetRunOptions {
 
 export class CliUsageError extends Error {}
 
+/** node's parseArgs, strict, with what it refuses turned into a usage error that shows `usage`. */
+export function parseFlags<T extends ParseArgsOptionsConfig>(argv: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, strict: true }).values;
+  } catch (error) {
+    throw new CliUsageError(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+  }
+}
+
 const USAGE =
   'usage: migrate:tenants [--tenant <code>] [--dry-run] [--concurrency N] [--canary N|P%] [--max-failures N] ' +
-  '[--lock-timeout T] [--statement-timeout T] [--report <file.json>] [--schedule "<cron>"] [--help]';
+  '[--lock-timeout T] [--statement-timeout T] [--allow-drift] [--report <file.json>] [--schedule "<cron>"] [--help]';
 
 export const HELP = `${USAGE}
 
@@ -31,6 +40,8 @@ rest, each tenant under its own lock, a failed tenant recorded and the others go
                            (default TENANT_MIGRATION_LOCK_TIMEOUT_MS, 5s)
   --statement-timeout T    per tenant, how long one statement may run; 0: no limit
                            (default TENANT_MIGRATION_STATEMENT_TIMEOUT_MS, 10m)
+  --allow-drift            migrate tenants whose schema drifted from their recorded version too; by default
+                           such a tenant is refused (failed, with the differences) before anything runs on it
   --report <file.json>     the JSON report (default .dev/migration-reports/<time>.json)
   --schedule "<cron>"      stay up and run the fleet on this schedule
   --help                   this text
@@ -74,27 +85,23 @@ function duration(name: string, value: string | undefined, min: number): number 
 
 /** The operator's flags, checked, or 'help' when asked for; a bad flag is a usage error that names it. */
 export function parseCliOptions(argv: string[]): CliOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        tenant: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        concurrency: { type: 'string', default: '8' },
-        canary: { type: 'string', default: '1' },
-        'max-failures': { type: 'string', default: '10' },
-        'lock-timeout': { type: 'string' },
-        'statement-timeout': { type: 'string' },
-        report: { type: 'string' },
-        schedule: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new CliUsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-  }
+  const values = parseFlags(
+    argv,
+    {
+      tenant: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      concurrency: { type: 'string', default: '8' },
+      canary: { type: 'string', default: '1' },
+      'max-failures': { type: 'string', default: '10' },
+      'lock-timeout': { type: 'string' },
+      'statement-timeout': { type: 'string' },
+      'allow-drift': { type: 'boolean', default: false },
+      report: { type: 'string' },
+      schedule: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    USAGE,
+  );
   if (values.help) return 'help';
   return {
     tenant: values.tenant,
@@ -104,6 +111,7 @@ export function parseCliOptions(argv: string[]): CliOptions | 'help' {
     maxFailures: positive('max-failures', values['max-failures'] ?? '10', 0),
     lockTimeoutMs: duration('lock-timeout', values['lock-timeout'], 1),
     statementTimeoutMs: duration('statement-timeout', values['statement-timeout'], 0),
+    allowDrift: values['allow-drift'] ?? false,
     report: values.report,
     schedule: values.schedule,
   };

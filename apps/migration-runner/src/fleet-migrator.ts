@@ -12,6 +12,8 @@ import {
 } from '@tenantry/registry';
 import { blockedContracts, CURRENT_TENANT_SCHEMA_VERSION, TENANT_MIGRATIONS } from '@tenantry/tenant-schema';
 import { ClsService } from 'nestjs-cls';
+import { DriftScanner } from './drift/drift-scanner';
+import { messageOf } from './message-of';
 import { MIGRATION_RUNNER_OPTIONS, type MigrationRunnerOptions } from './migration-runner-settings';
 import { RunLease } from './run-lease';
 import { countByOutcome } from './run-report';
@@ -41,6 +43,8 @@ export interface FleetRunOptions {
   canary: number | `${number}%`;
   /** Failures tolerated in the rest of the fleet before the run halts. */
   maxFailures: number;
+  /** Migrate tenants whose schema drifted from their recorded version too (refused by default: the migration was written for that version's schema). */
+  allowDrift?: boolean;
 }
 
 export interface FleetRunHooks {
@@ -82,6 +86,7 @@ export class FleetMigrator {
     private readonly registry: RegistryUnitOfWork,
     private readonly engines: EngineRegistry,
     private readonly cls: ClsService,
+    private readonly drift: DriftScanner,
     @Inject(MIGRATION_RUNNER_OPTIONS) private readonly options: MigrationRunnerOptions,
   ) {}
 
@@ -203,9 +208,9 @@ export class FleetMigrator {
         return;
       }
       const canarySize = canaryCount(options.canary, behind.length);
-      await wave('canary', behind.slice(0, canarySize), (member) => this.migrate(member, 'canary'));
+      await wave('canary', behind.slice(0, canarySize), (member) => this.migrate(member, 'canary', options.allowDrift ?? false));
       if (failures > 0) halted = 'the canary wave failed';
-      await wave('fleet', behind.slice(canarySize), (member) => this.migrate(member, 'fleet'));
+      await wave('fleet', behind.slice(canarySize), (member) => this.migrate(member, 'fleet', options.allowDrift ?? false));
     };
     const work = waves();
     // Once the stop is released nobody awaits the tenants still in flight; their failures are theirs.
@@ -241,11 +246,13 @@ export class FleetMigrator {
     }
   }
 
-  private migrate({ tenant, database }: Member, wave: 'canary' | 'fleet'): Promise<TenantMigrationResult> {
+  private migrate({ tenant, database }: Member, wave: 'canary' | 'fleet', allowDrift: boolean): Promise<TenantMigrationResult> {
     return this.cls.run(async () => {
       enterTenant(this.cls, tenant.id);
       const started = Date.now();
       try {
+        const refusal = allowDrift ? undefined : await this.driftRefusal({ tenant, database });
+        if (refusal) return { ...this.result(tenant, 'failed', wave, database.schemaVersion, Date.now() - started), error: refusal };
         const { applied, version } = await (await this.engines.on(database.address)).applySchema(databaseTarget(tenant, database));
         await this.registry.repositories.databases.setSchemaVersion(tenant.id, version);
         return this.result(tenant, applied.length > 0 ? 'migrated' : 'current', wave, version, Date.now() - started);
@@ -253,6 +260,22 @@ export class FleetMigrator {
         return { ...this.result(tenant, 'failed', wave, database.schemaVersion, Date.now() - started), error: messageOf(error) };
       }
     });
+  }
+
+  /**
+   * Why a tenant whose real schema is not its recorded version's must not be migrated: its migrations
+   * were written for that schema, and may fail half-way or quietly do the wrong thing on another.
+   * A tenant that cannot be read is left to the migration, which fails with its own reason.
+   */
+  private async driftRefusal(member: Member): Promise<string | undefined> {
+    // Checked against the version the database records: one another runner has just migrated is in sync with its new version.
+    const drift = await this.drift.check(member);
+    if (drift.status !== 'drifted') return undefined;
+    this.logger.warn({ tenant_id: member.tenant.id, differences: drift.differences.length }, `refused to migrate ${member.tenant.code}: its schema drifted`);
+    return (
+      `refused: the schema drifted from ${drift.schemaVersion} (${drift.differences.map((difference) => difference.description).join('; ')}); ` +
+      `repair it, or run with --allow-drift to migrate anyway`
+    );
   }
 
   private result(tenant: TenantEntity, outcome: TenantOutcome, wave: TenantMigrationResult['wave'], version: string | null, durationMs: number) {
@@ -267,8 +290,4 @@ function serverOf({ database }: Member): string {
 
 export function canaryCount(canary: FleetRunOptions['canary'], behind: number): number {
   return typeof canary === 'number' ? canary : Math.ceil((behind * Number(canary.slice(0, -1))) / 100);
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadSettingsOrExit, withTimeout } from '@tenantry/common';
 import { userInfo } from 'node:os';
 import { CliUsageError, HELP, parseCliOptions, settingsWithFlags, type CliOptions } from './cli-options';
+import { ScheduledDriftScans } from './drift/scheduled-drift-scans';
 import { EXIT } from './exit-codes';
 import { ContractBlocked, FleetMigrator, UnknownTenant } from './fleet-migrator';
 import { FleetRunCommand } from './fleet-run-command';
@@ -37,7 +38,7 @@ async function main(): Promise<number> {
   const logger = new ConsoleLogger({ logLevels: options.schedule ? ['fatal', 'error', 'warn', 'log'] : ['fatal', 'error', 'warn'] });
   const app = await NestFactory.createApplicationContext(MigrationRunnerModule.forRoot(settings), { logger });
   try {
-    if (options.schedule) return await runOnSchedule(app.get(ScheduledRuns), options.schedule, options);
+    if (options.schedule) return await runOnSchedule(app.get(ScheduledRuns), app.get(ScheduledDriftScans), options.schedule, options);
     command = new FleetRunCommand(app.get(FleetMigrator), options, `cli:${userInfo().username}`, settings.runner.shutdownTimeoutMs);
     return await command.execute();
   } finally {
@@ -45,15 +46,19 @@ async function main(): Promise<number> {
   }
 }
 
-/** Stays up, running the fleet on the cron pattern, until SIGTERM or SIGINT; a run in progress is interrupted. */
-async function runOnSchedule(scheduled: ScheduledRuns, pattern: string, options: CliOptions): Promise<number> {
+/** Stays up, running the fleet on the cron pattern (and drift scans on their interval), until SIGTERM or SIGINT; a run in progress is interrupted. */
+async function runOnSchedule(scheduled: ScheduledRuns, driftScans: ScheduledDriftScans, pattern: string, options: CliOptions): Promise<number> {
   await scheduled.start(pattern, options);
   process.stdout.write(`scheduled: fleet run on "${pattern}"; runs at GET /migrations/runs\n`);
+  const scanning = await driftScans.start();
+  process.stdout.write(
+    scanning ? `scheduled: drift scan every DRIFT_SCAN_INTERVAL_MS; results at GET /drift\n` : 'scheduled: drift scans off (DRIFT_SCAN_INTERVAL_MS=0)\n',
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  await scheduled.stop();
+  await Promise.all([scheduled.stop(), driftScans.stop()]);
   return EXIT.ok;
 }
 

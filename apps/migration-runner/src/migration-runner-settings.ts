@@ -16,6 +16,8 @@ export interface MigrationRunnerOptions {
   shutdownTimeoutMs: number;
   /** Scheduled mode's BullMQ queue: on the deployment's Redis, under its queue prefix. */
   scheduleQueue: { redisUrl: string; prefix: string };
+  /** Scheduled mode's fleet drift scan: how often (0: never), and how many tenant databases it reads at once. */
+  driftScan: { intervalMs: number; concurrency: number };
 }
 
 export const MIGRATION_RUNNER_OPTIONS = Symbol('MIGRATION_RUNNER_OPTIONS');
@@ -28,6 +30,14 @@ const runnerOwnSettings = defineSettings({
     SHUTDOWN_TIMEOUT_MS: sharedVariables.SHUTDOWN_TIMEOUT_MS,
     REDIS_URL: redisVariables.REDIS_URL,
     QUEUE_PREFIX,
+    // Six hours: a scan is one catalog query per tenant (a thousand tenants in seconds), and a hand-made
+    // change is then seen the same working day, long before the next upgrade trips on it.
+    DRIFT_SCAN_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(6 * 60 * 60_000),
+    DRIFT_SCAN_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   },
   build: (e): MigrationRunnerOptions => ({
     environment: e.TENANTRY_ENV,
@@ -35,6 +45,7 @@ const runnerOwnSettings = defineSettings({
     serverConcurrency: e.MIGRATION_SERVER_CONCURRENCY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     scheduleQueue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
+    driftScan: { intervalMs: e.DRIFT_SCAN_INTERVAL_MS, concurrency: e.DRIFT_SCAN_CONCURRENCY },
   }),
 });
 

@@ -4,6 +4,8 @@ import { EnginesModule } from '@tenantry/engines';
 import { DataKeyDirectory, RegisteredServerCredentials, RegistryModule } from '@tenantry/registry';
 import { SecretsModule } from '@tenantry/secrets';
 import { ClsModule } from 'nestjs-cls';
+import { DriftScanner } from './drift/drift-scanner';
+import { ScheduledDriftScans } from './drift/scheduled-drift-scans';
 import { FleetMigrator } from './fleet-migrator';
 import { MIGRATION_RUNNER_OPTIONS, type MigrationRunnerSettings } from './migration-runner-settings';
 import { ScheduledRuns } from './scheduled-runs';
@@ -22,8 +24,8 @@ export class MigrationRunnerModule {
         EnginesModule.forRoot(settings.engines, RegisteredServerCredentials),
         SecretsModule.forRoot(settings.secrets, DataKeyDirectory),
       ],
-      providers: [{ provide: MIGRATION_RUNNER_OPTIONS, useValue: settings.runner }, FleetMigrator, ScheduledRuns],
-      exports: [FleetMigrator, ScheduledRuns],
+      providers: [{ provide: MIGRATION_RUNNER_OPTIONS, useValue: settings.runner }, DriftScanner, FleetMigrator, ScheduledRuns, ScheduledDriftScans],
+      exports: [DriftScanner, FleetMigrator, ScheduledRuns, ScheduledDriftScans],
     };
   }
 }

@@ -9,11 +9,12 @@ export class RunProgress {
   private readonly bars: MultiBar;
   private readonly bar: SingleBar;
 
-  constructor(out: Pick<NodeJS.WriteStream, 'write' | 'isTTY'>, total: number) {
+  /** `counted` names what the second count is (failed tenants of a migration run, drifted ones of a scan). */
+  constructor(out: Pick<NodeJS.WriteStream, 'write' | 'isTTY'>, total: number, counted = 'failed') {
     this.bars = new MultiBar({
       // cli-progress only writes to the stream and reads its isTTY and columns.
       stream: out as unknown as NodeJS.WritableStream,
-      format: '[{bar}] {value}/{total} tenants, {failed} failed',
+      format: `[{bar}] {value}/{total} tenants, {failed} ${counted}`,
       barsize: 30,
       barCompleteChar: '#',
       barIncompleteChar: '-',

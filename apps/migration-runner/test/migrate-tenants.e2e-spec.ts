@@ -41,8 +41,8 @@ describe('npm run migrate:tenants (the built CLI)', () => {
     expect(stdout).toMatch(/2 tenants in [\d.]+ s: 0 migrated, 2 already current, 0 failed, 0 skipped/);
   });
 
-  it('applies a pending migration, records a failed tenant and goes on, and exits non-zero', async () => {
-    // alpha lacks its last migration; beta claims it lacks it too while the table exists, so re-applying fails.
+  it('applies a pending migration, refuses a drifted tenant with the differences and goes on, and exits non-zero', async () => {
+    // alpha lacks its last migration; beta claims it lacks it too while the table exists: its schema drifted from its version.
     await plane.env.sql(`DROP TABLE order_lines`, [], db('alpha'));
     for (const code of ['alpha', 'beta']) {
       await plane.env.sql(`DELETE FROM tenant_migrations WHERE name LIKE 'CreateOrderLines%'`, [], db(code));
@@ -51,10 +51,15 @@ describe('npm run migrate:tenants (the built CLI)', () => {
     const { code, stdout } = await migrate();
     expect(code).toBe(1);
     expect(stdout).toMatch(/migrated\s+alpha/);
-    expect(stdout).toMatch(/failed\s+beta .*already exists/);
+    const refusal = 'refused: the schema drifted from CreateOrders1764000001000 (table order_lines unexpected); repair it, or run with --allow-drift to migrate anyway';
+    expect(stdout).toContain(`beta: failed: ${refusal}`);
     expect(stdout).toMatch(/2 tenants in [\d.]+ s: 1 migrated, 0 already current, 1 failed, 0 skipped/);
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { results: Array<{ code: string; outcome: string; error?: string }> };
-    expect(report.results.find((r) => r.code === 'beta')).toMatchObject({ outcome: 'failed', error: expect.stringContaining('already exists') });
+    expect(report.results.find((r) => r.code === 'beta')).toMatchObject({ outcome: 'failed', error: refusal });
+    // Told to go ahead, the runner migrates it, and the migration meets the table it did not expect.
+    const forced = await migrate('--tenant', 'beta', '--allow-drift');
+    expect(forced.code).toBe(1);
+    expect(forced.stdout).toMatch(/failed\s+beta .*already exists/);
     const tables = await plane.env.sql(`SELECT 1 FROM pg_tables WHERE tablename = 'order_lines'`, [], db('alpha'));
     expect(tables).toHaveLength(1);
   });
@@ -87,7 +92,7 @@ describe('npm run migrate:tenants (the built CLI)', () => {
 
     const runs = await plane.admin('GET', '/migrations/runs?pageSize=100');
     expect(runs.status).toBe(200);
-    expect(runs.body.items.map((run: { status: string }) => run.status)).toEqual(['succeeded', 'planned', 'failed', 'succeeded']);
+    expect(runs.body.items.map((run: { status: string }) => run.status)).toEqual(['succeeded', 'planned', 'failed', 'failed', 'succeeded']);
     const latest = await plane.admin('GET', `/migrations/runs/${runs.body.items[0].id}`);
     expect(latest.body).toMatchObject({ status: 'succeeded', counts: { migrated: 1, current: 1 }, targetVersion: 'CreateOrderLines1764000002000' });
     expect(latest.body.results.map((r: { tenantCode: string; outcome: string }) => [r.tenantCode, r.outcome])).toEqual([

@@ -1,10 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggingModule } from '@tenantry/common';
+import { createMetricsRegistry, LoggingModule, METRICS_REGISTRY } from '@tenantry/common';
 import { TenancyModule } from '@tenantry/tenancy';
 import { ClsModule } from 'nestjs-cls';
 import type { BusinessApiSettings } from './business-api-settings';
 import { HealthController } from './health/health.controller';
+import { METRICS_SERVICE, MetricsController } from './metrics/metrics.controller';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 
@@ -21,8 +22,8 @@ export class BusinessApiModule {
         // Quiet: a failing probe repeats every few seconds what the failing connection already logged.
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [HealthController, OrdersController],
-      providers: [OrdersService],
+      controllers: [HealthController, MetricsController, OrdersController],
+      providers: [{ provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry(METRICS_SERVICE) }, OrdersService],
     };
   }
 }

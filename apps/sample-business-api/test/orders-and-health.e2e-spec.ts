@@ -1,4 +1,4 @@
-import { startTcpProxy, type BuiltApp, type TcpProxy } from '@tenantry/common/testing';
+import { httpRequest, startTcpProxy, type BuiltApp, type TcpProxy } from '@tenantry/common/testing';
 import { spawnBusinessApi, startControlPlane, type ControlPlane, type JsonAnswer } from '@tenantry/test-support';
 
 interface OrderAnswer {
@@ -101,6 +101,13 @@ describe('the sample business service: orders in integer cents, and its health',
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+
+  it("GET /metrics needs no token and carries the tenancy library's schema-version refusals beside the process's own", async () => {
+    const { status, text: body } = await httpRequest(`${url}/metrics`);
+    expect(status).toBe(200);
+    expect(body).toContain('# TYPE tenantry_tenant_schema_version_refusals_total counter');
+    expect(body).toContain('process_cpu_user_seconds_total{service="sample-business-api"}');
+  });
 
   it('GET /health needs no token and says whether the registry and Redis answer: 503 naming the one that does not, 200 once it is back', async () => {
     expect(await healthUntil(200)).toEqual({ status: 200, body: { status: 'ok', checks: { registry: 'up', redis: 'up' } } });

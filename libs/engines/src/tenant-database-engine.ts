@@ -1,4 +1,5 @@
 import type { EngineKind, PoolAddress, TenantDatabaseLocation } from '@tenantry/common';
+import type { SchemaReading, SchemaSnapshot } from '@tenantry/tenant-schema';
 import type { RelocationEngine } from './relocation-engine';
 
 export type BackupMode = 'dump' | 'point-in-time';
@@ -57,6 +58,14 @@ export interface TenantDatabaseEngine {
   pendingMigrations(target: TenantDatabaseTarget): Promise<string[]>;
   /** Brings the tenant database to the current tenant-schema version. */
   applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome>;
+  /** The tenant database's schema as its catalog says it is (one catalog query), and the version it records, for drift detection. */
+  readSchema(target: TenantDatabaseTarget): Promise<SchemaReading>;
+  /**
+   * The schema a database at `version` has: a scratch database of environment `env` beside `beside`
+   * (same server, same pool) migrated to that version, read, and dropped whatever happened (one left
+   * by a process killed meanwhile carries the environment in its name: tenantry_drift_<env>_<random>).
+   */
+  expectedSchema(version: string, beside: TenantDatabaseTarget, env: string): Promise<SchemaSnapshot>;
   /**
    * Writes a restorable copy of the tenant database, called `name`, where this engine keeps exports
    * (a pg_dump file, a .bacpac blob in a storage container, ...) and returns its location. An engine

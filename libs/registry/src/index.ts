@@ -34,3 +34,5 @@ export type { FleetFill } from './repositories/fleet-fill.repository';
 export * from './servers/registered-server-credentials';
 export type { MigrationRunRow, MigrationRunResultRow, MigrationRunStatus } from './repositories/migration-run.repository';
 export * from './move-plan';
+export { DRIFT_STATUSES } from './repositories/tenant-drift.repository';
+export type { DriftStatus, DriftSummary, DriftedTenant, TenantDriftRecord, TenantDriftRow } from './repositories/tenant-drift.repository';

@@ -23,6 +23,7 @@ import { OperationCheckpoints1764000700000 } from './migrations/1764000700000-Op
 import { DataKeys1764000800000 } from './migrations/1764000800000-DataKeys';
 import { DatabaseServers1764000900000 } from './migrations/1764000900000-DatabaseServers';
 import { TenantMoves1765000200000 } from './migrations/1765000200000-TenantMoves';
+import { TenantDrift1765000400000 } from './migrations/1765000400000-TenantDrift';
 import { TenantBackups1765000500000 } from './migrations/1765000500000-TenantBackups';
 import { DEFAULT_ADMIN_DB_CONNECTION_WAIT_MS, type AdminDatabaseOptions, type RegistryOptions } from './registry-options';
 
@@ -51,6 +52,7 @@ export const REGISTRY_MIGRATIONS = [
   DataKeys1764000800000,
   DatabaseServers1764000900000,
   TenantMoves1765000200000,
+  TenantDrift1765000400000,
   TenantBackups1765000500000,
 ];
 

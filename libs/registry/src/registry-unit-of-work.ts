@@ -13,6 +13,7 @@ import { RetiredDatabaseRepository } from './repositories/retired-database.repos
 import { ServerRepository } from './repositories/server.repository';
 import { TenantBackupRepository } from './repositories/tenant-backup.repository';
 import { TenantDatabaseRepository } from './repositories/tenant-database.repository';
+import { TenantDriftRepository } from './repositories/tenant-drift.repository';
 import { TenantRestoreRepository } from './repositories/tenant-restore.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 
@@ -28,6 +29,7 @@ export interface RegistryRepositories {
   restores: TenantRestoreRepository;
   fill: FleetFillRepository;
   retiredDatabases: RetiredDatabaseRepository;
+  drift: TenantDriftRepository;
 }
 
 function repositoriesOn(em: EntityManager): RegistryRepositories {
@@ -43,6 +45,7 @@ function repositoriesOn(em: EntityManager): RegistryRepositories {
     restores: new TenantRestoreRepository(em),
     fill: new FleetFillRepository(em),
     retiredDatabases: new RetiredDatabaseRepository(em),
+    drift: new TenantDriftRepository(em),
   };
 }
 

@@ -29,6 +29,7 @@ describe('registry (admin database)', () => {
       'registry_migrations',
       'retired_databases',
       'tenant_databases',
+      'tenant_drift',
       'tenants',
     ]);
   });
@@ -86,6 +87,25 @@ describe('registry (admin database)', () => {
       }),
     ).rejects.toThrow('boom');
     expect(await db.registry.repositories.tenants.findByCode('rolledback')).toBeNull();
+  });
+
+  it('keeps the latest drift scan per tenant (a batch in one statement), summarised for the active fleet, gone with the tenant', async () => {
+    const drift = db.registry.repositories.drift;
+    const [a, b] = await Promise.all(['drifta', 'driftb'].map((code) => db.registry.repositories.tenants.insert(newTenant(code))));
+    await db.env.sql(`UPDATE tenants SET status = 'active' WHERE id = ANY($1)`, [[a.id, b.id]], db.env.adminDatabase);
+    const difference = { object: 'index' as const, name: 'orders_created_at', problem: 'missing' as const, description: 'index orders_created_at on orders missing' };
+    const base = { schemaVersion: 'V1764000000000', fingerprint: 'f', expectedFingerprint: 'e', error: null };
+    await drift.record([
+      { ...base, tenantId: a.id, status: 'in_sync', differences: [] },
+      { ...base, tenantId: b.id, status: 'unknown', differences: [], error: 'unreachable' },
+    ]);
+    await drift.record([{ ...base, tenantId: b.id, status: 'drifted', differences: [difference] }]);
+    expect(await drift.find(b.id)).toMatchObject({ status: 'drifted', differences: [difference], error: null });
+    const summary = await drift.summary(10);
+    expect(summary.counts).toMatchObject({ in_sync: 1, drifted: 1 });
+    expect(summary.drifted).toEqual([expect.objectContaining({ code: 'driftb', differences: 1 })]);
+    await db.env.sql(`DELETE FROM tenants WHERE id = $1`, [b.id], db.env.adminDatabase);
+    expect(await drift.find(b.id)).toBeNull();
   });
 
   it('allows one unfinished operation per tenant', async () => {

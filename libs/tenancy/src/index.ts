@@ -8,3 +8,4 @@ export * from './http/tenant-active.guard';
 export * from './http/tenant-scoped.decorator';
 export * from './context/tenant-scope.interceptor';
 export * from './health/tenancy-health';
+export * from './metrics/tenancy-metrics';

@@ -45,4 +45,17 @@ describe('tenancySettings', () => {
     );
     expect(options.connections?.maxPoolerConnections).toBe(500);
   });
+
+  it('reads the range of tenant schema versions the service works with, open by default, and refuses one that names no version', () => {
+    expect(resolveTenancyOptions(loadSettings(tenancySettings, local)).schemaVersions).toEqual({ min: null, max: null });
+    const range = { TENANCY_SCHEMA_VERSION_MIN: 'CreateOrders1764000001000', TENANCY_SCHEMA_VERSION_MAX: '1764000002000' };
+    expect(resolveTenancyOptions(loadSettings(tenancySettings, { ...local, ...range })).schemaVersions).toEqual({
+      min: 'CreateOrders1764000001000',
+      max: '1764000002000',
+    });
+    expect(problemsOf({ ...local, TENANCY_SCHEMA_VERSION_MIN: 'latest' }).join()).toContain(
+      'schema version min "latest" is neither a migration name nor its 13-digit timestamp',
+    );
+    expect(problemsOf({ ...local, TENANCY_SCHEMA_VERSION_MIN: '1764000002000', TENANCY_SCHEMA_VERSION_MAX: '1764000001000' }).join()).toContain('is after max');
+  });
 });

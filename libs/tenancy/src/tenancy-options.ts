@@ -12,7 +12,7 @@ import {
 import { adminDatabaseSettings } from '@tenantry/registry';
 import { secretsSettings, type SecretsOptions } from '@tenantry/secrets';
 import { tenantCacheOptions, tenantCacheSettings } from '@tenantry/tenant-cache';
-import { TENANT_ENTITIES } from '@tenantry/tenant-schema';
+import { TENANT_ENTITIES, versionTimestamp, type SchemaVersionRange } from '@tenantry/tenant-schema';
 import type { DataSourceOptions } from 'typeorm';
 import { z } from 'zod';
 
@@ -39,6 +39,13 @@ export interface TenancyModuleOptions {
    * a pooler address of its own.
    */
   pooler?: PoolerAddress;
+  /**
+   * The tenant schema versions this service works with (migration names, e.g. CreateOrders1764000001000,
+   * or their timestamps), either bound open: a tenant outside is refused with a 503 rather than served
+   * against a schema the code does not know (a rolling upgrade, old and new replicas side by side).
+   * Default: both open (every version served).
+   */
+  schemaVersions?: Partial<SchemaVersionRange>;
 }
 
 export interface PoolerAddress {
@@ -92,6 +99,7 @@ export interface ResolvedTenancyOptions {
   entities: NonNullable<DataSourceOptions['entities']>;
   sqlServer: { trustServerCertificate: boolean };
   pooler: PoolerAddress | null;
+  schemaVersions: SchemaVersionRange;
 }
 
 export const TENANCY_OPTIONS = Symbol('TENANCY_OPTIONS');
@@ -118,6 +126,18 @@ const DEFAULTS = {
   },
 };
 
+/** What is wrong with a range of schema versions (a bound that names no migration timestamp, bounds the wrong way round), or null. */
+function schemaVersionRangeProblem({ min, max }: SchemaVersionRange): string | null {
+  for (const [name, bound] of [
+    ['min', min],
+    ['max', max],
+  ] as const) {
+    if (bound !== null && versionTimestamp(bound) === null) return `schema version ${name} "${bound}" is neither a migration name nor its 13-digit timestamp`;
+  }
+  if (min !== null && max !== null && versionTimestamp(min)! > versionTimestamp(max)!) return `schema version min ${min} is after max ${max}`;
+  return null;
+}
+
 const poolFitsUnderCap = ({ poolSize, maxConnections, maxPoolerConnections }: Pick<TenancyConnectionOptions, 'poolSize' | 'maxConnections' | 'maxPoolerConnections'>) =>
   poolSize <= Math.min(maxConnections, maxPoolerConnections);
 
@@ -133,11 +153,14 @@ export function resolveTenancyOptions(options: TenancyModuleOptions): ResolvedTe
     entities: options.entities ?? TENANT_ENTITIES,
     sqlServer: options.sqlServer ?? { trustServerCertificate: false },
     pooler: options.pooler ?? null,
+    schemaVersions: { min: options.schemaVersions?.min ?? null, max: options.schemaVersions?.max ?? null },
   };
   if (!poolFitsUnderCap(resolved.connections)) {
     const { poolSize, maxConnections, maxPoolerConnections } = resolved.connections;
     throw new Error(`tenancy: a pool of ${poolSize} connections cannot fit under a cap of ${Math.min(maxConnections, maxPoolerConnections)}`);
   }
+  const rangeProblem = schemaVersionRangeProblem(resolved.schemaVersions);
+  if (rangeProblem) throw new Error(`tenancy: ${rangeProblem}`);
   return resolved;
 }
 
@@ -163,6 +186,8 @@ const ownSettings = defineSettings({
     AZURE_SQL_TRUST_SERVER_CERTIFICATE: sharedVariables.AZURE_SQL_TRUST_SERVER_CERTIFICATE,
     TENANCY_PG_ROUTE: z.enum(['pooler', 'direct']).default('pooler'),
     TENANCY_PG_POOLER_URL: postgresUrlVariable.default('postgres://127.0.0.1:6432'),
+    TENANCY_SCHEMA_VERSION_MIN: z.string().trim().optional(),
+    TENANCY_SCHEMA_VERSION_MAX: z.string().trim().optional(),
   },
   build: (e, problems) => {
     const connections = {
@@ -178,12 +203,16 @@ const ownSettings = defineSettings({
         `TENANT_POOL_SIZE: ${e.TENANT_POOL_SIZE} does not fit under TENANT_MAX_CONNECTIONS (${e.TENANT_MAX_CONNECTIONS}) and TENANT_POOLER_MAX_CONNECTIONS (${e.TENANT_POOLER_MAX_CONNECTIONS})`,
       );
     }
+    const schemaVersions = { min: e.TENANCY_SCHEMA_VERSION_MIN || null, max: e.TENANCY_SCHEMA_VERSION_MAX || null };
+    const rangeProblem = schemaVersionRangeProblem(schemaVersions);
+    if (rangeProblem) problems.push(`TENANCY_SCHEMA_VERSION_MIN/MAX: ${rangeProblem}`);
     return {
       registryTimeoutMs: e.REGISTRY_TIMEOUT_MS,
       cache: { localTtlMs: e.TENANT_LOCAL_CACHE_TTL_SECONDS * 1000, localMaxEntries: e.TENANT_LOCAL_CACHE_SIZE },
       connections,
       sqlServer: { trustServerCertificate: e.AZURE_SQL_TRUST_SERVER_CERTIFICATE },
       pooler: e.TENANCY_PG_ROUTE === 'pooler' ? poolerAddress(e.TENANCY_PG_POOLER_URL) : undefined,
+      schemaVersions,
     };
   },
 });
@@ -213,5 +242,6 @@ export const tenancySettings: Settings<TenancyModuleOptions> = mapSettings(
     connections: own.connections,
     sqlServer: own.sqlServer,
     pooler: own.pooler && { ...own.pooler, serves: firstServer },
+    schemaVersions: own.schemaVersions,
   }),
 );

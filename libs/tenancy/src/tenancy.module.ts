@@ -13,6 +13,7 @@ import { TenantScopeInterceptor } from './context/tenant-scope.interceptor';
 import { TenancyHealth } from './health/tenancy-health';
 import { TenantActiveGuard } from './http/tenant-active.guard';
 import { TenantInvalidationListener } from './invalidation/tenant-invalidation.listener';
+import { TenancyMetrics } from './metrics/tenancy-metrics';
 import { createTenancyRedis, createTenantCacheStore, TENANCY_REDIS } from './resolution/tenancy-redis';
 import { createDataKeyDirectory, createRegistryPool, createTenantDirectory, TENANCY_REGISTRY_POOL } from './resolution/tenancy-registry';
 import { TenantResolver } from './resolution/tenant-resolver';
@@ -51,7 +52,7 @@ export class TenancyModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   private static build(imports: ModuleMetadata['imports'], optionsProvider: Provider): DynamicModule {
-    const exported = [TenantContext, TenantResolver, TenantConnectionManager, TenantActiveGuard, TenantScopeInterceptor, TenancyHealth];
+    const exported = [TenantContext, TenantResolver, TenantConnectionManager, TenantActiveGuard, TenantScopeInterceptor, TenancyHealth, TenancyMetrics];
     const auth = [TokenVerifier, JwtAuthGuard, TenantClaimGuard];
     return {
       module: TenancyModule,

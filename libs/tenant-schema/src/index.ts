@@ -10,3 +10,7 @@ export * from './lint/destructive-statements';
 export * from './lint/lint-migrations';
 export * from './contract-gate';
 export * from './lint/lint-options';
+export * from './schema-versions';
+export * from './drift/schema-snapshot';
+export * from './drift/schema-differences';
+export * from './drift/catalog-queries';

@@ -3,7 +3,7 @@ import { METRICS_REGISTRY, withTimeout } from '@tenantry/common';
 import { OperationQueue, RegistryUnitOfWork, TENANT_STATUSES } from '@tenantry/registry';
 import { Gauge, type Registry } from 'prom-client';
 
-/** Fleet-wide gauges read at scrape time: tenants by status from the registry, queue depth from BullMQ. */
+/** Fleet-wide gauges read at scrape time: tenants by status and by schema drift from the registry, queue depth from BullMQ. */
 @Injectable()
 export class FleetMetrics {
   constructor(
@@ -19,6 +19,15 @@ export class FleetMetrics {
       async collect() {
         const counts = new Map((await registryDb.repositories.tenants.countByStatus()).map((row) => [row.status, row.count]));
         for (const status of TENANT_STATUSES) this.set({ status }, counts.get(status) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'tenantry_tenant_schema_drift',
+      help: 'Active tenants by their latest drift scan: in_sync, drifted, unknown (unreadable), unscanned',
+      labelNames: ['status'],
+      registers: [registry],
+      async collect() {
+        for (const [status, count] of Object.entries(await registryDb.repositories.drift.countByStatus())) this.set({ status }, count);
       },
     });
     new Gauge({

@@ -136,3 +136,19 @@ export class OperationNotCancellable extends DomainError {
   readonly code = 'OPERATION_NOT_CANCELLABLE';
   readonly category = 'conflict';
 }
+/**
+ * The tenant's database is at a schema version the service does not work with (a rolling upgrade:
+ * this replica is older or newer than the tenant's schema). A 503: another replica, or this one
+ * once the runner has migrated the tenant, can serve it.
+ */
+export class TenantSchemaUnsupported extends DomainError {
+  readonly code = 'TENANT_SCHEMA_UNSUPPORTED';
+  readonly category = 'unavailable';
+  constructor(version: string | null, range: { min: string | null; max: string | null }) {
+    super(
+      `the tenant's database is at schema version ${version ?? '(none recorded)'}, outside the versions this service works with ` +
+        `(${range.min ?? 'any'} to ${range.max ?? 'any'}); try again shortly`,
+      { version, ...range },
+    );
+  }
+}

@@ -28,3 +28,10 @@ export function jobIdFor(operationId: string): string {
  */
 export const FLEET_MIGRATIONS_QUEUE = 'tenant-migrations';
 export const FLEET_RUN_JOB = 'fleet-run';
+
+/**
+ * Scheduled drift scans: a job scheduler of the migration runner (scheduled mode) adds a
+ * DRIFT_SCAN_JOB every DRIFT_SCAN_INTERVAL_MS and one runner replica scans the fleet. No payload.
+ */
+export const DRIFT_SCANS_QUEUE = 'tenant-drift-scans';
+export const DRIFT_SCAN_JOB = 'drift-scan';

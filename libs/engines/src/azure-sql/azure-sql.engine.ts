@@ -1,7 +1,8 @@
 import type { SqlManagementClientOptionalParams } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
 import type { PoolAddress } from '@tenantry/common';
-import { schemaVersion } from '@tenantry/tenant-schema';
+import { schemaVersion, type SchemaReading, type SchemaSnapshot } from '@tenantry/tenant-schema';
+import { randomBytes } from 'node:crypto';
 import { RestoreUnsupported, UnsupportedMove } from '../engine-errors';
 import type { AzureSqlSettings } from '../engines-options';
 import { onSameServer } from '../same-server';
@@ -118,6 +119,22 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
 
   applySchema(target: TenantDatabaseTarget): Promise<SchemaOutcome> {
     return this.migrations.apply(target);
+  }
+
+  readSchema(target: TenantDatabaseTarget): Promise<SchemaReading> {
+    return this.migrations.readSchema(target);
+  }
+
+  /** In the same elastic pool as `beside` (or on its plain server): an Azure database of the pool's tier, created and dropped through ARM. */
+  async expectedSchema(version: string, beside: TenantDatabaseTarget, env: string): Promise<SchemaSnapshot> {
+    const scratch = { ...beside, databaseName: `tenantry_drift_${env}_${randomBytes(6).toString('hex')}`, tenantCode: 'drift_scratch' };
+    await this.createDatabase(scratch);
+    try {
+      await this.migrations.migrateTo(scratch, version);
+      return (await this.migrations.readSchema(scratch)).snapshot;
+    } finally {
+      await this.dropDatabase(scratch);
+    }
   }
 
   exportDatabase(target: TenantDatabaseTarget, name: string, checkpoint?: StepCheckpoint): Promise<string> {

@@ -1,4 +1,11 @@
-import { CURRENT_TENANT_SCHEMA_VERSION, pendingMigrations } from '@tenantry/tenant-schema';
+import {
+  CURRENT_TENANT_SCHEMA_VERSION,
+  pendingMigrations,
+  SCHEMA_CATALOG_QUERIES,
+  schemaVersion,
+  snapshotFromCatalog,
+  type SchemaReading,
+} from '@tenantry/tenant-schema';
 import { Int, NVarChar } from 'mssql';
 import { withMigrationDataSource } from '../migration-data-source';
 import type { SchemaOutcome, TenantDatabaseTarget } from '../tenant-database-engine';
@@ -48,5 +55,21 @@ export class SqlServerMigrations {
       },
       LOCK_WAIT_MS + LONG_REQUEST_MS,
     );
+  }
+
+  /** The schema as sys.* says it is: one batch (SCHEMA_CATALOG_QUERIES.mssql); then the version the database records. */
+  readSchema(target: TenantDatabaseTarget): Promise<SchemaReading> {
+    return this.connections.withConnection(target.address, target.databaseName, async (connection) => {
+      const query = async (sql: string) => (await connection.request().query<Record<string, unknown>>(sql)).recordset;
+      return { snapshot: snapshotFromCatalog((await query(SCHEMA_CATALOG_QUERIES.mssql))[0]), version: await schemaVersion(query, 'mssql') };
+    });
+  }
+
+  /** Migrates a scratch database to `version` exactly (no lock: nobody else knows its name). */
+  async migrateTo(target: TenantDatabaseTarget, version: string): Promise<void> {
+    await this.connections.retrying(async () => {
+      const connection = await this.connections.migrationConnection(target.address, target.databaseName);
+      await withMigrationDataSource(connection, (dataSource) => dataSource.runMigrations({ transaction: 'each' }), version);
+    });
   }
 }

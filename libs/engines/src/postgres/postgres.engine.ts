@@ -1,6 +1,16 @@
 import { type PoolAddress, surviveConnectionErrors, withPoolClient } from '@tenantry/common';
-import { CURRENT_TENANT_SCHEMA_VERSION, migrateTenantDatabase, pendingMigrations, schemaVersion } from '@tenantry/tenant-schema';
+import {
+  CURRENT_TENANT_SCHEMA_VERSION,
+  migrateTenantDatabase,
+  pendingMigrations,
+  SCHEMA_CATALOG_QUERIES,
+  schemaVersion,
+  snapshotFromCatalog,
+  type SchemaReading,
+  type SchemaSnapshot,
+} from '@tenantry/tenant-schema';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +42,9 @@ function alreadyExists(error: unknown): boolean {
 const run = promisify(execFile);
 
 const MIGRATION_LOCK = 'tenantry:tenant-migrations';
+
+// A schema read is one catalog query: an unreachable or stuck database is `unknown` after this, not a hung scan.
+const SCHEMA_READ_SESSION: ClientConfig = { connectionTimeoutMillis: 10_000, query_timeout: 30_000 };
 
 async function inTransaction<T>(client: Client | PoolClient, work: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
@@ -224,8 +237,36 @@ export class PostgresEngine implements TenantDatabaseEngine {
     );
   }
 
-  private migrate(database: string): Promise<SchemaOutcome> {
-    return withMigrationDataSource(this.migrationConnection(database), (dataSource) => migrateTenantDatabase(dataSource));
+  private migrate(database: string, upTo?: string): Promise<SchemaOutcome> {
+    return withMigrationDataSource(this.migrationConnection(database), (dataSource) => migrateTenantDatabase(dataSource), upTo);
+  }
+
+  async readSchema(target: TenantDatabaseTarget): Promise<SchemaReading> {
+    return this.inTenantDatabase(
+      target,
+      async (client) => {
+        const query = async (sql: string) => (await client.query<Record<string, unknown>>(sql)).rows;
+        // One snapshot for the catalog and the migrations table: a migration committing in between would otherwise read as drift.
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const reading = { snapshot: snapshotFromCatalog((await query(SCHEMA_CATALOG_QUERIES.postgres))[0]), version: await schemaVersion(query) };
+        await client.query('COMMIT');
+        return reading;
+      },
+      SCHEMA_READ_SESSION,
+    );
+  }
+
+  /** On this engine's server (beside is on it by construction); the scratch database's name is random, so two builders never meet. */
+  async expectedSchema(version: string, beside: TenantDatabaseTarget, env: string): Promise<SchemaSnapshot> {
+    const scratch = `tenantry_drift_${env}_${randomBytes(6).toString('hex')}`;
+    const target = { ...beside, databaseName: scratch };
+    await this.pool.query(`CREATE DATABASE ${quoteIdent(scratch)}`);
+    try {
+      await this.migrate(scratch, version);
+      return (await this.readSchema(target)).snapshot;
+    } finally {
+      await this.pool.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratch)} WITH (FORCE)`);
+    }
   }
 
   private migrationConnection(database: string): TenantDatabaseConnection {

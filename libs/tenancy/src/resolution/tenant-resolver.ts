@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DependencyUnavailable, TenantNotActive, TenantNotFound, withTimeout } from '@tenantry/common';
+import { DependencyUnavailable, TenantNotActive, TenantNotFound, TenantSchemaUnsupported, withTimeout } from '@tenantry/common';
 import { isCanonicalTenantId, TenantDirectory, type TenantDatabaseRoute, type TenantRoute } from '@tenantry/registry';
+import { placeInRange } from '@tenantry/tenant-schema';
 import type { LRUCache } from 'lru-cache';
 import { expiringLru } from '../cache/expiring-lru';
 import { SingleFlight } from '../cache/single-flight';
+import { TenancyMetrics } from '../metrics/tenancy-metrics';
 import { TENANCY_OPTIONS, type ResolvedTenancyOptions } from '../tenancy-options';
 import { TenantRouteCache } from './tenant-route.cache';
 
@@ -33,6 +35,7 @@ export class TenantResolver {
     private readonly directory: TenantDirectory,
     private readonly cache: TenantRouteCache,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
+    private readonly metrics: TenancyMetrics,
   ) {
     const { localMaxEntries, localTtlMs, negativeTtlMs } = options.cache;
     this.local = expiringLru(localMaxEntries, localTtlMs);
@@ -40,12 +43,21 @@ export class TenantResolver {
     this.invalidatedAt = expiringLru(localMaxEntries, INVALIDATION_MEMORY_MS);
   }
 
-  /** The tenant if it may be served: TenantNotFound (404), TenantNotActive (403), DependencyUnavailable (503). */
+  /**
+   * The tenant if it may be served: TenantNotFound (404), TenantNotActive (403), DependencyUnavailable
+   * (503), TenantSchemaUnsupported (503) when its schema version is outside the service's range,
+   * judged on the cached route as the rest is.
+   */
   async resolveActive(tenantId: string): Promise<ActiveTenant> {
     const route = await this.resolve(tenantId);
     if (!route || route.status === 'deleted') throw new TenantNotFound(tenantId);
     if (route.status !== 'active') throw new TenantNotActive(route.status);
     if (!route.database) throw new TenantNotActive('active without credentials');
+    const place = placeInRange(route.database.schemaVersion, this.options.schemaVersions);
+    if (place !== 'inside') {
+      this.metrics.schemaVersionRefused(place);
+      throw new TenantSchemaUnsupported(route.database.schemaVersion, this.options.schemaVersions);
+    }
     return route as ActiveTenant;
   }
 
