@@ -28,8 +28,10 @@ describe('registry (admin database)', () => {
       'operations',
       'registry_migrations',
       'retired_databases',
+      'tenant_backups',
       'tenant_databases',
       'tenant_drift',
+      'tenant_restores',
       'tenants',
     ]);
   });

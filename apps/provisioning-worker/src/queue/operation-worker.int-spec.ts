@@ -5,15 +5,31 @@ import { createTestEnv, type TestEnv } from '@tenantry/common/testing';
 import { OPERATION_QUEUE_OPTIONS, operationQueueSettings } from '@tenantry/registry';
 import { Queue, QueueEvents } from 'bullmq';
 import { ClsModule } from 'nestjs-cls';
+import { BackupSaga } from '../backups/backup.saga';
+import { RestoreSwapSaga } from '../backups/restore-swap.saga';
+import { RestoreSaga } from '../backups/restore.saga';
+import { UndeleteSaga } from '../backups/undelete.saga';
 import { CredentialRotationSaga } from '../saga/credential-rotation.saga';
 import { DeprovisioningSaga } from '../saga/deprovisioning.saga';
+import { MoveSaga } from '../saga/move.saga';
 import { ProvisioningSaga } from '../saga/provisioning.saga';
 import { ResumptionSaga } from '../saga/resumption.saga';
 import { SuspensionSaga } from '../saga/suspension.saga';
 import { WORKER_OPTIONS, workerSettings } from '../worker-settings';
 import { OperationWorker } from './operation-worker';
 
-const SAGAS = [ProvisioningSaga, DeprovisioningSaga, CredentialRotationSaga, SuspensionSaga, ResumptionSaga];
+const SAGAS = [
+  ProvisioningSaga,
+  DeprovisioningSaga,
+  CredentialRotationSaga,
+  SuspensionSaga,
+  ResumptionSaga,
+  BackupSaga,
+  RestoreSaga,
+  RestoreSwapSaga,
+  UndeleteSaga,
+  MoveSaga,
+];
 
 describe('OperationWorker dispatch (real Redis and BullMQ)', () => {
   let env: TestEnv;
@@ -64,7 +80,7 @@ describe('OperationWorker dispatch (real Redis and BullMQ)', () => {
       // As the admin API enqueues, with BullMQ's attempts and backoff: a plain failure would be tried five times.
       const job = await queue.add('reindex', { operationId: 'op-1', tenantId: 't-1' }, { attempts: 5, backoff: { type: 'exponential', delay: 1000 } });
       await expect(job.waitUntilFinished(events)).rejects.toThrow(
-        'unknown operation kind "reindex": this worker runs provision, deprovision, rotate_credentials, suspend, resume',
+        'unknown operation kind "reindex": this worker runs provision, deprovision, rotate_credentials, suspend, resume, move, backup, restore, swap_restore, undelete',
       );
       const failed = await queue.getJob(job.id as string);
       expect(await failed?.getState()).toBe('failed');
