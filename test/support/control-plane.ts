@@ -34,6 +34,8 @@ export interface ControlPlane {
   tenantToken(tenantId: string): Promise<string>;
   admin<T = JsonAnswer>(method: string, path: string, body?: unknown, token?: string | null): Promise<HttpResult<T>>;
   business<T = JsonAnswer>(method: string, path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<HttpResult<T>>;
+  /** What the business service has written so far: a test that saw a wrong answer prints the line that says why. */
+  businessLog(): string;
   /** Creates a tenant and waits for its provisioning to succeed; returns the tenant. */
   provision(code: string): Promise<{ id: string; code: string }>;
   /** Polls until the operation ends; `timeoutMs` only ends a test whose operation never does (a loaded machine is slow). */
@@ -91,6 +93,7 @@ export async function startControlPlane(options: { worker?: boolean; env?: RawEn
     tenantToken: (tenantId) => issuer.mint({ sub: `user-${tenantId}`, tenantId }),
     admin: async (method, path, body, token) => request(`${adminUrl}${path}`, method, token === undefined ? await adminToken() : token, body),
     business: (method, path, token, body, headers) => request(`${businessUrl}${path}`, method, token, body, headers),
+    businessLog: () => processes[1].output(),
     async waitForOperation(id, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -9,6 +9,12 @@ import {
   type WriterReport,
 } from '@tenantry/test-support';
 
+const errorLines = (log: string) =>
+  log
+    .split('\n')
+    .filter((line) => /error|"level":[45]0/i.test(line))
+    .join('\n');
+
 /**
  * Tenants moved between PostgreSQL servers while a client writes through the sample API every
  * 10 ms: the configured server (wal_level logical), a second throwaway one (logical: online moves)
@@ -63,7 +69,9 @@ describe('moving a live tenant to another pool', () => {
     for (const key of keys) seen.set(key, (seen.get(key) ?? 0) + 1);
     expect(report.acknowledged.filter((key) => seen.get(key) !== 1)).toEqual([]);
     expect([...seen.entries()].filter(([, n]) => n > 1)).toEqual([]);
-    expect(report.refused.filter((write) => write.status !== 503 || write.retryAfter === null)).toEqual([]);
+    const wrong = report.refused.filter((write) => write.status !== 503 || write.retryAfter === null);
+    if (wrong.length > 0) console.log(`refusals other than a 503; the business service's errors:\n${errorLines(plane.businessLog())}`);
+    expect(wrong).toEqual([]);
   }
 
   async function moveUnderWrites(code: string, tenantId: string, pool: string) {

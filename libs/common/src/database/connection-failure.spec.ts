@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { isConnectionFailure } from './connection-failure';
 
 const pgError = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -15,6 +15,7 @@ describe('isConnectionFailure', () => {
     ['no connection from the pool in time', new Error('timeout exceeded when trying to connect')],
     ['a client whose connection broke earlier', new Error('Client has encountered a connection error and is not queryable')],
     ['TypeORM wrapping an ended session', new QueryFailedError('INSERT …', [], pgError('terminating connection due to administrator command', '57P01'))],
+    ['a transaction whose session ended between two queries (TypeORM released its query runner)', new QueryRunnerAlreadyReleasedError()],
     ['an error whose cause is one', new Error('saving the order failed', { cause: new Error('Connection terminated unexpectedly') })],
     ['SQL Server: the socket closed', Object.assign(new Error('Connection lost - read ECONNRESET'), { code: 'ESOCKET' })],
   ])('%s: yes', (_what, error) => {
