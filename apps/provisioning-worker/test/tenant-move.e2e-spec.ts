@@ -59,7 +59,9 @@ describe('moving a live tenant to another pool', () => {
   const database = (code: string) => `tenant_${code}_${plane.env.label}`;
   const slots = async (pool: string) =>
     (await plane.env.sql<{ used: number }>('SELECT used_slots AS used FROM database_pools WHERE name = $1', [pool], plane.env.adminDatabase))[0].used;
-  const moveSlots = (server: { sql: ThrowawayPostgres['sql'] }) => server.sql(`SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'tenantry_move_%'`);
+  // Only this file's tenant databases: other files move tenants on the same test server at the same time.
+  const moveSlots = (server: { sql: ThrowawayPostgres['sql'] }) =>
+    server.sql(`SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'tenantry_move_%' AND database LIKE $1`, [`%${plane.env.label}`]);
   const order = async (tenantId: string) =>
     plane.business('POST', '/orders', await plane.tenantToken(tenantId), { customerName: `probe-${Date.now()}`, lines: [{ sku: 'P', quantity: 1, unitPriceCents: 1 }] });
 
