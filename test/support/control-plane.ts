@@ -37,7 +37,7 @@ export interface ControlPlane {
   /** What the business service has written so far: a test that saw a wrong answer prints the line that says why. */
   businessLog(): string;
   /** Creates a tenant and waits for its provisioning to succeed; returns the tenant. */
-  provision(code: string): Promise<{ id: string; code: string }>;
+  provision(code: string, pool?: string): Promise<{ id: string; code: string }>;
   /** Polls until the operation ends; `timeoutMs` only ends a test whose operation never does (a loaded machine is slow). */
   waitForOperation(id: string, timeoutMs?: number): Promise<JsonAnswer>;
   stop(): Promise<void>;
@@ -103,8 +103,8 @@ export async function startControlPlane(options: { worker?: boolean; env?: RawEn
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
-    async provision(code) {
-      const created = await plane.admin('POST', '/tenants', { code, name: `Tenant ${code}` });
+    async provision(code, pool) {
+      const created = await plane.admin('POST', '/tenants', { code, name: `Tenant ${code}`, pool });
       if (created.status !== 202) throw new Error(`POST /tenants ${code}: ${created.status} ${JSON.stringify(created.body)}`);
       const operation = await plane.waitForOperation(created.body.operation.id);
       if (operation.status !== 'succeeded') throw new Error(`provisioning ${code} failed: ${operation.lastError}`);

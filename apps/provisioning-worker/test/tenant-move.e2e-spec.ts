@@ -24,21 +24,25 @@ const errorLines = (log: string) =>
  */
 describe('moving a live tenant to another pool', () => {
   let plane: ControlPlane;
+  // a and b: wal_level logical (online moves between them); the configured server may not be (CI's is not).
+  let a: ThrowawayPostgres;
   let b: ThrowawayPostgres;
   let c: ThrowawayPostgres;
   let worker: WorkerProcess;
 
   beforeAll(async () => {
-    [b, c] = await Promise.all([startThrowawayPostgres(), startThrowawayPostgres({ walLevel: 'replica' })]);
+    [a, b, c] = await Promise.all([startThrowawayPostgres(), startThrowawayPostgres(), startThrowawayPostgres({ walLevel: 'replica' })]);
     plane = await startControlPlane({
       worker: false,
       env: { SESSION_GRACE_MS: '0', OPERATION_MAX_ATTEMPTS: '3', RETIRED_DATABASE_RETENTION_MS: '20000', RETIRED_DATABASE_SWEEP_INTERVAL_MS: '500' },
     });
     worker = spawnWorker(plane.env.rawEnv);
+    await registerLocalServer(plane, 'pg-a', a.port);
     await registerLocalServer(plane, 'pg-b', b.port);
     await registerLocalServer(plane, 'pg-c', c.port);
     // Small or dedicated, so automatic placement keeps provisioning on the configured server's pool.
     const pools: Array<[string, string, number, boolean]> = [
+      ['pool-a', 'pg-a', 5, true],
       ['pool-b', 'pg-b', 5, false],
       ['ded-b', 'pg-b', 1, true],
       ['tiny-b', 'pg-b', 1, true],
@@ -53,7 +57,7 @@ describe('moving a live tenant to another pool', () => {
   afterAll(async () => {
     await worker?.stop();
     await plane?.stop();
-    await Promise.all([b, c].map((server) => server?.cleanup()));
+    await Promise.all([a, b, c].map((server) => server?.cleanup()));
   });
 
   const database = (code: string) => `tenant_${code}_${plane.env.label}`;
@@ -91,8 +95,8 @@ describe('moving a live tenant to another pool', () => {
   }
 
   it('moves a tenant written to every 10 ms to another server: no acknowledged write lost or doubled, its old database kept, then dropped', async () => {
-    const tenant = await plane.provision('mv_live');
-    const before = { home: await slots(`pool-${plane.env.label}`), target: await slots('pool-b') };
+    const tenant = await plane.provision('mv_live', 'pool-a');
+    const before = { home: await slots('pool-a'), target: await slots('pool-b') };
     const { operation, report } = await moveUnderWrites('mv_live', tenant.id, 'pool-b');
     expect(operation).toMatchObject({ status: 'succeeded', kind: 'move' });
     expect(operation.steps.map((s: { step: string }) => s.step)).toEqual(['prepare_target', 'replicate', 'initial_copy', 'catch_up', 'freeze', 'verify', 'switch']);
@@ -115,13 +119,13 @@ describe('moving a live tenant to another pool', () => {
       database('mv_live'),
     );
     expect(numbers.distinct).toBe(numbers.orders);
-    expect(await slots(`pool-${plane.env.label}`)).toBe(before.home - 1);
+    expect(await slots('pool-a')).toBe(before.home - 1);
     expect(await slots('pool-b')).toBe(before.target + 1);
 
     // No replication left behind on either side.
-    expect(await moveSlots(plane.env)).toEqual([]);
+    expect(await moveSlots(a)).toEqual([]);
     expect(await b.sql('SELECT subname FROM pg_subscription')).toEqual([]);
-    expect(await plane.env.sql('SELECT pubname FROM pg_publication', [], database('mv_live'))).toEqual([]);
+    expect(await a.sql('SELECT pubname FROM pg_publication', [], database('mv_live'))).toEqual([]);
 
     // Reads and writes go to the new home; a cancel now is too late.
     expect((await order(tenant.id)).status).toBe(201);
@@ -129,8 +133,8 @@ describe('moving a live tenant to another pool', () => {
     expect((await plane.admin('POST', `/operations/${operation.id}/cancel`)).status).toBe(409);
 
     // The old database is kept (read-only) for the retention, then dropped by the worker.
-    expect(await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [database('mv_live')])).toHaveLength(1);
-    await waitFor(async () => (await plane.env.sql('SELECT 1 FROM pg_database WHERE datname = $1', [database('mv_live')])).length === 0, 180_000);
+    expect(await a.sql('SELECT 1 FROM pg_database WHERE datname = $1', [database('mv_live')])).toHaveLength(1);
+    await waitFor(async () => (await a.sql('SELECT 1 FROM pg_database WHERE datname = $1', [database('mv_live')])).length === 0, 180_000);
     expect(await b.sql('SELECT 1 FROM pg_database WHERE datname = $1', [database('mv_live')])).toHaveLength(1);
   });
 
@@ -200,7 +204,7 @@ describe('moving a live tenant to another pool', () => {
   });
 
   it('cancelled before its switch, rolls back: replication and the target database gone, the tenant writing to its source', async () => {
-    const tenant = await plane.provision('mv_cancel');
+    const tenant = await plane.provision('mv_cancel', 'pool-a');
     const targetSlots = await slots('pool-b');
     // The move stops where a worker killed after the initial copy left it; the cancel comes then.
     await worker.stop();
@@ -208,15 +212,15 @@ describe('moving a live tenant to another pool', () => {
     const move = await plane.admin('POST', '/tenants/mv_cancel/move', { pool: 'pool-b' });
     expect(move.status).toBe(202);
     expect((await doomed.exited).signal).toBe('SIGKILL');
-    expect(await moveSlots(plane.env)).toHaveLength(1);
+    expect(await moveSlots(a)).toHaveLength(1);
     const cancel = await plane.admin('POST', `/operations/${move.body.id}/cancel`);
     expect(cancel.status).toBe(202);
     worker = spawnWorker(plane.env.rawEnv);
     const operation = await plane.waitForOperation(move.body.id, 600_000);
     expect(operation).toMatchObject({ status: 'failed', lastError: 'cancelled on request' });
 
-    expect((await plane.admin('GET', '/tenants/mv_cancel')).body.database.port).not.toBe(b.port);
-    expect(await moveSlots(plane.env)).toEqual([]);
+    expect((await plane.admin('GET', '/tenants/mv_cancel')).body.database.port).toBe(a.port);
+    expect(await moveSlots(a)).toEqual([]);
     expect(await b.sql('SELECT subname FROM pg_subscription')).toEqual([]);
     expect(await b.sql('SELECT 1 FROM pg_database WHERE datname = $1', [database('mv_cancel')])).toEqual([]);
     expect(await slots('pool-b')).toBe(targetSlots);
