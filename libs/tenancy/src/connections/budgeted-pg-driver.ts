@@ -8,7 +8,21 @@ interface PoolInternals {
 }
 
 /** The pg Pool every tenant PostgreSQL DataSource gets. */
-export type BudgetedPool = pg.Pool & CappedPool;
+export type BudgetedPool = pg.Pool & CappedPool & { renewPasswordWith(renew: PasswordRenewal): void };
+
+/** Another password to connect with once the login refused `rejected`, or undefined to fail as refused. */
+export type PasswordRenewal = (rejected: string) => Promise<string | undefined>;
+
+type ConnectCallback = (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void;
+
+/**
+ * The login refused the password: PostgreSQL says 28P01; PgBouncer 1.18, checking SCRAM against the
+ * verifier its auth query read, ends the login with this message (and no code of its own).
+ */
+export function isPasswordRejected(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '28P01' || (typeof message === 'string' && message.includes('SASL authentication failed'));
+}
 
 /**
  * The `pg` module as TypeORM sees it (its `driver` option), with a Pool whose connections take a
@@ -54,8 +68,49 @@ export function budgetedPgDriver(budget: ConnectionBudget): typeof pg {
   }
 
   class Pool extends pg.Pool implements BudgetedPool {
+    private renewPassword?: PasswordRenewal;
+    /** One renewal at a time: connections refused together wait for the same answer. */
+    private renewal?: Promise<string | undefined>;
+
     constructor(config?: pg.PoolConfig) {
       super({ ...config, Client: BudgetedClient });
+    }
+
+    renewPasswordWith(renew: PasswordRenewal): void {
+      this.renewPassword = renew;
+    }
+
+    // TypeORM checks connections out with the callback form, pg-pool's own query() too.
+    override connect(): Promise<pg.PoolClient>;
+    override connect(callback: ConnectCallback): void;
+    override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+      const connecting = this.connectRenewingPassword();
+      if (!callback) return connecting;
+      connecting.then(
+        (client) => callback(undefined, client, (release) => client.release(release as Error | boolean | undefined)),
+        (error: Error) => callback(error, undefined, () => undefined),
+      );
+    }
+
+    /**
+     * A credential rotation sets the new password on the login before every process has heard of it:
+     * a connection the login refuses asks for the current one and is tried once more with it.
+     */
+    private async connectRenewingPassword(): Promise<pg.PoolClient> {
+      const tried = this.options.password;
+      try {
+        return await super.connect();
+      } catch (error) {
+        if (!this.renewPassword || typeof tried !== 'string' || !isPasswordRejected(error)) throw error;
+        if (this.options.password === tried) {
+          const renew = this.renewPassword;
+          this.renewal ??= renew(tried).finally(() => (this.renewal = undefined));
+          const renewed = await this.renewal;
+          if (renewed === undefined) throw error;
+          if (this.options.password === tried) this.options.password = renewed;
+        }
+        return super.connect();
+      }
     }
 
     // While the cap is reached, a pool that already holds a connection counts as full, so it waits

@@ -1,14 +1,19 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { TenantDirectory } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import type { ActiveTenant } from '../resolution/tenant-resolver';
 import { TENANCY_OPTIONS, type ResolvedTenancyOptions } from '../tenancy-options';
 import { budgetedMssqlDriver } from './budgeted-mssql-driver';
-import { budgetedPgDriver } from './budgeted-pg-driver';
+import { budgetedPgDriver, type BudgetedPool } from './budgeted-pg-driver';
 import type { CappedPool } from './capped-pool';
 import { ConnectionBudget } from './connection-budget';
 import { PostgresServerFacts } from './postgres-server-facts';
 import { poolerFor, tenantDataSource, type BudgetedDrivers } from './tenant-data-source.factory';
+
+// How often a refused connection asks the registry whether a rotation has stored the new password.
+const RENEWAL_POLL_MS = 50;
 
 /** A tenant's DataSource held for one unit of work; release it when the work is done. */
 export interface TenantLease {
@@ -61,6 +66,7 @@ export class TenantConnectionManager implements OnApplicationShutdown {
   constructor(
     @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
+    private readonly directory: TenantDirectory,
   ) {
     const { maxConnections, maxPoolerConnections, acquireTimeoutMs, poolIdleMs } = options.connections;
     this.budget = new ConnectionBudget(maxConnections, acquireTimeoutMs, () => this.reclaimIdleConnection(this.budget));
@@ -157,6 +163,7 @@ export class TenantConnectionManager implements OnApplicationShutdown {
     await dataSource.initialize();
     if (server) this.serverFacts.learn(server, dataSource);
     const pool = this.poolOf(dataSource);
+    if (server) (pool as BudgetedPool | undefined)?.renewPasswordWith((rejected) => this.renewedPassword(tenant, rejected));
     if (pool) {
       if (pool.totalCount > 0) this.connected.add(entry);
       pool.watch({
@@ -167,6 +174,30 @@ export class TenantConnectionManager implements OnApplicationShutdown {
     }
     entry.dataSource = dataSource;
     return dataSource;
+  }
+
+  /**
+   * The tenant's current password when the login refused `rejected`: a rotation sets the new one on
+   * the login, then stores it in the registry (one write later), then announces it. A refused
+   * password the registry still holds is waited out, at most as long as a connection may wait.
+   * Undefined when the tenant is no longer served from this database, or nothing changed in time.
+   */
+  private async renewedPassword(tenant: ActiveTenant, rejected: string): Promise<string | undefined> {
+    const deadline = Date.now() + this.options.connections.acquireTimeoutMs;
+    for (;;) {
+      const route = await this.directory.lookup(tenant.tenantId).catch(() => null);
+      const database = route?.status === 'active' ? route.database : null;
+      if (!database || database.host !== tenant.database.host || database.port !== tenant.database.port || database.name !== tenant.database.name) {
+        return undefined;
+      }
+      const password = await this.protector.unprotect(database.secret, tenant.tenantId);
+      if (password !== rejected) {
+        this.logger.log({ tenant_id: tenant.tenantId }, 'the tenant login refused its pool password: connecting with the one the registry now holds');
+        return password;
+      }
+      if (Date.now() >= deadline) return undefined;
+      await sleep(RENEWAL_POLL_MS);
+    }
   }
 
   private unlease(entry: PoolEntry): void {
