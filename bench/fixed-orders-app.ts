@@ -17,7 +17,10 @@ import { OrdersService } from '../apps/sample-business-api/src/orders/orders.ser
 class FixedTenantContext {
   constructor(private readonly fixed: DataSource) {}
 
-  async resolve(): Promise<void> {}
+  /** What TenantActiveGuard reads of the route: the one database here never has its writes frozen. */
+  async resolve(): Promise<{ database: { writesFrozen: false } }> {
+    return { database: { writesFrozen: false } };
+  }
 
   async dataSource(): Promise<DataSource> {
     return this.fixed;
