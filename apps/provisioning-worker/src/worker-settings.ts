@@ -46,6 +46,8 @@ export interface BackupOptions {
   sweepIntervalMs: number;
   /** pg_restore's --jobs. */
   restoreJobs: number;
+  /** The most bytes of SQL a restore sends the server per second; absent: as fast as the server takes them. */
+  restoreMaxBytesPerSecond?: number;
 }
 
 export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
@@ -72,6 +74,9 @@ const workerOwnSettings = defineSettings({
     BACKUP_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
     // One: a restore's pg_restore shares the server's cores with every neighbour of the tenant (bench:restore in docs/benchmarks.md).
     RESTORE_JOBS: z.coerce.number().int().min(1).max(16).default(1),
+    // The rows of a restore reach the server at no more than this (0: unpaced), so its COPY takes part
+    // of a core while the neighbours are served; 8 restores 1 GB well inside 3 min (bench:restore).
+    RESTORE_MAX_MB_PER_SECOND: z.coerce.number().min(0).max(10_000).default(8),
     RETIRED_DATABASE_RETENTION_MS: z.coerce
       .number()
       .int()
@@ -90,33 +95,39 @@ const workerOwnSettings = defineSettings({
       .regex(/^after:[a-z_]+$/, 'must be after:<step name>')
       .optional(),
   },
-  build: (e): WorkerOptions => ({
-    environment: e.TENANTRY_ENV,
-    concurrency: e.WORKER_CONCURRENCY,
-    lockDurationMs: e.QUEUE_LOCK_DURATION_MS,
-    stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
-    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
-    reconcileAfterMs: e.RECONCILE_AFTER_MS,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    templateEnabled: e.TEMPLATE_ENABLED,
-    warmPoolSize: e.WARM_POOL_SIZE,
-    sessionGraceMs: e.SESSION_GRACE_MS,
-    metricsPort: e.WORKER_METRICS_PORT,
-    backups: {
-      directory: e.BACKUP_DIR,
-      keepCount: e.BACKUP_KEEP_COUNT,
-      keepMs: Math.round(e.BACKUP_KEEP_DAYS * 86_400_000),
-      intervalMs: Math.round(e.BACKUP_INTERVAL_MINUTES * 60_000),
-      sweepIntervalMs: e.BACKUP_SWEEP_INTERVAL_MS,
-      restoreJobs: e.RESTORE_JOBS,
-    },
-    retiredDatabaseRetentionMs: e.RETIRED_DATABASE_RETENTION_MS,
-    retiredDatabaseSweepIntervalMs: e.RETIRED_DATABASE_SWEEP_INTERVAL_MS,
-    moveCopyTimeoutMs: e.MOVE_COPY_TIMEOUT_MS,
-    moveFreezeLagBytes: e.MOVE_FREEZE_LAG_BYTES,
-    moveFreezeTimeoutMs: e.MOVE_FREEZE_TIMEOUT_MS,
-    failAfterStep: e.TENANTRY_FAILPOINT?.slice('after:'.length),
-  }),
+  build: (e, problems): WorkerOptions => {
+    if (e.RESTORE_MAX_MB_PER_SECOND > 0 && e.RESTORE_JOBS > 1) {
+      problems.push('RESTORE_JOBS: a paced restore runs one job; set RESTORE_MAX_MB_PER_SECOND=0 to restore with several');
+    }
+    return {
+      environment: e.TENANTRY_ENV,
+      concurrency: e.WORKER_CONCURRENCY,
+      lockDurationMs: e.QUEUE_LOCK_DURATION_MS,
+      stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
+      reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+      reconcileAfterMs: e.RECONCILE_AFTER_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      templateEnabled: e.TEMPLATE_ENABLED,
+      warmPoolSize: e.WARM_POOL_SIZE,
+      sessionGraceMs: e.SESSION_GRACE_MS,
+      metricsPort: e.WORKER_METRICS_PORT,
+      backups: {
+        directory: e.BACKUP_DIR,
+        keepCount: e.BACKUP_KEEP_COUNT,
+        keepMs: Math.round(e.BACKUP_KEEP_DAYS * 86_400_000),
+        intervalMs: Math.round(e.BACKUP_INTERVAL_MINUTES * 60_000),
+        sweepIntervalMs: e.BACKUP_SWEEP_INTERVAL_MS,
+        restoreJobs: e.RESTORE_JOBS,
+        restoreMaxBytesPerSecond: e.RESTORE_MAX_MB_PER_SECOND > 0 ? Math.round(e.RESTORE_MAX_MB_PER_SECOND * 1_048_576) : undefined,
+      },
+      retiredDatabaseRetentionMs: e.RETIRED_DATABASE_RETENTION_MS,
+      retiredDatabaseSweepIntervalMs: e.RETIRED_DATABASE_SWEEP_INTERVAL_MS,
+      moveCopyTimeoutMs: e.MOVE_COPY_TIMEOUT_MS,
+      moveFreezeLagBytes: e.MOVE_FREEZE_LAG_BYTES,
+      moveFreezeTimeoutMs: e.MOVE_FREEZE_TIMEOUT_MS,
+      failAfterStep: e.TENANTRY_FAILPOINT?.slice('after:'.length),
+    };
+  },
 });
 
 /** Everything the worker process reads, each lib's slice under its name: main.ts loads it once. */

@@ -108,8 +108,11 @@ export interface TenantDatabaseEngine {
   close(): Promise<void>;
 }
 
-/** A backup file (pg_restore runs `jobs` at once), or a moment of another database of the tenant kept by the service. */
-export type RestoreSource = { file: string; jobs: number } | { pointInTime: Date; from: TenantDatabaseTarget };
+/**
+ * A backup file (pg_restore runs `jobs` at once; with `maxBytesPerSecond`, one job whose SQL reaches
+ * the server at no more than that), or a moment of another database of the tenant kept by the service.
+ */
+export type RestoreSource = { file: string; jobs: number; maxBytesPerSecond?: number } | { pointInTime: Date; from: TenantDatabaseTarget };
 
 /** What a long step keeps on its operation to go on after a crash instead of starting over. */
 export interface StepCheckpoint {

@@ -54,7 +54,8 @@ export class TenantBackups {
       throw new PermanentStepFailure(`backup ${backupId} is not a succeeded backup of this tenant (it is ${backup?.status ?? 'gone'})`);
     }
     const engine = await this.engines.on(target.address);
-    await this.store.open(backup.location, (file) => engine.restoreDatabase(target, { file, jobs: this.options.backups.restoreJobs }));
+    const { restoreJobs: jobs, restoreMaxBytesPerSecond: maxBytesPerSecond } = this.options.backups;
+    await this.store.open(backup.location, (file) => engine.restoreDatabase(target, { file, jobs, maxBytesPerSecond }));
   }
 
   /** Lets go the tenant's backups its retention no longer keeps; returns how many. */

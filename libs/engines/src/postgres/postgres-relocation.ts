@@ -1,53 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { type Client, escapeLiteral, type Pool } from 'pg';
 import type { RelocationEngine, SequenceValue, TableChecksum } from '../relocation-engine';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { quoteIdent } from '../tenant-names';
+import { pipe } from './client-pipe';
 import { withPasswordFile } from './pg-dump-files';
 
 // Installed by the engine itself (ensureLogin) on every server that has a pooler: never copied.
 const ENGINE_SCHEMAS = ['tenantry_pooler'];
 const USER_TABLES = `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
   WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND schemaname <> ALL($1) ORDER BY 1`;
-
-/** Runs `producer | consumer`; fails with what either said on stderr, or how to install a missing one. */
-function pipe([producerFile, ...producerArgs]: string[], [consumerFile, ...consumerArgs]: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const producer = spawn(producerFile, producerArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const consumer = spawn(consumerFile, consumerArgs, { stdio: ['pipe', 'ignore', 'pipe'] });
-    const said = { [producerFile]: '', [consumerFile]: '' };
-    const codes = new Map<string, number | null>();
-    let failed = false;
-    const fail = (tool: string, error: Error & { code?: string }) => {
-      if (failed) return;
-      failed = true;
-      producer.kill();
-      consumer.kill();
-      const missing = error.code === 'ENOENT';
-      reject(
-        new Error(missing ? `${tool} is not installed here (Debian: apt-get install postgresql-client)` : `${tool} failed: ${said[tool] || error.message}`, {
-          cause: error,
-        }),
-      );
-    };
-    producer.stdout.pipe(consumer.stdin);
-    // psql ending first (an error) closes the pipe; the dump's EPIPE is not the failure to report.
-    consumer.stdin.on('error', () => undefined);
-    const children: Array<[string, ChildProcess]> = [
-      [producerFile, producer],
-      [consumerFile, consumer],
-    ];
-    for (const [tool, child] of children) {
-      child.stderr?.on('data', (chunk: Buffer) => (said[tool] += chunk.toString()));
-      child.on('error', (error: Error) => fail(tool, error));
-      child.on('close', (code: number | null) => {
-        codes.set(tool, code);
-        if (code !== 0) return fail(tool, new Error(`exit code ${code}`));
-        if (codes.get(producerFile) === 0 && codes.get(consumerFile) === 0) resolve();
-      });
-    }
-  });
-}
 
 /**
  * Moving a tenant database between PostgreSQL servers: the schema by pg_dump, the rows by logical

@@ -24,6 +24,8 @@ import { BACKUP_MODES, type RestoreSource, type SchemaOutcome, type TenantDataba
 import { assertIdentifier, quoteIdent } from '../tenant-names';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
 import { onceUntilFailure } from './once-until-failure';
+import { pipe } from './client-pipe';
+import { pacedStream } from './paced-stream';
 import { withPasswordFile } from './pg-dump-files';
 import { PgBouncerConsole } from './pgbouncer-console';
 import { POOLER_LOOKUP_ROLE, PoolerAuthLookup } from './pooler-auth-lookup';
@@ -34,6 +36,12 @@ import { TenantOwnership } from './tenant-ownership';
 
 // Lost creation races: duplicate_object, or a unique_violation on the catalog when both committed at once.
 const ALREADY_EXISTS = new Set(['42710', '23505']);
+
+/**
+ * The restore's session on the server. No parallel index build: with a worker beside the leader a
+ * CREATE INDEX takes two cores, all of them here, from the neighbours for the length of the build.
+ */
+const RESTORE_SESSION = { PGOPTIONS: '-c max_parallel_maintenance_workers=0', PGAPPNAME: 'tenantry-restore' };
 
 function alreadyExists(error: unknown): boolean {
   return ALREADY_EXISTS.has((error as { code?: string }).code ?? '');
@@ -298,7 +306,19 @@ export class PostgresEngine implements TenantDatabaseEngine {
       await db.query(`CREATE DATABASE ${database}`);
       await serialized(db, target.databaseName, () => db.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`));
     });
-    await this.client('pg_restore', ['--no-owner', '--no-acl', '--exit-on-error', `--jobs=${source.jobs}`, source.file], target.databaseName);
+    const args = ['--no-owner', '--no-acl', '--exit-on-error', source.file];
+    if (source.maxBytesPerSecond === undefined) {
+      await this.client('pg_restore', [`--jobs=${source.jobs}`, ...args], target.databaseName, RESTORE_SESSION);
+      return;
+    }
+    // Paced, the restore is one stream of SQL (pg_restore's --jobs needs its own connections), which psql runs as pg_restore would.
+    if (source.jobs !== 1) throw new RangeError(`a paced restore runs one pg_restore job, not ${source.jobs}`);
+    await withPasswordFile(this.urlFor(target.databaseName), (url) =>
+      pipe(['pg_restore', ...args, '--file=-'], ['psql', '--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '--dbname', url], {
+        through: pacedStream(source.maxBytesPerSecond!),
+        env: RESTORE_SESSION,
+      }),
+    );
   }
 
   async schemaVersionAsTenant(target: TenantDatabaseTarget, password: string): Promise<string | null> {
@@ -334,9 +354,11 @@ export class PostgresEngine implements TenantDatabaseEngine {
   }
 
   /** pg_dump or pg_restore on `database`, the password in a file (withPasswordFile), failing with what the client said. */
-  private async client(program: 'pg_dump' | 'pg_restore', args: string[], database: string): Promise<void> {
+  private async client(program: 'pg_dump' | 'pg_restore', args: string[], database: string, env?: NodeJS.ProcessEnv): Promise<void> {
     try {
-      await withPasswordFile(this.urlFor(database), (url) => run(program, [...args, '--dbname', url], { maxBuffer: 16 * 1024 * 1024 }));
+      await withPasswordFile(this.urlFor(database), (url) =>
+        run(program, [...args, '--dbname', url], { maxBuffer: 16 * 1024 * 1024, env: env && { ...process.env, ...env } }),
+      );
     } catch (error) {
       const missing = (error as { code?: string }).code === 'ENOENT';
       throw new Error(

@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { pipeline, type Transform } from 'node:stream';
+
+export interface PipeOptions {
+  /** Every byte the producer writes goes through it on its way to the consumer. */
+  through?: Transform;
+  /** Added to both programs' environment (PGOPTIONS: settings of their sessions on the server). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs `producer | consumer`; fails with what either said on stderr, or how to install a missing
+ * one. The outcome waits for both to exit: a failed one takes the other down, so a psql never
+ * commits the rest of a script whose producer broke off, and the consumer's own words, when it has
+ * any, are the failure reported (its exit is what broke the pipe).
+ */
+export function pipe([producerFile, ...producerArgs]: string[], [consumerFile, ...consumerArgs]: string[], options: PipeOptions = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const env = options.env && { ...process.env, ...options.env };
+    const producer = spawn(producerFile, producerArgs, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const consumer = spawn(consumerFile, consumerArgs, { stdio: ['pipe', 'ignore', 'pipe'], env });
+    const said = { [producerFile]: '', [consumerFile]: '' };
+    const codes = new Map<string, number | null>();
+    let broken: Error | undefined;
+    let settled = false;
+    const fail = (tool: string, error: Error & { code?: string }) => {
+      if (settled) return;
+      settled = true;
+      producer.kill();
+      consumer.kill();
+      const missing = error.code === 'ENOENT';
+      reject(
+        new Error(missing ? `${tool} is not installed here (Debian: apt-get install postgresql-client)` : `${tool} failed: ${said[tool] || error.message}`, {
+          cause: error,
+        }),
+      );
+    };
+    const settle = () => {
+      if (settled || !codes.has(producerFile) || !codes.has(consumerFile)) return;
+      const exited = (tool: string) => new Error(`exit code ${codes.get(tool)}`);
+      if (codes.get(consumerFile) !== 0 && said[consumerFile]) return fail(consumerFile, exited(consumerFile));
+      if (broken) return fail('the pipe', broken);
+      if (codes.get(producerFile) !== 0) return fail(producerFile, exited(producerFile));
+      if (codes.get(consumerFile) !== 0) return fail(consumerFile, exited(consumerFile));
+      settled = true;
+      resolve();
+    };
+    if (options.through) {
+      pipeline(producer.stdout, options.through, consumer.stdin, (error) => {
+        if (!error) return;
+        broken ??= error;
+        producer.kill();
+        consumer.kill();
+      });
+    } else {
+      producer.stdout.pipe(consumer.stdin);
+      // psql ending first (an error) closes the pipe; the producer's EPIPE is not the failure to report.
+      consumer.stdin.on('error', () => undefined);
+    }
+    for (const [tool, child] of [
+      [producerFile, producer],
+      [consumerFile, consumer],
+    ] as const) {
+      child.stderr.on('data', (chunk: Buffer) => (said[tool] += chunk.toString()));
+      child.on('error', (error: Error) => fail(tool, error));
+      child.on('close', (code: number | null) => {
+        codes.set(tool, code);
+        if (code !== 0) (tool === producerFile ? consumer : producer).kill();
+        settle();
+      });
+    }
+  });
+}
