@@ -1,7 +1,8 @@
 import type { TestEnv } from '@tenantry/common/testing';
 import { connectionParams, provisionTenant, usePostgresEngine } from '@tenantry/engines/testing';
 import { CURRENT_TENANT_SCHEMA_VERSION } from '@tenantry/tenant-schema';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
@@ -243,6 +244,40 @@ describe('PostgresEngine (real server)', () => {
       expect.objectContaining({ name: 'TenantDatabaseConflict', message: expect.stringMatching(/it is marked "tenantry:tenant=[^"]+", not as this tenant's/) }),
     );
     await expect(engine.restoreDatabase(side, { pointInTime: new Date(), from: t })).rejects.toThrow('PostgreSQL keeps no point-in-time history');
+    rmSync(dirname(dump), { recursive: true, force: true });
+  });
+
+  it('restores a paced dump to the same database as an unpaced one, at no more than its pace; a broken dump fails it', async () => {
+    const { t } = await provision('pace', 'pw-pace');
+    await env.sql(
+      `WITH o AS (INSERT INTO orders (total_cents) SELECT g FROM generate_series(1, 2000) g RETURNING id)
+       INSERT INTO order_lines (order_id, sku, quantity, unit_price_cents) SELECT o.id, repeat(md5(o.id::text), 4), 2, 100 FROM o, generate_series(1, 3)`,
+      [],
+      t.databaseName,
+    );
+    const dump = join(mkdtempSync(join(tmpdir(), 'tenantry-dump-')), 'pace.dump');
+    await engine.dumpDatabase(t, dump);
+    const script = execFileSync('pg_restore', ['--no-owner', '--no-acl', '--file=-', dump], { maxBuffer: 64 * 1024 * 1024 }).length;
+    const unpaced = { ...t, databaseName: `tenantry_r_00000002_${env.label}_pace` };
+    const paced = { ...t, databaseName: `tenantry_r_00000003_${env.label}_pace` };
+    await engine.restoreDatabase(unpaced, { file: dump, jobs: 1 });
+    // Three seconds of script at this pace; unpaced, this restore takes well under one here.
+    const bytesPerSecond = Math.round(script / 3);
+    const started = Date.now();
+    await engine.restoreDatabase(paced, { file: dump, jobs: 1, maxBytesPerSecond: bytesPerSecond });
+    expect((Date.now() - started) / 1000).toBeGreaterThanOrEqual(2.8);
+
+    const copy = async (database: TenantDatabaseTarget) => ({
+      schema: (await engine.readSchema(database)).snapshot,
+      tables: await engine.relocation!.tableChecksums(database),
+    });
+    const [expected, actual] = [await copy(unpaced), await copy(paced)];
+    expect(actual.tables.find((table) => table.table === 'public.order_lines')).toMatchObject({ rows: 6000 });
+    expect(actual).toEqual(expected);
+    await expect(engine.restoreDatabase(paced, { file: dump, jobs: 2, maxBytesPerSecond: bytesPerSecond })).rejects.toThrow('one pg_restore job');
+
+    truncateSync(dump, 4096);
+    await expect(engine.restoreDatabase(paced, { file: dump, jobs: 1, maxBytesPerSecond: bytesPerSecond })).rejects.toThrow(/pg_restore failed: .+/);
     rmSync(dirname(dump), { recursive: true, force: true });
   });
 
