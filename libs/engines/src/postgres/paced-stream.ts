@@ -13,21 +13,19 @@ const SLICE_BYTES = 64 * 1024;
 export function pacedStream(bytesPerSecond: number): Transform {
   if (!(bytesPerSecond > 0)) throw new RangeError(`a pace must be above 0 bytes per second, not ${bytesPerSecond}`);
   let nextAt = 0;
+  const pass = async (stream: Transform, chunk: Buffer) => {
+    for (let offset = 0; offset < chunk.length; offset += SLICE_BYTES) {
+      const slice = chunk.subarray(offset, offset + SLICE_BYTES);
+      const now = performance.now();
+      const at = Math.max(nextAt, now);
+      nextAt = at + (slice.length * 1000) / bytesPerSecond;
+      if (at > now) await sleep(at - now);
+      stream.push(slice);
+    }
+  };
   return new Transform({
-    async transform(chunk: Buffer, _encoding, done) {
-      try {
-        for (let offset = 0; offset < chunk.length; offset += SLICE_BYTES) {
-          const slice = chunk.subarray(offset, offset + SLICE_BYTES);
-          const now = performance.now();
-          const at = Math.max(nextAt, now);
-          nextAt = at + (slice.length * 1000) / bytesPerSecond;
-          if (at > now) await sleep(at - now);
-          this.push(slice);
-        }
-        done();
-      } catch (error) {
-        done(error as Error);
-      }
+    transform(chunk: Buffer, _encoding, done) {
+      pass(this, chunk).then(() => done(), done);
     },
   });
 }

@@ -269,7 +269,7 @@ describe('PostgresEngine (real server)', () => {
 
     const copy = async (database: TenantDatabaseTarget) => ({
       schema: (await engine.readSchema(database)).snapshot,
-      tables: await engine.relocation!.tableChecksums(database),
+      tables: await engine.relocation.tableChecksums(database),
     });
     const [expected, actual] = [await copy(unpaced), await copy(paced)];
     expect(actual.tables.find((table) => table.table === 'public.order_lines')).toMatchObject({ rows: 6000 });

@@ -22,9 +22,9 @@ import { type TenantDatabaseConnection, withMigrationDataSource } from '../migra
 import { onSameServer } from '../same-server';
 import { BACKUP_MODES, type RestoreSource, type SchemaOutcome, type TenantDatabaseEngine, type TenantDatabaseTarget } from '../tenant-database-engine';
 import { assertIdentifier, quoteIdent } from '../tenant-names';
+import { pipe } from './client-pipe';
 import { lockHolders, MigrationTimeouts } from './migration-timeouts';
 import { onceUntilFailure } from './once-until-failure';
-import { pipe } from './client-pipe';
 import { pacedStream } from './paced-stream';
 import { withPasswordFile } from './pg-dump-files';
 import { PgBouncerConsole } from './pgbouncer-console';
@@ -307,7 +307,8 @@ export class PostgresEngine implements TenantDatabaseEngine {
       await serialized(db, target.databaseName, () => db.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`));
     });
     const args = ['--no-owner', '--no-acl', '--exit-on-error', source.file];
-    if (source.maxBytesPerSecond === undefined) {
+    const pace = source.maxBytesPerSecond;
+    if (pace === undefined) {
       await this.client('pg_restore', [`--jobs=${source.jobs}`, ...args], target.databaseName, RESTORE_SESSION);
       return;
     }
@@ -315,7 +316,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
     if (source.jobs !== 1) throw new RangeError(`a paced restore runs one pg_restore job, not ${source.jobs}`);
     await withPasswordFile(this.urlFor(target.databaseName), (url) =>
       pipe(['pg_restore', ...args, '--file=-'], ['psql', '--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '--dbname', url], {
-        through: pacedStream(source.maxBytesPerSecond!),
+        through: pacedStream(pace),
         env: RESTORE_SESSION,
       }),
     );
