@@ -34,3 +34,25 @@ describe('the worker refuses a Redis that may evict queue keys', () => {
     expect(worker.output()).toContain('Redis maxmemory-policy is "allkeys-lru"; BullMQ needs "noeviction"');
   });
 });
+
+describe('the worker refuses a restore pace it cannot keep', () => {
+  let env: TestEnv;
+
+  beforeAll(() => {
+    env = createTestEnv();
+  });
+
+  afterAll(async () => {
+    await env?.cleanup();
+  });
+
+  it('exits before it takes a job, with a line naming each setting and the fix', async () => {
+    const worker = spawnWorker({ ...env.rawEnv, RESTORE_JOBS: '2', RESTORE_MAX_MB_PER_SECOND: 'slow' });
+    const exit = await worker.exited;
+    expect(exit.code).toBe(1);
+    expect(worker.output()).toMatch(/RESTORE_MAX_MB_PER_SECOND: .*expected number/);
+    const paced = spawnWorker({ ...env.rawEnv, RESTORE_JOBS: '2' });
+    expect((await paced.exited).code).toBe(1);
+    expect(paced.output()).toContain('RESTORE_JOBS: a paced restore runs one job; set RESTORE_MAX_MB_PER_SECOND=0 to restore with several');
+  });
+});
