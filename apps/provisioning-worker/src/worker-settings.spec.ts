@@ -5,8 +5,8 @@ describe('worker settings', () => {
   const local = { TENANTRY_MODE: 'development', SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') };
   const backups = (env: Record<string, string>) => loadSettings(workerSettings, { ...local, ...env }).worker.backups;
 
-  it('paces a restore at 8 MB/s in one job unless told otherwise; 0 lets it run unpaced, with more jobs if asked', () => {
-    expect(backups({})).toMatchObject({ restoreJobs: 1, restoreMaxBytesPerSecond: 8 * 1_048_576 });
+  it('paces a restore at 12 MB/s in one job unless told otherwise; 0 lets it run unpaced, with more jobs if asked', () => {
+    expect(backups({})).toMatchObject({ restoreJobs: 1, restoreMaxBytesPerSecond: 12 * 1_048_576 });
     expect(backups({ RESTORE_MAX_MB_PER_SECOND: '2.5' }).restoreMaxBytesPerSecond).toBe(2.5 * 1_048_576);
     expect(backups({ RESTORE_MAX_MB_PER_SECOND: '0', RESTORE_JOBS: '2' })).toMatchObject({ restoreJobs: 2, restoreMaxBytesPerSecond: undefined });
   });
