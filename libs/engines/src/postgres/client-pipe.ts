@@ -19,29 +19,30 @@ export function pipe([producerFile, ...producerArgs]: string[], [consumerFile, .
     const env = options.env && { ...process.env, ...options.env };
     const producer = spawn(producerFile, producerArgs, { stdio: ['ignore', 'pipe', 'pipe'], env });
     const consumer = spawn(consumerFile, consumerArgs, { stdio: ['pipe', 'ignore', 'pipe'], env });
-    const said = { [producerFile]: '', [consumerFile]: '' };
-    const codes = new Map<string, number | null>();
+    const said = { producer: '', consumer: '' };
+    const codes: { producer?: number | null; consumer?: number | null } = {};
+    const names = { producer: producerFile, consumer: consumerFile };
     let broken: Error | undefined;
     let settled = false;
-    const fail = (tool: string, error: Error & { code?: string }) => {
+    const fail = (tool: string, error: Error & { code?: string }, words = '') => {
       if (settled) return;
       settled = true;
       producer.kill();
       consumer.kill();
       const missing = error.code === 'ENOENT';
       reject(
-        new Error(missing ? `${tool} is not installed here (Debian: apt-get install postgresql-client)` : `${tool} failed: ${said[tool] || error.message}`, {
+        new Error(missing ? `${tool} is not installed here (Debian: apt-get install postgresql-client)` : `${tool} failed: ${words || error.message}`, {
           cause: error,
         }),
       );
     };
+    const failed = (role: 'producer' | 'consumer') => fail(names[role], new Error(`exit code ${codes[role]}`), said[role]);
     const settle = () => {
-      if (settled || !codes.has(producerFile) || !codes.has(consumerFile)) return;
-      const exited = (tool: string) => new Error(`exit code ${codes.get(tool)}`);
-      if (codes.get(consumerFile) !== 0 && said[consumerFile]) return fail(consumerFile, exited(consumerFile));
+      if (settled || codes.producer === undefined || codes.consumer === undefined) return;
+      if (codes.consumer !== 0 && said.consumer) return failed('consumer');
       if (broken) return fail('the pipe', broken);
-      if (codes.get(producerFile) !== 0) return fail(producerFile, exited(producerFile));
-      if (codes.get(consumerFile) !== 0) return fail(consumerFile, exited(consumerFile));
+      if (codes.producer !== 0) return failed('producer');
+      if (codes.consumer !== 0) return failed('consumer');
       settled = true;
       resolve();
     };
@@ -57,15 +58,15 @@ export function pipe([producerFile, ...producerArgs]: string[], [consumerFile, .
       // psql ending first (an error) closes the pipe; the producer's EPIPE is not the failure to report.
       consumer.stdin.on('error', () => undefined);
     }
-    for (const [tool, child] of [
-      [producerFile, producer],
-      [consumerFile, consumer],
+    for (const [role, child, other] of [
+      ['producer', producer, consumer],
+      ['consumer', consumer, producer],
     ] as const) {
-      child.stderr.on('data', (chunk: Buffer) => (said[tool] += chunk.toString()));
-      child.on('error', (error: Error) => fail(tool, error));
+      child.stderr.on('data', (chunk: Buffer) => (said[role] += chunk.toString()));
+      child.on('error', (error: Error) => fail(names[role], error, said[role]));
       child.on('close', (code: number | null) => {
-        codes.set(tool, code);
-        if (code !== 0) (tool === producerFile ? consumer : producer).kill();
+        codes[role] = code;
+        if (code !== 0) other.kill();
         settle();
       });
     }
