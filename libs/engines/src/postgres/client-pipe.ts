@@ -10,9 +10,9 @@ export interface PipeOptions {
 
 /**
  * Runs `producer | consumer`; fails with what either said on stderr, or how to install a missing
- * one. The outcome waits for both to exit: a failed one takes the other down, so a psql never
- * commits the rest of a script whose producer broke off, and the consumer's own words, when it has
- * any, are the failure reported (its exit is what broke the pipe).
+ * one. A failed one takes the other down at once, so a psql is not left to run the end of a script
+ * that broke off. The outcome waits for both to exit: the consumer's own words, when it has any, are
+ * the failure reported (its exit is what broke the pipe), before the producer's EPIPE.
  */
 export function pipe([producerFile, ...producerArgs]: string[], [consumerFile, ...consumerArgs]: string[], options: PipeOptions = {}): Promise<void> {
   return new Promise((resolve, reject) => {
