@@ -508,18 +508,19 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
     const bodyOf = (name: string) => ({ location: 'westeurope', tags: { tenant: name, environment: 'test' }, properties: { elasticPoolId: POOL_A } });
 
     it('the double spends a token per request, says what is left, answers 429 with Retry-After past the bucket, and refills on its faster clock', async () => {
-      // Writes: 3 at once, then 2 a second of the double's clock, which runs 10 times faster.
-      const throttled = await startArmSqlDouble({ throttling: { speed: 10, limits: { writes: { burst: 3, perSecond: 2 } } } });
+      // Writes: 3 at once, then one every 20 s of the double's clock, which runs 10 times faster: one
+      // every 2 s of real time, longer than four requests in a row take even on a loaded machine.
+      const throttled = await startArmSqlDouble({ throttling: { speed: 10, limits: { writes: { burst: 3, perSecond: 0.05 } } } });
       try {
         const answers = [];
         for (let i = 0; i < 4; i += 1) answers.push(await send(throttled, 'PUT', pathOf(`t${i}`), bodyOf(`t${i}`)));
         expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 429]);
         expect(answers.slice(0, 3).map((a) => a.headers['x-ms-ratelimit-remaining-subscription-writes'])).toEqual(['2', '1', '0']);
-        // Half a second of the double's clock is 50 ms of real time; Retry-After is whole seconds on the wire.
+        // At most 20 s of the double's clock, 2 s of real time; Retry-After is whole seconds on the wire.
         const waitMs = Number(answers[3].headers['retry-after-ms']);
         expect(waitMs).toBeGreaterThan(0);
-        expect(waitMs).toBeLessThanOrEqual(50);
-        expect(answers[3].headers['retry-after']).toBe('1');
+        expect(waitMs).toBeLessThanOrEqual(2_000);
+        expect(answers[3].headers['retry-after']).toBe(String(Math.ceil(waitMs / 1000)));
         // Reads have their own bucket (250 by default), untouched by the writes.
         expect((await send(throttled, 'GET', pathOf('t0'))).headers['x-ms-ratelimit-remaining-subscription-reads']).toBe('249');
         await new Promise((resolve) => setTimeout(resolve, waitMs + 5));
@@ -532,7 +533,9 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
     it('paces a burst of creations inside ARM’s buckets, where an unpaced client is answered 429', async () => {
       const speed = 2;
       // Small buckets so that a burst of 40 tenants is past them; the pacer mirrors them on the double's clock.
-      const limits = { reads: { burst: 10, perSecond: 10 }, writes: { burst: 5, perSecond: 5 }, deletes: { burst: 5, perSecond: 5 } };
+      // Writes refill at 2 a second on the real clock: an unpaced client is past its bucket unless its 40
+      // creations take it over 17 s to send, which not even a machine at a load average of 20 did.
+      const limits = { reads: { burst: 10, perSecond: 10 }, writes: { burst: 5, perSecond: 1 }, deletes: { burst: 5, perSecond: 5 } };
       const onRealClock = (l: typeof limits) =>
         Object.fromEntries(Object.entries(l).map(([kind, { burst, perSecond }]) => [kind, { burst, perSecond: perSecond * speed }])) as typeof limits;
       const burst = async (armRateLimits: typeof limits, prefix: string) => {
