@@ -449,7 +449,7 @@ export class ArmDatabases implements DatabaseLifecycle {
     }
   }
 
-  /** How long a wait for Azure (a database coming Online, a replica seeding) lasts before the step fails and is tried again. */
+  /** How long a wait for Azure (a database coming Online) lasts before the step fails and is tried again. */
   get readyTimeoutMs(): number {
     return this.options.readyTimeoutMs ?? READY_TIMEOUT_MS;
   }
