@@ -108,8 +108,12 @@ export interface TenantDatabaseEngine {
   close(): Promise<void>;
 }
 
-/** A backup file (pg_restore runs `jobs` at once), or a moment of another database of the tenant kept by the service. */
-export type RestoreSource = { file: string; jobs: number } | { pointInTime: Date; from: TenantDatabaseTarget };
+/**
+ * A backup file (pg_restore runs `jobs` at once), a moment of another database of the tenant kept by
+ * the service, or the tenant's database as the service kept it when it was dropped (`dropped`, where
+ * it was).
+ */
+export type RestoreSource = { file: string; jobs: number } | { pointInTime: Date; from: TenantDatabaseTarget } | { dropped: TenantDatabaseTarget };
 
 /** What a long step keeps on its operation to go on after a crash instead of starting over. */
 export interface StepCheckpoint {
