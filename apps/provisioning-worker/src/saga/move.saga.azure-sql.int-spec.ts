@@ -47,20 +47,10 @@ describe('MoveSaga to another Azure SQL logical server: geo-secondary, freeze, p
     // The contained user travels inside the database: the saga never needs the tenant's password here.
     moving = new MoveSaga(runner, registry, engines, switchover, {} as SecretProtector, worker);
     const r = registry.repositories;
-    source = await r.pools.upsert({
-      name: 'mv-1-a',
-      serverId: await testServerId(r, addressOf(SOURCE_POOL)),
-      address: addressOf(SOURCE_POOL),
-      maxDatabases: 100,
-      dedicated: false,
-    });
-    target = await r.pools.upsert({
-      name: 'mv-2-a',
-      serverId: await testServerId(r, addressOf(TARGET_POOL)),
-      address: addressOf(TARGET_POOL),
-      maxDatabases: 100,
-      dedicated: false,
-    });
+    const register = async (name: string, elasticPoolId: string) =>
+      r.pools.upsert({ name, serverId: await testServerId(r, addressOf(elasticPoolId)), address: addressOf(elasticPoolId), maxDatabases: 100, dedicated: false });
+    source = await register('mv-1-a', SOURCE_POOL);
+    target = await register('mv-2-a', TARGET_POOL);
   });
 
   afterAll(async () => {

@@ -84,17 +84,12 @@ export class ArmDatabaseMoves implements ReplicationEngine {
   /**
    * A planned failover called on the replica (ReplicationLinks - Failover: full synchronization, then
    * the roles switch; the source is the link's read-only secondary from then on), unless an earlier
-   * attempt made it primary already. With the ends swapped it fails back, which undoes a move after
-   * its failover and before routing followed. The link stays until endReplication.
+   * attempt made it primary already. The link stays until endReplication.
    */
   async promoteReplica(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void> {
     this.assertOtherServer(source, replica);
     const link = await this.requireLink(source, replica);
-    if (link.role === 'Primary') return;
-    const pool = parseElasticPoolId(elasticPoolOf(replica).id);
-    await this.arm
-      .client(pool)
-      .replicationLinks.beginFailoverAndWait(pool.resourceGroup, pool.server, replica.databaseName, link.name, { updateIntervalInMs: this.arm.pollIntervalMs });
+    if (link.role !== 'Primary') await this.failOverTo(replica, link.name);
   }
 
   /**
@@ -104,12 +99,15 @@ export class ArmDatabaseMoves implements ReplicationEngine {
   async failBack(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void> {
     this.assertOtherServer(source, replica);
     const back = await this.linkTo(replica, source);
-    if (back?.name && back.role === 'Secondary') {
-      const pool = parseElasticPoolId(elasticPoolOf(source).id);
-      await this.arm
-        .client(pool)
-        .replicationLinks.beginFailoverAndWait(pool.resourceGroup, pool.server, source.databaseName, back.name, { updateIntervalInMs: this.arm.pollIntervalMs });
-    }
+    if (back?.name && back.role === 'Secondary') await this.failOverTo(source, back.name);
+  }
+
+  /** ReplicationLinks - Failover, called on the database that is to become the primary (the link's secondary). */
+  private async failOverTo(database: TenantDatabaseTarget, linkName: string): Promise<void> {
+    const pool = parseElasticPoolId(elasticPoolOf(database).id);
+    await this.arm
+      .client(pool)
+      .replicationLinks.beginFailoverAndWait(pool.resourceGroup, pool.server, database.databaseName, linkName, { updateIntervalInMs: this.arm.pollIntervalMs });
   }
 
   /** The link deleted (ReplicationLinks - Delete), so that both databases stand alone; no link left means an earlier attempt did it. */
