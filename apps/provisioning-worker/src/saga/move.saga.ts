@@ -293,14 +293,14 @@ export class MoveSaga {
     if (operation.checkpoints[POINT_OF_NO_RETURN]) return;
     const ends = this.endsOf(context);
     const replication = withinOneServer(ends.plan) ? undefined : await this.replicationOf(ends);
+    const reached = [...operation.completedSteps.map((done) => done.step), operation.step ?? ''];
     if (replication) {
-      await this.rollBackReplica(context, replication, ends);
+      await this.rollBackReplica(context, replication, ends, reached);
     } else if (!withinOneServer(ends.plan)) {
       const { from, to } = await this.enginesOf(ends);
       const name = replicationName(operation.id);
       await this.bestEffort(ends, 'dropping the subscription', () => relocationOf(to).dropSubscription(ends.target, name));
       await relocationOf(from).dropPublication(ends.source, name);
-      const reached = [...operation.completedSteps.map((done) => done.step), operation.step ?? ''];
       if (reached.some((step) => FROZEN_FROM.includes(step)) || (await r.databases.findByTenant(context.tenant.id))?.writesFrozenAt) {
         await this.switchover.thaw(ends.source);
       }
@@ -322,12 +322,12 @@ export class MoveSaga {
   }
 
   /**
-   * A replica's move undone: the source made primary again if the failover happened (before the
-   * thaw, or the tenant would write to a read-only secondary), writes thawed, the replica dropped
+   * A replica's move undone: the source made primary again if the failover may have happened (before
+   * the thaw, or the tenant would write to a read-only secondary), writes thawed, the replica dropped
    * (its link goes with it; one left behind only costs, the source serves alone either way).
    */
-  private async rollBackReplica(context: SagaContext, replication: ReplicationEngine, ends: Ends): Promise<void> {
-    await replication.failBack(ends.source, ends.target);
+  private async rollBackReplica(context: SagaContext, replication: ReplicationEngine, ends: Ends, reached: string[]): Promise<void> {
+    if (reached.includes('verify')) await replication.failBack(ends.source, ends.target);
     if ((await this.registry.repositories.databases.findByTenant(context.tenant.id))?.writesFrozenAt) await this.switchover.thawRoute(ends.source);
     const { to } = await this.enginesOf(ends);
     await this.bestEffort(ends, 'dropping the replica', () => to.dropDatabase(ends.target));

@@ -146,6 +146,12 @@ export class ArmDatabaseMoves implements ReplicationEngine {
   }
 
   private assertOtherServer(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): void {
+    // A plain SQL Server (docker-compose's) has no ARM and no geo-replication.
+    if (!source.address.elasticPoolId || !replica.address.elasticPoolId) {
+      throw new UnsupportedMove(`database ${source.databaseName} can move to another server as a geo-replica on Azure SQL only: both ends need an elastic pool`, {
+        databaseName: source.databaseName,
+      });
+    }
     if (sameServer(parseElasticPoolId(elasticPoolOf(source).id), parseElasticPoolId(elasticPoolOf(replica).id))) {
       throw new UnsupportedMove(`database ${source.databaseName} and its replica would share a logical server: move it between pools there in place`, {
         databaseName: source.databaseName,

@@ -235,6 +235,13 @@ describe('AzureSqlEngine moves a database between elastic pools, through the rea
       await expect(engine.replication.startReplica(source, stranger)).rejects.toBeInstanceOf(TenantDatabaseConflict);
     });
 
+    it('will not make a replica of a plain SQL Server’s database (no ARM, no geo-replication), and sends nothing', async () => {
+      const plain = tenantTarget('plainsql', 'test', { engine: 'azure-sql', host: 'mssql.internal', port: 1433 });
+      const mark = arm.calls.length;
+      await expect(engine.replication.startReplica(plain, target('plainsql', WEU2_A))).rejects.toBeInstanceOf(UnsupportedMove);
+      expect(callsSince(mark)).toEqual([]);
+    });
+
     it('will not make a replica on the source’s own server: that move is in place', async () => {
       const source = target('homeserver', WEU1_A);
       await expect(engine.replication.startReplica(source, target('homeserver', WEU1_B))).rejects.toBeInstanceOf(UnsupportedMove);
