@@ -63,7 +63,7 @@ export class TenantSwitchover {
   ) {}
 
   async freeze(current: TenantDatabaseTarget): Promise<void> {
-    await this.freezeRoute(current);
+    await this.setRouteFrozen(current, true);
     const engine = await this.engines.on(current.address);
     const readOnlySince = await relocationOf(engine).setReadOnly(current, true);
     await engine.endSessions(current, readOnlySince);
@@ -75,8 +75,8 @@ export class TenantSwitchover {
    * itself when it should (a promoted replica turns the source into its read-only secondary).
    */
   async freezeRoute(current: TenantDatabaseTarget): Promise<void> {
-    await this.registry.repositories.databases.setWritesFrozen(current.tenantId, true);
-    await this.invalidator.invalidate(current.tenantId);
+    await this.setRouteFrozen(current, true);
+    this.logger.log({ tenant_id: current.tenantId }, 'writes frozen in the registry');
   }
 
   /** Undoes a freeze: the tenant writes to its current database again. Sessions opened while it was read-only stay so for life: they end. */
@@ -88,9 +88,13 @@ export class TenantSwitchover {
   }
 
   async thawRoute(current: TenantDatabaseTarget): Promise<void> {
-    await this.registry.repositories.databases.setWritesFrozen(current.tenantId, false);
-    await this.invalidator.invalidate(current.tenantId);
+    await this.setRouteFrozen(current, false);
     this.logger.log({ tenant_id: current.tenantId }, 'writes thawed');
+  }
+
+  private async setRouteFrozen(current: TenantDatabaseTarget, frozen: boolean): Promise<void> {
+    await this.registry.repositories.databases.setWritesFrozen(current.tenantId, frozen);
+    await this.invalidator.invalidate(current.tenantId);
   }
 
   /**
