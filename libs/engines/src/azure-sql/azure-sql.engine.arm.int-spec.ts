@@ -2,7 +2,15 @@ import type { TokenCredential } from '@azure/identity';
 import { type ArmSqlDouble, armDoubleEngineOptions, SPEC_API_VERSION, startArmSqlDouble, tenantTarget } from '@tenantry/engines/testing';
 import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { AzureCapacityRefused, EngineNotConfigured, ExportBlocked, TenantDatabaseConflict, TenantDatabaseNotReady } from '../engine-errors';
+import {
+  AzureCapacityRefused,
+  DroppedDatabaseGone,
+  EngineNotConfigured,
+  ExportBlocked,
+  RestoreUnsupported,
+  TenantDatabaseConflict,
+  TenantDatabaseNotReady,
+} from '../engine-errors';
 import type { StepCheckpoint, TenantDatabaseTarget } from '../tenant-database-engine';
 import { AzureSqlEngine, type AzureSqlEngineOptions } from './azure-sql.engine';
 
@@ -287,7 +295,7 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
     });
   });
 
-  describe('restoring to a point in time (issue 17)', () => {
+  describe('restoring from Azure’s own backups: to a point in time, a dropped database (issue 17)', () => {
     it('PUTs a database with createMode PointInTimeRestore, the source database and the moment, into the elastic pool, and waits for it Online', async () => {
       const source = target('pitr_src');
       await engine.createDatabase(source);
@@ -307,8 +315,20 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
       expect(callsSince(mark)).toEqual([`GET servers/sql-weu-1/databases/${restored.databaseName}`]);
     });
 
+    it('restores a dropped database on its own server only, and refuses one Azure no longer keeps, sending no PUT', async () => {
+      const dropped = target('dropped_once');
+      await engine.createDatabase(dropped);
+      await engine.dropDatabase(dropped);
+      const elsewhere = target('dropped_once', POOL_A.replace('sql-weu-1', 'sql-weu-9'));
+      await expect(engine.restoreDatabase(elsewhere, { dropped })).rejects.toBeInstanceOf(RestoreUnsupported);
+      arm.forgetDroppedDatabases();
+      const mark = arm.calls.length;
+      await expect(engine.restoreDatabase(dropped, { dropped })).rejects.toBeInstanceOf(DroppedDatabaseGone);
+      expect(callsSince(mark)).toEqual([`GET servers/sql-weu-1/databases/${dropped.databaseName}`, 'GET servers/sql-weu-1/restorableDroppedDatabases']);
+    });
+
     it('refuses a backup file: Azure SQL restores from its own backups only', async () => {
-      await expect(engine.restoreDatabase(target('pitr_file'), { file: '/tmp/x.dump', jobs: 1 })).rejects.toThrow('Azure SQL restores to a point in time');
+      await expect(engine.restoreDatabase(target('pitr_file'), { file: '/tmp/x.dump', jobs: 1 })).rejects.toThrow('Azure SQL restores from its own backups');
       await expect(engine.dumpDatabase()).rejects.toThrow('Azure SQL keeps its own point-in-time backups');
       expect(engine.backupMode).toBe('point-in-time');
     });
