@@ -58,6 +58,12 @@ export class RestoreUnsupported extends DomainError {
   readonly category = 'invalid';
 }
 
+/** The service no longer keeps a dropped database restorable (its backup retention passed): there is nothing to bring back. */
+export class DroppedDatabaseGone extends DomainError {
+  readonly code = 'DROPPED_DATABASE_GONE';
+  readonly category = 'conflict';
+}
+
 /**
  * A move the engine cannot make the way it was asked: in place to a pool of another server (the
  * database has to be copied or replicated there), or as a replica on its own server (it moves in

@@ -110,9 +110,11 @@ export interface TenantDatabaseEngine {
 
 /**
  * A backup file (pg_restore runs `jobs` at once; with `maxBytesPerSecond`, one job whose SQL reaches
- * the server at no more than that), or a moment of another database of the tenant kept by the service.
+ * the server at no more than that), a moment of another database of the tenant kept by the service,
+ * or the tenant's database as the service kept it when it was dropped (`dropped`, where it was).
  */
-export type RestoreSource = { file: string; jobs: number; maxBytesPerSecond?: number } | { pointInTime: Date; from: TenantDatabaseTarget };
+export type RestoreSource =
+  { file: string; jobs: number; maxBytesPerSecond?: number } | { pointInTime: Date; from: TenantDatabaseTarget } | { dropped: TenantDatabaseTarget };
 
 /** What a long step keeps on its operation to go on after a crash instead of starting over. */
 export interface StepCheckpoint {
@@ -139,15 +141,21 @@ export interface FastPathEngine {
  * A database's move to another server by the engine's own replication: `replica` is the same tenant
  * database (same name, login and contents) placed in a pool of another server of the engine. Until
  * promoteReplica, the source serves alone and the move is undone by dropping the replica
- * (dropDatabase(replica)); both steps are idempotent, so a resumed move converges.
+ * (dropDatabase(replica)); after it and before routing follows, by failBack first. Every step is
+ * idempotent, so a resumed move converges.
  */
 export interface ReplicationEngine {
-  /** Creates the replica (or finds the one an earlier attempt made) and returns once it has caught up with the source. */
+  /** Creates the replica (or finds the one an earlier attempt made); it goes on catching up after this returns. */
   startReplica(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void>;
+  /** Whether the replica holds what the source does and is kept in step; throws when it is no replica of the source. */
+  replicaCaughtUp(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<boolean>;
   /**
-   * The cut-over: makes the replica the primary with nothing lost (the source turns read-only at
-   * that moment, so writes are refused until routing follows), then ends the link so that both stand
-   * alone. The source stays, for the retention the caller keeps, and is removed with dropDatabase.
+   * The cut-over: makes the replica the primary with nothing lost; the source becomes its read-only
+   * secondary at that moment, so writes are refused until routing follows.
    */
   promoteReplica(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void>;
+  /** Undoes promoteReplica while routing still points at the source: the source is the primary again, nothing lost; nothing to do when it still is. */
+  failBack(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void>;
+  /** Ends the replication so that both stand alone; the source stays, for the retention the caller keeps, and is removed with dropDatabase. */
+  endReplication(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void>;
 }

@@ -16,6 +16,8 @@ import {
   operationInProgress,
   replicationLink,
   replicationLinkOperationAccepted,
+  type DroppedDatabaseView,
+  restorableDroppedDatabase,
   SPEC_API_VERSION,
   SPEC_ERRORS,
   serverFull,
@@ -120,6 +122,10 @@ export interface ArmSqlDouble {
   privateLink: PrivateLinkDouble;
   /** Blob URIs the Import/Export service wrote. */
   blobs: Set<string>;
+  /** Databases dropped and still restorable (RestorableDroppedDatabases); a restore (createMode Restore) takes one of these. */
+  dropped: DroppedDatabaseView[];
+  /** The servers' backup retention passes: no dropped database is restorable any more. */
+  forgetDroppedDatabases(): void;
   fail(fault: ArmFault): void;
   /** Drops the faults not used up yet. */
   clearFaults(): void;
@@ -148,6 +154,7 @@ interface Operation {
   onHold?: () => boolean;
 }
 
+const DROPPED_PATH = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Sql\/servers\/[^/]+\/restorableDroppedDatabases(?:\/([^/]+))?$/i;
 const DATABASE_PATH = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Sql\/servers\/([^/]+)\/databases\/([^/]+?)(\/export)?$/i;
 // Replication links' operations are followed under the subscription alone (examples/ReplicationLinkFailover.json).
 const OPERATION_PATH =
@@ -222,6 +229,7 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
   const links = new Map<string, DoubleLink>();
   const seedingReads = options.seedingReads ?? 1;
   const blobs = new Set<string>();
+  const dropped: DroppedDatabaseView[] = [];
   const operations = new Map<string, Operation>();
   const faults: ArmFault[] = [];
   const privateLink = privateLinkDouble();
@@ -307,9 +315,19 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
   function checkCreateMode(properties: Record<string, unknown>, address: DatabaseAddress): string | undefined {
     const mode = properties.createMode;
     if (mode === undefined || mode === 'Default' || mode === 'Secondary') return undefined;
-    if (mode !== 'PointInTimeRestore') return `PUT database: createMode ${JSON.stringify(mode)} is not modelled by this double`;
     const source = properties.sourceDatabaseId;
     const serverPath = `/subscriptions/${address.subscriptionId}/resourceGroups/${address.resourceGroup}/providers/Microsoft.Sql/servers/${address.server}/databases/`;
+    // Restore: "sourceDatabaseId must be specified. If sourceDatabaseId is the database's original resource ID, then sourceDatabaseDeletionDate must be specified."
+    if (mode === 'Restore') {
+      if (typeof source !== 'string' || !source.toLowerCase().startsWith(serverPath.toLowerCase())) {
+        return 'PUT database: Restore needs sourceDatabaseId, the id the dropped database had on this server';
+      }
+      if (typeof properties.sourceDatabaseDeletionDate !== 'string' || Number.isNaN(Date.parse(properties.sourceDatabaseDeletionDate))) {
+        return 'PUT database: Restore from the dropped database’s own id needs sourceDatabaseDeletionDate, a date-time';
+      }
+      return undefined;
+    }
+    if (mode !== 'PointInTimeRestore') return `PUT database: createMode ${JSON.stringify(mode)} is not modelled by this double`;
     if (typeof source !== 'string' || !source.toLowerCase().startsWith(serverPath.toLowerCase()))
       return 'PUT database: PointInTimeRestore needs sourceDatabaseId, a database of this server';
     if (!databases.has(source.toLowerCase())) return `PUT database: source database ${source} does not exist`;
@@ -452,6 +470,16 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
     }
   }
 
+  /** RestorableDroppedDatabases_ListByServer and _Get: the server's dropped databases still restorable. */
+  function answerDropped(call: ArmCall, name: string | undefined): ArmAnswer {
+    if (call.method !== 'GET') return armError(405, 'MethodNotAllowed', call.method);
+    const serverId = call.path.slice(0, call.path.search(/\/restorableDroppedDatabases/i)).toLowerCase();
+    const views = dropped.filter((view) => view.serverId.toLowerCase() === serverId).map(restorableDroppedDatabase);
+    if (name === undefined) return { status: 200, body: { value: views } };
+    const found = views.find((view) => String(view.name).toLowerCase() === decodeURIComponent(name).toLowerCase());
+    return found ? { status: 200, body: found } : specError('ResourceNotFound');
+  }
+
   /**
    * Databases_Update (PATCH) with another elasticPoolId of the same server: Azure's online move
    * between pools. 202 with the operation's URLs; the database stays Online in its old pool while it
@@ -549,6 +577,9 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
     const polled = OPERATION_PATH.exec(call.path);
     if (polled) return call.method === 'GET' ? poll(polled[1], polled[2]) : armError(405, 'MethodNotAllowed', call.method);
 
+    const restorable = DROPPED_PATH.exec(call.path);
+    if (restorable) return answerDropped(call, restorable[1]);
+
     const linked = LINK_PATH.exec(call.path);
     if (linked) return answerLink(call, url, call.path.slice(0, call.path.search(/\/replicationLinks/i)), linked[1], Boolean(linked[2]));
 
@@ -594,6 +625,12 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
         };
         const { elasticPoolId, maxSizeBytes, createMode, sourceDatabaseId } = body.properties;
         const source = createMode === 'Secondary' ? databases.get(key(String(sourceDatabaseId))) : undefined;
+        if (createMode === 'Restore' && !existing) {
+          const deletedAt = Date.parse(String((body.properties as { sourceDatabaseDeletionDate?: string }).sourceDatabaseDeletionDate));
+          const of = String(sourceDatabaseId).toLowerCase();
+          const kept = dropped.some((view) => `${view.serverId}/databases/${view.databaseName}`.toLowerCase() === of && Date.parse(view.deletionDate) === deletedAt);
+          if (!kept) return specError('SourceDatabaseNotFound');
+        }
         if (createMode === 'Secondary') {
           if (typeof sourceDatabaseId !== 'string') return refuse('PUT database: createMode Secondary needs properties.sourceDatabaseId');
           if (!source || source.busy === 'create') return specError('SourceDatabaseNotFound');
@@ -646,7 +683,18 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
         if (existing.busy) return specError('ConflictingDatabaseOperation');
         existing.busy = 'delete';
         const { urls } = start(address, existing.location, (succeeded) => {
-          if (succeeded) removeDatabase(id);
+          if (succeeded) {
+            removeDatabase(id);
+            const serverId = id.slice(0, id.search(/\/databases\//i));
+            dropped.push({
+              serverId,
+              databaseName: name,
+              location: existing.location,
+              creationDate: new Date(0).toISOString(),
+              deletionDate: new Date().toISOString(),
+              maxSizeBytes: existing.maxSizeBytes,
+            });
+          }
           existing.busy = undefined;
           return { status: 200 };
         });
@@ -672,6 +720,10 @@ export async function startArmSqlDouble(options: ArmSqlDoubleOptions = {}): Prom
     links,
     privateLink,
     blobs,
+    dropped,
+    forgetDroppedDatabases() {
+      dropped.splice(0);
+    },
     fail: (fault) => faults.push(fault),
     clearFaults: () => faults.splice(0),
     endNextOperation(status, code) {

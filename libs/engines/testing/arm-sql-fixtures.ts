@@ -156,6 +156,40 @@ export function database(view: DatabaseView): ArmAnswer {
   };
 }
 
+/** A database Azure keeps restorable after it was dropped, on its server, until the server's backup retention passes. */
+export interface DroppedDatabaseView {
+  serverId: string;
+  databaseName: string;
+  location: string;
+  creationDate: string;
+  deletionDate: string;
+  maxSizeBytes?: number;
+}
+
+/**
+ * RestorableDroppedDatabases_Get / _ListByServer 200 (examples/GetRestorableDroppedDatabase.json,
+ * 2025-01-01): named `<database>,<deletion time in .NET ticks>`, the dropped database's name, sizes
+ * and its creation and deletion dates in properties.
+ */
+export function restorableDroppedDatabase(view: DroppedDatabaseView): Record<string, unknown> {
+  const ticks = BigInt(Date.parse(view.deletionDate)) * 10_000n + 621_355_968_000_000_000n;
+  const name = `${view.databaseName},${ticks}`;
+  return {
+    sku: { name: 'ElasticPool', tier: 'GeneralPurpose' },
+    properties: {
+      databaseName: view.databaseName,
+      maxSizeBytes: view.maxSizeBytes ?? 34_359_738_368,
+      creationDate: view.creationDate,
+      deletionDate: view.deletionDate,
+      backupStorageRedundancy: 'Geo',
+    },
+    location: view.location,
+    id: `${view.serverId}/restorableDroppedDatabases/${name}`,
+    name,
+    type: 'Microsoft.Sql/servers/restorableDroppedDatabases',
+  };
+}
+
 /**
  * Databases_Export 202: the spec (2025-01-01) declares Location, the Learn page of that version also
  * Retry-After (https://learn.microsoft.com/rest/api/sql/databases/export?view=rest-sql-2025-01-01);

@@ -31,7 +31,8 @@ export async function bootTenancy(env: TestEnv, overrides: Partial<TenancyModule
  * would only test the registry timeout.
  */
 export async function bootWarmTenancy(env: TestEnv, overrides: Partial<TenancyModuleOptions>, warm: Array<{ id: string }>): Promise<INestApplicationContext> {
-  const app = await bootTenancy(env, overrides);
+  // Registry reads wait as long as they need: these tests are about connections, not the registry's timeout.
+  const app = await bootTenancy(env, { ...overrides, registry: { ...env.settings(tenancySettings).registry, timeoutMs: 120_000, ...overrides.registry } });
   const resolver = app.get(TenantResolver);
   let next = 0;
   await Promise.all(

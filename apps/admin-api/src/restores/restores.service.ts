@@ -11,6 +11,7 @@ import {
   type OperationEntity,
   type RegistryRepositories,
   type RetentionOptions,
+  type SlotRequest,
   type SlotReservationOptions,
   type TenantBackupEntity,
   type TenantDatabaseEntity,
@@ -103,6 +104,8 @@ export class RestoresService {
   /**
    * Brings back an offboarded tenant from its last backup, within the undelete window, unless its
    * code now belongs to another tenant: refused then, saying which, rather than given a second code.
+   * An engine that keeps its own backups (Azure SQL) takes none at offboarding: the tenant comes back
+   * from its dropped database as the service kept it, restored on its server, into its pool.
    */
   async undelete(code: string, actor: Actor): Promise<{ tenant: TenantEntity; operation: OperationEntity }> {
     const result = await this.registry.transaction(async (r) => {
@@ -124,21 +127,42 @@ export class RestoresService {
         const hours = this.retention.undeleteWindowMs / 3_600_000;
         throw new UndeleteRefused(code, 'window_passed', `it was deleted at ${deletedAt.toISOString()}, more than the undelete window (${hours} hours) ago`);
       }
-      const backup = await r.backups.latestSucceeded(deleted.id);
-      if (!backup) throw new UndeleteRefused(code, 'no_backup', 'no backup of its database remains to bring it back from');
+      const source = await this.undeleteSource(r, deleted);
+      if (!source) throw new UndeleteRefused(code, 'no_backup', 'no backup of its database remains to bring it back from');
       try {
         await r.tenants.undelete(deleted);
       } catch (error) {
         if (error instanceof TenantCodeTaken) throw new UndeleteRefused(code, 'code_reused', 'its code was taken by another tenant meanwhile');
         throw error;
       }
-      const operation = await this.operation(r, deleted, 'undelete', actor, { backupId: backup.id });
-      // As admission does: the tenant takes a slot again, on a pool of the engine its backup restores into.
-      deleted.slotPoolId = await reserveSlot(r, deleted.id, { engines: [backup.engine], region: deleted.region, lockTimeoutMs: this.slots.lockTimeoutMs });
+      const operation = await this.operation(r, deleted, 'undelete', actor, source.params);
+      // As admission does: the tenant takes a slot again, on a pool of the engine it is restored into.
+      deleted.slotPoolId = await reserveSlot(r, deleted.id, { ...source.slot, region: deleted.region, lockTimeoutMs: this.slots.lockTimeoutMs });
       return { tenant: (await r.tenants.findById(deleted.id)) as TenantEntity, operation };
     });
     await dispatch(this.queue, result.operation);
     return result;
+  }
+
+  /**
+   * What the tenant comes back from: its last backup; or, where the engine keeps its own backups
+   * (Azure SQL, of which offboarding takes none), its dropped database as the service kept it, which
+   * is restored on its own server only: into the pool it was in.
+   */
+  private async undeleteSource(
+    r: RegistryRepositories,
+    tenant: TenantEntity,
+  ): Promise<{ params: Record<string, unknown>; slot: Pick<SlotRequest, 'pool' | 'engines'> } | null> {
+    const backup = await r.backups.latestSucceeded(tenant.id);
+    if (backup) return { params: { backupId: backup.id }, slot: { engines: [backup.engine] } };
+    const database = await r.databases.findByTenant(tenant.id);
+    if (!database?.droppedAt || !database.poolId || BACKUP_MODES[database.address.engine] !== 'point-in-time') return null;
+    const pool = await r.pools.findById(database.poolId);
+    if (!pool) return null;
+    return {
+      params: { dropped: { address: database.address, databaseName: database.databaseName } },
+      slot: { pool: pool.name, engines: [database.address.engine] },
+    };
   }
 
   private async sourceOf(r: RegistryRepositories, tenant: TenantEntity, mode: BackupMode, input: RequestRestoreDto) {

@@ -1,16 +1,26 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EngineRegistry, type TenantDatabaseEngine, type TenantDatabaseTarget } from '@tenantry/engines';
+import {
+  AzureCapacityRefused,
+  EngineRegistry,
+  TenantDatabaseConflict,
+  UnsupportedMove,
+  type ReplicationEngine,
+  type TenantDatabaseEngine,
+  type TenantDatabaseTarget,
+} from '@tenantry/engines';
 import { movePlanOf, RegistryUnitOfWork, withinOneServer, type MoveEnd, type MovePlan } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { POINT_OF_NO_RETURN, relocationOf, SwitchCancelled, TenantSwitchover } from '../switchover/tenant-switchover';
 import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
-import { PermanentStepFailure, type SagaContext, type SagaStep } from './saga-step';
+import { forGood, PermanentStepFailure, type SagaContext, type SagaStep } from './saga-step';
 
 const POLL_MS = 100;
 const PATH = 'path';
 const SLOT_RETURNED = 'target_slot_returned';
+// No retry helps: a full target pool, a database there that is no replica of the tenant's, a move the engine cannot make.
+const REPLICA_REFUSALS = [AzureCapacityRefused, TenantDatabaseConflict, UnsupportedMove];
 // Steps at or after which the tenant's writes may be frozen (a rollback thaws them).
 const FROZEN_FROM = ['freeze', 'verify', POINT_OF_NO_RETURN];
 
@@ -29,10 +39,13 @@ function replicationName(operationId: string): string {
 
 /**
  * Moves a tenant's database to another pool. Within one server that is the registry's switch alone.
- * To another PostgreSQL server: the target database gets the tenant's schema (as the source has it,
- * whatever its version) and login, then the rows, kept in step by logical replication (online) or,
- * where the source's wal_level is not logical, copied while the tenant is frozen (offline); then the
- * switchover: freeze, caught up and checked, switch, invalidation. Replication objects go before the
+ * To another Azure SQL logical server: the engine's own replication (an active geo-secondary in the
+ * target pool, seeded while the tenant writes on; see ArmDatabaseMoves for why that and not a copy),
+ * then the same switchover, in which a planned failover stands for the copy's last changes and
+ * check, and the link goes once routing has followed. To another PostgreSQL server: the target
+ * database gets the tenant's schema (as the source has it, whatever its version) and login, then
+ * the rows, kept in step by logical replication (online) or, where the source's wal_level is not
+ * logical, copied while the tenant is frozen (offline); then the switchover: freeze, caught up and checked, switch, invalidation. Replication objects go before the
  * switch, so none is left to pin the source's WAL. Until the switch, a cancel or a failure rolls back:
  * replication and the target database dropped, writes thawed, the target pool's slot given back,
  * and the tenant serves from where it was all along.
@@ -53,9 +66,9 @@ export class MoveSaga {
     { name: 'replicate', run: (c) => this.unlessCancelled(c, (ends) => this.replicate(c, ends)) },
     { name: 'initial_copy', run: (c) => this.unlessCancelled(c, (ends) => this.initialCopy(c, ends)) },
     { name: 'catch_up', run: (c) => this.unlessCancelled(c, (ends) => this.catchUp(c, ends)) },
-    { name: 'freeze', run: (c) => this.unlessCancelled(c, (ends) => this.freeze(c, ends)) },
+    { name: 'freeze', run: (c) => this.unlessCancelled(c, (ends) => this.freeze(ends)) },
     { name: 'verify', run: (c) => this.unlessCancelled(c, (ends) => this.verify(c, ends)) },
-    { name: POINT_OF_NO_RETURN, run: (c) => this.switchover.switchTo(c.tenant, c.operation, movePlanOf(c.operation).to) },
+    { name: POINT_OF_NO_RETURN, run: (c) => this.switchTo(c) },
   ];
 
   constructor(
@@ -112,15 +125,29 @@ export class MoveSaga {
     return { from, to };
   }
 
+  /** The engine's own replication where it moves a database between its servers that way (Azure SQL); undefined where the database is copied. */
+  private async replicationOf(ends: Ends): Promise<ReplicationEngine | undefined> {
+    return (await this.enginesOf(ends)).to.replication;
+  }
+
   private pathOf(context: SagaContext): Path {
     const path = context.operation.checkpoints[PATH];
     if (path !== 'online' && path !== 'offline') throw new PermanentStepFailure(`operation ${context.operation.id} has not chosen how to copy`);
     return path;
   }
 
-  /** The target database with the source's schema and the tenant's login and password; then how the rows will go, kept for the steps after. */
+  /**
+   * The engine's replica of the source; or the target database with the source's schema and the
+   * tenant's login and password, then how the rows will go, kept for the steps after.
+   */
   private async prepareTarget(context: SagaContext, ends: Ends): Promise<string> {
     const { from, to } = await this.enginesOf(ends);
+    const replication = to.replication;
+    if (replication) {
+      // The tenant's contained user is inside the database: it comes with the replica, password and all.
+      await forGood(() => replication.startReplica(ends.source, ends.target), REPLICA_REFUSALS);
+      return 'replica: a geo-secondary in the target pool, seeding';
+    }
     await to.createDatabase(ends.target);
     await relocationOf(to).copySchema(ends.source, relocationOf(from), ends.target);
     await to.ensureLogin(ends.target);
@@ -134,6 +161,7 @@ export class MoveSaga {
   }
 
   private async replicate(context: SagaContext, ends: Ends): Promise<string | void> {
+    if (await this.replicationOf(ends)) return 'replica: replicated by the engine since prepare_target';
     if (this.pathOf(context) === 'offline') return 'offline';
     const { from, to } = await this.enginesOf(ends);
     const name = replicationName(context.operation.id);
@@ -142,14 +170,30 @@ export class MoveSaga {
   }
 
   private async initialCopy(context: SagaContext, ends: Ends): Promise<string | void> {
+    const replication = await this.replicationOf(ends);
+    if (replication) {
+      // Seeding copies the whole database: as long as the initial copy of a PostgreSQL move may take.
+      await this.waitFor(context, this.options.moveCopyTimeoutMs, 'the seeding of the replica', () => this.caughtUp(replication, ends));
+      return 'replica: seeded';
+    }
     if (this.pathOf(context) === 'offline') return 'offline';
     const { to } = await this.enginesOf(ends);
     const name = replicationName(context.operation.id);
     await this.waitFor(context, this.options.moveCopyTimeoutMs, 'the initial copy', () => relocationOf(to).initialCopyDone(ends.target, name));
   }
 
+  private caughtUp(replication: ReplicationEngine, ends: Ends): Promise<boolean> {
+    return forGood(() => replication.replicaCaughtUp(ends.source, ends.target), REPLICA_REFUSALS);
+  }
+
   /** Close enough behind that the freeze waits for little. */
   private async catchUp(context: SagaContext, ends: Ends): Promise<string | void> {
+    const replication = await this.replicationOf(ends);
+    if (replication) {
+      // Caught up means kept in step from then on; this only checks that the link is still there and so.
+      await this.waitFor(context, this.options.moveCopyTimeoutMs, 'the catch-up of the replica', () => this.caughtUp(replication, ends));
+      return 'replica: kept in step';
+    }
     if (this.pathOf(context) === 'offline') return 'offline';
     const { from } = await this.enginesOf(ends);
     const name = replicationName(context.operation.id);
@@ -160,7 +204,14 @@ export class MoveSaga {
     });
   }
 
-  private async freeze(_context: SagaContext, ends: Ends): Promise<void> {
+  /**
+   * With the engine's replication only the registry freezes writes: the database refuses them by
+   * itself at the failover (the source becomes the read-only secondary), and a write that reaches it
+   * before is not lost (the planned failover synchronizes fully first). Freezing in the registry
+   * turns the failover's refusals into 503s with Retry-After until routing follows.
+   */
+  private async freeze(ends: Ends): Promise<void> {
+    if (await this.replicationOf(ends)) return this.switchover.freezeRoute(ends.source);
     await this.switchover.freeze(ends.source);
   }
 
@@ -173,6 +224,10 @@ export class MoveSaga {
     const { from, to } = await this.enginesOf(ends);
     const name = replicationName(context.operation.id);
     try {
+      if (to.replication) {
+        await to.replication.promoteReplica(ends.source, ends.target);
+        return 'replica: promoted by a planned failover (fully synchronized before the roles switched)';
+      }
       const deadline = Date.now() + this.options.moveFreezeTimeoutMs;
       if (this.pathOf(context) === 'offline') {
         await relocationOf(to).copyData(ends.source, relocationOf(from), ends.target);
@@ -194,6 +249,22 @@ export class MoveSaga {
       if (error instanceof PermanentStepFailure) throw error;
       throw new PermanentStepFailure(`while frozen: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * The switchover's switch; then, for a replica, the replication ended (the retired source a
+   * database of its own, dropped after the retention like any other). A failure of the latter is
+   * tried again with the step: the switch itself is done once.
+   */
+  private async switchTo(context: SagaContext): Promise<string | void> {
+    const plan = movePlanOf(context.operation);
+    await this.switchover.switchTo(context.tenant, context.operation, plan.to);
+    if (withinOneServer(plan)) return;
+    const ends = this.endsOf(context);
+    const replication = await this.replicationOf(ends);
+    if (!replication) return;
+    await replication.endReplication(ends.source, ends.target);
+    return 'replica: replication ended, the source retired';
   }
 
   /** Polls `done` until true; a cancel or the hang guard `timeoutMs` ends the wait. */
@@ -221,12 +292,15 @@ export class MoveSaga {
     const operation = (await r.operations.findById(context.operation.id)) ?? context.operation;
     if (operation.checkpoints[POINT_OF_NO_RETURN]) return;
     const ends = this.endsOf(context);
-    if (!withinOneServer(ends.plan)) {
+    const replication = withinOneServer(ends.plan) ? undefined : await this.replicationOf(ends);
+    const reached = [...operation.completedSteps.map((done) => done.step), operation.step ?? ''];
+    if (replication) {
+      await this.rollBackReplica(context, replication, ends, reached);
+    } else if (!withinOneServer(ends.plan)) {
       const { from, to } = await this.enginesOf(ends);
       const name = replicationName(operation.id);
       await this.bestEffort(ends, 'dropping the subscription', () => relocationOf(to).dropSubscription(ends.target, name));
       await relocationOf(from).dropPublication(ends.source, name);
-      const reached = [...operation.completedSteps.map((done) => done.step), operation.step ?? ''];
       if (reached.some((step) => FROZEN_FROM.includes(step)) || (await r.databases.findByTenant(context.tenant.id))?.writesFrozenAt) {
         await this.switchover.thaw(ends.source);
       }
@@ -245,6 +319,18 @@ export class MoveSaga {
       await tx.pools.releaseExtra(ends.plan.to.poolId);
       await tx.operations.saveCheckpoint(operation.id, SLOT_RETURNED, 'yes');
     });
+  }
+
+  /**
+   * A replica's move undone: the source made primary again if the failover may have happened (before
+   * the thaw, or the tenant would write to a read-only secondary), writes thawed, the replica dropped
+   * (its link goes with it; one left behind only costs, the source serves alone either way).
+   */
+  private async rollBackReplica(context: SagaContext, replication: ReplicationEngine, ends: Ends, reached: string[]): Promise<void> {
+    if (reached.includes('verify')) await replication.failBack(ends.source, ends.target);
+    if ((await this.registry.repositories.databases.findByTenant(context.tenant.id))?.writesFrozenAt) await this.switchover.thawRoute(ends.source);
+    const { to } = await this.enginesOf(ends);
+    await this.bestEffort(ends, 'dropping the replica', () => to.dropDatabase(ends.target));
   }
 
   /** What the target's side may leave behind when it cannot be reached: logged, never in the way of the tenant's return to its source. */

@@ -63,12 +63,20 @@ export class TenantSwitchover {
   ) {}
 
   async freeze(current: TenantDatabaseTarget): Promise<void> {
-    await this.registry.repositories.databases.setWritesFrozen(current.tenantId, true);
-    await this.invalidator.invalidate(current.tenantId);
+    await this.setRouteFrozen(current, true);
     const engine = await this.engines.on(current.address);
     const readOnlySince = await relocationOf(engine).setReadOnly(current, true);
     await engine.endSessions(current, readOnlySince);
     this.logger.log({ tenant_id: current.tenantId }, 'writes frozen');
+  }
+
+  /**
+   * The registry's half of a freeze alone, for a swap whose engine refuses writes at the database by
+   * itself when it should (a promoted replica turns the source into its read-only secondary).
+   */
+  async freezeRoute(current: TenantDatabaseTarget): Promise<void> {
+    await this.setRouteFrozen(current, true);
+    this.logger.log({ tenant_id: current.tenantId }, 'writes frozen in the registry');
   }
 
   /** Undoes a freeze: the tenant writes to its current database again. Sessions opened while it was read-only stay so for life: they end. */
@@ -76,9 +84,17 @@ export class TenantSwitchover {
     const engine = await this.engines.on(current.address);
     const writableSince = await relocationOf(engine).setReadOnly(current, false);
     await engine.endSessions(current, writableSince);
-    await this.registry.repositories.databases.setWritesFrozen(current.tenantId, false);
-    await this.invalidator.invalidate(current.tenantId);
+    await this.thawRoute(current);
+  }
+
+  async thawRoute(current: TenantDatabaseTarget): Promise<void> {
+    await this.setRouteFrozen(current, false);
     this.logger.log({ tenant_id: current.tenantId }, 'writes thawed');
+  }
+
+  private async setRouteFrozen(current: TenantDatabaseTarget, frozen: boolean): Promise<void> {
+    await this.registry.repositories.databases.setWritesFrozen(current.tenantId, frozen);
+    await this.invalidator.invalidate(current.tenantId);
   }
 
   /**

@@ -1,6 +1,5 @@
 import type { ReplicationLink } from '@azure/arm-sql';
 import type { PoolAddress } from '@tenantry/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { UnsupportedMove, TenantDatabaseConflict, TenantDatabaseNotReady } from '../engine-errors';
 import type { ReplicationEngine, TenantDatabaseTarget } from '../tenant-database-engine';
 import { type ArmDatabases, databaseResourceId, elasticPoolOf, refuseForWantOfRoom } from './arm-databases';
@@ -25,7 +24,9 @@ const sameServer = (a: ElasticPoolRef, b: ElasticPoolRef) =>
  * synchronization" before the roles switch, no data lost) is the only interruption; then the link is
  * removed and both databases stand alone. A copy (createMode Copy) would be transactionally
  * consistent only as of the end of the copy, so the tenant would have to stop writing for the whole
- * copy (minutes to hours) instead of for the failover.
+ * copy (minutes to hours) instead of for the failover. A failover group moves a whole group behind a
+ * listener, not one tenant's database between pools; a forced failover may lose the last writes.
+ * Calls as spec ReplicationLinks.json (2025-01-01) has them: ListByDatabase, Failover, Delete.
  */
 export class ArmDatabaseMoves implements ReplicationEngine {
   constructor(private readonly arm: ArmDatabases) {}
@@ -63,46 +64,71 @@ export class ArmDatabaseMoves implements ReplicationEngine {
     }
   }
 
-  /** The geo-secondary, then its link polled until it has caught up (SEEDING → CATCH_UP). */
+  /**
+   * The geo-secondary (or the one an earlier attempt made), and its link to the source, which must
+   * exist: a database of the tenant's name there that is no replica of the source is not taken.
+   * Seeding goes on after this returns (replicaCaughtUp); it takes as long as the data does.
+   */
   async startReplica(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void> {
     this.assertOtherServer(source, replica);
     await this.arm.createSecondary(replica, source);
-    const deadline = Date.now() + this.arm.readyTimeoutMs;
-    for (;;) {
-      const link = await this.linkTo(source, replica);
-      if (!link) {
-        throw new TenantDatabaseConflict(`database ${replica.databaseName} on the target server is not a geo-replica of ${databaseResourceId(source)}; it is not taken`, {
-          databaseName: replica.databaseName,
-        });
-      }
-      if (link.role === 'Primary' || link.replicationState === 'CATCH_UP') return;
-      if (Date.now() >= deadline) {
-        throw new TenantDatabaseNotReady(
-          `the geo-replica of ${replica.databaseName} is still ${link.replicationState} (${link.percentComplete ?? 0}%); the step is tried again later`,
-          {
-            databaseName: replica.databaseName,
-            replicationState: link.replicationState,
-          },
-        );
-      }
-      await sleep(this.arm.pollIntervalMs);
-    }
+    await this.requireLink(source, replica);
+  }
+
+  /** Seeded and kept in step (SEEDING → CATCH_UP), or already promoted. */
+  async replicaCaughtUp(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<boolean> {
+    const link = await this.requireLink(source, replica);
+    return link.role === 'Primary' || link.replicationState === 'CATCH_UP';
   }
 
   /**
-   * A planned failover called on the replica (ReplicationLinks - Failover), unless an earlier attempt
-   * made it primary already, then the link deleted (ReplicationLinks - Delete). No link left means an
-   * earlier attempt did both.
+   * A planned failover called on the replica (ReplicationLinks - Failover: full synchronization, then
+   * the roles switch; the source is the link's read-only secondary from then on), unless an earlier
+   * attempt made it primary already. The link stays until endReplication.
    */
   async promoteReplica(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void> {
+    this.assertOtherServer(source, replica);
+    const link = await this.requireLink(source, replica);
+    if (link.role !== 'Primary') await this.failOverTo(replica, link.name);
+  }
+
+  /**
+   * Undoes promoteReplica before routing followed it: a planned failover back, called on the source,
+   * when the replica is the primary; nothing when it is not, or when there is no link (no replica).
+   */
+  async failBack(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void> {
+    this.assertOtherServer(source, replica);
+    const back = await this.linkTo(replica, source);
+    if (back?.name && back.role === 'Secondary') await this.failOverTo(source, back.name);
+  }
+
+  /** ReplicationLinks - Failover, called on the database that is to become the primary (the link's secondary). */
+  private async failOverTo(database: TenantDatabaseTarget, linkName: string): Promise<void> {
+    const pool = parseElasticPoolId(elasticPoolOf(database).id);
+    await this.arm
+      .client(pool)
+      .replicationLinks.beginFailoverAndWait(pool.resourceGroup, pool.server, database.databaseName, linkName, { updateIntervalInMs: this.arm.pollIntervalMs });
+  }
+
+  /** The link deleted (ReplicationLinks - Delete), so that both databases stand alone; no link left means an earlier attempt did it. */
+  async endReplication(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<void> {
     this.assertOtherServer(source, replica);
     const link = await this.linkTo(source, replica);
     if (!link?.name) return;
     const pool = parseElasticPoolId(elasticPoolOf(replica).id);
-    const links = this.arm.client(pool).replicationLinks;
-    const options = { updateIntervalInMs: this.arm.pollIntervalMs };
-    if (link.role !== 'Primary') await links.beginFailoverAndWait(pool.resourceGroup, pool.server, replica.databaseName, link.name, options);
-    await links.beginDeleteAndWait(pool.resourceGroup, pool.server, replica.databaseName, link.name, options);
+    await this.arm
+      .client(pool)
+      .replicationLinks.beginDeleteAndWait(pool.resourceGroup, pool.server, replica.databaseName, link.name, { updateIntervalInMs: this.arm.pollIntervalMs });
+  }
+
+  private async requireLink(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): Promise<ReplicationLink & { name: string }> {
+    const link = await this.linkTo(source, replica);
+    if (!link?.name) {
+      throw new TenantDatabaseConflict(`database ${replica.databaseName} on the target server is not a geo-replica of ${databaseResourceId(source)}; it is not taken`, {
+        databaseName: replica.databaseName,
+      });
+    }
+    return { ...link, name: link.name };
   }
 
   /**
@@ -120,6 +146,12 @@ export class ArmDatabaseMoves implements ReplicationEngine {
   }
 
   private assertOtherServer(source: TenantDatabaseTarget, replica: TenantDatabaseTarget): void {
+    // A plain SQL Server (docker-compose's) has no ARM and no geo-replication.
+    if (!source.address.elasticPoolId || !replica.address.elasticPoolId) {
+      throw new UnsupportedMove(`database ${source.databaseName} can move to another server as a geo-replica on Azure SQL only: both ends need an elastic pool`, {
+        databaseName: source.databaseName,
+      });
+    }
     if (sameServer(parseElasticPoolId(elasticPoolOf(source).id), parseElasticPoolId(elasticPoolOf(replica).id))) {
       throw new UnsupportedMove(`database ${source.databaseName} and its replica would share a logical server: move it between pools there in place`, {
         databaseName: source.databaseName,

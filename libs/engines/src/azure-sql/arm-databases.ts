@@ -8,7 +8,15 @@ import {
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AzureCapacityRefused, EngineNotConfigured, ExportBlocked, TenantDatabaseConflict, TenantDatabaseNotReady } from '../engine-errors';
+import {
+  AzureCapacityRefused,
+  DroppedDatabaseGone,
+  EngineNotConfigured,
+  ExportBlocked,
+  RestoreUnsupported,
+  TenantDatabaseConflict,
+  TenantDatabaseNotReady,
+} from '../engine-errors';
 import type { AzureSqlExportSettings } from '../engines-options';
 import type { StepCheckpoint, TenantDatabaseTarget } from '../tenant-database-engine';
 import type { ArmPacer } from './arm-pacer';
@@ -215,11 +223,43 @@ export class ArmDatabases implements DatabaseLifecycle {
     await this.createAs(replica, { createMode: 'Secondary', sourceDatabaseId: databaseResourceId(source) });
   }
 
-  /** Create, restore and secondary alike: a database of that name already in the pool is waited for, not made again. */
-  private async createAs(target: TenantDatabaseTarget, creation: Record<string, string>): Promise<void> {
+  /**
+   * The tenant's database as Azure kept it when it was dropped, restored into the target's elastic
+   * pool: the newest restorable dropped database of its name on its server (RestorableDroppedDatabases -
+   * List By Server), created with createMode Restore, the dropped database's own id as sourceDatabaseId
+   * and its deletionDate as sourceDatabaseDeletionDate (Databases.json 2025-01-01,
+   * DatabaseProperties.createMode). Azure restores a dropped database on its own server only. None
+   * restorable (the server's backup retention passed) is DroppedDatabaseGone. Idempotent as create is:
+   * a restore already made or under way is waited for.
+   */
+  async restoreDropped(target: TenantDatabaseTarget, dropped: TenantDatabaseTarget): Promise<void> {
+    await this.createAs(target, async () => {
+      const server = parseElasticPoolId(elasticPoolOf(dropped).id);
+      if (!sameResourceId(serverResourceId(server), serverResourceId(parseElasticPoolId(elasticPoolOf(target).id)))) {
+        throw new RestoreUnsupported(
+          `Azure restores dropped database ${dropped.databaseName} on its own server ${server.server} only, not into ${elasticPoolOf(target).id}`,
+        );
+      }
+      let deletedAt: Date | undefined;
+      for await (const kept of this.client(server).restorableDroppedDatabases.listByServer(server.resourceGroup, server.server)) {
+        const at = kept.deletionDate;
+        if (at && kept.databaseName?.toLowerCase() === dropped.databaseName.toLowerCase() && (!deletedAt || at > deletedAt)) deletedAt = at;
+      }
+      if (!deletedAt) {
+        throw new DroppedDatabaseGone(
+          `Azure keeps no dropped database ${dropped.databaseName} on server ${server.server} to restore any more: its backup retention has passed`,
+          { databaseName: dropped.databaseName },
+        );
+      }
+      return { createMode: 'Restore', sourceDatabaseId: databaseResourceId(dropped), sourceDatabaseDeletionDate: deletedAt.toISOString() };
+    });
+  }
+
+  /** Create, restore and secondary alike: a database of that name already in the pool is waited for, not made again (nor `creation` worked out). */
+  private async createAs(target: TenantDatabaseTarget, creation: Record<string, string> | (() => Promise<Record<string, string>>)): Promise<void> {
     const existing = await this.find(target);
     if (existing) assertInPool(target, existing);
-    await this.waitOnline(target, existing ?? (await this.put(target, creation)));
+    await this.waitOnline(target, existing ?? (await this.put(target, typeof creation === 'function' ? await creation() : creation)));
   }
 
   async drop(target: TenantDatabaseTarget): Promise<void> {
@@ -449,7 +489,7 @@ export class ArmDatabases implements DatabaseLifecycle {
     }
   }
 
-  /** How long a wait for Azure (a database coming Online, a replica seeding) lasts before the step fails and is tried again. */
+  /** How long a wait for Azure (a database coming Online) lasts before the step fails and is tried again. */
   get readyTimeoutMs(): number {
     return this.options.readyTimeoutMs ?? READY_TIMEOUT_MS;
   }

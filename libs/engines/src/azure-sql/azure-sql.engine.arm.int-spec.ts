@@ -2,7 +2,15 @@ import type { TokenCredential } from '@azure/identity';
 import { type ArmSqlDouble, armDoubleEngineOptions, SPEC_API_VERSION, startArmSqlDouble, tenantTarget } from '@tenantry/engines/testing';
 import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { AzureCapacityRefused, EngineNotConfigured, ExportBlocked, TenantDatabaseConflict, TenantDatabaseNotReady } from '../engine-errors';
+import {
+  AzureCapacityRefused,
+  DroppedDatabaseGone,
+  EngineNotConfigured,
+  ExportBlocked,
+  RestoreUnsupported,
+  TenantDatabaseConflict,
+  TenantDatabaseNotReady,
+} from '../engine-errors';
 import type { StepCheckpoint, TenantDatabaseTarget } from '../tenant-database-engine';
 import { AzureSqlEngine, type AzureSqlEngineOptions } from './azure-sql.engine';
 
@@ -287,7 +295,7 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
     });
   });
 
-  describe('restoring to a point in time (issue 17)', () => {
+  describe('restoring from Azure’s own backups: to a point in time, a dropped database (issue 17)', () => {
     it('PUTs a database with createMode PointInTimeRestore, the source database and the moment, into the elastic pool, and waits for it Online', async () => {
       const source = target('pitr_src');
       await engine.createDatabase(source);
@@ -307,8 +315,20 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
       expect(callsSince(mark)).toEqual([`GET servers/sql-weu-1/databases/${restored.databaseName}`]);
     });
 
+    it('restores a dropped database on its own server only, and refuses one Azure no longer keeps, sending no PUT', async () => {
+      const dropped = target('dropped_once');
+      await engine.createDatabase(dropped);
+      await engine.dropDatabase(dropped);
+      const elsewhere = target('dropped_once', POOL_A.replace('sql-weu-1', 'sql-weu-9'));
+      await expect(engine.restoreDatabase(elsewhere, { dropped })).rejects.toBeInstanceOf(RestoreUnsupported);
+      arm.forgetDroppedDatabases();
+      const mark = arm.calls.length;
+      await expect(engine.restoreDatabase(dropped, { dropped })).rejects.toBeInstanceOf(DroppedDatabaseGone);
+      expect(callsSince(mark)).toEqual([`GET servers/sql-weu-1/databases/${dropped.databaseName}`, 'GET servers/sql-weu-1/restorableDroppedDatabases']);
+    });
+
     it('refuses a backup file: Azure SQL restores from its own backups only', async () => {
-      await expect(engine.restoreDatabase(target('pitr_file'), { file: '/tmp/x.dump', jobs: 1 })).rejects.toThrow('Azure SQL restores to a point in time');
+      await expect(engine.restoreDatabase(target('pitr_file'), { file: '/tmp/x.dump', jobs: 1 })).rejects.toThrow('Azure SQL restores from its own backups');
       await expect(engine.dumpDatabase()).rejects.toThrow('Azure SQL keeps its own point-in-time backups');
       expect(engine.backupMode).toBe('point-in-time');
     });
@@ -508,18 +528,19 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
     const bodyOf = (name: string) => ({ location: 'westeurope', tags: { tenant: name, environment: 'test' }, properties: { elasticPoolId: POOL_A } });
 
     it('the double spends a token per request, says what is left, answers 429 with Retry-After past the bucket, and refills on its faster clock', async () => {
-      // Writes: 3 at once, then 2 a second of the double's clock, which runs 10 times faster.
-      const throttled = await startArmSqlDouble({ throttling: { speed: 10, limits: { writes: { burst: 3, perSecond: 2 } } } });
+      // Writes: 3 at once, then one every 20 s of the double's clock, which runs 10 times faster: one
+      // every 2 s of real time, longer than four requests in a row take even on a loaded machine.
+      const throttled = await startArmSqlDouble({ throttling: { speed: 10, limits: { writes: { burst: 3, perSecond: 0.05 } } } });
       try {
         const answers = [];
         for (let i = 0; i < 4; i += 1) answers.push(await send(throttled, 'PUT', pathOf(`t${i}`), bodyOf(`t${i}`)));
         expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 429]);
         expect(answers.slice(0, 3).map((a) => a.headers['x-ms-ratelimit-remaining-subscription-writes'])).toEqual(['2', '1', '0']);
-        // Half a second of the double's clock is 50 ms of real time; Retry-After is whole seconds on the wire.
+        // At most 20 s of the double's clock, 2 s of real time; Retry-After is whole seconds on the wire.
         const waitMs = Number(answers[3].headers['retry-after-ms']);
         expect(waitMs).toBeGreaterThan(0);
-        expect(waitMs).toBeLessThanOrEqual(50);
-        expect(answers[3].headers['retry-after']).toBe('1');
+        expect(waitMs).toBeLessThanOrEqual(2_000);
+        expect(answers[3].headers['retry-after']).toBe(String(Math.ceil(waitMs / 1000)));
         // Reads have their own bucket (250 by default), untouched by the writes.
         expect((await send(throttled, 'GET', pathOf('t0'))).headers['x-ms-ratelimit-remaining-subscription-reads']).toBe('249');
         await new Promise((resolve) => setTimeout(resolve, waitMs + 5));
@@ -532,7 +553,9 @@ describe('AzureSqlEngine through the real SqlManagementClient, against an ARM do
     it('paces a burst of creations inside ARM’s buckets, where an unpaced client is answered 429', async () => {
       const speed = 2;
       // Small buckets so that a burst of 40 tenants is past them; the pacer mirrors them on the double's clock.
-      const limits = { reads: { burst: 10, perSecond: 10 }, writes: { burst: 5, perSecond: 5 }, deletes: { burst: 5, perSecond: 5 } };
+      // Writes refill at 2 a second on the real clock: an unpaced client is past its bucket unless its 40
+      // creations take it over 17 s to send, which not even a machine at a load average of 20 did.
+      const limits = { reads: { burst: 10, perSecond: 10 }, writes: { burst: 5, perSecond: 1 }, deletes: { burst: 5, perSecond: 5 } };
       const onRealClock = (l: typeof limits) =>
         Object.fromEntries(Object.entries(l).map(([kind, { burst, perSecond }]) => [kind, { burst, perSecond: perSecond * speed }])) as typeof limits;
       const burst = async (armRateLimits: typeof limits, prefix: string) => {

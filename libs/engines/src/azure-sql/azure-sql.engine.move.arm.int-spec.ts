@@ -28,6 +28,10 @@ describe('AzureSqlEngine moves a database between elastic pools, through the rea
   const target = (code: string, elasticPoolId: string): TenantDatabaseTarget => tenantTarget(code, 'test', address(elasticPoolId));
   const stateOf = (t: TenantDatabaseTarget) =>
     arm.databases.get(`${serverPath(/servers\/([^/]+)/.exec(t.address.elasticPoolId!)![1])}/databases/${t.databaseName}`.toLowerCase());
+  const seeded = async (source: TenantDatabaseTarget, replica: TenantDatabaseTarget) => {
+    await engine.replication.startReplica(source, replica);
+    while (!(await engine.replication.replicaCaughtUp(source, replica)));
+  };
   const callsSince = (mark: number) => arm.calls.slice(mark).map((call) => `${call.method} ${call.path.replace(/^.*\/providers\/Microsoft\.Sql\//, '')}`);
 
   beforeAll(async () => {
@@ -121,13 +125,13 @@ describe('AzureSqlEngine moves a database between elastic pools, through the rea
   });
 
   describe('to another logical server: an active geo-replica, then a planned failover', () => {
-    it('seeds a geo-secondary in the target pool, waits for CATCH_UP, fails over to it and removes the link; each step converges when run again', async () => {
+    it('seeds a geo-secondary in the target pool, says when it is in CATCH_UP, fails over to it and removes the link; each step converges when run again', async () => {
       const source = target('traveller', WEU1_A);
       const replica = target('traveller', WEU2_A);
       await engine.createDatabase(source);
 
       let mark = arm.calls.length;
-      await engine.replication.startReplica(source, replica);
+      await seeded(source, replica);
       const put = arm.calls.slice(mark).find((call) => call.method === 'PUT');
       expect(put?.path).toBe(`${serverPath('sql-move-2')}/databases/${replica.databaseName}`);
       expect(put?.body).toEqual({
@@ -138,7 +142,7 @@ describe('AzureSqlEngine moves a database between elastic pools, through the rea
       const [link] = [...arm.links.values()];
       expect(link).toMatchObject({ state: 'CATCH_UP', primary: stateOf(source)!.id.toLowerCase(), secondary: stateOf(replica)!.id.toLowerCase() });
       expect(stateOf(replica)).toMatchObject({ status: 'Online', elasticPoolId: WEU2_A, secondaryType: 'Geo' });
-      // The link was read until it caught up: SEEDING twice, then CATCH_UP.
+      // The link was read once to find it, then until it caught up: SEEDING twice, then CATCH_UP.
       expect(callsSince(mark).filter((call) => call.endsWith('/replicationLinks'))).toHaveLength(3);
 
       mark = arm.calls.length;
@@ -150,6 +154,7 @@ describe('AzureSqlEngine moves a database between elastic pools, through the rea
 
       mark = arm.calls.length;
       await engine.replication.promoteReplica(source, replica);
+      await engine.replication.endReplication(source, replica);
       const promoting = callsSince(mark);
       expect(promoting).toContain(`POST servers/sql-move-2/databases/${replica.databaseName}/replicationLinks/${link.id}/failover`);
       expect(promoting).toContain(`DELETE servers/sql-move-2/databases/${replica.databaseName}/replicationLinks/${link.id}`);
@@ -163,26 +168,43 @@ describe('AzureSqlEngine moves a database between elastic pools, through the rea
       expect(stateOf(source)).toMatchObject({ status: 'Online', elasticPoolId: WEU1_A, secondaryType: undefined });
 
       mark = arm.calls.length;
-      await engine.replication.promoteReplica(source, replica);
+      await engine.replication.endReplication(source, replica);
       expect(callsSince(mark)).toEqual([`GET servers/sql-move-2/databases/${replica.databaseName}/replicationLinks`]);
       await engine.dropDatabase(source);
       expect(stateOf(source)).toBeUndefined();
     });
 
-    it('after a failover that a crash cut short of deleting the link, only deletes the link', async () => {
+    it('promotes once: run again after its failover (a crash before the step was recorded) it sends no second failover', async () => {
       const source = target('halfway', WEU1_A);
       const replica = target('halfway', WEU2_A);
       await engine.createDatabase(source);
-      await engine.replication.startReplica(source, replica);
-      arm.fail({ method: 'DELETE', path: /replicationLinks\/[^/]+$/, status: 400 });
-      await expect(engine.replication.promoteReplica(source, replica)).rejects.toMatchObject({ statusCode: 400 });
-      expect([...arm.links.values()].find((link) => link.primary === stateOf(replica)!.id.toLowerCase())).toBeDefined();
+      await seeded(source, replica);
+      await engine.replication.promoteReplica(source, replica);
 
       const mark = arm.calls.length;
       await engine.replication.promoteReplica(source, replica);
-      expect(callsSince(mark).filter((call) => call.startsWith('POST'))).toEqual([]);
-      expect(callsSince(mark).filter((call) => call.startsWith('DELETE'))).toHaveLength(1);
-      expect(stateOf(replica)?.secondaryType).toBeUndefined();
+      expect(callsSince(mark)).toEqual([`GET servers/sql-move-2/databases/${replica.databaseName}/replicationLinks`]);
+      expect(arm.links.size).toBeGreaterThan(0);
+      expect(stateOf(source)?.secondaryType).toBe('Geo');
+    });
+
+    it('is undone after its failover by failing back on the source, then dropping the replica; failing back twice sends one failover', async () => {
+      const source = target('regretful', WEU1_A);
+      const replica = target('regretful', WEU2_A);
+      await engine.createDatabase(source);
+      await seeded(source, replica);
+      await engine.replication.promoteReplica(source, replica);
+
+      const mark = arm.calls.length;
+      await engine.replication.failBack(source, replica);
+      await engine.replication.failBack(source, replica);
+      expect(callsSince(mark).filter((call) => call.startsWith('POST'))).toEqual([
+        expect.stringMatching(new RegExp(`^POST servers/sql-move-1/databases/${source.databaseName}/replicationLinks/[^/]+/failover$`)),
+      ]);
+      expect(stateOf(source)?.secondaryType).toBeUndefined();
+      expect(stateOf(replica)?.secondaryType).toBe('Geo');
+      await engine.dropDatabase(replica);
+      expect([...arm.links.values()].some((link) => link.primary === stateOf(source)!.id.toLowerCase())).toBe(false);
     });
 
     it('is undone before the cut-over by dropping the replica: its link goes with it and the source serves on alone', async () => {
@@ -211,6 +233,13 @@ describe('AzureSqlEngine moves a database between elastic pools, through the rea
       const stranger = target('squatted', WEU2_A);
       await engine.createDatabase(stranger);
       await expect(engine.replication.startReplica(source, stranger)).rejects.toBeInstanceOf(TenantDatabaseConflict);
+    });
+
+    it('will not make a replica of a plain SQL Server’s database (no ARM, no geo-replication), and sends nothing', async () => {
+      const plain = tenantTarget('plainsql', 'test', { engine: 'azure-sql', host: 'mssql.internal', port: 1433 });
+      const mark = arm.calls.length;
+      await expect(engine.replication.startReplica(plain, target('plainsql', WEU2_A))).rejects.toBeInstanceOf(UnsupportedMove);
+      expect(callsSince(mark)).toEqual([]);
     });
 
     it('will not make a replica on the source’s own server: that move is in place', async () => {

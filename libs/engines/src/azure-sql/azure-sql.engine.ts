@@ -168,8 +168,10 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
   }
 
   async restoreDatabase(target: TenantDatabaseTarget, source: RestoreSource): Promise<void> {
-    if (!('pointInTime' in source)) throw new RestoreUnsupported('Azure SQL restores to a point in time (its own backups), not from a backup file');
-    if (!target.address.elasticPoolId) throw new RestoreUnsupported('a plain SQL Server keeps no point-in-time backups: only Azure SQL restores to a moment');
+    if ('file' in source) throw new RestoreUnsupported('Azure SQL restores from its own backups (to a point in time, or a dropped database), not from a backup file');
+    if (!target.address.elasticPoolId)
+      throw new RestoreUnsupported('a plain SQL Server keeps no backups of its own: only Azure SQL restores to a moment or a dropped database');
+    if ('dropped' in source) return this.arm.restoreDropped(target, source.dropped);
     await this.arm.restoreToPointInTime(target, source.from, source.pointInTime);
   }
 

@@ -32,6 +32,25 @@ export class PgBouncerConsole {
     await this.run(database, [`KILL ${database}`, `RESUME ${database}`]);
   }
 
+  /**
+   * Logs in through the pooler as `login` with its new password. With auth_query, PgBouncer opens a
+   * pool's server connections with the SCRAM keys of the last client that logged in to it: until a
+   * client logs in with the new password, a server connection it opens for a session that logged in
+   * with the old one is refused by a server that checks passwords, and that session's next
+   * transaction waits until query_wait_timeout. One login makes the keys current.
+   */
+  async renewLoginKeys(database: string, login: string, password: string): Promise<void> {
+    const { hostname, port } = new URL(this.adminUrl);
+    const client = new Client({ host: hostname, port: Number(port || 5432), database, user: login, password, application_name: 'tenantry-engine' });
+    surviveConnectionErrors(client, 'pooler login');
+    await client.connect();
+    try {
+      await client.query('SELECT 1');
+    } finally {
+      await client.end();
+    }
+  }
+
   private async run(database: string, commands: string[]): Promise<void> {
     assertIdentifier(database);
     const client = new Client({ connectionString: this.adminUrl, application_name: 'tenantry-engine' });

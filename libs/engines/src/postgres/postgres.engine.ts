@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { type PoolAddress, surviveConnectionErrors, withPoolClient } from '@tenantry/common';
 import {
   CURRENT_TENANT_SCHEMA_VERSION,
@@ -88,6 +89,7 @@ export class PostgresEngine implements TenantDatabaseEngine {
   private readonly ownership: TenantOwnership;
   private readonly poolerLookup?: PoolerAuthLookup;
   private readonly poolerConsole?: PgBouncerConsole;
+  private readonly logger = new Logger(PostgresEngine.name);
 
   constructor(private readonly options: PostgresEngineOptions) {
     this.timeouts = new MigrationTimeouts(options.migrationTimeouts);
@@ -169,12 +171,30 @@ export class PostgresEngine implements TenantDatabaseEngine {
   }
 
   async setLoginPassword(target: TenantDatabaseTarget, password: string): Promise<Date> {
-    return this.onMaintenanceDatabase(async (client) => {
+    const changedAt = await this.onMaintenanceDatabase(async (client) => {
       // Only the SCRAM verifier reaches the server, so no log setting can ever record the password itself.
       await client.query(`ALTER ROLE ${quoteIdent(target.loginName)} WITH PASSWORD ${escapeLiteral(scramVerifier(password))}`);
       const { rows } = await client.query<{ at: Date }>('SELECT clock_timestamp() AS at');
       return rows[0].at;
     });
+    if (this.options.pooler?.authLookup) await this.renewPoolerKeys(target, password);
+    return changedAt;
+  }
+
+  /**
+   * Sessions still on the old password keep being served at the pooler only once its keys are the
+   * new ones. Not a reason to fail the change: a login the pooler cannot take (a database it has no
+   * lookup in yet, a pooler that is down) has no pooled session to keep either.
+   */
+  private async renewPoolerKeys(target: TenantDatabaseTarget, password: string): Promise<void> {
+    try {
+      await this.poolerConsole?.renewLoginKeys(target.databaseName, target.loginName, password);
+    } catch (error) {
+      this.logger.warn(
+        { tenant_id: target.tenantId, err: error },
+        'the pooler did not take a login with the new password; its sessions on the old one wait for the next login to renew its keys',
+      );
+    }
   }
 
   async setLoginEnabled(target: TenantDatabaseTarget, enabled: boolean): Promise<void> {

@@ -240,7 +240,8 @@ describe('the pg-pool, mssql, tarn and TypeORM internals the connection cap reli
       return false;
     });
     const driver = budgetedMssqlDriver(budget);
-    const pool = new driver.ConnectionPool(sqlServerConfig({ max: 3, min: 0, acquireTimeoutMillis: 300 })) as BudgetedMssqlPool;
+    // The pool's own wait is long enough for a sign-in on a loaded machine: only the held acquire below is meant to outlast it.
+    const pool = new driver.ConnectionPool(sqlServerConfig({ max: 3, min: 0, acquireTimeoutMillis: 5_000 })) as BudgetedMssqlPool;
     // What TypeORM does for its pools: mssql reports a failed acquire as an `error` event too.
     pool.on('error', () => undefined);
     const users = 'budgeted-mssql-driver.ts';
