@@ -37,9 +37,13 @@ export class PgBouncerConsole {
    * pool's server connections with the SCRAM keys of the last client that logged in to it: until a
    * client logs in with the new password, a server connection it opens for a session that logged in
    * with the old one is refused by a server that checks passwords, and that session's next
-   * transaction waits until query_wait_timeout. One login makes the keys current.
+   * transaction waits until query_wait_timeout. One login makes the keys current. Where the pooler
+   * has no pool of that login in the database (a new tenant, or one unused for autodb_idle_timeout)
+   * it keeps no keys to renew, and no login is made: each one costs the database an auth_query
+   * connection that stays open for server_idle_timeout, which a fleet's provisioning would multiply.
    */
   async renewLoginKeys(database: string, login: string, password: string): Promise<void> {
+    if (!(await this.hasPool(database, login))) return;
     const { hostname, port } = new URL(this.adminUrl);
     const client = new Client({ host: hostname, port: Number(port || 5432), database, user: login, password, application_name: 'tenantry-engine' });
     surviveConnectionErrors(client, 'pooler login');
@@ -51,12 +55,16 @@ export class PgBouncerConsole {
     }
   }
 
-  private async run(database: string, commands: string[]): Promise<void> {
+  private hasPool(database: string, login: string): Promise<boolean> {
+    return this.onConsole(async (client) => {
+      const { rows } = await client.query<{ database: string; user: string }>('SHOW POOLS');
+      return rows.some((pool) => pool.database === database && pool.user === login);
+    });
+  }
+
+  private run(database: string, commands: string[]): Promise<void> {
     assertIdentifier(database);
-    const client = new Client({ connectionString: this.adminUrl, application_name: 'tenantry-engine' });
-    surviveConnectionErrors(client, 'pooler console');
-    await client.connect();
-    try {
+    return this.onConsole(async (client) => {
       for (const command of commands) {
         try {
           await client.query(command);
@@ -64,6 +72,15 @@ export class PgBouncerConsole {
           if (!NO_SUCH_DATABASE.test((error as Error).message)) throw error;
         }
       }
+    });
+  }
+
+  private async onConsole<T>(work: (client: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ connectionString: this.adminUrl, application_name: 'tenantry-engine' });
+    surviveConnectionErrors(client, 'pooler console');
+    await client.connect();
+    try {
+      return await work(client);
     } finally {
       await client.end();
     }

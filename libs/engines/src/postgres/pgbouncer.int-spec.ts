@@ -62,6 +62,17 @@ describe('PostgresEngine behind PgBouncer (real server, real pooler)', () => {
     await expect(new Client({ host: '127.0.0.1', port: pooler.port, user: 'postgres', password: 'x', database: alpha.databaseName }).connect()).rejects.toThrow(REFUSED);
   });
 
+  it('the first password of a new tenant makes no login at the pooler: no auth lookup connection is left open in its database', async () => {
+    const t = fixture.target('newborn');
+    await provisionTenant(engine, t, 'pw-newborn-1');
+    const lookups = await fixture
+      .env()
+      .sql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND usename = 'tenantry_pooler_lookup'`, [t.databaseName]);
+    expect(lookups[0].n).toBe(0);
+    const pools = await pooler.console<{ database: string }>('SHOW POOLS');
+    expect(pools.filter((pool) => pool.database === t.databaseName)).toEqual([]);
+  });
+
   it('a tenant provisioned before the pooler gets its lookup with the next schema run, its schema already current', async () => {
     const t = fixture.target('elder');
     await provisionTenant(fixture.engine(), t, 'pw-elder-1');
