@@ -1,7 +1,7 @@
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@tenantry/common/testing';
 import { registerLocalServer, spawnWorker, startContinuousWriter, startControlPlane, type ControlPlane, type WorkerProcess } from '@tenantry/test-support';
 
-const STEPS = ['prepare_target', 'replicate', 'initial_copy', 'catch_up', 'freeze', 'verify', 'switch'];
+const STEPS = ['prepare_target', 'replicate', 'initial_copy', 'checksum_base', 'catch_up', 'freeze', 'verify', 'switch'];
 
 /**
  * A move's worker killed with SIGKILL right after each of its steps while a client writes every

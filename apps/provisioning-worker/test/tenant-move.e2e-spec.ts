@@ -99,8 +99,19 @@ describe('moving a live tenant to another pool', () => {
     const before = { home: await slots('pool-a'), target: await slots('pool-b') };
     const { operation, report } = await moveUnderWrites('mv_live', tenant.id, 'pool-b');
     expect(operation).toMatchObject({ status: 'succeeded', kind: 'move' });
-    expect(operation.steps.map((s: { step: string }) => s.step)).toEqual(['prepare_target', 'replicate', 'initial_copy', 'catch_up', 'freeze', 'verify', 'switch']);
+    expect(operation.steps.map((s: { step: string }) => s.step)).toEqual([
+      'prepare_target',
+      'replicate',
+      'initial_copy',
+      'checksum_base',
+      'catch_up',
+      'freeze',
+      'verify',
+      'switch',
+    ]);
     expect(operation.steps.find((s: { step: string }) => s.step === 'prepare_target').detail).toContain('online');
+    // The freeze read only what was written since the bases, on both sides.
+    expect(operation.steps.find((s: { step: string }) => s.step === 'verify').detail).toContain('source by ledger, target by ledger');
     console.log(
       `mv_live: ${report.acknowledged.length} writes acknowledged, ${report.refused.length} refused (503), longest refused window ${report.longestRefusedMs} ms; verify: ${operation.steps.find((s: { step: string }) => s.step === 'verify').detail}`,
     );
@@ -126,6 +137,11 @@ describe('moving a live tenant to another pool', () => {
     expect(await moveSlots(a)).toEqual([]);
     expect(await b.sql('SELECT subname FROM pg_subscription')).toEqual([]);
     expect(await a.sql('SELECT pubname FROM pg_publication', [], database('mv_live'))).toEqual([]);
+    // Nor the ledger in the new home, nor in the retired source.
+    for (const server of [a, b]) {
+      expect(await server.sql(`SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tenantry_move%'`, [], database('mv_live'))).toEqual([]);
+      expect(await server.sql(`SELECT nspname FROM pg_namespace WHERE nspname = 'tenantry_move'`, [], database('mv_live'))).toEqual([]);
+    }
 
     // Reads and writes go to the new home; a cancel now is too late.
     expect((await order(tenant.id)).status).toBe(201);
@@ -206,9 +222,9 @@ describe('moving a live tenant to another pool', () => {
   it('cancelled before its switch, rolls back: replication and the target database gone, the tenant writing to its source', async () => {
     const tenant = await plane.provision('mv_cancel', 'pool-a');
     const targetSlots = await slots('pool-b');
-    // The move stops where a worker killed after the initial copy left it; the cancel comes then.
+    // The move stops where a worker killed after the checksum bases left it (replicating, the ledger in the source); the cancel comes then.
     await worker.stop();
-    const doomed = spawnWorker({ ...plane.env.rawEnv, TENANTRY_FAILPOINT: 'after:initial_copy' });
+    const doomed = spawnWorker({ ...plane.env.rawEnv, TENANTRY_FAILPOINT: 'after:checksum_base' });
     const move = await plane.admin('POST', '/tenants/mv_cancel/move', { pool: 'pool-b' });
     expect(move.status).toBe(202);
     expect((await doomed.exited).signal).toBe('SIGKILL');
@@ -223,6 +239,7 @@ describe('moving a live tenant to another pool', () => {
     expect(await moveSlots(a)).toEqual([]);
     expect(await b.sql('SELECT subname FROM pg_subscription')).toEqual([]);
     expect(await b.sql('SELECT 1 FROM pg_database WHERE datname = $1', [database('mv_cancel')])).toEqual([]);
+    expect(await a.sql(`SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tenantry_move%'`, [], database('mv_cancel'))).toEqual([]);
     expect(await slots('pool-b')).toBe(targetSlots);
     expect((await order(tenant.id)).status).toBe(201);
   });

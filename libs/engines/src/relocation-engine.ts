@@ -8,6 +8,12 @@ export interface TableChecksum {
   checksum: string;
 }
 
+/** Every table's checksum in one snapshot of a database, and that snapshot: the start of its checksum ledger. */
+export interface ChecksumBase {
+  snapshot: string;
+  tables: TableChecksum[];
+}
+
 export interface SequenceValue {
   sequence: string;
   lastValue: string;
@@ -49,6 +55,18 @@ export interface RelocationEngine {
   /** New transactions are read-only (or not again); returns when, by the server's clock. Open sessions are the caller's to end. */
   setReadOnly(target: TenantDatabaseTarget, readOnly: boolean): Promise<Date>;
   tableChecksums(target: TenantDatabaseTarget): Promise<TableChecksum[]>;
+  /**
+   * A checksum ledger in the database: every row written from now on (by a client or by replication)
+   * adds its count and checksum to a table of the engine's own, so the checksums of a later moment
+   * are a base taken once plus what the ledger holds since (`ledgerChecksums`), not a read of every row.
+   */
+  startLedger(target: TenantDatabaseTarget): Promise<void>;
+  /** Every table's checksum and the snapshot they were read in; a full read, taken while the tenant is served. */
+  ledgerBase(target: TenantDatabaseTarget): Promise<ChecksumBase>;
+  /** `base` plus the ledger's rows since; null when the ledger cannot tell (gone, emptied by a crash, a table truncated or added). */
+  ledgerChecksums(target: TenantDatabaseTarget, base: ChecksumBase): Promise<TableChecksum[] | null>;
+  /** The ledger and its triggers gone; nothing when the database is gone. */
+  dropLedger(target: TenantDatabaseTarget): Promise<void>;
   /** Sequences that have handed out a value: logical replication does not carry them. */
   sequences(target: TenantDatabaseTarget): Promise<SequenceValue[]>;
   setSequences(target: TenantDatabaseTarget, values: SequenceValue[]): Promise<void>;

@@ -115,6 +115,7 @@ describe('MoveSaga to another Azure SQL logical server: geo-secondary, freeze, p
       ['prepare_target', 'replica: a geo-secondary in the target pool, seeding'],
       ['replicate', 'replica: replicated by the engine since prepare_target'],
       ['initial_copy', 'replica: seeded'],
+      ['checksum_base', 'replica: the engine checks its own copy'],
       ['catch_up', 'replica: kept in step'],
       ['freeze', undefined],
       ['verify', 'replica: promoted by a planned failover (fully synchronized before the roles switched)'],

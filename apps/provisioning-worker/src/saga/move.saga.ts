@@ -11,13 +11,14 @@ import {
 import { movePlanOf, RegistryUnitOfWork, withinOneServer, type MoveEnd, type MovePlan } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { POINT_OF_NO_RETURN, relocationOf, SwitchCancelled, TenantSwitchover } from '../switchover/tenant-switchover';
+import { POINT_OF_NO_RETURN, relocationOf, SwitchCancelled, TenantSwitchover, type LedgerBases } from '../switchover/tenant-switchover';
 import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 import { SagaRunner, type SagaOutcome } from './saga-runner';
 import { forGood, PermanentStepFailure, type SagaContext, type SagaStep } from './saga-step';
 
 const POLL_MS = 100;
 const PATH = 'path';
+const LEDGERS = 'checksum_bases';
 const SLOT_RETURNED = 'target_slot_returned';
 // No retry helps: a full target pool, a database there that is no replica of the tenant's, a move the engine cannot make.
 const REPLICA_REFUSALS = [AzureCapacityRefused, TenantDatabaseConflict, UnsupportedMove];
@@ -65,6 +66,7 @@ export class MoveSaga {
     },
     { name: 'replicate', run: (c) => this.unlessCancelled(c, (ends) => this.replicate(c, ends)) },
     { name: 'initial_copy', run: (c) => this.unlessCancelled(c, (ends) => this.initialCopy(c, ends)) },
+    { name: 'checksum_base', run: (c) => this.unlessCancelled(c, (ends) => this.checksumBase(c, ends)) },
     { name: 'catch_up', run: (c) => this.unlessCancelled(c, (ends) => this.catchUp(c, ends)) },
     { name: 'freeze', run: (c) => this.unlessCancelled(c, (ends) => this.freeze(ends)) },
     { name: 'verify', run: (c) => this.unlessCancelled(c, (ends) => this.verify(c, ends)) },
@@ -182,6 +184,28 @@ export class MoveSaga {
     await this.waitFor(context, this.options.moveCopyTimeoutMs, 'the initial copy', () => relocationOf(to).initialCopyDone(ends.target, name));
   }
 
+  /**
+   * Both databases start a checksum ledger, then each side's every row is read once, while the
+   * tenant is served: the freeze's check then reads only what was written since. Run again after a
+   * crash, it reads again (the ledger stays; a base not saved is no base).
+   */
+  private async checksumBase(context: SagaContext, ends: Ends): Promise<string> {
+    if (await this.replicationOf(ends)) return 'replica: the engine checks its own copy';
+    if (this.pathOf(context) === 'offline') return 'offline: every row is compared while frozen';
+    const { from, to } = await this.enginesOf(ends);
+    await Promise.all([relocationOf(from).startLedger(ends.source), relocationOf(to).startLedger(ends.target)]);
+    const [source, target] = await Promise.all([relocationOf(from).ledgerBase(ends.source), relocationOf(to).ledgerBase(ends.target)]);
+    const bases: LedgerBases = { source, target };
+    await this.registry.repositories.operations.saveCheckpoint(context.operation.id, LEDGERS, JSON.stringify(bases));
+    context.operation.checkpoints = { ...context.operation.checkpoints, [LEDGERS]: JSON.stringify(bases) };
+    return `ledger: ${source.tables.length} tables read in full while served`;
+  }
+
+  private ledgersOf(context: SagaContext): LedgerBases | undefined {
+    const saved = context.operation.checkpoints[LEDGERS];
+    return saved ? (JSON.parse(saved) as LedgerBases) : undefined;
+  }
+
   private caughtUp(replication: ReplicationEngine, ends: Ends): Promise<boolean> {
     return forGood(() => replication.replicaCaughtUp(ends.source, ends.target), REPLICA_REFUSALS);
   }
@@ -241,7 +265,9 @@ export class MoveSaga {
           async () => (await relocationOf(to).receivedTo(ends.target, name, position)) || relocationOf(from).replicatedTo(name, position),
         );
       }
-      const agreed = await this.switchover.verify(ends.source, ends.target, Math.max(0, deadline - Date.now()));
+      const agreed = await this.switchover.verify(ends.source, ends.target, Math.max(0, deadline - Date.now()), this.ledgersOf(context));
+      // The target's ledger goes before it takes the tenant's writes; the retired source's goes after the switch.
+      await relocationOf(to).dropLedger(ends.target);
       await relocationOf(to).dropSubscription(ends.target, name);
       await relocationOf(from).dropPublication(ends.source, name);
       return agreed;
@@ -262,7 +288,7 @@ export class MoveSaga {
     if (withinOneServer(plan)) return;
     const ends = this.endsOf(context);
     const replication = await this.replicationOf(ends);
-    if (!replication) return;
+    if (!replication) return this.dropRetiredLedger(ends);
     await replication.endReplication(ends.source, ends.target);
     return 'replica: replication ended, the source retired';
   }
@@ -301,6 +327,7 @@ export class MoveSaga {
       const name = replicationName(operation.id);
       await this.bestEffort(ends, 'dropping the subscription', () => relocationOf(to).dropSubscription(ends.target, name));
       await relocationOf(from).dropPublication(ends.source, name);
+      await relocationOf(from).dropLedger(ends.source);
       if (reached.some((step) => FROZEN_FROM.includes(step)) || (await r.databases.findByTenant(context.tenant.id))?.writesFrozenAt) {
         await this.switchover.thaw(ends.source);
       }
@@ -331,6 +358,16 @@ export class MoveSaga {
     if ((await this.registry.repositories.databases.findByTenant(context.tenant.id))?.writesFrozenAt) await this.switchover.thawRoute(ends.source);
     const { to } = await this.enginesOf(ends);
     await this.bestEffort(ends, 'dropping the replica', () => to.dropDatabase(ends.target));
+  }
+
+  /** Best effort: the retired source takes no writes, and its ledger goes with it at the end of its retention anyway. */
+  private async dropRetiredLedger(ends: Ends): Promise<void> {
+    try {
+      const { from } = await this.enginesOf(ends);
+      await relocationOf(from).dropLedger(ends.source);
+    } catch (error) {
+      this.logger.warn({ tenant_id: ends.source.tenantId, err: error }, 'the retired source keeps its checksum ledger until it is dropped');
+    }
   }
 
   /** What the target's side may leave behind when it cannot be reached: logged, never in the way of the tenant's return to its source. */

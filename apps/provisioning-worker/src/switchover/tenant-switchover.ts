@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { PoolAddress } from '@tenantry/common';
-import { EngineRegistry, type RelocationEngine, type TableChecksum, type TenantDatabaseEngine, type TenantDatabaseTarget } from '@tenantry/engines';
+import { EngineRegistry, type ChecksumBase, type RelocationEngine, type TableChecksum, type TenantDatabaseEngine, type TenantDatabaseTarget } from '@tenantry/engines';
 import { MOVE_POINT_OF_NO_RETURN, RegistryUnitOfWork, TenantCacheInvalidator, type OperationEntity, type TenantEntity } from '@tenantry/registry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PermanentStepFailure } from '../saga/saga-step';
@@ -16,6 +16,12 @@ export interface SwitchDestination {
 
 /** A cancel asked for before the switch won: the caller rolls back. */
 export class SwitchCancelled extends PermanentStepFailure {}
+
+/** Both databases' checksum bases (RelocationEngine.ledgerBase), taken while the tenant was served. */
+export interface LedgerBases {
+  source: ChecksumBase;
+  target: ChecksumBase;
+}
 
 /** Source and target disagree once frozen and caught up: the switch would lose or invent rows. */
 export class CopyMismatch extends Error {}
@@ -100,16 +106,23 @@ export class TenantSwitchover {
   /**
    * Sequences carried over (no replication carries them), then every table compared by row count
    * and checksum until they agree or `waitMs` runs out (changes still being applied), when it throws
-   * CopyMismatch naming the tables that differ.
+   * CopyMismatch naming the tables that differ. With `ledgers`, each side's checksums are its base
+   * and what its ledger recorded since, so the freeze does not read every row; a side whose ledger
+   * cannot tell is read in full, which gives the same figures for the same rows.
    */
-  async verify(current: TenantDatabaseTarget, prepared: TenantDatabaseTarget, waitMs: number): Promise<string> {
+  async verify(current: TenantDatabaseTarget, prepared: TenantDatabaseTarget, waitMs: number, ledgers?: LedgerBases): Promise<string> {
     const [from, to] = await Promise.all([this.engines.on(current.address), this.engines.on(prepared.address)]);
     await relocationOf(to).setSequences(prepared, await relocationOf(from).sequences(current));
+    const read = async (engine: TenantDatabaseEngine, target: TenantDatabaseTarget, base?: ChecksumBase) => {
+      const recorded = base ? await relocationOf(engine).ledgerChecksums(target, base) : null;
+      return recorded ? { checksums: recorded, by: 'ledger' } : { checksums: await relocationOf(engine).tableChecksums(target), by: 'full read' };
+    };
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const [mine, theirs] = await Promise.all([relocationOf(from).tableChecksums(current), relocationOf(to).tableChecksums(prepared)]);
-      const found = differences(mine, theirs);
-      if (found.length === 0) return `${mine.length} tables, ${mine.reduce((sum, table) => sum + table.rows, 0)} rows agree`;
+      const [mine, theirs] = await Promise.all([read(from, current, ledgers?.source), read(to, prepared, ledgers?.target)]);
+      const found = differences(mine.checksums, theirs.checksums);
+      const rows = mine.checksums.reduce((sum, table) => sum + table.rows, 0);
+      if (found.length === 0) return `${mine.checksums.length} tables, ${rows} rows agree (source by ${mine.by}, target by ${theirs.by})`;
       if (Date.now() >= deadline) throw new CopyMismatch(`the copy differs from the tenant's database: ${found.join('; ')}`);
       await sleep(POLL_MS);
     }

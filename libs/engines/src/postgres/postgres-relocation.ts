@@ -1,12 +1,13 @@
 import { type Client, escapeLiteral, type Pool } from 'pg';
-import type { RelocationEngine, SequenceValue, TableChecksum } from '../relocation-engine';
+import type { ChecksumBase, RelocationEngine, SequenceValue, TableChecksum } from '../relocation-engine';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 import { quoteIdent } from '../tenant-names';
+import { ChecksumLedger, LEDGER_SCHEMA, useRowTextSettings } from './checksum-ledger';
 import { pipe } from './client-pipe';
 import { withPasswordFile } from './pg-dump-files';
 
-// Installed by the engine itself (ensureLogin) on every server that has a pooler: never copied.
-const ENGINE_SCHEMAS = ['tenantry_pooler'];
+// The engine's own: the pooler's lookup (ensureLogin, on every server that has a pooler) and a move's ledger. Never copied.
+const ENGINE_SCHEMAS = ['tenantry_pooler', LEDGER_SCHEMA];
 const USER_TABLES = `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
   WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND schemaname <> ALL($1) ORDER BY 1`;
 
@@ -18,6 +19,8 @@ const USER_TABLES = `SELECT format('%I.%I', schemaname, tablename) AS name FROM 
  * look for what an earlier, interrupted run of it made.
  */
 export class PostgresRelocation implements RelocationEngine {
+  private readonly ledger = new ChecksumLedger();
+
   constructor(
     private readonly pool: Pool,
     readonly urlFor: (database: string) => string,
@@ -151,17 +154,37 @@ export class PostgresRelocation implements RelocationEngine {
 
   /** Row count and an order-independent checksum of every row's text, per table, in one snapshot. */
   async tableChecksums(target: TenantDatabaseTarget): Promise<TableChecksum[]> {
+    return (await this.inSnapshot(target, (client, tables) => this.ledger.base(client, tables))).tables;
+  }
+
+  async startLedger(target: TenantDatabaseTarget): Promise<void> {
+    await this.inDatabase(target, async (client) => this.ledger.install(client, await this.tableNames(target, client)));
+  }
+
+  ledgerBase(target: TenantDatabaseTarget): Promise<ChecksumBase> {
+    return this.inSnapshot(target, (client, tables) => this.ledger.base(client, tables));
+  }
+
+  ledgerChecksums(target: TenantDatabaseTarget, base: ChecksumBase): Promise<TableChecksum[] | null> {
+    return this.inDatabase(target, async (client) => this.ledger.checksums(client, await this.tableNames(target, client), base));
+  }
+
+  /** A frozen source is read-only by default; this session is the control plane's, not the tenant's. */
+  async dropLedger(target: TenantDatabaseTarget): Promise<void> {
+    if (!(await this.databaseExists(target.databaseName))) return;
+    await this.inDatabase(target, async (client) => {
+      await client.query('SET default_transaction_read_only = off');
+      await this.ledger.drop(client);
+    });
+  }
+
+  /** `work` in one REPEATABLE READ snapshot, rows read as text the way the ledger's trigger reads them. */
+  private inSnapshot<T>(target: TenantDatabaseTarget, work: (client: Client, tables: string[]) => Promise<T>): Promise<T> {
     return this.inDatabase(target, async (client) => {
+      await useRowTextSettings(client);
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
-        const checksums: TableChecksum[] = [];
-        for (const table of await this.tableNames(target, client)) {
-          const { rows } = await client.query<{ rows: string; checksum: string }>(
-            `SELECT count(*)::text AS rows, coalesce(sum(hashtextextended(t::text, 0)), 0)::text AS checksum FROM ${table} t`,
-          );
-          checksums.push({ table, rows: Number(rows[0].rows), checksum: rows[0].checksum });
-        }
-        return checksums;
+        return await work(client, await this.tableNames(target, client));
       } finally {
         await client.query('COMMIT');
       }
