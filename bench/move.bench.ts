@@ -24,13 +24,18 @@ interface MoveFigures {
   routedMs: number[];
   lost: number;
   doubled: number;
+  baseMs: number;
+  /** The worker's freeze by step, in ms. */
+  freezeSteps: string;
+  /** The verify step's detail: how each side's checksums were had (ledger or full read). */
+  verified: string;
 }
 
 interface Operation {
   id: string;
   status: string;
   lastError: string | null;
-  steps: Array<{ step: string; durationMs: number }>;
+  steps: Array<{ step: string; durationMs: number; detail?: string }>;
 }
 
 interface TenantView {
@@ -82,7 +87,10 @@ async function oneMove(plane: ControlPlane, sqlAt: SqlAt, replicas: string[], te
   return {
     copyMs: stepMs(operation, ['prepare_target', 'replicate', 'initial_copy']),
     catchUpMs: stepMs(operation, ['catch_up']),
+    baseMs: stepMs(operation, ['checksum_base']),
     workerFreezeMs: stepMs(operation, ['freeze', 'verify', 'switch']),
+    freezeSteps: ['freeze', 'verify', 'switch'].map((step) => `${step} ${stepMs(operation, [step])}`).join(', '),
+    verified: operation.steps.find((s) => s.step === 'verify')?.detail ?? '',
     refusedMs: reports.map((report) => report.longestRefusedMs),
     routedMs: reports.map((report) => {
       const first = report.outcomes.find((outcome) => outcome.status === 201 && outcome.sentAt >= switched.at.getTime());
@@ -166,7 +174,8 @@ async function main(): Promise<void> {
       const figures = await oneMove(plane, sqlAt, replicas, tenant.id, code, pool, round);
       moves.push(figures);
       console.log(
-        `  move ${round} -> ${pool}: copy ${fmt(figures.copyMs / 1000, 1)} s, catch-up ${fmt(figures.catchUpMs / 1000, 2)} s, worker's freeze ${figures.workerFreezeMs} ms; ` +
+        `  move ${round} -> ${pool}: copy ${fmt(figures.copyMs / 1000, 1)} s, checksum bases ${fmt(figures.baseMs / 1000, 1)} s, catch-up ${fmt(figures.catchUpMs / 1000, 2)} s, ` +
+          `worker's freeze ${figures.workerFreezeMs} ms (${figures.freezeSteps}; ${figures.verified}); ` +
           `clients' longest refused window ${figures.refusedMs.join(' / ')} ms; routed to the new home ${figures.routedMs.join(' / ')} ms after the switch; lost ${figures.lost}, doubled ${figures.doubled}`,
       );
     }

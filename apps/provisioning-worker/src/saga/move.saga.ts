@@ -266,8 +266,6 @@ export class MoveSaga {
         );
       }
       const agreed = await this.switchover.verify(ends.source, ends.target, Math.max(0, deadline - Date.now()), this.ledgersOf(context));
-      // The target's ledger goes before it takes the tenant's writes; the retired source's goes after the switch.
-      await relocationOf(to).dropLedger(ends.target);
       await relocationOf(to).dropSubscription(ends.target, name);
       await relocationOf(from).dropPublication(ends.source, name);
       return agreed;
@@ -288,7 +286,14 @@ export class MoveSaga {
     if (withinOneServer(plan)) return;
     const ends = this.endsOf(context);
     const replication = await this.replicationOf(ends);
-    if (!replication) return this.dropRetiredLedger(ends);
+    if (!replication) {
+      // After the switch, not while frozen: dropping a trigger waits for the table's lock, which a
+      // vacuum of the freshly copied rows may hold. Until then each of the tenant's writes costs a
+      // row in the ledger; a failure here is tried again with the step, the switch done once.
+      const { to } = await this.enginesOf(ends);
+      await relocationOf(to).dropLedger(ends.target);
+      return this.dropRetiredLedger(ends);
+    }
     await replication.endReplication(ends.source, ends.target);
     return 'replica: replication ended, the source retired';
   }

@@ -91,6 +91,19 @@ describe('checksum ledger (real server)', () => {
     expect(await relocation.ledgerChecksums(t, again)).toBeNull();
   });
 
+  it('a table another session holds for a moment: the ledger waits in short tries, then installs', async () => {
+    const relocation = fixture.engine().relocation;
+    const { t, session } = await tenant('locked');
+    await session.query('BEGIN');
+    await session.query('LOCK TABLE orders IN SHARE UPDATE EXCLUSIVE MODE');
+    const installing = relocation.startLedger(t);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await session.query('COMMIT');
+    await installing;
+    const triggers = await fixture.env().sql(`SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tenantry_move%' AND tgrelid = 'orders'::regclass`, [], t.databaseName);
+    expect(triggers).toHaveLength(2);
+  });
+
   it('the tenant login can neither read nor change the ledger', async () => {
     const relocation = fixture.engine().relocation;
     const { t, session } = await tenant('nosy');

@@ -131,6 +131,13 @@ export class ChecksumLedger {
       } catch (error) {
         await client.query('ROLLBACK');
         if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || attempt >= LOCK_ATTEMPTS) throw error;
+        // A vacuum of freshly copied rows holds a table for as long as it reads it. PostgreSQL cancels an
+        // autovacuum that blocks a lock request for deadlock_timeout; these requests give up sooner, so
+        // they do the same (never one that prevents wraparound, which PostgreSQL does not cancel either).
+        await client.query(
+          `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+            WHERE backend_type = 'autovacuum worker' AND datname = current_database() AND query NOT LIKE '%to prevent wraparound%'`,
+        );
         await new Promise((resolve) => setTimeout(resolve, LOCK_TIMEOUT_MS * Math.min(attempt, 5)));
       }
     }
