@@ -1,4 +1,7 @@
 import { provisionTenant, usePostgresEngine } from '@tenantry/engines/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import type { TenantDatabaseTarget } from '../tenant-database-engine';
 
@@ -102,6 +105,23 @@ describe('checksum ledger (real server)', () => {
     await installing;
     const triggers = await fixture.env().sql(`SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tenantry_move%' AND tgrelid = 'orders'::regclass`, [], t.databaseName);
     expect(triggers).toHaveLength(2);
+  });
+
+  it("a backup taken during a move restores without the move's ledger", async () => {
+    const engine = fixture.engine();
+    const { t } = await tenant('backedup');
+    await engine.relocation.startLedger(t);
+    const dir = mkdtempSync(join(tmpdir(), 'tenantry-ledger-'));
+    try {
+      await engine.dumpDatabase(t, join(dir, 'during-move.dump'));
+      const restored = { ...t, databaseName: `tenantry_r_00000004_${fixture.env().label}_ledger` };
+      await engine.restoreDatabase(restored, { file: join(dir, 'during-move.dump'), jobs: 1 });
+      const left = await fixture.env().sql(`SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tenantry_move%'`, [], restored.databaseName);
+      expect(left).toEqual([]);
+      expect(await engine.relocation.tableChecksums(restored)).toEqual(await engine.relocation.tableChecksums(t));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the tenant login can neither read nor change the ledger', async () => {

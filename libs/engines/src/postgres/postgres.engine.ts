@@ -330,16 +330,18 @@ export class PostgresEngine implements TenantDatabaseEngine {
     const pace = source.maxBytesPerSecond;
     if (pace === undefined) {
       await this.client('pg_restore', [`--jobs=${source.jobs}`, ...args], target.databaseName, RESTORE_SESSION);
-      return;
+    } else {
+      // Paced, the restore is one stream of SQL (pg_restore's --jobs needs its own connections), which psql runs as pg_restore would.
+      if (source.jobs !== 1) throw new RangeError(`a paced restore runs one pg_restore job, not ${source.jobs}`);
+      await withPasswordFile(this.urlFor(target.databaseName), (url) =>
+        pipe(['pg_restore', ...args, '--file=-'], ['psql', '--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '--dbname', url], {
+          through: pacedStream(pace),
+          env: RESTORE_SESSION,
+        }),
+      );
     }
-    // Paced, the restore is one stream of SQL (pg_restore's --jobs needs its own connections), which psql runs as pg_restore would.
-    if (source.jobs !== 1) throw new RangeError(`a paced restore runs one pg_restore job, not ${source.jobs}`);
-    await withPasswordFile(this.urlFor(target.databaseName), (url) =>
-      pipe(['pg_restore', ...args, '--file=-'], ['psql', '--quiet', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '--dbname', url], {
-        through: pacedStream(pace),
-        env: RESTORE_SESSION,
-      }),
-    );
+    // A backup taken while the tenant was being moved holds that move's checksum ledger: the restored database is no move's.
+    await this.relocation.dropLedger(target);
   }
 
   async schemaVersionAsTenant(target: TenantDatabaseTarget, password: string): Promise<string | null> {
