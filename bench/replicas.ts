@@ -15,6 +15,8 @@ const ZIPF_TENANTS = Number(process.env.BENCH_ZIPF_TENANTS ?? 2000);
 const ZIPF_S = 1.1;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_REPLICA_ROUNDS ?? 2);
+const WARM_PASSES = Number(process.env.BENCH_WARM_PASSES ?? 5);
+const WARM_BACKENDS_PER_REQUEST = 0.02;
 const PER_REPLICA_HTTP = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50);
 const FIXED_POOL = 50;
 // The README's arithmetic with B = the budget: M x P <= B for the uniform run's M = 1,000 hot tenants
@@ -56,14 +58,14 @@ function draws(seed: number): () => number {
 }
 
 /** Tenant indexes in request order: round-robin over `n`, or Zipf(s) over `n` (rank 1 the hottest). */
-function sequence(shape: Shape, n: number, length: number): number[] {
+function sequence(shape: Shape, n: number, length: number, seed = 15): number[] {
   if (shape === 'uniform') return Array.from({ length }, (_, i) => i % n);
   const weights = Array.from({ length: n }, (_, k) => 1 / (k + 1) ** ZIPF_S);
   const total = weights.reduce((a, b) => a + b, 0);
   const cdf: number[] = [];
   let sum = 0;
   for (const weight of weights) cdf.push((sum += weight / total));
-  const random = draws(15);
+  const random = draws(seed);
   return Array.from({ length }, () => {
     const u = random();
     let [lo, hi] = [0, n - 1];
@@ -143,6 +145,24 @@ async function loadReplicas(urls: string[], tokens: string[], order: number[], l
   };
 }
 
+/**
+ * Warm-up, as in a service that has run a while: passes of as many requests per replica as the
+ * distribution has tenants (in number, not in time: a route whose cold tenants are slow would
+ * otherwise be measured cold), until a pass starts a backend for fewer than WARM_BACKENDS_PER_REQUEST
+ * of its requests, or WARM_PASSES passes. A single pass can itself outlast the pooler's
+ * server_idle_timeout at the pace of backend starts, leaving the tenants it warmed first cold again.
+ * A route whose budget cannot keep its tenants warm never gets there, and is measured as it is.
+ */
+async function warmUp(urls: string[], tokens: string[], order: number[], tenants: number, monitor: Client): Promise<string> {
+  let share = Number.NaN;
+  for (let pass = 1; pass <= WARM_PASSES; pass += 1) {
+    const measured = await loadReplicas(urls, tokens, order, { requests: tenants }, monitor);
+    share = measured.startedPerSecond / measured.rps;
+    if (share < WARM_BACKENDS_PER_REQUEST) return `warm after ${pass} pass(es): ${fmt(share * 100, 1)} % of the last pass's requests started a backend`;
+  }
+  return `not warm after ${WARM_PASSES} passes: ${fmt(share * 100, 1)} % of the last pass's requests started a backend`;
+}
+
 async function floor(server: ThrowawayPostgres, database: string, clients: number): Promise<string> {
   try {
     const { kept, fresh } = await ordersQueryTps(server.url, database, clients);
@@ -164,7 +184,8 @@ export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: nu
       `    pooler: 2 x sample service through one PgBouncer 1.18 (transaction pooling, ${POOLER_POOL_SIZE} server connections per tenant database,` +
       ` server_idle_timeout ${POOLER_IDLE_SECONDS} s), TENANT_POOLER_MAX_CONNECTIONS=${poolerClientCap} client connections each\n` +
       `    autocannon, ${PER_REPLICA_HTTP} HTTP connections per replica, ${SECONDS} s per run, ${ROUNDS} rounds; uniform: round-robin over ${UNIFORM_TENANTS} tenants;` +
-      ` zipf: Zipf(s = ${ZIPF_S}) over ${ZIPF_TENANTS}\n`,
+      ` zipf: Zipf(s = ${ZIPF_S}) over ${ZIPF_TENANTS}\n` +
+      `    before each run, warm-up passes (as many requests per replica as tenants) until one starts a backend for under ${WARM_BACKENDS_PER_REQUEST * 100} % of its requests, at most ${WARM_PASSES}\n`,
   );
   let server: ThrowawayPostgres | undefined;
   let pooler: ThrowawayPgBouncer | undefined;
@@ -187,6 +208,8 @@ export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: nu
     monitor.client = client;
     const tokens = await Promise.all(tenants.map((tenant) => issuer.mint({ sub: `bench-${tenant.code}`, tenantId: tenant.id }, { expiresInSeconds: 7200 })));
     const orders: Record<Shape, number[]> = { uniform: sequence('uniform', UNIFORM_TENANTS, 200_000), zipf: sequence('zipf', ZIPF_TENANTS, 200_000) };
+    // The warm-up draws from the same distribution but not the same sequence: it must not warm exactly the tenants the run will ask for.
+    const warmOrders: Record<Shape, number[]> = { uniform: orders.uniform, zipf: sequence('zipf', ZIPF_TENANTS, 200_000, 16) };
     const appEnv = { ...env.rawEnv, LOG_LEVEL: 'warn', BUSINESS_API_PORT: '0', TENANT_MAX_POOLS: String(tenantCount) };
     const routeEnv: Record<Route, Record<string, string>> = {
       fixed: { TENANT_MAX_CONNECTIONS: String(FIXED_POOL), BENCH_FIXED_DATABASE: tenants[0].target.databaseName },
@@ -212,9 +235,8 @@ export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: nu
       for (const route of ['direct', 'pooler'] as const) {
         await withReplicas(route, async (urls) => {
           for (const shape of ['uniform', 'zipf'] as const) {
-            // Warm-up, as in a service that has run a while: two requests per tenant of the distribution
-            // (in number, not in time: a route whose cold tenants are slow would otherwise be measured cold).
-            await loadReplicas(urls, tokens, orders[shape], { requests: shape === 'uniform' ? UNIFORM_TENANTS : ZIPF_TENANTS }, client);
+            const warm = await warmUp(urls, tokens, warmOrders[shape], shape === 'uniform' ? UNIFORM_TENANTS : ZIPF_TENANTS, client);
+            process.stdout.write(`    warm-up ${route} ${shape}: ${warm}\n`);
             keep(`${route} ${shape}`, await loadReplicas(urls, tokens, orders[shape], { seconds: SECONDS }, client));
           }
         });
