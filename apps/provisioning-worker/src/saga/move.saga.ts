@@ -157,8 +157,7 @@ export class MoveSaga {
     if (!secret) throw new PermanentStepFailure(`tenant ${context.tenant.code} has no stored credentials to give its login on the target`);
     await to.setLoginPassword(ends.target, await this.protector.unprotect(secret, context.tenant.id));
     const path: Path = (await relocationOf(from).logicalReplicationAvailable()) ? 'online' : 'offline';
-    await this.registry.repositories.operations.saveCheckpoint(context.operation.id, PATH, path);
-    context.operation.checkpoints = { ...context.operation.checkpoints, [PATH]: path };
+    await this.remember(context, PATH, path);
     return path === 'online' ? 'online: logical replication' : "offline: the source's wal_level is not logical, rows copied while frozen";
   }
 
@@ -196,9 +195,14 @@ export class MoveSaga {
     await Promise.all([relocationOf(from).startLedger(ends.source), relocationOf(to).startLedger(ends.target)]);
     const [source, target] = await Promise.all([relocationOf(from).ledgerBase(ends.source), relocationOf(to).ledgerBase(ends.target)]);
     const bases: LedgerBases = { source, target };
-    await this.registry.repositories.operations.saveCheckpoint(context.operation.id, LEDGERS, JSON.stringify(bases));
-    context.operation.checkpoints = { ...context.operation.checkpoints, [LEDGERS]: JSON.stringify(bases) };
+    await this.remember(context, LEDGERS, JSON.stringify(bases));
     return `ledger: ${source.tables.length} tables read in full while served`;
+  }
+
+  /** A checkpoint for the steps after this one, in this run (the context) and after a crash (the row). */
+  private async remember(context: SagaContext, key: string, value: string): Promise<void> {
+    await this.registry.repositories.operations.saveCheckpoint(context.operation.id, key, value);
+    context.operation.checkpoints = { ...context.operation.checkpoints, [key]: value };
   }
 
   private ledgersOf(context: SagaContext): LedgerBases | undefined {
