@@ -1,5 +1,6 @@
 import { freePort, startThrowawayPostgres, waitFor, type ThrowawayPostgres } from '@tenantry/common/testing';
 import {
+  errorLines,
   registerLocalServer,
   spawnWorker,
   startContinuousWriter,
@@ -8,12 +9,6 @@ import {
   type WorkerProcess,
   type WriterReport,
 } from '@tenantry/test-support';
-
-const errorLines = (log: string) =>
-  log
-    .split('\n')
-    .filter((line) => /error|"level":[45]0/i.test(line))
-    .join('\n');
 
 /**
  * Tenants moved between PostgreSQL servers while a client writes through the sample API every
