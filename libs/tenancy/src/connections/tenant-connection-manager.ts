@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { TenantDirectory } from '@tenantry/registry';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import type { ActiveTenant } from '../resolution/tenant-resolver';
 import { TENANCY_OPTIONS, type ResolvedTenancyOptions } from '../tenancy-options';
@@ -9,6 +8,7 @@ import { budgetedMssqlDriver } from './budgeted-mssql-driver';
 import { budgetedPgDriver, type BudgetedPool } from './budgeted-pg-driver';
 import type { CappedPool } from './capped-pool';
 import { ConnectionBudget } from './connection-budget';
+import { newerPassword } from './newer-password';
 import { PostgresServerFacts } from './postgres-server-facts';
 import { poolerFor, tenantDataSource, type BudgetedDrivers } from './tenant-data-source.factory';
 
@@ -183,21 +183,15 @@ export class TenantConnectionManager implements OnApplicationShutdown {
    * Undefined when the tenant is no longer served from this database, or nothing changed in time.
    */
   private async renewedPassword(tenant: ActiveTenant, rejected: string): Promise<string | undefined> {
-    const deadline = Date.now() + this.options.connections.acquireTimeoutMs;
-    for (;;) {
-      const route = await this.directory.lookup(tenant.tenantId).catch(() => null);
+    const current = async () => {
+      const route = await this.directory.lookup(tenant.tenantId);
       const database = route?.status === 'active' ? route.database : null;
-      if (!database || database.host !== tenant.database.host || database.port !== tenant.database.port || database.name !== tenant.database.name) {
-        return undefined;
-      }
-      const password = await this.protector.unprotect(database.secret, tenant.tenantId);
-      if (password !== rejected) {
-        this.logger.log({ tenant_id: tenant.tenantId }, 'the tenant login refused its pool password: connecting with the one the registry now holds');
-        return password;
-      }
-      if (Date.now() >= deadline) return undefined;
-      await sleep(RENEWAL_POLL_MS);
-    }
+      const same = database && database.host === tenant.database.host && database.port === tenant.database.port && database.name === tenant.database.name;
+      return same ? this.protector.unprotect(database.secret, tenant.tenantId) : null;
+    };
+    const password = await newerPassword(current, rejected, this.options.connections.acquireTimeoutMs, RENEWAL_POLL_MS);
+    if (password) this.logger.log({ tenant_id: tenant.tenantId }, 'the tenant login refused its pool password: connecting with the one the registry now holds');
+    return password;
   }
 
   private unlease(entry: PoolEntry): void {
