@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as pg from 'pg';
 import type { CappedPool, PoolWatcher } from './capped-pool';
 import type { ConnectionBudget } from './connection-budget';
@@ -23,6 +24,20 @@ export function isPasswordRejected(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   return code === '28P01' || (typeof message === 'string' && message.includes('SASL authentication failed'));
 }
+
+/**
+ * Refused for a moment, not for good: the server had no connection slot (53300), or PgBouncer, whose
+ * last login to the server failed (a server at max_connections, say), refuses every client of that
+ * pool for `server_login_retry` with this message.
+ */
+export function isMomentaryRefusal(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '53300' || (typeof message === 'string' && message.includes('server_login_retry'));
+}
+
+// How soon a momentary refusal is tried again, within the wait a checkout is allowed anyway.
+const MOMENTARY_RETRY_MS = 100;
+const DEFAULT_CHECKOUT_WAIT_MS = 5_000;
 
 /**
  * The `pg` module as TypeORM sees it (its `driver` option), with a Pool whose connections take a
@@ -99,7 +114,7 @@ export function budgetedPgDriver(budget: ConnectionBudget): typeof pg {
     private async connectRenewingPassword(): Promise<pg.PoolClient> {
       const tried = this.options.password;
       try {
-        return await super.connect();
+        return await this.connectPatiently();
       } catch (error) {
         if (!this.renewPassword || typeof tried !== 'string' || !isPasswordRejected(error)) throw error;
         if (this.options.password === tried) {
@@ -109,7 +124,20 @@ export function budgetedPgDriver(budget: ConnectionBudget): typeof pg {
           if (renewed === undefined) throw error;
           if (this.options.password === tried) this.options.password = renewed;
         }
-        return super.connect();
+        return this.connectPatiently();
+      }
+    }
+
+    /** A momentary refusal is tried again until the checkout's own wait is spent: the request waits, it does not fail. */
+    private async connectPatiently(): Promise<pg.PoolClient> {
+      const deadline = Date.now() + (this.options.connectionTimeoutMillis || DEFAULT_CHECKOUT_WAIT_MS);
+      for (;;) {
+        try {
+          return await super.connect();
+        } catch (error) {
+          if (!isMomentaryRefusal(error) || Date.now() + MOMENTARY_RETRY_MS > deadline) throw error;
+          await sleep(MOMENTARY_RETRY_MS);
+        }
       }
     }
 
