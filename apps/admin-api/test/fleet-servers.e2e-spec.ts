@@ -1,4 +1,4 @@
-import { childProcessEnv, startThrowawayPostgres, type ThrowawayPostgres } from '@tenantry/common/testing';
+import { childProcessEnv, startThrowawayPgBouncer, startThrowawayPostgres, waitFor, type ThrowawayPgBouncer, type ThrowawayPostgres } from '@tenantry/common/testing';
 import { BUILT, startControlPlane, type ControlPlane } from '@tenantry/test-support';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,22 +12,26 @@ const run = promisify(execFile);
  * A fleet three PostgreSQL servers wide: the configured one (TENANT_PG_URL) and two more, each a
  * throwaway cluster of this test's own on a free port, registered through PUT /servers. Every pool
  * holds two tenants, so automatic placement (most room first) spreads the tenants over all three.
+ * Server b is registered with a PgBouncer of its own in front of it; c has none (reached directly).
  */
 describe('a fleet of registered servers', () => {
   let plane: ControlPlane;
   const servers: Record<'b' | 'c', ThrowawayPostgres> = {} as never;
+  let poolerB: ThrowawayPgBouncer;
   const tenants: Record<string, { id: string; port: number }> = {};
   const exportDir = mkdtempSync(join(tmpdir(), 'tenantry-fleet-exports-'));
 
   beforeAll(async () => {
     if (!existsSync(BUILT.migrationRunner)) throw new Error(`${BUILT.migrationRunner} is missing: run "npm run build" first (npm test does)`);
     [servers.b, servers.c] = await Promise.all([startThrowawayPostgres(), startThrowawayPostgres()]);
+    poolerB = await startThrowawayPgBouncer(servers.b.url);
     // Operations retry for about a minute (1 s doubling): long enough for a stopped server to come back.
     plane = await startControlPlane({ env: { TENANT_POOL_MAX_DATABASES: '2', OPERATION_MAX_ATTEMPTS: '7', SESSION_GRACE_MS: '0', EXPORT_DIR: exportDir } });
   });
 
   afterAll(async () => {
     await plane?.stop();
+    await poolerB?.cleanup();
     await Promise.all(Object.values(servers).map((server) => server.cleanup()));
     rmSync(exportDir, { recursive: true, force: true });
   });
@@ -44,6 +48,13 @@ describe('a fleet of registered servers', () => {
     tenants[code] = { id: tenant.id, port: view.body.database.port };
     return tenants[code];
   };
+  // The logins with a pool of the tenant's database at b's pooler, but the pooler's own lookup role.
+  const pooledOnB = async (code: string) =>
+    (await poolerB.console<{ database: string; user: string }>('SHOW POOLS'))
+      .filter((pool) => pool.database === db(code) && pool.user !== 'tenantry_pooler_lookup')
+      .map((pool) => pool.user);
+  const loginOf = async (code: string) => (await plane.admin('GET', `/tenants/${code}`)).body.database.login as string;
+  const poolerConsole = () => new URL(poolerB.adminUrl);
   const order = async (code: string) =>
     plane.business('POST', '/orders', await plane.tenantToken(tenants[code].id), { lines: [{ sku: `SKU-${code}`, quantity: 1, unitPriceCents: 100 }] });
 
@@ -57,16 +68,57 @@ describe('a fleet of registered servers', () => {
         maxDatabases: 10,
         login: 'postgres',
         password: `not-shown-${name}`,
+        ...(name === 'b'
+          ? {
+              pooler: {
+                host: '127.0.0.1',
+                port: poolerB.port,
+                adminLogin: decodeURIComponent(poolerConsole().username),
+                adminPassword: decodeURIComponent(poolerConsole().password),
+              },
+            }
+          : {}),
       });
       expect(registered.status).toBe(200);
       expect(registered.body).toMatchObject({ name: `pg-${name}`, credential: { kind: 'password', login: 'postgres' }, draining: false, pools: 0 });
+      expect(registered.body.pooler).toEqual(name === 'b' ? { host: '127.0.0.1', port: poolerB.port, adminLogin: decodeURIComponent(poolerConsole().username) } : null);
       expect((await plane.admin('PUT', `/pools/pool-${name}`, { engine: 'postgres', server: `pg-${name}`, maxDatabases: 2 })).status).toBe(200);
     }
     const listed = await plane.admin('GET', '/servers');
     expect(listed.body.map((server: { name: string }) => server.name)).toEqual(expect.arrayContaining(['pg-b', 'pg-c']));
     expect(JSON.stringify(listed.body)).not.toContain('not-shown');
-    const [{ secret }] = await plane.env.sql<{ secret: string }>(`SELECT secret FROM database_servers WHERE name = 'pg-b'`, [], plane.env.adminDatabase);
+    expect(JSON.stringify(listed.body)).not.toContain(decodeURIComponent(poolerConsole().password));
+    const [{ secret, pooler_admin_secret }] = await plane.env.sql<{ secret: string; pooler_admin_secret: string }>(
+      `SELECT secret, pooler_admin_secret FROM database_servers WHERE name = 'pg-b'`,
+      [],
+      plane.env.adminDatabase,
+    );
     expect(secret).not.toContain('not-shown');
+    expect(pooler_admin_secret).not.toContain(decodeURIComponent(poolerConsole().password));
+  });
+
+  it("refuses a pooler for an Azure SQL server, and one whose console the control plane cannot sign in to; a server's update keeps its pooler", async () => {
+    const azure = await plane.admin('PUT', '/servers/sql-x', {
+      engine: 'azure-sql',
+      host: 'sql-x.database.windows.net',
+      region: 'local',
+      maxDatabases: 10,
+      managedIdentity: true,
+      pooler: { host: 'pgbouncer-x', port: 6432 },
+    });
+    expect(azure.status).toBe(400);
+    expect(azure.body.message).toContain('pooler is for postgres servers');
+    const y = { engine: 'postgres', host: '10.9.9.8', port: 5432, region: 'local', maxDatabases: 10, login: 'postgres', password: 'x' };
+    const noConsole = await plane.admin('PUT', '/servers/pg-y', { ...y, pooler: { host: 'pgbouncer-y', port: 6432 } });
+    expect(noConsole.status).toBe(400);
+    expect(noConsole.body.message).toContain('a pooler needs pooler.adminLogin and pooler.adminPassword');
+    const badPort = await plane.admin('PUT', '/servers/pg-y', { ...y, pooler: { host: 'pgbouncer-y', port: 'six' } });
+    expect(badPort.body.message).toEqual(expect.arrayContaining([expect.stringContaining('pooler.port')]));
+    expect(badPort.status).toBe(400);
+    const kept = await plane.admin('PUT', '/servers/pg-b', { engine: 'postgres', host: '127.0.0.1', port: servers.b.port, region: 'local', maxDatabases: 10 });
+    expect(kept.status).toBe(200);
+    expect(kept.body.pooler).toMatchObject({ port: poolerB.port });
+    expect((await plane.admin('GET', '/servers')).body.map((server: { name: string }) => server.name)).not.toContain('pg-y');
   });
 
   it('refuses a pool larger than its server holds, and a server without a credential', async () => {
@@ -91,6 +143,10 @@ describe('a fleet of registered servers', () => {
       const listed = await plane.business('GET', '/orders', await plane.tenantToken(tenants[code].id));
       expect(listed.body.map((item: { lines: Array<{ sku: string }> }) => item.lines[0].sku)).toEqual([`SKU-${code}`]);
     }
+    // b's tenant through b's pooler, as its own login; the others never reach it.
+    const onB = Object.keys(tenants).find((code) => tenants[code].port === servers.b.port)!;
+    expect(await pooledOnB(onB)).toEqual([await loginOf(onB)]);
+    for (const code of Object.keys(tenants).filter((code) => code !== onB)) expect(await pooledOnB(code)).toEqual([]);
   });
 
   it('migrates the tenants of every server in one run', async () => {
@@ -156,5 +212,31 @@ describe('a fleet of registered servers', () => {
     expect(existsSync(exported.detail)).toBe(true);
     expect(await onServer(onB)).toHaveLength(0);
     expect(await servers.b.sql(`SELECT 1 FROM pg_roles WHERE rolname LIKE $1`, [`%${onB}%`])).toHaveLength(0);
+    // Closed at b's pooler by the worker, through the console registered with the server.
+    expect(await pooledOnB(onB)).toEqual([]);
+  });
+
+  it("reaches a server's tenants directly once its pooler is taken away, and through it again once it is back", async () => {
+    const onC = Object.keys(tenants).find((code) => tenants[code].port === servers.c.port)!;
+    const { adminLogin, adminPassword } = { adminLogin: decodeURIComponent(poolerConsole().username), adminPassword: decodeURIComponent(poolerConsole().password) };
+    const base = { engine: 'postgres', host: '127.0.0.1', port: servers.b.port, region: 'local', maxDatabases: 10 };
+    const onB = await provision('six');
+    expect(onB.port).toBe(servers.b.port);
+    expect((await order('six')).status).toBe(201);
+    expect(await pooledOnB('six')).toEqual([await loginOf('six')]);
+    expect((await plane.admin('PUT', '/servers/pg-b', { ...base, pooler: null })).body.pooler).toBeNull();
+    // The invalidation reaches the business service over Redis: an order may still go the old way for a moment.
+    await waitFor(async () => {
+      await poolerB.console(`KILL ${db('six')}`);
+      await poolerB.console(`RESUME ${db('six')}`);
+      expect((await order('six')).status).toBe(201);
+      return (await pooledOnB('six')).length === 0;
+    }, 10_000);
+    expect((await plane.admin('PUT', '/servers/pg-b', { ...base, pooler: { host: '127.0.0.1', port: poolerB.port, adminLogin, adminPassword } })).status).toBe(200);
+    await waitFor(async () => {
+      expect((await order('six')).status).toBe(201);
+      return (await pooledOnB('six')).length === 1;
+    }, 10_000);
+    expect((await order(onC)).status).toBe(201);
   });
 });

@@ -2,9 +2,13 @@ import type { PoolAddress } from '@tenantry/common';
 import { EngineRegistry } from './engine-registry';
 import type { TenantDatabaseEngine } from './tenant-database-engine';
 
-const fakeEngine = (kind: TenantDatabaseEngine['kind'], url = 'configured') => {
+const fakeEngine = (kind: TenantDatabaseEngine['kind'], url = 'configured', pooler: string | null = null) => {
   const closed = jest.fn(async () => undefined);
-  return Object.assign({ kind, url, closed, close: () => closed() }) as unknown as TenantDatabaseEngine & { url: string; closed: jest.Mock };
+  return Object.assign({ kind, url, pooler, closed, close: () => closed() }) as unknown as TenantDatabaseEngine & {
+    url: string;
+    pooler: string | null;
+    closed: jest.Mock;
+  };
 };
 
 const at = (host: string, port = 5432, engine: PoolAddress['engine'] = 'postgres'): PoolAddress => ({ engine, host, port, elasticPoolId: null, location: null });
@@ -13,14 +17,15 @@ describe('EngineRegistry.on: the engine of each registered server', () => {
   const configured = fakeEngine('postgres');
   const azure = fakeEngine('azure-sql');
   let urls: Record<string, string | null>;
+  let poolers: Record<string, string>;
   const reads = jest.fn(async ({ host }: PoolAddress) => {
     const url = urls[host];
     if (url === undefined) throw new Error(`no server at ${host}`);
-    return url;
+    return url === null ? null : { adminUrl: url, poolerAdminUrl: poolers[host] ?? null };
   });
   const registry = new EngineRegistry([configured, azure], {
-    credentials: { postgresAdminUrl: reads },
-    connect: (adminUrl) => fakeEngine('postgres', adminUrl),
+    credentials: { postgresAccess: reads },
+    connect: ({ adminUrl, poolerAdminUrl }) => fakeEngine('postgres', adminUrl, poolerAdminUrl),
   });
   let now = 0;
   // Past the time a read credential is kept, so each test starts from the registry's row.
@@ -31,6 +36,7 @@ describe('EngineRegistry.on: the engine of each registered server', () => {
     later();
     reads.mockClear();
     urls = { configured: null, b: 'postgres://admin:one@b:5432/postgres' };
+    poolers = {};
   });
 
   afterEach(() => jest.restoreAllMocks());
@@ -50,6 +56,17 @@ describe('EngineRegistry.on: the engine of each registered server', () => {
     expect(second).not.toBe(first);
     expect(second.url).toBe('postgres://admin:two@b:5432/postgres');
     expect(first.closed).toHaveBeenCalled();
+  });
+
+  it('makes a new engine, with the console, when a pooler is registered in front of the server', async () => {
+    const direct = (await registry.on(at('b'))) as ReturnType<typeof fakeEngine>;
+    expect(direct.pooler).toBeNull();
+    poolers.b = 'postgres://pooler_admin:p@pgbouncer-b:6432/pgbouncer';
+    later();
+    const pooled = (await registry.on(at('b'))) as ReturnType<typeof fakeEngine>;
+    expect(pooled).not.toBe(direct);
+    expect(pooled.pooler).toBe('postgres://pooler_admin:p@pgbouncer-b:6432/pgbouncer');
+    expect(direct.closed).toHaveBeenCalled();
   });
 
   it("reads a server's credential once for the operations of the next few seconds, then again", async () => {

@@ -1,6 +1,6 @@
 import type { EngineKind, PoolAddress } from '@tenantry/common';
 import { EngineNotConfigured } from './engine-errors';
-import type { ServerCredentialSource } from './server-credentials';
+import type { RegisteredServerAccess, ServerCredentialSource } from './server-credentials';
 import type { TenantDatabaseEngine } from './tenant-database-engine';
 
 const HOW_TO_CONFIGURE: Record<EngineKind, string> = {
@@ -18,8 +18,8 @@ const CREDENTIAL_TTL_MS = 5_000;
 /** How a process reaches registered PostgreSQL servers other than its configured one. */
 export interface RegisteredPostgresServers {
   credentials: ServerCredentialSource;
-  /** An engine of the same settings as the configured one, signed in with `adminUrl`. */
-  connect(adminUrl: string): TenantDatabaseEngine;
+  /** An engine of the same settings as the configured one, signed in with `access`. */
+  connect(access: RegisteredServerAccess): TenantDatabaseEngine;
 }
 
 /**
@@ -30,9 +30,9 @@ export interface RegisteredPostgresServers {
  */
 export class EngineRegistry {
   private readonly engines: Map<EngineKind, TenantDatabaseEngine>;
-  private readonly servers = new Map<string, { adminUrl: string; engine: TenantDatabaseEngine }>();
+  private readonly servers = new Map<string, { signIn: string; engine: TenantDatabaseEngine }>();
   // By host:port: one read shared by the operations that start together, a failed one not kept.
-  private readonly adminUrls = new Map<string, { url: Promise<string | null>; until: number }>();
+  private readonly accesses = new Map<string, { access: Promise<RegisteredServerAccess | null>; until: number }>();
 
   constructor(
     engines: TenantDatabaseEngine[],
@@ -52,24 +52,25 @@ export class EngineRegistry {
     const configured = this.get(address.engine);
     if (address.engine !== 'postgres' || !this.registered) return configured;
     const key = `${address.host}:${address.port}`;
-    const adminUrl = await this.adminUrl(key, address, this.registered.credentials);
-    if (adminUrl === null) return configured;
+    const access = await this.access(key, address, this.registered.credentials);
+    if (access === null) return configured;
+    const signIn = `${access.adminUrl} ${access.poolerAdminUrl ?? ''}`;
     const known = this.servers.get(key);
-    if (known?.adminUrl === adminUrl) return known.engine;
-    // A changed credential: new sessions sign in with it; the old engine's pool closes once its work is done.
+    if (known?.signIn === signIn) return known.engine;
+    // A changed credential or pooler: new sessions sign in with it; the old engine's pool closes once its work is done.
     if (known) void known.engine.close().catch(() => undefined);
-    const engine = this.registered.connect(adminUrl);
-    this.servers.set(key, { adminUrl, engine });
+    const engine = this.registered.connect(access);
+    this.servers.set(key, { signIn, engine });
     return engine;
   }
 
-  private adminUrl(key: string, address: PoolAddress, credentials: ServerCredentialSource): Promise<string | null> {
-    const known = this.adminUrls.get(key);
-    if (known && Date.now() < known.until) return known.url;
-    const url = credentials.postgresAdminUrl(address);
-    this.adminUrls.set(key, { url, until: Date.now() + CREDENTIAL_TTL_MS });
-    url.catch(() => this.adminUrls.get(key)?.url === url && this.adminUrls.delete(key));
-    return url;
+  private access(key: string, address: PoolAddress, credentials: ServerCredentialSource): Promise<RegisteredServerAccess | null> {
+    const known = this.accesses.get(key);
+    if (known && Date.now() < known.until) return known.access;
+    const access = credentials.postgresAccess(address);
+    this.accesses.set(key, { access, until: Date.now() + CREDENTIAL_TTL_MS });
+    access.catch(() => this.accesses.get(key)?.access === access && this.accesses.delete(key));
+    return access;
   }
 
   /** EngineNotConfigured, saying how to configure it, when this process cannot drive `kind`. */

@@ -35,7 +35,12 @@ export class EnginesModule implements OnApplicationShutdown {
           useFactory: (source: ServerCredentialSource) =>
             new EngineRegistry(configuredEngines(options), {
               credentials: source,
-              connect: (adminUrl) => new PostgresEngine({ ...options.postgres, adminUrl, pooler: undefined }),
+              connect: ({ adminUrl, poolerAdminUrl }) =>
+                new PostgresEngine({
+                  ...options.postgres,
+                  adminUrl,
+                  pooler: poolerAdminUrl === null ? undefined : { authLookup: options.postgres.pooler.authLookup, adminUrl: poolerAdminUrl },
+                }),
             }),
         }
       : { provide: EngineRegistry, useFactory: () => new EngineRegistry(configuredEngines(options)) };

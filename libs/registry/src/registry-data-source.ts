@@ -25,6 +25,7 @@ import { DatabaseServers1764000900000 } from './migrations/1764000900000-Databas
 import { TenantMoves1765000200000 } from './migrations/1765000200000-TenantMoves';
 import { TenantDrift1765000400000 } from './migrations/1765000400000-TenantDrift';
 import { TenantBackups1765000500000 } from './migrations/1765000500000-TenantBackups';
+import { ServerPoolers1765000600000 } from './migrations/1765000600000-ServerPoolers';
 import { DEFAULT_ADMIN_DB_CONNECTION_WAIT_MS, type AdminDatabaseOptions, type RegistryOptions } from './registry-options';
 
 export const REGISTRY_ENTITIES = [
@@ -54,6 +55,7 @@ export const REGISTRY_MIGRATIONS = [
   TenantMoves1765000200000,
   TenantDrift1765000400000,
   TenantBackups1765000500000,
+  ServerPoolers1765000600000,
 ];
 
 export function registryDataSourceOptions({ adminDb, connections }: Pick<RegistryOptions, 'adminDb' | 'connections'>): DataSourceOptions {

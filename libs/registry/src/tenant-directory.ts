@@ -13,6 +13,8 @@ export interface TenantDatabaseRoute extends Pick<PoolAddress, 'engine' | 'host'
   schemaVersion: string | null;
   /** True while a switchover holds the tenant's writes; absent in entries cached by versions before moves. */
   writesFrozen?: boolean;
+  /** The PgBouncer registered in front of its server, if any; absent in entries cached by versions before per-server poolers. */
+  pooler?: { host: string; port: number } | null;
 }
 
 /** What a business service needs to know about a tenant: whether it may be served, and where. */
@@ -49,9 +51,10 @@ export class TenantDirectory {
     if (!isCanonicalTenantId(tenantId)) return null;
     const [row] = await this.query(
       `SELECT t.id, t.code, t.status, d.engine, d.host, d.port, d.database_name, d.login_name, d.secret, d.schema_version,
-            d.writes_frozen_at IS NOT NULL AS writes_frozen
+            d.writes_frozen_at IS NOT NULL AS writes_frozen, s.pooler_host, s.pooler_port
          FROM tenants t
          LEFT JOIN tenant_databases d ON d.tenant_id = t.id AND d.secret IS NOT NULL
+         LEFT JOIN database_servers s ON (s.engine, s.host, s.port) = (d.engine, d.host, d.port)
         WHERE t.id = $1`,
       [tenantId],
     );
@@ -72,6 +75,7 @@ export class TenantDirectory {
               secret: row.secret as string,
               schemaVersion: row.schema_version as string | null,
               writesFrozen: row.writes_frozen === true,
+              pooler: row.pooler_host === null ? null : { host: row.pooler_host as string, port: row.pooler_port as number },
             },
     };
   }

@@ -33,10 +33,9 @@ export interface TenancyModuleOptions {
   /** Tenants on SQL Server (the azure-sql engine): accept a self-signed server certificate (a local server only). */
   sqlServer?: { trustServerCertificate: boolean };
   /**
-   * The PgBouncer PostgreSQL tenants on the server it forwards to (`serves`) are reached through
-   * (README, "Connection budget"); absent, and for tenants on other registered servers: their server
-   * directly. One pooler, in front of the configured first server, until a registered server carries
-   * a pooler address of its own.
+   * Set, PostgreSQL tenants are reached through poolers (README, "Connection budget"): the one
+   * registered in front of their server (PUT /servers), else this one for the server it forwards to
+   * (`serves`, the configured first server). Absent: every tenant's server directly.
    */
   pooler?: PoolerAddress;
   /**

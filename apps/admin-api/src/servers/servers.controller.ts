@@ -8,7 +8,7 @@ import { RegisterServerDto } from './dto/register-server.dto';
 import { ServerNameParam } from './dto/server-name.param';
 import { ServersService } from './servers.service';
 
-/** A server as the API shows it: its credential by kind and login, never the secret. */
+/** A server as the API shows it: its credential by kind and login, never the secret (nor its pooler console's). */
 function serverView({ server, pools, allotted, used }: ServerUsage) {
   return {
     name: server.name,
@@ -18,6 +18,7 @@ function serverView({ server, pools, allotted, used }: ServerUsage) {
     region: server.region,
     maxDatabases: server.maxDatabases,
     credential: { kind: server.credentialKind, login: server.login },
+    pooler: server.poolerHost === null ? null : { host: server.poolerHost, port: server.poolerPort, adminLogin: server.poolerAdminLogin },
     draining: server.draining,
     pools,
     allotted,

@@ -3,7 +3,9 @@ import { AZURE_SQL_PORT } from '@tenantry/engines';
 import {
   CONFIGURED_POOL_OPTIONS,
   RegistryUnitOfWork,
+  serverPoolerSecretContext,
   serverSecretContext,
+  TenantCacheInvalidator,
   type ConfiguredPoolOptions,
   type DatabaseServerEntity,
   type RegistryRepositories,
@@ -20,6 +22,12 @@ import { InvalidServer, ServerCapacityExceeded } from './server-errors';
 const AZURE_LOGICAL_SERVER_MAX_DATABASES = 5_000;
 
 type ServerCredential = Pick<ServerRegistration, 'credentialKind' | 'login' | 'secret'>;
+type ServerPooler = Required<Pick<ServerRegistration, 'poolerHost' | 'poolerPort' | 'poolerAdminLogin' | 'poolerAdminSecret'>>;
+
+const NO_POOLER: ServerPooler = { poolerHost: null, poolerPort: null, poolerAdminLogin: null, poolerAdminSecret: null };
+
+// Invalidations in flight at once when a server's pooler changes: a server holds up to a few thousand tenants.
+const INVALIDATION_CONCURRENCY = 16;
 
 @Injectable()
 export class ServersService {
@@ -27,6 +35,7 @@ export class ServersService {
     private readonly registry: RegistryUnitOfWork,
     @Inject(CONFIGURED_POOL_OPTIONS) private readonly configured: ConfiguredPoolOptions,
     @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
+    private readonly invalidator: TenantCacheInvalidator,
   ) {}
 
   list(): Promise<ServerUsage[]> {
@@ -36,7 +45,8 @@ export class ServersService {
   /**
    * Registers a server or replaces what is known of it (draining included; a password left out keeps
    * the stored one). Its pools stay: its address cannot move under them, and its limit cannot fall
-   * below what they hold together.
+   * below what they hold together. A changed pooler reaches business services through each tenant's
+   * cache invalidation: the tenants on the server resolve again, through the new one.
    */
   async register(name: string, input: RegisterServerDto, actor: Actor): Promise<ServerUsage> {
     const { engine, host, region, maxDatabases } = input;
@@ -47,7 +57,7 @@ export class ServersService {
         `maxDatabases ${maxDatabases} is more than an Azure SQL logical server holds (${AZURE_LOGICAL_SERVER_MAX_DATABASES}, https://learn.microsoft.com/azure/azure-sql/database/resource-limits-logical-server)`,
       );
     }
-    await this.registry.transaction(async (r) => {
+    const rerouted = await this.registry.transaction(async (r) => {
       const existing = await r.servers.findByName(name, true);
       const allotted = existing ? await r.servers.allotted(existing.id) : 0;
       if (existing && allotted > 0 && (existing.engine !== engine || existing.host !== host || existing.port !== port)) {
@@ -58,7 +68,8 @@ export class ServersService {
       }
       const id = existing?.id ?? randomUUID();
       const credential = await this.credential(id, { ...input, port }, existing);
-      await r.servers.upsert({ id, name, engine, host, port, region, maxDatabases, ...credential, draining: input.draining ?? false });
+      const pooler = await this.pooler(id, input, credential, existing);
+      await r.servers.upsert({ id, name, engine, host, port, region, maxDatabases, ...credential, ...pooler, draining: input.draining ?? false });
       await this.audit(r, actor, {
         name,
         engine,
@@ -68,9 +79,13 @@ export class ServersService {
         maxDatabases,
         credential: credential.credentialKind,
         login: credential.login,
+        pooler: pooler.poolerHost === null ? null : { host: pooler.poolerHost, port: pooler.poolerPort, adminLogin: pooler.poolerAdminLogin },
         draining: input.draining ?? false,
       });
+      const moved = existing?.poolerHost !== pooler.poolerHost || existing?.poolerPort !== pooler.poolerPort;
+      return existing && moved ? r.servers.tenantIdsAt(engine, host, port) : [];
     });
+    await this.invalidate(rerouted);
     return (await this.list()).find(({ server }) => server.name === name) as ServerUsage;
   }
 
@@ -97,6 +112,45 @@ export class ServersService {
         ? 'a postgres server needs the login and password the control plane uses on it'
         : 'an azure-sql server needs managedIdentity: true, or a login and password',
     );
+  }
+
+  /** Left out: the registered one stays; null: none. The configured server's console is TENANT_PG_POOLER_ADMIN_URL, another's a login and a protected password. */
+  private async pooler(id: string, input: RegisterServerDto, credential: ServerCredential, existing: DatabaseServerEntity | null): Promise<ServerPooler> {
+    if (input.pooler === undefined) {
+      if (input.engine !== 'postgres' || existing?.engine !== 'postgres') return NO_POOLER;
+      const { poolerHost, poolerPort, poolerAdminLogin, poolerAdminSecret } = existing;
+      return { poolerHost, poolerPort, poolerAdminLogin, poolerAdminSecret };
+    }
+    if (!input.pooler) return NO_POOLER;
+    if (input.engine !== 'postgres') {
+      throw new InvalidServer('pooler is for postgres servers: Azure SQL has no PgBouncer (its tenants are pooled per process under TENANT_MAX_CONNECTIONS)');
+    }
+    const { host, port, adminLogin, adminPassword } = input.pooler;
+    const address = { poolerHost: host, poolerPort: port };
+    if (credential.credentialKind === 'configured') {
+      if (adminLogin || adminPassword) {
+        throw new InvalidServer(`this is the configured server (TENANT_PG_URL): the control plane signs in to its pooler's console with TENANT_PG_POOLER_ADMIN_URL`);
+      }
+      return { ...address, poolerAdminLogin: null, poolerAdminSecret: null };
+    }
+    if (adminPassword) {
+      if (!adminLogin) throw new InvalidServer('pooler.adminPassword needs its pooler.adminLogin');
+      return { ...address, poolerAdminLogin: adminLogin, poolerAdminSecret: await this.protector.protect(adminPassword, serverPoolerSecretContext(id)) };
+    }
+    if (existing?.poolerAdminSecret && (!adminLogin || adminLogin === existing.poolerAdminLogin)) {
+      return { ...address, poolerAdminLogin: existing.poolerAdminLogin, poolerAdminSecret: existing.poolerAdminSecret };
+    }
+    throw new InvalidServer(
+      "a pooler needs pooler.adminLogin and pooler.adminPassword: a login of its admin_users, with which the control plane closes a rotated, suspended or offboarded login's pooled connections",
+    );
+  }
+
+  private async invalidate(tenantIds: string[]): Promise<void> {
+    const queue = [...tenantIds];
+    const drain = async () => {
+      for (let id = queue.pop(); id !== undefined; id = queue.pop()) await this.invalidator.invalidate(id);
+    };
+    await Promise.all(Array.from({ length: INVALIDATION_CONCURRENCY }, drain));
   }
 
   private audit(r: RegistryRepositories, actor: Actor, details: Record<string, unknown>): Promise<void> {

@@ -40,6 +40,21 @@ export class DatabaseServerEntity {
   @Column({ type: 'text', nullable: true })
   secret: string | null;
 
+  /** The PgBouncer in front of it (postgres only): business services reach its tenant databases there. */
+  @Column({ name: 'pooler_host', type: 'text', nullable: true })
+  poolerHost: string | null;
+
+  @Column({ name: 'pooler_port', type: 'int', nullable: true })
+  poolerPort: number | null;
+
+  /** Who signs in to that pooler's console; null on the configured server, whose console is TENANT_PG_POOLER_ADMIN_URL. */
+  @Column({ name: 'pooler_admin_login', type: 'text', nullable: true })
+  poolerAdminLogin: string | null;
+
+  /** That login's password, protected (context `server-<id>:pooler`); never plaintext. */
+  @Column({ name: 'pooler_admin_secret', type: 'text', nullable: true })
+  poolerAdminSecret: string | null;
+
   /** Placement skips it; the tenants on it keep working. */
   @Column({ type: 'boolean', default: false })
   draining: boolean;
@@ -54,6 +69,11 @@ export class DatabaseServerEntity {
 /** What the SecretProtector binds a server's password to, so a ciphertext copied onto another row does not open. */
 export function serverSecretContext(serverId: string): string {
   return `server-${serverId}`;
+}
+
+/** What the SecretProtector binds a server's pooler console password to. */
+export function serverPoolerSecretContext(serverId: string): string {
+  return `${serverSecretContext(serverId)}:pooler`;
 }
 
 /** The address the engines act on for a server's own work (templates, spares), as a pool on it has it. */

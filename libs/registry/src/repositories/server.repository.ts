@@ -2,8 +2,10 @@ import type { EngineKind } from '@tenantry/common';
 import type { EntityManager } from 'typeorm';
 import { DatabaseServerEntity } from '../entities/database-server.entity';
 
-/** What registering a server sets; `secret` is already protected. */
-export type ServerRegistration = Omit<DatabaseServerEntity, 'id' | 'createdAt' | 'updatedAt'>;
+type PoolerColumns = 'poolerHost' | 'poolerPort' | 'poolerAdminLogin' | 'poolerAdminSecret';
+
+/** What registering a server sets; `secret` and `poolerAdminSecret` are already protected, and a server without a pooler leaves its columns out. */
+export type ServerRegistration = Omit<DatabaseServerEntity, 'id' | 'createdAt' | 'updatedAt' | PoolerColumns> & Partial<Pick<DatabaseServerEntity, PoolerColumns>>;
 
 export interface ServerUsage {
   server: DatabaseServerEntity;
@@ -29,7 +31,25 @@ export class ServerRepository {
       .createQueryBuilder()
       .insert()
       .values(server)
-      .orUpdate(['engine', 'host', 'port', 'region', 'max_databases', 'credential_kind', 'login', 'secret', 'draining', 'updated_at'], ['name'])
+      .orUpdate(
+        [
+          'engine',
+          'host',
+          'port',
+          'region',
+          'max_databases',
+          'credential_kind',
+          'login',
+          'secret',
+          'pooler_host',
+          'pooler_port',
+          'pooler_admin_login',
+          'pooler_admin_secret',
+          'draining',
+          'updated_at',
+        ],
+        ['name'],
+      )
       .execute();
     return this.repo.findOneOrFail({ where: { name: server.name } });
   }
@@ -57,6 +77,15 @@ export class ServerRepository {
   /** Every server of `engine`, by name. */
   byEngine(engine: EngineKind): Promise<DatabaseServerEntity[]> {
     return this.repo.find({ where: { engine }, order: { name: 'ASC' } });
+  }
+
+  /** The tenants whose database is on the server at this address (a change of its pooler changes how they resolve). */
+  async tenantIdsAt(engine: EngineKind, host: string, port: number): Promise<string[]> {
+    const rows: Array<{ tenant_id: string }> = await this.em.query(
+      `SELECT tenant_id FROM tenant_databases WHERE engine = $1 AND host = $2 AND port = $3 AND secret IS NOT NULL`,
+      [engine, host, port],
+    );
+    return rows.map((row) => row.tenant_id);
   }
 
   /** Capacity its pools hold together, leaving out `exceptPool` (the pool being re-registered). */

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolAddress } from '@tenantry/common';
-import { ServerNotReachable, type ServerCredentialSource } from '@tenantry/engines';
+import { ServerNotReachable, type RegisteredServerAccess, type ServerCredentialSource } from '@tenantry/engines';
 import { SECRET_PROTECTOR, type SecretProtector } from '@tenantry/secrets';
-import { serverSecretContext } from '../entities/database-server.entity';
+import { serverPoolerSecretContext, serverSecretContext } from '../entities/database-server.entity';
 import { RegistryUnitOfWork } from '../registry-unit-of-work';
 
-/** The engines' credentials for registered servers: the registry's row, its password unprotected only here, in the process that uses it. */
+/** The engines' credentials for registered servers: the registry's row, its passwords unprotected only here, in the process that uses them. */
 @Injectable()
 export class RegisteredServerCredentials implements ServerCredentialSource {
-  /** The last secret opened per server: engines ask again every few seconds, and a secret only changes with PUT /servers. */
+  /** The last secret opened per server and context: engines ask again every few seconds, and a secret only changes with PUT /servers. */
   private readonly opened = new Map<string, { secret: string; password: Promise<string> }>();
 
   constructor(
@@ -16,7 +16,7 @@ export class RegisteredServerCredentials implements ServerCredentialSource {
     @Inject(SECRET_PROTECTOR) private readonly protector: SecretProtector,
   ) {}
 
-  async postgresAdminUrl(address: PoolAddress): Promise<string | null> {
+  async postgresAccess(address: PoolAddress): Promise<RegisteredServerAccess | null> {
     const { host, port } = address;
     const server = await this.registry.repositories.servers.findByAddress('postgres', host, port);
     if (!server) throw new ServerNotReachable(`no postgres server is registered at ${host}:${port} (see GET /servers)`);
@@ -24,18 +24,29 @@ export class RegisteredServerCredentials implements ServerCredentialSource {
     if (server.credentialKind !== 'password' || !server.login || !server.secret) {
       throw new ServerNotReachable(`server ${server.name} has no login and password for the control plane (PUT /servers/${server.name})`);
     }
-    const url = new URL(`postgres://${host}:${port}/postgres`);
-    url.username = encodeURIComponent(server.login);
-    url.password = encodeURIComponent(await this.password(server.id, server.secret));
-    return url.toString();
+    const { poolerHost, poolerPort, poolerAdminLogin, poolerAdminSecret } = server;
+    return {
+      adminUrl: signInUrl(host, port, 'postgres', server.login, await this.password(server.secret, serverSecretContext(server.id))),
+      poolerAdminUrl:
+        poolerHost === null || poolerPort === null || poolerAdminLogin === null || poolerAdminSecret === null
+          ? null
+          : signInUrl(poolerHost, poolerPort, 'pgbouncer', poolerAdminLogin, await this.password(poolerAdminSecret, serverPoolerSecretContext(server.id))),
+    };
   }
 
-  private password(serverId: string, secret: string): Promise<string> {
-    const known = this.opened.get(serverId);
+  private password(secret: string, context: string): Promise<string> {
+    const known = this.opened.get(context);
     if (known?.secret === secret) return known.password;
-    const password = this.protector.unprotect(secret, serverSecretContext(serverId));
-    this.opened.set(serverId, { secret, password });
-    password.catch(() => this.opened.get(serverId)?.password === password && this.opened.delete(serverId));
+    const password = this.protector.unprotect(secret, context);
+    this.opened.set(context, { secret, password });
+    password.catch(() => this.opened.get(context)?.password === password && this.opened.delete(context));
     return password;
   }
+}
+
+function signInUrl(host: string, port: number, database: string, login: string, password: string): string {
+  const url = new URL(`postgres://${host}:${port}/${database}`);
+  url.username = encodeURIComponent(login);
+  url.password = encodeURIComponent(password);
+  return url.toString();
 }

@@ -269,5 +269,5 @@ export class TenantConnectionManager implements OnApplicationShutdown {
 }
 
 function opensWith({ database }: ActiveTenant): string {
-  return JSON.stringify([database.secret, database.host, database.port, database.name]);
+  return JSON.stringify([database.secret, database.host, database.port, database.name, database.pooler?.host, database.pooler?.port]);
 }

@@ -71,11 +71,14 @@ export function tenantDataSource(tenant: ActiveTenant, password: string, options
 }
 
 /**
- * The pooler a PostgreSQL tenant is reached through, if any: it forwards to one server (its wildcard
- * entry), so tenants on other registered servers are reached directly.
+ * The pooler a PostgreSQL tenant is reached through when routed through poolers (TENANCY_PG_ROUTE):
+ * the one registered in front of its server, else TENANCY_PG_POOLER_URL for the configured server
+ * (a pooler forwards to one server, its wildcard entry); a server without one is reached directly.
  */
-export function poolerFor(tenant: ActiveTenant, options: ResolvedTenancyOptions): PoolerAddress | undefined {
+export function poolerFor(tenant: ActiveTenant, options: ResolvedTenancyOptions): Pick<PoolerAddress, 'host' | 'port'> | undefined {
   const { pooler } = options;
-  if (!pooler || tenant.database.engine === 'azure-sql') return undefined;
-  return tenant.database.host === pooler.serves.host && tenant.database.port === pooler.serves.port ? pooler : undefined;
+  const { database } = tenant;
+  if (!pooler || database.engine === 'azure-sql') return undefined;
+  if (database.pooler) return database.pooler;
+  return database.host === pooler.serves.host && database.port === pooler.serves.port ? pooler : undefined;
 }

@@ -1,6 +1,37 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ENGINE_KINDS, type EngineKind } from '@tenantry/common';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+
+/** The PgBouncer in front of a PostgreSQL server (scripts/pgbouncer/pgbouncer.ini is the template: transaction pooling, auth_query). */
+export class ServerPoolerDto {
+  @ApiProperty({ example: 'pgbouncer-2.internal', description: 'Where business services and the control plane reach the pooler.' })
+  @IsString()
+  @Length(1, 255)
+  host: string;
+
+  @ApiProperty({ example: 6432 })
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port: number;
+
+  @ApiPropertyOptional({
+    example: 'tenantry_pooler_admin',
+    description:
+      "A login of the pooler's admin_users: the control plane closes a rotated, suspended or offboarded login's pooled connections at its console. Required unless this is the configured server (TENANT_PG_URL), whose console is TENANT_PG_POOLER_ADMIN_URL.",
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 63)
+  adminLogin?: string;
+
+  @ApiPropertyOptional({ description: "That login's password: stored protected, never shown. Omitted on an update: the stored one stays." })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  adminPassword?: string;
+}
 
 export class RegisterServerDto {
   @ApiProperty({ enum: ENGINE_KINDS, example: 'postgres' })
@@ -51,6 +82,17 @@ export class RegisterServerDto {
   @IsOptional()
   @IsBoolean()
   managedIdentity?: boolean;
+
+  @ApiPropertyOptional({
+    type: ServerPoolerDto,
+    nullable: true,
+    description:
+      "postgres only: the PgBouncer in front of it, through which business services (TENANCY_PG_ROUTE=pooler, the default) reach its tenant databases. Left out on an update: the registered one stays; null: none, its tenants are reached directly. Business services take a change as each tenant's cached route is renewed (the tenants on it are invalidated).",
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ServerPoolerDto)
+  pooler?: ServerPoolerDto | null;
 
   @ApiPropertyOptional({ default: false, description: 'Placement skips a draining server; the tenants on it keep working.' })
   @IsOptional()
