@@ -2,8 +2,11 @@ import { surviveConnectionErrors } from '@tenantry/common';
 import { createTestEnv, startThrowawayPgBouncer, startThrowawayPostgres, type ThrowawayPgBouncer, type ThrowawayPostgres } from '@tenantry/common/testing';
 import type { LocalIssuer } from '@tenantry/dev-issuer';
 import autocannon from 'autocannon';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { fmt, median, ordersQueryTps, startApp, type Proc } from './bench-support';
+import { cpuPerRequest, cpuSharesReadable, cpuSnapshot, postmasterPid, type CpuParts, type CpuSnapshot } from './cpu-shares';
 import { createOrdersFleet, type FleetTenant } from './fleet';
 
 // (3) of bench:resolve (issue 15): two business-service replicas loaded at once, against fixed,
@@ -43,6 +46,8 @@ interface Measured {
   /** Every client backend, the registry readers included. */
   peakAll: number;
   startedPerSecond: number;
+  /** Where the machine's CPU went during the run, per request (Linux only). */
+  cpu?: string;
 }
 
 /** Deterministic draws (mulberry32), so every side sees the same request sequence. */
@@ -93,7 +98,14 @@ async function serverCounts(monitor: Client): Promise<{ tenantBackends: number; 
  * Loads every replica at once, each with its own HTTP connections, all drawing from one request
  * sequence: for `length.seconds`, or until each replica has answered `length.requests`.
  */
-async function loadReplicas(urls: string[], tokens: string[], order: number[], length: { seconds: number } | { requests: number }, monitor: Client): Promise<Measured> {
+async function loadReplicas(
+  urls: string[],
+  tokens: string[],
+  order: number[],
+  length: { seconds: number } | { requests: number },
+  monitor: Client,
+  parts?: CpuParts,
+): Promise<Measured> {
   let next = 0;
   let peak = 0;
   let peakAll = 0;
@@ -107,29 +119,39 @@ async function loadReplicas(urls: string[], tokens: string[], order: number[], l
     }
   })();
   const started = performance.now();
-  const before = (await serverCounts(monitor)).sessions;
   const failures = new Map<number, string>();
-  const results = await Promise.all(
-    urls.map((url) =>
-      autocannon({
-        url,
-        connections: PER_REPLICA_HTTP,
-        ...('seconds' in length ? { duration: length.seconds } : { amount: length.requests }),
-        requests: [
-          {
-            method: 'GET',
-            path: '/orders',
-            setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[order[next++ % order.length]]}` } }),
-            onResponse: (status, body) => {
-              if (status >= 300 && !failures.has(status)) failures.set(status, body.slice(0, 200));
+  let before: number;
+  let cpuBefore: CpuSnapshot | undefined;
+  let cpuAfter: CpuSnapshot | undefined;
+  let results: autocannon.Result[];
+  try {
+    before = (await serverCounts(monitor)).sessions;
+    cpuBefore = parts && cpuSnapshot(parts);
+    results = await Promise.all(
+      urls.map((url) =>
+        autocannon({
+          url,
+          connections: PER_REPLICA_HTTP,
+          ...('seconds' in length ? { duration: length.seconds } : { amount: length.requests }),
+          requests: [
+            {
+              method: 'GET',
+              path: '/orders',
+              setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[order[next++ % order.length]]}` } }),
+              onResponse: (status, body) => {
+                if (status >= 300 && !failures.has(status)) failures.set(status, body.slice(0, 200));
+              },
             },
-          },
-        ],
-      }),
-    ),
-  );
-  sampling = false;
-  await sampler;
+          ],
+        }),
+      ),
+    );
+    cpuAfter = parts && cpuSnapshot(parts);
+  } finally {
+    // Stopped before a failure leaves here, so the monitor session is not closed under it.
+    sampling = false;
+    await sampler;
+  }
   const after = (await serverCounts(monitor)).sessions;
   const seconds = (performance.now() - started) / 1000;
   const connectionErrors = results.reduce((sum, r) => sum + r.errors, 0);
@@ -142,6 +164,14 @@ async function loadReplicas(urls: string[], tokens: string[], order: number[], l
     peak,
     peakAll,
     startedPerSecond: (after - before) / seconds,
+    cpu:
+      cpuBefore && cpuAfter
+        ? cpuPerRequest(
+            cpuBefore,
+            cpuAfter,
+            results.reduce((sum, r) => sum + r.requests.total, 0),
+          )
+        : undefined,
   };
 }
 
@@ -156,7 +186,7 @@ async function loadReplicas(urls: string[], tokens: string[], order: number[], l
 async function warmUp(urls: string[], tokens: string[], order: number[], tenants: number, monitor: Client): Promise<string> {
   let share = Number.NaN;
   for (let pass = 1; pass <= WARM_PASSES; pass += 1) {
-    const measured = await loadReplicas(urls, tokens, order, { requests: tenants }, monitor);
+    const measured = await loadReplicas(urls, tokens, order, { requests: Math.max(tenants, PER_REPLICA_HTTP) }, monitor);
     share = measured.startedPerSecond / measured.rps;
     if (share < WARM_BACKENDS_PER_REQUEST) return `warm after ${pass} pass(es): ${fmt(share * 100, 1)} % of the last pass's requests started a backend`;
   }
@@ -218,26 +248,29 @@ export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: nu
     };
     const results = new Map<string, Measured[]>();
     const keep = (key: string, measured: Measured) => results.set(key, [...(results.get(key) ?? []), measured]);
-    const withReplicas = async (route: Route, work: (urls: string[]) => Promise<void>) => {
+    const poolerPid = Number(readFileSync(join(pooler.dir, 'pgbouncer.pid'), 'utf8').trim());
+    const serverPid = postmasterPid(server.dataDir);
+    const withReplicas = async (route: Route, work: (urls: string[], parts: CpuParts | undefined) => Promise<void>) => {
       const entry = route === 'fixed' ? 'dist-bench/bench/fixed-orders-app.js' : 'dist/apps/sample-business-api/src/main.js';
       const apps: Proc[] = await Promise.all([0, 1].map(() => startApp(entry, { ...appEnv, ...routeEnv[route] }, /listening on (http:\/\/\S+)/)));
+      const parts = cpuSharesReadable() ? { postmasterPid: serverPid, poolerPid, replicaPids: apps.map((app) => app.child.pid!) } : undefined;
       try {
-        await work(await Promise.all(apps.map(async (app) => (await app.ready)[1])));
+        await work(await Promise.all(apps.map(async (app) => (await app.ready)[1])), parts);
       } finally {
         await Promise.all(apps.map((app) => app.stop()));
       }
     };
     for (let round = 1; round <= ROUNDS; round += 1) {
-      await withReplicas('fixed', async (urls) => {
+      await withReplicas('fixed', async (urls, parts) => {
         await loadReplicas(urls, tokens, [0], { seconds: 3 }, client);
-        keep('fixed', await loadReplicas(urls, tokens, [0], { seconds: SECONDS }, client));
+        keep('fixed', await loadReplicas(urls, tokens, [0], { seconds: SECONDS }, client, parts));
       });
       for (const route of ['direct', 'pooler'] as const) {
-        await withReplicas(route, async (urls) => {
+        await withReplicas(route, async (urls, parts) => {
           for (const shape of ['uniform', 'zipf'] as const) {
             const warm = await warmUp(urls, tokens, warmOrders[shape], shape === 'uniform' ? UNIFORM_TENANTS : ZIPF_TENANTS, client);
             process.stdout.write(`    warm-up ${route} ${shape}: ${warm}\n`);
-            keep(`${route} ${shape}`, await loadReplicas(urls, tokens, orders[shape], { seconds: SECONDS }, client));
+            keep(`${route} ${shape}`, await loadReplicas(urls, tokens, orders[shape], { seconds: SECONDS }, client, parts));
           }
         });
       }
@@ -256,6 +289,7 @@ export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: nu
           `  tenant server connections at peak ${Math.max(...runs.map((m) => m.peak))} (budget ${BUDGET}; all client backends ${Math.max(...runs.map((m) => m.peakAll))})` +
           `  backends started ${fmt(median(runs.map((m) => m.startedPerSecond)), 0)}/s\n`,
       );
+      runs.forEach((m, round) => m.cpu && process.stdout.write(`      CPU per request, round ${round + 1}: ${m.cpu}\n`));
     }
     const kinds = [...new Set([...results.values()].flat().flatMap((m) => m.kinds))];
     if (kinds.length > 0) process.stdout.write(`  errors seen: ${kinds.slice(0, 4).join('; ')}\n`);
