@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ENGINE_KINDS, type EngineKind } from '@tenantry/common';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsServerHost } from '../../servers/dto/server-host';
 
 /** The elastic pool's SKU as Azure shows it (`az sql elastic-pool show`, the Bicep `sku`): what its database limit follows. */
 export class ElasticPoolSkuDto {
@@ -35,8 +36,7 @@ export class RegisterPoolDto {
     description: 'Required for postgres and a plain SQL Server unless `server` is given (then its host); an elastic pool defaults to <server>.database.windows.net.',
   })
   @IsOptional()
-  @IsString()
-  @Length(1, 255)
+  @IsServerHost()
   host?: string;
 
   @ApiPropertyOptional({ example: 5432, description: 'Required for postgres unless `server` is given (then its port); azure-sql defaults to 1433.' })

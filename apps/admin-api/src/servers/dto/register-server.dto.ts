@@ -2,12 +2,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ENGINE_KINDS, type EngineKind } from '@tenantry/common';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsServerHost } from './server-host';
 
 /** The PgBouncer in front of a PostgreSQL server (scripts/pgbouncer/pgbouncer.ini is the template: transaction pooling, auth_query). */
 export class ServerPoolerDto {
   @ApiProperty({ example: 'pgbouncer-2.internal', description: 'Where business services and the control plane reach the pooler.' })
-  @IsString()
-  @Length(1, 255)
+  @IsServerHost()
   host: string;
 
   @ApiProperty({ example: 6432 })
@@ -42,8 +42,7 @@ export class RegisterServerDto {
     example: 'pg-2.internal',
     description: 'Where the control plane and business services reach it (an Azure SQL logical server: <name>.database.windows.net).',
   })
-  @IsString()
-  @Length(1, 255)
+  @IsServerHost()
   host: string;
 
   @ApiPropertyOptional({ example: 5432, description: 'postgres: required; azure-sql: 1433 by default.' })
