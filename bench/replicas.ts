@@ -1,8 +1,10 @@
 import { surviveConnectionErrors } from '@tenantry/common';
 import { createTestEnv, startThrowawayPgBouncer, startThrowawayPostgres, type ThrowawayPgBouncer, type ThrowawayPostgres } from '@tenantry/common/testing';
 import type { LocalIssuer } from '@tenantry/dev-issuer';
+import { PostgresEngine } from '@tenantry/engines';
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { fmt, median, ordersQueryTps, startApp, type Proc } from './bench-support';
@@ -26,8 +28,12 @@ const FIXED_POOL = 50;
 // gives P = 1, and server_idle_timeout must outlast one turn over them (1,000 requests: 10 s at
 // 100 req/s) or each request starts a backend, yet close the Zipf tail's in time: Zipf(1.1) over
 // 2,000 draws about 790 distinct tenants in 4,000 requests and 970 in 6,000 (10 s at 600 req/s).
+// With the worker's budget keeper (BENCH_POOLER_KEEPER, on by default) the cap holds the budget, so
+// the idle timeout can be long enough to keep every tenant the budget has room for warm.
 const POOLER_POOL_SIZE = Number(process.env.BENCH_POOLER_POOL_SIZE ?? 1);
-const POOLER_IDLE_SECONDS = Number(process.env.BENCH_POOLER_IDLE_SECONDS ?? 10);
+const POOLER_KEEPER = process.env.BENCH_POOLER_KEEPER !== '0';
+const POOLER_IDLE_SECONDS = Number(process.env.BENCH_POOLER_IDLE_SECONDS ?? (POOLER_KEEPER ? 300 : 10));
+const KEEPER_INTERVAL_MS = 250;
 const LOOKUP_ROLE = 'tenantry_pooler_lookup';
 // Above the budget: the registry readers (4 per replica), the monitor, pgbench's -C clients and superuser_reserved_connections.
 const HEADROOM = 70;
@@ -175,6 +181,23 @@ async function loadReplicas(
   };
 }
 
+/** The worker's PoolerBudgetKeeper, as it runs: one look every KEEPER_INTERVAL_MS, never two at once. */
+function keepBudget(engine: PostgresEngine): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await engine.holdPoolerBudget(BUDGET).catch((error: unknown) => process.stdout.write(`    budget keeper: ${String(error)}\n`));
+      await new Promise((resolve) => setTimeout(resolve, KEEPER_INTERVAL_MS));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
 /**
  * Warm-up, as in a service that has run a while: passes of as many requests per replica as the
  * distribution has tenants (in number, not in time: a route whose cold tenants are slow would
@@ -212,13 +235,17 @@ export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: nu
       `    fixed:  2 x fixed-orders-app, one DataSource of ${FIXED_POOL} each\n` +
       `    direct: 2 x sample service, TENANCY_PG_ROUTE=direct, TENANT_MAX_CONNECTIONS=${perReplicaCap} each (2 x ${perReplicaCap} = the budget)\n` +
       `    pooler: 2 x sample service through one PgBouncer 1.18 (transaction pooling, ${POOLER_POOL_SIZE} server connections per tenant database,` +
-      ` server_idle_timeout ${POOLER_IDLE_SECONDS} s), TENANT_POOLER_MAX_CONNECTIONS=${poolerClientCap} client connections each\n` +
+      ` server_idle_timeout ${POOLER_IDLE_SECONDS} s), TENANT_POOLER_MAX_CONNECTIONS=${poolerClientCap} client connections each;` +
+      (POOLER_KEEPER
+        ? ` the worker's budget keeper (TENANT_PG_POOLER_SERVER_BUDGET=${BUDGET}), in this process, looks every ${KEEPER_INTERVAL_MS} ms\n`
+        : ' no budget keeper (BENCH_POOLER_KEEPER=0)\n') +
       `    autocannon, ${PER_REPLICA_HTTP} HTTP connections per replica, ${SECONDS} s per run, ${ROUNDS} rounds; uniform: round-robin over ${UNIFORM_TENANTS} tenants;` +
       ` zipf: Zipf(s = ${ZIPF_S}) over ${ZIPF_TENANTS}\n` +
       `    before each run, warm-up passes (as many requests per replica as tenants) until one starts a backend for under ${WARM_BACKENDS_PER_REQUEST * 100} % of its requests, at most ${WARM_PASSES}\n`,
   );
   let server: ThrowawayPostgres | undefined;
   let pooler: ThrowawayPgBouncer | undefined;
+  let keeperEngine: PostgresEngine | undefined;
   const monitor: { client?: Client } = {};
   try {
     server = await startThrowawayPostgres({ maxConnections: BUDGET + HEADROOM, settings: { shared_buffers: "'256MB'" } });
@@ -248,15 +275,19 @@ export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: nu
     };
     const results = new Map<string, Measured[]>();
     const keep = (key: string, measured: Measured) => results.set(key, [...(results.get(key) ?? []), measured]);
+    const budgetEngine = new PostgresEngine({ adminUrl: server.url, exportDir: tmpdir(), pooler: { authLookup: false, adminUrl: pooler.adminUrl } });
+    keeperEngine = budgetEngine;
     const poolerPid = Number(readFileSync(join(pooler.dir, 'pgbouncer.pid'), 'utf8').trim());
     const serverPid = postmasterPid(server.dataDir);
     const withReplicas = async (route: Route, work: (urls: string[], parts: CpuParts | undefined) => Promise<void>) => {
       const entry = route === 'fixed' ? 'dist-bench/bench/fixed-orders-app.js' : 'dist/apps/sample-business-api/src/main.js';
       const apps: Proc[] = await Promise.all([0, 1].map(() => startApp(entry, { ...appEnv, ...routeEnv[route] }, /listening on (http:\/\/\S+)/)));
       const parts = cpuSharesReadable() ? { postmasterPid: serverPid, poolerPid, replicaPids: apps.map((app) => app.child.pid!) } : undefined;
+      const keeper = route === 'pooler' && POOLER_KEEPER ? keepBudget(budgetEngine) : undefined;
       try {
         await work(await Promise.all(apps.map(async (app) => (await app.ready)[1])), parts);
       } finally {
+        await keeper?.stop();
         await Promise.all(apps.map((app) => app.stop()));
       }
     };
@@ -304,6 +335,7 @@ export async function replicaComparison(issuer: LocalIssuer, ordersPerTenant: nu
     );
   } finally {
     await monitor.client?.end();
+    await keeperEngine?.close();
     await pooler?.cleanup();
     await server?.cleanup();
   }

@@ -24,6 +24,8 @@ export interface WorkerOptions {
   retiredDatabaseRetentionMs: number;
   /** How often the sweeper looks for retired databases whose retention is over; 0: never (another worker sweeps). */
   retiredDatabaseSweepIntervalMs: number;
+  /** Server connections each pooler may hold (0: no cap but its idle timeout), and how often it is looked at (pooler-budget-keeper.ts). */
+  poolerBudget: { serverConnections: number; intervalMs: number };
   /** Hang guard of a move's initial copy and catch-up, which a large tenant makes long. */
   moveCopyTimeoutMs: number;
   /** A move freezes writes once the copy is this close behind (bytes of WAL): the freeze then waits for that much only. */
@@ -84,6 +86,11 @@ const workerOwnSettings = defineSettings({
       .min(0)
       .default(7 * 24 * 3_600_000),
     RETIRED_DATABASE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+    // The server-wide cap PgBouncer does not have: its server's max_connections less what the control
+    // plane and superusers hold (README, "Connection budget"). 0: none, idle connections close only
+    // after server_idle_timeout, and a burst of cold tenants can pass max_connections.
+    TENANT_PG_POOLER_SERVER_BUDGET: z.coerce.number().int().min(0).default(0),
+    TENANT_PG_POOLER_BUDGET_INTERVAL_MS: z.coerce.number().int().min(50).default(250),
     MOVE_COPY_TIMEOUT_MS: z.coerce
       .number()
       .int()
@@ -123,6 +130,7 @@ const workerOwnSettings = defineSettings({
       },
       retiredDatabaseRetentionMs: e.RETIRED_DATABASE_RETENTION_MS,
       retiredDatabaseSweepIntervalMs: e.RETIRED_DATABASE_SWEEP_INTERVAL_MS,
+      poolerBudget: { serverConnections: e.TENANT_PG_POOLER_SERVER_BUDGET, intervalMs: e.TENANT_PG_POOLER_BUDGET_INTERVAL_MS },
       moveCopyTimeoutMs: e.MOVE_COPY_TIMEOUT_MS,
       moveFreezeLagBytes: e.MOVE_FREEZE_LAG_BYTES,
       moveFreezeTimeoutMs: e.MOVE_FREEZE_TIMEOUT_MS,

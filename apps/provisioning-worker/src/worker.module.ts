@@ -15,6 +15,7 @@ import { DatabaseCreator } from './fast-path/database-creator';
 import { WarmPoolKeeper } from './fast-path/warm-pool-keeper';
 import { MetricsServer } from './metrics/metrics-server';
 import { WorkerMetrics } from './metrics/worker-metrics';
+import { PoolerBudgetKeeper } from './pooler/pooler-budget-keeper';
 import { OperationWorker } from './queue/operation-worker';
 import { OperationReconciler } from './reconciler/operation-reconciler';
 import { CredentialRotationSaga } from './saga/credential-rotation.saga';
@@ -77,6 +78,7 @@ export class WorkerModule {
         TenantSwitchover,
         MoveSaga,
         RetiredDatabaseSweeper,
+        PoolerBudgetKeeper,
         TenantServerAccess,
         OperationWorker,
         OperationReconciler,

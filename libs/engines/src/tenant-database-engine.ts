@@ -52,6 +52,12 @@ export interface TenantDatabaseEngine {
    * transactions end (PostgreSQL behind PgBouncer); nothing where no pooler holds connections.
    */
   releasePooledSessions(target: TenantDatabaseTarget): Promise<void>;
+  /**
+   * Closes the pooler's idle server connections of the least recently used databases once the pooler
+   * holds more than `budget` (a server-wide cap PgBouncer does not have); the databases closed.
+   * Nothing where no pooler stands before the server.
+   */
+  holdPoolerBudget(budget: number): Promise<string[]>;
   /** Ends those sessions at once, whatever they are doing (a pooler's connections to the database too); returns how many it ended. */
   endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number>;
   /** The tenant migrations not applied yet, in order; reads only. */

@@ -1,5 +1,6 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OperationQueue, RegistryUnitOfWork } from '@tenantry/registry';
+import { RepeatingPass } from '../repeating-pass';
 import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 
 /**
@@ -8,36 +9,27 @@ import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
  * Job ids derive from the operation, so racing reconcilers add one job, not two.
  */
 @Injectable()
-export class OperationReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OperationReconciler extends RepeatingPass {
   private readonly logger = new Logger(OperationReconciler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
 
   constructor(
     private readonly registry: RegistryUnitOfWork,
     private readonly queue: OperationQueue,
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const every = this.options.reconcileIntervalMs;
-    if (every <= 0) return;
-    this.timer = setInterval(() => void this.reconcileOnce(), every);
-    this.timer.unref();
+  ) {
+    super();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  protected interval(): number {
+    return this.options.reconcileIntervalMs;
   }
 
   /** One pass; returns how many operations were enqueued again. */
   reconcileOnce(): Promise<number> {
-    this.running ??= this.pass().finally(() => (this.running = undefined));
-    return this.running;
+    return this.once();
   }
 
-  private async pass(): Promise<number> {
+  protected async pass(): Promise<number> {
     let requeued = 0;
     try {
       const stale = await this.registry.repositories.operations.findUnfinished(this.options.reconcileAfterMs);

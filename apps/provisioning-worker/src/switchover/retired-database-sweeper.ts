@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EngineRegistry } from '@tenantry/engines';
 import { RegistryUnitOfWork, type RetiredDatabaseEntity } from '@tenantry/registry';
+import { RepeatingPass } from '../repeating-pass';
 import { WORKER_OPTIONS, type WorkerOptions } from '../worker-settings';
 
 const BATCH = 50;
@@ -11,36 +12,27 @@ const BATCH = 50;
  * only its retirement closed. The login goes too when the tenant has no database left on that server.
  */
 @Injectable()
-export class RetiredDatabaseSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RetiredDatabaseSweeper extends RepeatingPass {
   private readonly logger = new Logger(RetiredDatabaseSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
 
   constructor(
     private readonly registry: RegistryUnitOfWork,
     private readonly engines: EngineRegistry,
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const every = this.options.retiredDatabaseSweepIntervalMs;
-    if (every <= 0) return;
-    this.timer = setInterval(() => void this.sweepOnce(), every);
-    this.timer.unref();
+  ) {
+    super();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  protected interval(): number {
+    return this.options.retiredDatabaseSweepIntervalMs;
   }
 
   /** One pass; returns how many retired databases it closed. */
   sweepOnce(): Promise<number> {
-    this.running ??= this.pass().finally(() => (this.running = undefined));
-    return this.running;
+    return this.once();
   }
 
-  private async pass(): Promise<number> {
+  protected async pass(): Promise<number> {
     let closed = 0;
     try {
       for (const retired of await this.registry.repositories.retiredDatabases.due(BATCH)) {

@@ -109,6 +109,11 @@ export class AzureSqlEngine implements TenantDatabaseEngine {
   /** No pooler stands before Azure SQL: business services' mssql pools close with the invalidation. */
   async releasePooledSessions(): Promise<void> {}
 
+  /** No pooler stands before Azure SQL: the elastic pool's session limit is the server-side cap. */
+  async holdPoolerBudget(): Promise<string[]> {
+    return [];
+  }
+
   endSessions(target: TenantDatabaseTarget, openedBefore?: Date): Promise<number> {
     return this.users.endSessions(target, openedBefore);
   }

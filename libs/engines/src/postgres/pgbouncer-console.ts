@@ -1,6 +1,7 @@
 import { surviveConnectionErrors } from '@tenantry/common';
 import { Client } from 'pg';
 import { assertIdentifier } from '../tenant-names';
+import type { PooledServer } from './pooler-budget';
 
 // What the console answers for a database it has no pool for: nothing pooled, nothing to close.
 const NO_SUCH_DATABASE = /no such database/i;
@@ -19,8 +20,8 @@ export class PgBouncerConsole {
    * RECONNECT db: each server connection of the database closes once it is released (at the end of
    * its transaction), so work in flight finishes; new ones are opened with the login as it is now.
    */
-  async reconnect(database: string): Promise<void> {
-    await this.run(database, [`RECONNECT ${database}`]);
+  async reconnect(...databases: string[]): Promise<void> {
+    await this.run(databases.map((database) => [database, `RECONNECT ${database}`]));
   }
 
   /**
@@ -29,7 +30,10 @@ export class PgBouncerConsole {
    * which refuses a disabled login and finds no dropped database.
    */
   async kill(database: string): Promise<void> {
-    await this.run(database, [`KILL ${database}`, `RESUME ${database}`]);
+    await this.run([
+      [database, `KILL ${database}`],
+      [database, `RESUME ${database}`],
+    ]);
   }
 
   /**
@@ -55,6 +59,14 @@ export class PgBouncerConsole {
     }
   }
 
+  /** SHOW SERVERS: every server connection the pooler holds, the lookup role's too. */
+  servers(): Promise<PooledServer[]> {
+    return this.onConsole(async (client) => {
+      const { rows } = await client.query<{ database: string; user: string; state: string; request_time: string }>('SHOW SERVERS');
+      return rows.map((row) => ({ database: row.database, user: row.user, state: row.state, requestTime: String(row.request_time) }));
+    });
+  }
+
   private hasPool(database: string, login: string): Promise<boolean> {
     return this.onConsole(async (client) => {
       const { rows } = await client.query<{ database: string; user: string }>('SHOW POOLS');
@@ -62,10 +74,11 @@ export class PgBouncerConsole {
     });
   }
 
-  private run(database: string, commands: string[]): Promise<void> {
-    assertIdentifier(database);
+  /** Each command names its database, checked as an identifier first; all on one console session. */
+  private run(commands: Array<[database: string, command: string]>): Promise<void> {
+    for (const [database] of commands) assertIdentifier(database);
     return this.onConsole(async (client) => {
-      for (const command of commands) {
+      for (const [, command] of commands) {
         try {
           await client.query(command);
         } catch (error) {

@@ -30,6 +30,7 @@ import { pacedStream } from './paced-stream';
 import { withPasswordFile } from './pg-dump-files';
 import { PgBouncerConsole } from './pgbouncer-console';
 import { POOLER_LOOKUP_ROLE, PoolerAuthLookup } from './pooler-auth-lookup';
+import { databasesToClose } from './pooler-budget';
 import { PostgresRelocation } from './postgres-relocation';
 import { PostgresTemplates } from './postgres-templates';
 import { scramVerifier } from './scram-verifier';
@@ -207,6 +208,18 @@ export class PostgresEngine implements TenantDatabaseEngine {
       [target.loginName, openedBefore ?? null],
     );
     return rows[0].sessions;
+  }
+
+  /**
+   * Brings the pooler's server connections back under `budget` once they pass it, closing those of
+   * the least recently used databases (pooler-budget.ts); the databases closed. Nothing without a
+   * pooler console.
+   */
+  async holdPoolerBudget(budget: number): Promise<string[]> {
+    if (!this.poolerConsole) return [];
+    const closing = databasesToClose(await this.poolerConsole.servers(), budget);
+    if (closing.length > 0) await this.poolerConsole.reconnect(...closing);
+    return closing;
   }
 
   /** The pooler closes the database's server connections as each transaction ends, so a drain is not held up by idle pooled ones. */
