@@ -83,7 +83,7 @@ export class ServersService {
         draining: input.draining ?? false,
       });
       const moved = existing?.poolerHost !== pooler.poolerHost || existing?.poolerPort !== pooler.poolerPort;
-      return existing && moved ? r.servers.tenantIdsAt(engine, host, port) : [];
+      return existing && moved ? r.databases.tenantIdsOnServer({ engine, host, port }) : [];
     });
     await this.invalidate(rerouted);
     return (await this.list()).find(({ server }) => server.name === name) as ServerUsage;

@@ -79,15 +79,6 @@ export class ServerRepository {
     return this.repo.find({ where: { engine }, order: { name: 'ASC' } });
   }
 
-  /** The tenants whose database is on the server at this address (a change of its pooler changes how they resolve). */
-  async tenantIdsAt(engine: EngineKind, host: string, port: number): Promise<string[]> {
-    const rows: Array<{ tenant_id: string }> = await this.em.query(
-      `SELECT tenant_id FROM tenant_databases WHERE engine = $1 AND host = $2 AND port = $3 AND secret IS NOT NULL`,
-      [engine, host, port],
-    );
-    return rows.map((row) => row.tenant_id);
-  }
-
   /** Capacity its pools hold together, leaving out `exceptPool` (the pool being re-registered). */
   async allotted(serverId: string, exceptPool?: string): Promise<number> {
     const [{ total }]: Array<{ total: number }> = await this.em.query(

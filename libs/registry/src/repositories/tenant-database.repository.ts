@@ -1,5 +1,5 @@
 import type { PoolAddress } from '@tenantry/common';
-import { In, IsNull, type EntityManager } from 'typeorm';
+import { In, IsNull, Not, type EntityManager } from 'typeorm';
 import { TenantDatabaseEntity } from '../entities/tenant-database.entity';
 
 export class TenantDatabaseRepository {
@@ -47,6 +47,15 @@ export class TenantDatabaseRepository {
         : `UPDATE tenant_databases SET writes_frozen_at = NULL, updated_at = now() WHERE tenant_id = $1`,
       [tenantId],
     );
+  }
+
+  /** The tenants served from a database on the server at this address (a change of its pooler changes how they resolve). */
+  async tenantIdsOnServer(address: Pick<PoolAddress, 'engine' | 'host' | 'port'>): Promise<string[]> {
+    const rows = await this.repo.find({
+      select: { tenantId: true },
+      where: { address: { engine: address.engine, host: address.host, port: address.port }, secret: Not(IsNull()) },
+    });
+    return rows.map((row) => row.tenantId);
   }
 
   /** Points the tenant at its new database, writes open again; same login and secret. */
